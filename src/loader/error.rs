@@ -1,0 +1,219 @@
+//! The loader's one error type, and the key path it uses to say *where* in a document a problem is.
+//!
+//! Every load error names the file, the line and column where known, the key path
+//! (`services.web.ports[1]`), what is wrong and, where we can tell, what to do about it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One step of a path into a YAML document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A path into a document, printed as `services.web.ports[1]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyPath(pub Vec<Seg>);
+
+impl KeyPath {
+    pub fn root() -> Self {
+        KeyPath(Vec::new())
+    }
+    /// Parses `services.web.ports[1]` (keys containing dots cannot be expressed; use `key`).
+    pub fn parse(s: &str) -> Self {
+        let mut segs = Vec::new();
+        for part in s.split('.').filter(|p| !p.is_empty()) {
+            let mut rest = part;
+            if let Some(i) = rest.find('[') {
+                segs.push(Seg::Key(rest[..i].to_string()));
+                rest = &rest[i..];
+                while let Some(stripped) = rest.strip_prefix('[') {
+                    let end = stripped.find(']').unwrap_or(stripped.len());
+                    if let Ok(n) = stripped[..end].parse() {
+                        segs.push(Seg::Index(n));
+                    }
+                    rest = stripped.get(end + 1..).unwrap_or("");
+                }
+            } else {
+                segs.push(Seg::Key(rest.to_string()));
+            }
+        }
+        KeyPath(segs)
+    }
+    pub fn key(&self, k: impl Into<String>) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(k.into()));
+        p
+    }
+    pub fn index(&self, i: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for seg in &self.0 {
+            match seg {
+                Seg::Key(k) => {
+                    if !first {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong, broadly; lets callers and tests match without parsing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A file could not be found or read.
+    Io,
+    /// The YAML (or .env) text is malformed, or too large / too aliased to load safely.
+    Syntax,
+    /// The document does not match the Compose schema (wrong type, unknown key, ...).
+    Schema,
+    /// `${VAR:?msg}` on an unset variable, a malformed `${...}`, or an unset variable under `--strict`.
+    Interpolation,
+    /// A reference to something undefined, a cycle, a conflict between files or settings.
+    Semantic,
+    /// Bad options: invalid project name, no compose file found, unknown profile...
+    Usage,
+}
+
+/// A load error: what, where, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub kind: ErrorKind,
+    /// The file the problem is in, as the user named it (or as discovered).
+    pub file: Option<PathBuf>,
+    /// 1-based line and column in `file`, where known.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The key path inside the document, e.g. `services.web.ports[1]`.
+    pub path: Option<KeyPath>,
+    /// What is wrong, in one sentence, without the location (Display adds it).
+    pub message: String,
+    /// What to do about it, e.g. `did you mean "environment"?`.
+    pub hint: Option<String>,
+}
+
+impl LoadError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        LoadError {
+            kind,
+            file: None,
+            line: None,
+            column: None,
+            path: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+    /// Sets the file only if none is set yet (an inner error knows better).
+    pub fn or_file(mut self, file: impl Into<PathBuf>) -> Self {
+        if self.file.is_none() {
+            self.file = Some(file.into());
+        }
+        self
+    }
+    pub fn at(mut self, path: KeyPath) -> Self {
+        self.path = Some(path);
+        self
+    }
+    pub fn at_line(mut self, line: usize, column: Option<usize>) -> Self {
+        self.line = Some(line);
+        self.column = column;
+        self
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}", file.display())?;
+            if let Some(line) = self.line {
+                write!(f, ":{line}")?;
+                if let Some(col) = self.column {
+                    write!(f, ":{col}")?;
+                }
+            }
+            f.write_str(": ")?;
+        }
+        if let Some(path) = &self.path {
+            if !path.is_root() {
+                write!(f, "{path}: ")?;
+            }
+        }
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Non-fatal findings (unset variables, obsolete `version:`...), reported once each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Warnings(pub Vec<String>);
+
+impl Warnings {
+    /// Adds a warning unless the same text was already recorded.
+    pub fn push(&mut self, w: impl Into<String>) {
+        let w = w.into();
+        if !self.0.contains(&w) {
+            self.0.push(w);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_path_prints_dots_and_indexes() {
+        let p = KeyPath::root()
+            .key("services")
+            .key("web")
+            .key("ports")
+            .index(1);
+        assert_eq!(p.to_string(), "services.web.ports[1]");
+        assert_eq!(KeyPath::parse("services.web.ports[1]"), p);
+    }
+
+    #[test]
+    fn error_display_names_file_line_path_and_hint() {
+        let e = LoadError::new(ErrorKind::Schema, "unknown key \"enviroment\"")
+            .in_file("compose.yaml")
+            .at_line(4, Some(5))
+            .at(KeyPath::parse("services.web.enviroment"))
+            .hint("did you mean \"environment\"?");
+        assert_eq!(
+            e.to_string(),
+            "compose.yaml:4:5: services.web.enviroment: unknown key \"enviroment\"\n  hint: did you mean \"environment\"?"
+        );
+    }
+}

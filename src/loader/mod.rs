@@ -1,0 +1,15 @@
+//! The loader: compose files -> `model::Project`.
+//!
+//! Owns discovery, YAML parsing, `.env` and interpolation, multi-file merge, `extends`, `include`,
+//! profiles, normalisation to the long syntax, and validation. Synchronous; never touches the engine.
+//! Must not import `engine`, `exec`, `plan` or `cli`.
+//!
+//! The pipeline works on `serde_yaml::Value` trees until the very end, like compose-go: each file is
+//! parsed (`yaml`), interpolated (`interpolate`), the files are merged (`merge`), `include` and
+//! `extends` are applied, the result is validated against the schema (`validate`), normalised to the
+//! canonical long form (`normalize`), checked for semantic errors, and finally deserialised into the
+//! typed `model::Project`.
+
+pub mod error;
+
+pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
