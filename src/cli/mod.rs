@@ -1,6 +1,134 @@
-//! Command-line interface.
+//! Command-line interface: clap definitions, dispatch, and mapping errors to exit codes.
+//!
+//! Owns argument parsing, docker compose's global flags and `COMPOSE_*` variables, and rendering.
+//! The only place (with main.rs) that uses `anyhow`.
 
-/// Runs the CLI and returns the process exit code.
+mod config;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::loader::{ConfigSource, LoadError, LoadOptions};
+
+/// Exit codes, as docker compose uses them.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILURE: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rcompose",
+    version,
+    about = "Define and run multi-container applications (a fast docker compose drop-in)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// docker compose's global options.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Compose configuration files (`-` for standard input).
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub file: Vec<PathBuf>,
+    /// Project name.
+    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Alternate working directory (default: the directory of the first compose file).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+    /// Alternate environment files (repeatable).
+    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Profiles to enable (repeatable).
+    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    pub profile: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, resolve and render the compose file in canonical format.
+    Config(config::ConfigArgs),
+    /// Show the rcompose version.
+    Version,
+}
+
+impl GlobalArgs {
+    /// Loader options from the global flags; `services` are those named on the command line.
+    pub fn load_options(&self, services: &[String]) -> Result<LoadOptions, LoadError> {
+        let mut files = Vec::new();
+        for f in &self.file {
+            if f.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                    LoadError::new(
+                        crate::loader::ErrorKind::Io,
+                        format!("cannot read the compose file from standard input: {e}"),
+                    )
+                })?;
+                files.push(ConfigSource::Stdin(text));
+            } else {
+                files.push(ConfigSource::Path(f.clone()));
+            }
+        }
+        Ok(LoadOptions {
+            files,
+            project_directory: self.project_directory.clone(),
+            project_name: self.project_name.clone(),
+            env_files: self.env_file.clone(),
+            profiles: self.profile.clone(),
+            services: services.to_vec(),
+            ..Default::default()
+        })
+    }
+}
+
+/// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    run(cli)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Config(args) => config::run(&cli.global, args),
+        Command::Version => {
+            println!("rcompose version {}", env!("CARGO_PKG_VERSION"));
+            Ok(exit::OK)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints an error and returns its exit code: 2 for a bad compose file or bad usage, else 1.
+pub fn report(e: &anyhow::Error) -> i32 {
+    eprintln!("error: {e}");
+    let mut source = e.source();
+    while let Some(s) = source {
+        eprintln!("  caused by: {s}");
+        source = s.source();
+    }
+    if e.downcast_ref::<LoadError>().is_some() {
+        exit::USAGE
+    } else {
+        exit::FAILURE
+    }
 }

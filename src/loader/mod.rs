@@ -13,3 +13,7 @@
 pub mod error;
 
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
+pub mod discover;
+pub mod options;
+
+pub use options::{ConfigSource, LoadOptions};

@@ -1,0 +1,181 @@
+//! `rcompose config`: print the resolved project, or facts about it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+
+use super::{exit, GlobalArgs};
+use crate::loader::{self, Loaded};
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ConfigArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+    /// Only validate the configuration, print nothing.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the service names, one per line.
+    #[arg(long)]
+    pub services: bool,
+    /// Print the volume names, one per line.
+    #[arg(long)]
+    pub volumes: bool,
+    /// Print the network names, one per line.
+    #[arg(long)]
+    pub networks: bool,
+    /// Print the image names, one per line.
+    #[arg(long)]
+    pub images: bool,
+    /// Print the profile names, one per line.
+    #[arg(long)]
+    pub profiles: bool,
+    /// Print the config hash of the named services (`*` for all), one `service hash` per line.
+    #[arg(long, value_name = "SERVICES")]
+    pub hash: Option<String>,
+    /// Print the variables the model uses, with their defaults.
+    #[arg(long)]
+    pub variables: bool,
+    /// Print the interpolation environment.
+    #[arg(long)]
+    pub environment: bool,
+    /// Say where a variable's value came from (shell, --env-file, .env, default, unset).
+    #[arg(long, value_name = "VAR")]
+    pub explain: Option<String>,
+    /// Don't interpolate environment variables.
+    #[arg(long)]
+    pub no_interpolate: bool,
+    /// Don't normalise the model to its canonical form.
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Don't check the model's consistency.
+    #[arg(long)]
+    pub no_consistency: bool,
+    /// Don't resolve env_file into environment.
+    #[arg(long)]
+    pub no_env_resolution: bool,
+    /// An unset variable is an error instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Services to include (default: all enabled).
+    pub service_names: Vec<String>,
+}
+
+pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
+    let mut opts = global.load_options(&args.service_names)?;
+    opts.no_interpolate = args.no_interpolate;
+    opts.no_normalize = args.no_normalize;
+    opts.no_consistency = args.no_consistency;
+    opts.no_env_resolution = args.no_env_resolution;
+    opts.strict = args.strict;
+    if args.profiles {
+        // Every profile, whichever are active.
+        opts.profiles = vec!["*".to_string()];
+    }
+    let loaded = loader::load(&opts)?;
+    for w in &loaded.warnings.0 {
+        eprintln!("WARN: {w}");
+    }
+    if args.quiet {
+        return Ok(exit::OK);
+    }
+    let text = render(&loaded, &args)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
+    let mut s = String::new();
+    for i in items {
+        s.push_str(&i);
+        s.push('\n');
+    }
+    s
+}
+
+fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
+    let p = &loaded.project;
+    if args.services {
+        return Ok(lines(p.services.keys().cloned()));
+    }
+    if args.volumes {
+        return Ok(lines(p.volumes.keys().cloned()));
+    }
+    if args.networks {
+        return Ok(lines(p.networks.keys().cloned()));
+    }
+    if args.images {
+        return Ok(lines(
+            p.services
+                .iter()
+                .map(|(name, s)| s.image_name(&p.name, name)),
+        ));
+    }
+    if args.profiles {
+        let mut all: Vec<String> = p
+            .services
+            .values()
+            .flat_map(|s| s.profiles.iter().cloned())
+            .collect();
+        all.sort();
+        all.dedup();
+        return Ok(lines(all));
+    }
+    if let Some(which) = &args.hash {
+        let wanted: Vec<&str> = which.split(',').map(str::trim).collect();
+        let mut out = Vec::new();
+        for (name, s) in &p.services {
+            if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
+                out.push(format!("{name} {}", crate::plan::config_hash(s)));
+            }
+        }
+        for w in wanted {
+            if w != "*" && !p.services.contains_key(w) {
+                anyhow::bail!(crate::loader::LoadError::new(
+                    crate::loader::ErrorKind::Usage,
+                    format!("no such service: {w}")
+                ));
+            }
+        }
+        return Ok(lines(out));
+    }
+    if args.variables {
+        return Ok(loader::variables_table(loaded));
+    }
+    if args.environment {
+        return Ok(lines(
+            loaded
+                .environment
+                .to_map()
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}")),
+        ));
+    }
+    if let Some(var) = &args.explain {
+        return Ok(loader::explain_variable(loaded, var));
+    }
+    Ok(match args.format {
+        Format::Yaml => p.to_yaml(),
+        Format::Json => p.to_json(),
+    })
+}

@@ -1,0 +1,64 @@
+//! What the caller (CLI or library user) tells the loader: files, directories, names, environment.
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+
+/// Where the compose files come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// A file on disk.
+    Path(PathBuf),
+    /// `-f -`: the text was read from standard input; it is known as `-` in messages.
+    Stdin(String),
+    /// Text given directly by a library user (tests), known by the given name in messages.
+    Inline { name: PathBuf, text: String },
+}
+
+/// Options for loading a project, mirroring docker compose's global flags and `COMPOSE_*` variables.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-f` files in order; empty means discovery (`COMPOSE_FILE`, then the default names upward).
+    pub files: Vec<ConfigSource>,
+    /// `--project-directory`.
+    pub project_directory: Option<PathBuf>,
+    /// `-p`.
+    pub project_name: Option<String>,
+    /// `--env-file` (repeatable); empty means `COMPOSE_ENV_FILES`, then `<project dir>/.env`.
+    pub env_files: Vec<PathBuf>,
+    /// `--profile` (repeatable); empty means `COMPOSE_PROFILES`.
+    pub profiles: Vec<String>,
+    /// Services named on the command line: they are enabled whatever their profiles.
+    pub services: Vec<String>,
+    /// `--no-interpolate`.
+    pub no_interpolate: bool,
+    /// `--strict`: an unset variable is an error instead of a warning.
+    pub strict: bool,
+    /// Skip normalisation (`config --no-normalize`).
+    pub no_normalize: bool,
+    /// Skip resolving `env_file` into `environment` (`--no-env-resolution`).
+    pub no_env_resolution: bool,
+    /// Skip the semantic consistency checks (`--no-consistency`).
+    pub no_consistency: bool,
+    /// The process environment; `None` means `std::env::vars()`.
+    pub environment: Option<IndexMap<String, String>>,
+    /// The directory relative paths and discovery start from; `None` means the current directory.
+    pub working_dir: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    /// Options that load the given files, with everything else from the environment.
+    pub fn with_files<I, P>(files: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<PathBuf>,
+    {
+        LoadOptions {
+            files: files
+                .into_iter()
+                .map(|p| ConfigSource::Path(p.into()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,748 @@
+//! The loading pipeline: options -> files -> environment -> merged, resolved tree -> `Project`.
+//!
+//! Owns the order of the steps (see the module doc of `loader`), the project directory and name,
+//! `include`, and `profiles`. Each step's rules live in its own module.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_yaml::{Mapping, Value};
+
+use super::discover::{self, absolute, check_project_name, normalize_project_name};
+use super::environment::Environment;
+use super::error::{ErrorKind, KeyPath, LoadError, Warnings};
+use super::options::{ConfigSource, LoadOptions};
+use super::{environment, extends, interpolate, merge, normalize, validate, yaml};
+use crate::model::Project;
+
+/// A loaded project and what the loader learned on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub project: Project,
+    /// The resolved tree the project was deserialised from (canonical form).
+    pub tree: Value,
+    pub warnings: Warnings,
+    /// The compose files, in order (`-` for stdin).
+    pub files: Vec<PathBuf>,
+    /// The project directory: relative paths resolve against it.
+    pub project_dir: PathBuf,
+    /// The environment used for interpolation, with each variable's source.
+    pub environment: Environment,
+    /// Profiles that were active.
+    pub active_profiles: Vec<String>,
+}
+
+/// One compose file's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub name: PathBuf,
+    pub text: String,
+}
+
+/// Loads the project the options describe.
+pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    let shell: IndexMap<String, String> = match &opts.environment {
+        Some(e) => e.clone(),
+        None => std::env::vars().collect(),
+    };
+    let cwd = match &opts.working_dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|e| {
+            LoadError::new(ErrorKind::Io, format!("cannot read the current directory: {e}"))
+        })?,
+    };
+    let explicit_dir = opts.project_directory.as_ref().map(|d| absolute(&cwd, d));
+
+    // COMPOSE_* settings may come from the shell or from the .env of the directory we start in.
+    let pre_dir = explicit_dir.clone().unwrap_or_else(|| cwd.clone());
+    let pre_env = early_settings(&shell, &pre_dir, opts)?;
+    let setting = |k: &str| shell.get(k).or_else(|| pre_env.get(k)).cloned();
+
+    let mut warnings = Warnings::default();
+    let sources: Vec<ConfigSource> = if !opts.files.is_empty() {
+        opts.files
+            .iter()
+            .map(|s| match s {
+                ConfigSource::Path(p) => ConfigSource::Path(absolute(&cwd, p)),
+                other => other.clone(),
+            })
+            .collect()
+    } else if let Some(cf) = setting("COMPOSE_FILE").filter(|v| !v.is_empty()) {
+        let sep = setting("COMPOSE_PATH_SEPARATOR");
+        discover::split_compose_file(&cf, sep.as_deref(), &cwd)
+            .into_iter()
+            .map(ConfigSource::Path)
+            .collect()
+    } else {
+        let found = discover::discover(explicit_dir.as_deref().unwrap_or(&cwd))?;
+        for w in found.warnings {
+            warnings.push(w);
+        }
+        found.files.into_iter().map(ConfigSource::Path).collect()
+    };
+
+    let project_dir = explicit_dir.unwrap_or_else(|| match sources.first() {
+        Some(ConfigSource::Path(p)) => p.parent().map(Path::to_path_buf).unwrap_or(cwd.clone()),
+        _ => cwd.clone(),
+    });
+
+    // The interpolation environment: env files (in order), then the shell, which wins.
+    let env_files = env_file_list(opts, &setting, &project_dir, &cwd);
+    let mut env = Environment::build(&shell, &env_files)?;
+
+    let texts = read_sources(&sources)?;
+    let files: Vec<PathBuf> = texts.iter().map(|t| t.name.clone()).collect();
+
+    // Parse every file first: the project name may come from a `name:` key, and the name must be
+    // known (as COMPOSE_PROJECT_NAME) before anything is interpolated.
+    let mut docs = Vec::with_capacity(texts.len());
+    for t in &texts {
+        let doc = yaml::parse(&t.name, &t.text)?;
+        if let Value::Mapping(m) = &doc {
+            if m.contains_key("version") {
+                warnings.push(format!(
+                    "{}: the attribute `version` is obsolete, it will be ignored; remove it to avoid confusion",
+                    t.name.display()
+                ));
+            }
+        }
+        docs.push(doc);
+    }
+
+    let name = project_name(opts, &env, &docs, &project_dir, &texts, opts.no_interpolate)?;
+    env.set_default("COMPOSE_PROJECT_NAME", &name);
+
+    let mut ctx = Ctx {
+        env: &env,
+        strict: opts.strict,
+        no_interpolate: opts.no_interpolate,
+        warnings: &mut warnings,
+        include_stack: Vec::new(),
+        cache: HashMap::new(),
+    };
+    let mut merged: Option<Value> = None;
+    for (doc, t) in docs.into_iter().zip(&texts) {
+        let doc = ctx.prepare(doc, &t.name, &project_dir)?;
+        merged = Some(match merged {
+            None => doc,
+            Some(base) => merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?,
+        });
+    }
+    let mut tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
+    if !matches!(tree, Value::Mapping(_)) {
+        return Err(LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
+            .in_file(files.first().cloned().unwrap_or_default()));
+    }
+    let main_file = files.first().cloned().unwrap_or_default();
+    ctx.apply_extends(&mut tree, &main_file, &project_dir)?;
+    strip_tags(&mut tree);
+    set_key(&mut tree, "name", Value::String(name.clone()));
+
+    validate::validate_schema(&tree, &texts)?;
+
+    let active_profiles = active_profiles(opts, &setting);
+    apply_profiles(&mut tree, &active_profiles, &opts.services)?;
+
+    if !opts.no_env_resolution {
+        if let Some(Value::Mapping(services)) = get_mut(&mut tree, "services") {
+            for (k, svc) in services.iter_mut() {
+                let sname = k.as_str().unwrap_or_default().to_string();
+                environment::resolve_service_environment(svc, &sname, &env, &project_dir)?;
+            }
+        }
+    }
+
+    if !opts.no_normalize {
+        normalize::normalize(&mut tree, &name)?;
+    }
+    if !opts.no_consistency {
+        let w = validate::check_semantics(&tree)?;
+        for x in w.0 {
+            warnings.push(x);
+        }
+    }
+    let project = Project::from_value(tree.clone()).map_err(|e| e.or_file(&main_file))?;
+    Ok(Loaded {
+        project,
+        tree,
+        warnings,
+        files,
+        project_dir,
+        environment: env,
+        active_profiles,
+    })
+}
+
+/// Reads the `.env` of the starting directory for `COMPOSE_*` settings only (the shell wins).
+fn early_settings(
+    shell: &IndexMap<String, String>,
+    dir: &Path,
+    opts: &LoadOptions,
+) -> Result<IndexMap<String, String>, LoadError> {
+    let files: Vec<PathBuf> = if opts.env_files.is_empty() {
+        let p = dir.join(".env");
+        if p.is_file() {
+            vec![p]
+        } else {
+            vec![]
+        }
+    } else {
+        opts.env_files.iter().map(|p| absolute(dir, p)).collect()
+    };
+    if files.is_empty() {
+        return Ok(IndexMap::new());
+    }
+    let env = Environment::build(shell, &files)?;
+    Ok(env.to_map())
+}
+
+fn env_file_list(
+    opts: &LoadOptions,
+    setting: &dyn Fn(&str) -> Option<String>,
+    project_dir: &Path,
+    cwd: &Path,
+) -> Vec<PathBuf> {
+    if !opts.env_files.is_empty() {
+        return opts.env_files.iter().map(|p| absolute(cwd, p)).collect();
+    }
+    if let Some(v) = setting("COMPOSE_ENV_FILES").filter(|v| !v.is_empty()) {
+        return v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| absolute(cwd, Path::new(s)))
+            .collect();
+    }
+    if setting("COMPOSE_DISABLE_ENV_FILE")
+        .map(|v| matches!(v.as_str(), "1" | "true" | "TRUE" | "True"))
+        .unwrap_or(false)
+    {
+        return Vec::new();
+    }
+    let p = project_dir.join(".env");
+    if p.is_file() {
+        vec![p]
+    } else {
+        Vec::new()
+    }
+}
+
+fn read_sources(sources: &[ConfigSource]) -> Result<Vec<SourceText>, LoadError> {
+    sources
+        .iter()
+        .map(|s| match s {
+            ConfigSource::Path(p) => {
+                if p.is_dir() {
+                    return Err(LoadError::new(
+                        ErrorKind::Io,
+                        "is a directory, not a compose file".to_string(),
+                    )
+                    .in_file(p));
+                }
+                std::fs::read_to_string(p)
+                    .map(|text| SourceText {
+                        name: p.clone(),
+                        text,
+                    })
+                    .map_err(|e| {
+                        let what = if e.kind() == std::io::ErrorKind::NotFound {
+                            "no such file".to_string()
+                        } else {
+                            format!("cannot read: {e}")
+                        };
+                        LoadError::new(ErrorKind::Io, what).in_file(p)
+                    })
+            }
+            ConfigSource::Stdin(text) => Ok(SourceText {
+                name: PathBuf::from("-"),
+                text: text.clone(),
+            }),
+            ConfigSource::Inline { name, text } => Ok(SourceText {
+                name: name.clone(),
+                text: text.clone(),
+            }),
+        })
+        .collect()
+}
+
+fn project_name(
+    opts: &LoadOptions,
+    env: &Environment,
+    docs: &[Value],
+    project_dir: &Path,
+    texts: &[SourceText],
+    no_interpolate: bool,
+) -> Result<String, LoadError> {
+    if let Some(n) = &opts.project_name {
+        check_project_name(n, "-p")?;
+        return Ok(n.clone());
+    }
+    if let Some(n) = env.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
+        check_project_name(n, "COMPOSE_PROJECT_NAME")?;
+        return Ok(n.to_string());
+    }
+    // The last file that sets `name:` wins, as with any other key.
+    for (doc, t) in docs.iter().zip(texts).rev() {
+        if let Some(v) = doc.get("name") {
+            let Some(raw) = v.as_str() else {
+                return Err(LoadError::new(ErrorKind::Schema, "name must be a string")
+                    .in_file(&t.name)
+                    .at(KeyPath::root().key("name")));
+            };
+            let n = if no_interpolate {
+                raw.to_string()
+            } else {
+                interpolate::interpolate_str(raw, env)
+                    .map_err(|e| e.or_file(&t.name).at(KeyPath::root().key("name")))?
+            };
+            if n.is_empty() {
+                continue;
+            }
+            check_project_name(&n, &format!("name: in {}", t.name.display()))?;
+            return Ok(n);
+        }
+    }
+    let base = project_dir
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let n = normalize_project_name(&base);
+    if n.is_empty() {
+        return Err(LoadError::new(
+            ErrorKind::Usage,
+            format!(
+                "project name must not be empty: the directory name {base:?} has no usable characters"
+            ),
+        )
+        .hint("name the project with -p NAME, COMPOSE_PROJECT_NAME or a top-level `name:`"));
+    }
+    Ok(n)
+}
+
+/// State shared while files are prepared: environment, warnings, include stack, parsed-file cache.
+struct Ctx<'a> {
+    env: &'a Environment,
+    strict: bool,
+    no_interpolate: bool,
+    warnings: &'a mut Warnings,
+    include_stack: Vec<PathBuf>,
+    cache: HashMap<PathBuf, Value>,
+}
+
+impl Ctx<'_> {
+    /// Interpolates one parsed file, resolves its relative paths against `base_dir`, applies its
+    /// `include`s.
+    fn prepare(&mut self, mut doc: Value, file: &Path, base_dir: &Path) -> Result<Value, LoadError> {
+        if !self.no_interpolate {
+            interpolate::interpolate_tree(&mut doc, self.env, self.strict, self.warnings)
+                .map_err(|e| e.or_file(file))?;
+        }
+        normalize::resolve_paths(&mut doc, base_dir);
+        self.apply_include(&mut doc, file, base_dir)?;
+        Ok(doc)
+    }
+
+    fn load_file(&mut self, path: &Path) -> Result<Value, LoadError> {
+        if let Some(v) = self.cache.get(path) {
+            return Ok(v.clone());
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            LoadError::new(ErrorKind::Io, format!("cannot read extended file: {e}")).in_file(path)
+        })?;
+        let doc = yaml::parse(path, &text)?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let doc = self.prepare(doc, path, &dir)?;
+        self.cache.insert(path.to_path_buf(), doc.clone());
+        Ok(doc)
+    }
+
+    fn apply_extends(&mut self, doc: &mut Value, file: &Path, _dir: &Path) -> Result<(), LoadError> {
+        let mut load = |p: &Path| self.load_file(p);
+        extends::apply_extends(doc, file, &mut load)
+    }
+
+    /// Top-level `include`: each entry is loaded as a project of its own (its own directory and
+    /// env files) and its resources are added to this one; a resource defined on both sides with
+    /// different content is an error.
+    fn apply_include(&mut self, doc: &mut Value, file: &Path, base_dir: &Path) -> Result<(), LoadError> {
+        let Some(Value::Mapping(top)) = Some(&mut *doc) else {
+            return Ok(());
+        };
+        let Some(include) = top.remove("include") else {
+            return Ok(());
+        };
+        let entries = match include {
+            Value::Sequence(s) => s,
+            Value::Null => Vec::new(),
+            _ => {
+                return Err(LoadError::new(ErrorKind::Schema, "include must be a list")
+                    .in_file(file)
+                    .at(KeyPath::root().key("include")))
+            }
+        };
+        for (i, entry) in entries.into_iter().enumerate() {
+            let at = KeyPath::root().key("include").index(i);
+            let (paths, project_directory, env_files) = include_entry(&entry, base_dir)
+                .map_err(|e| e.in_file(file).at(at.clone()))?;
+            let Some(first) = paths.first() else {
+                continue;
+            };
+            if let Some(pos) = self.include_stack.iter().position(|p| p == first) {
+                let mut chain: Vec<String> = self.include_stack[pos..]
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect();
+                chain.push(first.display().to_string());
+                return Err(LoadError::new(
+                    ErrorKind::Semantic,
+                    format!("include cycle detected: {}", chain.join(" -> ")),
+                )
+                .in_file(file)
+                .at(at));
+            }
+            let sub_dir = project_directory
+                .unwrap_or_else(|| first.parent().map(Path::to_path_buf).unwrap_or_default());
+            let env_files = env_files.unwrap_or_else(|| {
+                let p = sub_dir.join(".env");
+                if p.is_file() {
+                    vec![p]
+                } else {
+                    vec![]
+                }
+            });
+            let sub_env = self.env.with_files(&env_files)?;
+            self.include_stack.push(file.to_path_buf());
+            self.include_stack.push(first.clone());
+            let included = {
+                let mut sub = Ctx {
+                    env: &sub_env,
+                    strict: self.strict,
+                    no_interpolate: self.no_interpolate,
+                    warnings: &mut *self.warnings,
+                    include_stack: self.include_stack.clone(),
+                    cache: HashMap::new(),
+                };
+                let mut merged: Option<Value> = None;
+                for p in &paths {
+                    let text = std::fs::read_to_string(p).map_err(|e| {
+                        LoadError::new(ErrorKind::Io, format!("cannot read included file: {e}"))
+                            .in_file(p)
+                    })?;
+                    let d = yaml::parse(p, &text)?;
+                    let d = sub.prepare(d, p, &sub_dir)?;
+                    merged = Some(match merged {
+                        None => d,
+                        Some(b) => merge::merge(b, d).map_err(|e| e.or_file(p))?,
+                    });
+                }
+                let mut merged = merged.unwrap_or(Value::Mapping(Mapping::new()));
+                sub.apply_extends(&mut merged, first, &sub_dir)?;
+                merged
+            };
+            self.include_stack.pop();
+            self.include_stack.pop();
+            import_resources(top, included, first, file)?;
+        }
+        Ok(())
+    }
+}
+
+type IncludeEntry = (Vec<PathBuf>, Option<PathBuf>, Option<Vec<PathBuf>>);
+
+fn include_entry(entry: &Value, base_dir: &Path) -> Result<IncludeEntry, LoadError> {
+    let strs = |v: &Value, what: &str| -> Result<Vec<PathBuf>, LoadError> {
+        match v {
+            Value::String(s) => Ok(vec![absolute(base_dir, Path::new(s))]),
+            Value::Sequence(items) => items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map(|s| absolute(base_dir, Path::new(s)))
+                        .ok_or_else(|| {
+                            LoadError::new(ErrorKind::Schema, format!("{what} must be strings"))
+                        })
+                })
+                .collect(),
+            _ => Err(LoadError::new(
+                ErrorKind::Schema,
+                format!("{what} must be a string or a list of strings"),
+            )),
+        }
+    };
+    match entry {
+        Value::String(_) => Ok((strs(entry, "include")?, None, None)),
+        Value::Mapping(m) => {
+            let path = m.get("path").ok_or_else(|| {
+                LoadError::new(ErrorKind::Schema, "include entry has no `path`")
+                    .hint("write `- path: ../other/compose.yaml`")
+            })?;
+            let paths = strs(path, "include path")?;
+            let dir = match m.get("project_directory") {
+                Some(Value::String(s)) => Some(absolute(base_dir, Path::new(s))),
+                Some(Value::Null) | None => None,
+                Some(_) => {
+                    return Err(LoadError::new(
+                        ErrorKind::Schema,
+                        "project_directory must be a string",
+                    ))
+                }
+            };
+            let env_files = match m.get("env_file") {
+                Some(Value::Null) | None => None,
+                Some(v) => Some(strs(v, "env_file")?),
+            };
+            Ok((paths, dir, env_files))
+        }
+        _ => Err(LoadError::new(
+            ErrorKind::Schema,
+            "include entry must be a path or a mapping with `path`",
+        )),
+    }
+}
+
+/// Adds an included project's resources to `top`; the same name with different content conflicts.
+fn import_resources(
+    top: &mut Mapping,
+    included: Value,
+    included_file: &Path,
+    file: &Path,
+) -> Result<(), LoadError> {
+    let Value::Mapping(inc) = included else {
+        return Ok(());
+    };
+    for kind in ["services", "networks", "volumes", "secrets", "configs", "models"] {
+        let Some(Value::Mapping(items)) = inc.get(kind) else {
+            continue;
+        };
+        let target = top
+            .entry(Value::String(kind.to_string()))
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        if target.is_null() {
+            *target = Value::Mapping(Mapping::new());
+        }
+        let Value::Mapping(target) = target else {
+            continue;
+        };
+        for (k, v) in items {
+            match target.get(k) {
+                Some(existing) if existing != v => {
+                    let name = k.as_str().unwrap_or_default();
+                    return Err(LoadError::new(
+                        ErrorKind::Semantic,
+                        format!(
+                            "{kind}.{name} conflicts with imported resource: {} also defines {kind} {name:?} differently",
+                            included_file.display()
+                        ),
+                    )
+                    .in_file(file)
+                    .at(KeyPath::root().key(kind).key(name))
+                    .hint("rename one of them, or remove the duplicate definition"));
+                }
+                Some(_) => {}
+                None => {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn active_profiles(opts: &LoadOptions, setting: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    if !opts.profiles.is_empty() {
+        return opts.profiles.clone();
+    }
+    setting("COMPOSE_PROFILES")
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn service_profiles(svc: &Value) -> Vec<String> {
+    match svc.get("profiles") {
+        Some(Value::Sequence(s)) => s
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The services a service needs, whatever syntax it used: (name, required).
+pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    match svc.get("depends_on") {
+        Some(Value::Sequence(s)) => {
+            out.extend(s.iter().filter_map(|d| d.as_str()).map(|d| (d.to_string(), true)))
+        }
+        Some(Value::Mapping(m)) => {
+            for (k, v) in m {
+                let required = v.get("required").and_then(Value::as_bool).unwrap_or(true);
+                if let Some(k) = k.as_str() {
+                    out.push((k.to_string(), required));
+                }
+            }
+        }
+        _ => {}
+    }
+    for key in ["network_mode", "pid", "ipc"] {
+        if let Some(parent) = svc
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(|m| m.strip_prefix("service:"))
+        {
+            out.push((parent.to_string(), true));
+        }
+    }
+    if let Some(Value::Sequence(s)) = svc.get("volumes_from") {
+        for v in s.iter().filter_map(Value::as_str) {
+            if !v.starts_with("container:") {
+                let name = v.split(':').next().unwrap_or(v);
+                out.push((name.to_string(), true));
+            }
+        }
+    }
+    if let Some(Value::Sequence(s)) = svc.get("links") {
+        for v in s.iter().filter_map(Value::as_str) {
+            let name = v.split(':').next().unwrap_or(v);
+            out.push((name.to_string(), true));
+        }
+    }
+    out
+}
+
+/// Removes services that no active profile enables; a required dependency on a removed service is
+/// an error naming both and the profile to activate.
+fn apply_profiles(tree: &mut Value, active: &[String], named: &[String]) -> Result<(), LoadError> {
+    let Some(Value::Mapping(services)) = get_mut(tree, "services") else {
+        if let Some(n) = named.first() {
+            return Err(no_such_service(n, &[]));
+        }
+        return Ok(());
+    };
+    let all: Vec<String> = services
+        .keys()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect();
+    for n in named {
+        if !all.contains(n) {
+            return Err(no_such_service(n, &all));
+        }
+    }
+    let star = active.iter().any(|p| p == "*");
+    let enabled: BTreeSet<String> = services
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.as_str()?;
+            let profiles = service_profiles(v);
+            let on = profiles.is_empty()
+                || star
+                || profiles.iter().any(|p| active.contains(p))
+                || named.iter().any(|n| n == name);
+            on.then(|| name.to_string())
+        })
+        .collect();
+    for (k, v) in services.iter() {
+        let Some(name) = k.as_str() else { continue };
+        if !enabled.contains(name) {
+            continue;
+        }
+        for (dep, required) in service_dependencies(v) {
+            if !required || enabled.contains(&dep) || !all.contains(&dep) {
+                continue;
+            }
+            let profiles = services
+                .get(dep.as_str())
+                .map(service_profiles)
+                .unwrap_or_default();
+            return Err(LoadError::new(
+                ErrorKind::Semantic,
+                format!(
+                    "service {name:?} depends on service {dep:?}, which is not enabled by the active profiles"
+                ),
+            )
+            .at(KeyPath::root().key("services").key(name).key("depends_on"))
+            .hint(format!(
+                "activate one of its profiles ({}) with --profile or COMPOSE_PROFILES, or mark the dependency `required: false`",
+                profiles.join(", ")
+            )));
+        }
+    }
+    services.retain(|k, _| k.as_str().map(|n| enabled.contains(n)).unwrap_or(false));
+    Ok(())
+}
+
+fn no_such_service(name: &str, all: &[String]) -> LoadError {
+    let mut e = LoadError::new(ErrorKind::Usage, format!("no such service: {name}"));
+    if let Some(best) = all
+        .iter()
+        .map(|s| (strsim::jaro_winkler(name, s), s))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+    {
+        e = e.hint(format!("did you mean {:?}?", best.1));
+    }
+    e
+}
+
+fn get_mut<'a>(tree: &'a mut Value, key: &str) -> Option<&'a mut Value> {
+    match tree {
+        Value::Mapping(m) => m.get_mut(key),
+        _ => None,
+    }
+}
+
+fn set_key(tree: &mut Value, key: &str, v: Value) {
+    if let Value::Mapping(m) = tree {
+        // `name` goes first, as docker compose prints it.
+        let mut out = Mapping::new();
+        out.insert(Value::String(key.to_string()), v);
+        for (k, val) in std::mem::take(m) {
+            if k.as_str() != Some(key) {
+                out.insert(k, val);
+            }
+        }
+        *m = out;
+    }
+}
+
+/// Drops any `!reset` / `!override` tags the merge left (e.g. in a single file): a `!reset` value
+/// with nothing to reset is removed; an `!override` value is kept as plain data.
+fn strip_tags(v: &mut Value) {
+    match v {
+        Value::Mapping(m) => {
+            let reset: Vec<Value> = m
+                .iter()
+                .filter(|(_, val)| is_tag(val, "reset"))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in reset {
+                m.remove(&k);
+            }
+            for (_, val) in m.iter_mut() {
+                strip_tags(val);
+            }
+        }
+        Value::Sequence(s) => {
+            s.retain(|val| !is_tag(val, "reset"));
+            for val in s.iter_mut() {
+                strip_tags(val);
+            }
+        }
+        Value::Tagged(t) => {
+            let inner = std::mem::replace(&mut t.value, Value::Null);
+            *v = inner;
+            strip_tags(v);
+        }
+        _ => {}
+    }
+}
+
+fn is_tag(v: &Value, name: &str) -> bool {
+    matches!(v, Value::Tagged(t) if t.tag == name)
+}
