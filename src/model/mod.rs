@@ -132,6 +132,14 @@ impl Project {
         yaml_out::to_string(&self.to_value())
     }
 
+    /// The project with every mapping sorted, as `docker compose config --no-interpolate`
+    /// prints it.
+    pub fn to_yaml_sorted(&self) -> String {
+        let mut v = self.to_value();
+        yaml_out::sort_keys(&mut v);
+        yaml_out::to_string(&v)
+    }
+
     /// The project as `docker compose config --format json` prints it (Go's `json.MarshalIndent`
     /// of compose-go's `Project.MarshalJSON`: top-level keys sorted, `x-*` only at top level).
     pub fn to_json(&self) -> String {

@@ -28,6 +28,23 @@ pub fn to_string(value: &Value) -> String {
     out
 }
 
+/// Sorts every mapping's keys in Go's order, at every depth: the shape of `docker compose config
+/// --no-interpolate`, which prints a plain map instead of the typed project.
+pub fn sort_keys(value: &mut Value) {
+    match value {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+            entries.sort_by(|a, b| go_key_cmp(&a.0, &b.0));
+            for (k, mut v) in entries {
+                sort_keys(&mut v);
+                m.insert(k, v);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
+}
+
 fn pad(out: &mut String, n: usize) {
     for _ in 0..n {
         out.push(' ');
