@@ -21,7 +21,10 @@ fn load(text: &str, what: &str) -> Project {
 fn assert_same_value(ours: &str, expected: &str, what: &str) {
     let a = parse_yaml(ours);
     let b = parse_yaml(expected);
-    assert_eq!(a, b, "{what}: documents differ as values\n--- ours\n{ours}\n--- expected\n{expected}");
+    assert_eq!(
+        a, b,
+        "{what}: documents differ as values\n--- ours\n{ours}\n--- expected\n{expected}"
+    );
 }
 
 fn assert_same_text(ours: &str, expected: &str, what: &str) {
@@ -156,7 +159,11 @@ fn e2e_test_config_round_trips_in_struct_order() {
 fn e2e_test_config_interpolate_round_trips_sorted() {
     let expected = fill(
         &e2e_expected("compose_test.go:TestConfigInterpolate"),
-        &["config-e2e", "config-e2e", "/work/testdata/TestConfigInterpolate"],
+        &[
+            "config-e2e",
+            "config-e2e",
+            "/work/testdata/TestConfigInterpolate",
+        ],
     );
     let project = load(&expected, "TestConfigInterpolate");
     let ours = project.to_yaml_sorted();

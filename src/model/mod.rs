@@ -111,6 +111,14 @@ impl Project {
     /// Errors are `Schema` errors naming the key path of the offending value.
     #[allow(clippy::result_large_err)] // LoadError is the loader's shared error type
     pub fn from_value(value: serde_yaml::Value) -> Result<Project, LoadError> {
+        if let Some((path, tag)) = find_tag(&value, KeyPath::root()) {
+            return Err(LoadError::new(
+                ErrorKind::Schema,
+                format!("unexpected YAML tag {tag} in a resolved project"),
+            )
+            .at(path)
+            .hint("!reset and !override only apply while merging compose files"));
+        }
         let mut project: Project = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = key_path(e.path());
             let message = clean_message(&e.inner().to_string());
@@ -215,6 +223,21 @@ fn go_json_escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The first tagged node (`!reset`, `!override`, ...) in document order, with its path.
+fn find_tag(v: &serde_yaml::Value, at: KeyPath) -> Option<(KeyPath, String)> {
+    match v {
+        serde_yaml::Value::Tagged(t) => Some((at, t.tag.to_string())),
+        serde_yaml::Value::Mapping(m) => m
+            .iter()
+            .find_map(|(k, v)| find_tag(v, at.key(serde_util::key_to_string(k)))),
+        serde_yaml::Value::Sequence(s) => s
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_tag(v, at.index(i))),
+        _ => None,
+    }
 }
 
 fn key_path(path: &serde_path_to_error::Path) -> KeyPath {
@@ -370,6 +393,16 @@ mod tests {
         assert!(y.contains("stop_grace_period: 1m30s\n"), "{y}");
         assert!(y.contains("published: \"8080\"\n"), "{y}");
         assert!(y.contains("        - CMD-SHELL\n        - curl x\n"), "{y}");
+    }
+
+    #[test]
+    fn leftover_merge_tags_are_reported_with_their_path() {
+        let e = load("services:\n  web:\n    ports: !override\n      - target: 80\n").unwrap_err();
+        assert_eq!(
+            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some("services.web.ports")
+        );
+        assert!(e.message.contains("!override"), "{}", e.message);
     }
 
     #[test]

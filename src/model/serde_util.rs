@@ -296,9 +296,13 @@ impl<'de> Deserialize<'de> for UnitBytes {
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .map(UnitBytes)
                 .ok_or_else(|| de::Error::custom(format!("invalid size {n}: expected an integer"))),
-            Value::String(s) => units::parse_bytes(s)
-                .map(UnitBytes)
-                .map_err(de::Error::custom),
+            // A plain (possibly negative: `memswap_limit: -1`) integer, as printed; else a size.
+            Value::String(s) => match s.trim().parse::<i64>() {
+                Ok(n) => Ok(UnitBytes(n)),
+                Err(_) => units::parse_bytes(s)
+                    .map(UnitBytes)
+                    .map_err(de::Error::custom),
+            },
             Value::Null => Ok(UnitBytes(0)),
             other => Err(type_error(
                 "a size such as \"512m\" or a number of bytes",
