@@ -396,6 +396,58 @@ mod tests {
     }
 
     #[test]
+    fn json_flavour_follows_go() {
+        let p = load(
+            "name: j\nservices:\n  web:\n    image: a<b\n    x-e: 1\nnetworks:\n  n: {}\nx-top: {b: 1, a: 2}\n",
+        )
+        .unwrap();
+        let j: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+        assert_eq!(j["services"]["web"]["command"], serde_json::Value::Null);
+        assert!(j["services"]["web"].get("x-e").is_none());
+        assert_eq!(j["networks"]["n"]["ipam"], serde_json::json!({}));
+        assert_eq!(j["x-top"], serde_json::json!({"a": 2, "b": 1}));
+        assert!(p.to_json().contains("a\\u003cb"));
+        // YAML keeps the extension and omits the unset command.
+        let y = p.to_yaml();
+        assert!(y.contains("x-e: 1") && !y.contains("command"), "{y}");
+    }
+
+    #[test]
+    fn secret_content_is_never_printed_config_content_is() {
+        let p = load(
+            "services: {}\nsecrets:\n  s: {content: hush}\nconfigs:\n  c: {content: shown}\n  e: {environment: E, content: from-env}\n",
+        )
+        .unwrap();
+        assert_eq!(p.secrets["s"].content.as_deref(), Some("hush"));
+        let y = p.to_yaml();
+        assert!(
+            !y.contains("hush") && y.contains("shown") && !y.contains("from-env"),
+            "{y}"
+        );
+    }
+
+    #[test]
+    fn sizes_durations_and_modes_print_as_go_does() {
+        let p = load(
+            "services:\n  web:\n    mem_limit: 512m\n    memswap_limit: -1\n    cpus: 1.5\n    healthcheck: {interval: 90s, start_period: 0s}\n    secrets: [{source: s, mode: 0o440}]\n    ulimits: {nofile: {soft: 1, hard: 2}, nproc: 3}\n",
+        )
+        .unwrap();
+        let y = p.to_yaml();
+        for want in [
+            "mem_limit: \"536870912\"",
+            "memswap_limit: \"-1\"",
+            "cpus: 1.5",
+            "interval: 1m30s",
+            "start_period: 0s",
+            "mode: \"0440\"",
+            "nofile:\n        soft: 1\n        hard: 2",
+            "nproc: 3",
+        ] {
+            assert!(y.contains(want), "missing {want:?} in\n{y}");
+        }
+    }
+
+    #[test]
     fn leftover_merge_tags_are_reported_with_their_path() {
         let e = load("services:\n  web:\n    ports: !override\n      - target: 80\n").unwrap_err();
         assert_eq!(
