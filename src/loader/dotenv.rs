@@ -272,10 +272,14 @@ impl Parser<'_> {
                 '_' | '.' | '-' | '[' | ']' => {}
                 c if c.is_alphanumeric() => {}
                 c => {
+                    let statement = rest.lines().next().unwrap_or_default();
                     return Err(DotEnvError {
                         line: self.line,
                         kind: ErrorKind::Syntax,
-                        message: format!("unexpected character {c:?} in variable name"),
+                        message: format!(
+                            "unexpected character {:?} in variable name {statement:?}",
+                            c.to_string()
+                        ),
                         hint: Some(
                             "a variable name is letters, digits, `_`, `.`, `-`; comment lines \
                              start with #"
