@@ -23,7 +23,10 @@ fn no_lookup(_: &str) -> Option<String> {
 }
 
 /// `dotenv.Read` / `ReadWithLookup`: parse each file; keys starting with a digit are dropped.
-fn read_with_lookup(path: &std::path::Path, lookup: &HashMap<String, String>) -> BTreeMap<String, String> {
+fn read_with_lookup(
+    path: &std::path::Path,
+    lookup: &HashMap<String, String>,
+) -> BTreeMap<String, String> {
     let l = |k: &str| lookup.get(k).cloned();
     let mut out = IndexMap::new();
     let mut w = Warnings::default();
@@ -166,7 +169,10 @@ fn keys_may_hold_dots_underscores_and_dashes() {
         got.get("VAR_WITH_UNDERSCORES").map(String::as_str),
         Some("underscores")
     );
-    assert_eq!(got.get("VAR-WITH-DASHES").map(String::as_str), Some("dashes"));
+    assert_eq!(
+        got.get("VAR-WITH-DASHES").map(String::as_str),
+        Some("dashes")
+    );
 }
 
 #[test]
@@ -339,7 +345,9 @@ fn errors_name_the_line() {
     let e = dotenv::parse("A=ok\nB=${X:?set X}\n", &no_lookup, &mut w).unwrap_err();
     assert_eq!(e.line, 2);
     assert_eq!(e.kind, ErrorKind::Interpolation);
-    assert!(e.message.contains("required variable X is missing a value: set X"));
+    assert!(e
+        .message
+        .contains("required variable X is missing a value: set X"));
 
     let e = dotenv::parse("PASSWORD=abc$\n", &no_lookup, &mut w).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Interpolation);
@@ -380,8 +388,25 @@ fn format_names() {
 #[test]
 fn garbage_never_panics() {
     let inputs = [
-        "\"", "'", "=", "==", "A=\"\\", "A=\"\\0", "A=\"\\0999\"", "export", "export ", "\u{feff}",
-        "A=${", "A=\"${\"", "\n\n\n#", "A='\n", "ä=ö", "A=\u{0}", "\\", "A=$", "A=\"\\\"",
+        "\"",
+        "'",
+        "=",
+        "==",
+        "A=\"\\",
+        "A=\"\\0",
+        "A=\"\\0999\"",
+        "export",
+        "export ",
+        "\u{feff}",
+        "A=${",
+        "A=\"${\"",
+        "\n\n\n#",
+        "A='\n",
+        "ä=ö",
+        "A=\u{0}",
+        "\\",
+        "A=$",
+        "A=\"\\\"",
     ];
     for input in inputs {
         let mut w = Warnings::default();

@@ -1,6 +1,8 @@
 //! Interpolation: docker-compose v1's recorded cases, the Compose Specification's additions, and
 //! the tree walk (values only, casts, warnings, errors with key paths).
 
+#![allow(clippy::result_large_err)] // the shared LoadError is deliberately rich
+
 mod support;
 
 use std::collections::HashMap;
@@ -73,13 +75,14 @@ fn all_v1_cases() {
                 }
             }
             (None, Some(kind)) => {
-                let ok = match (kind.as_str().unwrap(), &got) {
-                    ("InvalidInterpolation", Err(TemplateError::Invalid { .. })) => true,
-                    ("UnsetRequiredSubstitution", Err(TemplateError::MissingRequired { .. })) => {
-                        true
-                    }
-                    _ => false,
-                };
+                let ok = matches!(
+                    (kind.as_str().unwrap(), &got),
+                    ("InvalidInterpolation", Err(TemplateError::Invalid { .. }))
+                        | (
+                            "UnsetRequiredSubstitution",
+                            Err(TemplateError::MissingRequired { .. })
+                        )
+                );
                 if !ok {
                     failures.push(format!("#{i} {input:?}: want {kind}, got {got:?}"));
                 }
@@ -134,7 +137,10 @@ fn required_messages_are_interpolated() {
         "required variable UNSET_VAR is missing a value: Mandatory Variable first"
     );
     let err = sub("${UNSET_VAR?}", &e).unwrap_err();
-    assert_eq!(err.to_string(), "required variable UNSET_VAR is missing a value");
+    assert_eq!(
+        err.to_string(),
+        "required variable UNSET_VAR is missing a value"
+    );
 }
 
 #[test]
@@ -169,7 +175,9 @@ fn names_are_letters_digits_underscores() {
     assert_eq!(sub("$FOO-bar", &e).unwrap(), "first-bar");
     assert_eq!(sub("$FOO.bar", &e).unwrap(), "first.bar");
     assert_eq!(sub("${foo_1}", &e).unwrap(), "low");
-    for bad in ["$1", "$-", "${1A}", "${A:}", "${A:x}", "${A", "${A:-x", "end$", "$ x"] {
+    for bad in [
+        "$1", "$-", "${1A}", "${A:}", "${A:x}", "${A", "${A:-x", "end$", "$ x",
+    ] {
         assert!(
             matches!(sub(bad, &e), Err(TemplateError::Invalid { .. })),
             "{bad}"
@@ -183,7 +191,9 @@ fn strict_mode_rejects_unset_plain_references_only() {
     let l = lookup_of(&e);
     assert_eq!(
         substitute("${NOPE}", &l, true),
-        Err(TemplateError::Unset { name: "NOPE".into() })
+        Err(TemplateError::Unset {
+            name: "NOPE".into()
+        })
     );
     assert_eq!(substitute("${NOPE:-d}", &l, true).unwrap().value, "d");
     assert_eq!(substitute("${NOPE:+a}", &l, true).unwrap().value, "");
@@ -197,7 +207,10 @@ fn yaml(s: &str) -> Value {
     serde_yaml::from_str(s).unwrap()
 }
 
-fn run(doc: &mut Value, e: &HashMap<String, String>) -> Result<Warnings, rcompose::loader::LoadError> {
+fn run(
+    doc: &mut Value,
+    e: &HashMap<String, String>,
+) -> Result<Warnings, rcompose::loader::LoadError> {
     let mut w = Warnings::default();
     interpolate(doc, &lookup_of(e), &Options::default(), &mut w)?;
     Ok(w)
@@ -217,7 +230,12 @@ services:
       - ${IMAGE}
 "#,
     );
-    let e = env(&[("NAME", "web"), ("IMAGE", "nginx"), ("TAG", "1"), ("VALUE", "v")]);
+    let e = env(&[
+        ("NAME", "web"),
+        ("IMAGE", "nginx"),
+        ("TAG", "1"),
+        ("VALUE", "v"),
+    ]);
     let w = run(&mut doc, &e).unwrap();
     let want = yaml(
         r#"
@@ -259,11 +277,18 @@ fn errors_carry_the_key_path_and_say_what_to_do() {
         err.message,
         "required variable IMAGE is missing a value: pick an image"
     );
-    assert!(err.hint.as_deref().unwrap().contains("set IMAGE in the shell or in the .env file"));
+    assert!(err
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("set IMAGE in the shell or in the .env file"));
 
     let mut doc = yaml("services:\n  web:\n    environment:\n      - PASS=abc$\n");
     let err = run(&mut doc, &env(&[])).unwrap_err();
-    assert_eq!(err.path, Some(KeyPath::parse("services.web.environment[0]")));
+    assert_eq!(
+        err.path,
+        Some(KeyPath::parse("services.web.environment[0]"))
+    );
     assert!(err.hint.as_deref().unwrap().contains("$$"));
 
     let mut doc = yaml("services:\n  web:\n    image: $NOPE\n");
@@ -296,16 +321,32 @@ fn typed_fields_are_cast_like_compose_go() {
     assert!(w.0.is_empty(), "{w:?}");
     let web = &doc["services"]["web"];
     let int = |v: &Value| v.as_i64();
+    let the_float: f64 = "3.14".parse().unwrap();
     assert_eq!(int(&web["configs"][0]["mode"]), Some(555));
     assert_eq!(int(&web["secrets"][0]["mode"]), Some(555));
     assert_eq!(int(&web["healthcheck"]["retries"]), Some(555));
     assert_eq!(web["healthcheck"]["disable"], Value::Bool(true));
     assert_eq!(int(&web["deploy"]["replicas"]), Some(555));
-    assert_eq!(int(&web["deploy"]["update_config"]["parallelism"]), Some(555));
-    assert_eq!(web["deploy"]["update_config"]["max_failure_ratio"].as_f64(), Some(3.14));
-    assert_eq!(web["deploy"]["rollback_config"]["max_failure_ratio"].as_f64(), Some(3.14));
-    assert_eq!(int(&web["deploy"]["restart_policy"]["max_attempts"]), Some(555));
-    assert_eq!(int(&web["deploy"]["placement"]["max_replicas_per_node"]), Some(555));
+    assert_eq!(
+        int(&web["deploy"]["update_config"]["parallelism"]),
+        Some(555)
+    );
+    assert_eq!(
+        web["deploy"]["update_config"]["max_failure_ratio"].as_f64(),
+        Some(the_float)
+    );
+    assert_eq!(
+        web["deploy"]["rollback_config"]["max_failure_ratio"].as_f64(),
+        Some(the_float)
+    );
+    assert_eq!(
+        int(&web["deploy"]["restart_policy"]["max_attempts"]),
+        Some(555)
+    );
+    assert_eq!(
+        int(&web["deploy"]["placement"]["max_replicas_per_node"]),
+        Some(555)
+    );
     // A short-syntax port stays a string; the long syntax's target is cast, published is not.
     assert_eq!(web["ports"][0], Value::String("555".into()));
     assert_eq!(int(&web["ports"][2]["target"]), Some(555));
@@ -333,7 +374,8 @@ fn typed_fields_are_cast_like_compose_go() {
 #[test]
 fn interpolated_scale_is_an_integer() {
     // compose-go TestInterpolateInt, with its manifest environment.
-    let path = support::corpus_dir().join("compose-go/inline/loader/loader/TestInterpolateInt.yaml");
+    let path =
+        support::corpus_dir().join("compose-go/inline/loader/loader/TestInterpolateInt.yaml");
     let mut doc: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     run(&mut doc, &env(&[("FOO_SCALE", "2")])).unwrap();
     assert_eq!(doc["services"]["foo"]["scale"].as_i64(), Some(2));
@@ -349,7 +391,10 @@ fn cast_failures_and_yaml11_booleans() {
 
     let mut doc = yaml("services:\n  web:\n    deploy:\n      replicas: ${N}\n");
     let err = run(&mut doc, &env(&[("N", "three")])).unwrap_err();
-    assert_eq!(err.path, Some(KeyPath::parse("services.web.deploy.replicas")));
+    assert_eq!(
+        err.path,
+        Some(KeyPath::parse("services.web.deploy.replicas"))
+    );
     assert!(err.message.contains("expected an integer"), "{err}");
 
     let mut doc = yaml("services:\n  web:\n    cpus: ${CPUS}\n");

@@ -26,6 +26,9 @@
 //! the value of an empty key), and keys containing non-ASCII letters are judged per character
 //! rather than per byte.
 
+// `LoadError` is the loader's shared, deliberately rich error type (file, line, key path, hint).
+#![allow(clippy::result_large_err)]
+
 use indexmap::IndexMap;
 
 use super::error::{ErrorKind, LoadError, Warnings};
@@ -285,7 +288,7 @@ impl Parser<'_> {
                              start with #"
                                 .to_string(),
                         ),
-                    })
+                    });
                 }
             }
         }
@@ -330,9 +333,8 @@ impl Parser<'_> {
                 let raw = raw.split(" #").next().unwrap_or_default();
                 let raw = raw.trim_end_matches(char::is_whitespace).to_string();
                 self.advance(consumed);
-                return expand(&raw, lookup, out, warnings).map_err(|e| {
-                    DotEnvError::from_template(line, e)
-                });
+                return expand(&raw, lookup, out, warnings)
+                    .map_err(|e| DotEnvError::from_template(line, e));
             }
         };
         // Find the closing quote: the first one not preceded by a backslash.

@@ -14,6 +14,9 @@
 //! Reads files (the env files), never the process environment except in
 //! [`Environment::from_shell`]. Must not import `engine`, `exec`, `plan`, `cli` or `model`.
 
+// `LoadError` is the loader's shared, deliberately rich error type (file, line, key path, hint).
+#![allow(clippy::result_large_err)]
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 

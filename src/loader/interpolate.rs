@@ -23,6 +23,9 @@
 //! Pure: no I/O, no process environment (variables come through a [`Lookup`]). Must not import
 //! `engine`, `exec`, `plan`, `cli` or `model`.
 
+// `LoadError` is the loader's shared, deliberately rich error type (file, line, key path, hint).
+#![allow(clippy::result_large_err)]
+
 use serde_yaml::{Number, Value};
 
 use super::error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
@@ -246,9 +249,7 @@ fn expand_reference(
             Ok(end)
         }
         Some(b'{') => expand_braced(s, dollar + 2, cx, depth, out),
-        Some(_) => Err(cx.invalid(format!(
-            "`$` at byte {dollar} starts no variable reference"
-        ))),
+        Some(_) => Err(cx.invalid(format!("`$` at byte {dollar} starts no variable reference"))),
         None => Err(cx.invalid("the text ends with a lone `$`")),
     }
 }
@@ -264,13 +265,19 @@ enum Op {
     Alternate,
 }
 
+/// The operator part of `${NAME<op>arg}`.
+#[derive(Debug, Clone, Copy)]
+struct Operator {
+    op: Op,
+    /// The `:` forms also treat an empty value as absent.
+    colon: bool,
+    /// Where the argument starts.
+    arg_start: usize,
+}
+
 /// Parses `NAME`, then `}` or an operator, starting at `start` (just after `${`). Returns the
-/// name's end, the operator (with its "colon" flag: also applies to empty values) and where the
-/// operator's argument starts.
-fn parse_braced_head(
-    bytes: &[u8],
-    start: usize,
-) -> Result<(usize, Option<(Op, bool, usize)>), String> {
+/// name's end and the operator, if any.
+fn parse_braced_head(bytes: &[u8], start: usize) -> Result<(usize, Option<Operator>), String> {
     match bytes.get(start).copied() {
         Some(b) if is_name_start(b) => {}
         Some(b'}') => return Err("`${}` names no variable".to_string()),
@@ -291,11 +298,25 @@ fn parse_braced_head(
     match bytes.get(end).copied() {
         Some(b'}') => Ok((end, None)),
         Some(b':') => match bytes.get(end + 1).copied().and_then(op_of) {
-            Some(op) => Ok((end, Some((op, true, end + 2)))),
+            Some(op) => Ok((
+                end,
+                Some(Operator {
+                    op,
+                    colon: true,
+                    arg_start: end + 2,
+                }),
+            )),
             None => Err("`:` must be followed by `-`, `?` or `+`".to_string()),
         },
         Some(b) => match op_of(b) {
-            Some(op) => Ok((end, Some((op, false, end + 1)))),
+            Some(op) => Ok((
+                end,
+                Some(Operator {
+                    op,
+                    colon: false,
+                    arg_start: end + 1,
+                }),
+            )),
             None => Err(format!(
                 "unexpected {:?} after the variable name (expected `}}`, `:-`, `-`, `:?`, `?`, `:+` or `+`)",
                 char::from(b)
@@ -335,7 +356,12 @@ fn expand_braced(
     let bytes = s.as_bytes();
     let (name_end, op) = parse_braced_head(bytes, start).map_err(|d| cx.invalid(d))?;
     let name = s.get(start..name_end).unwrap_or_default();
-    let Some((op, colon, arg_start)) = op else {
+    let Some(Operator {
+        op,
+        colon,
+        arg_start,
+    }) = op
+    else {
         out.push_str(&cx.plain(name)?);
         return Ok(name_end + 1);
     };
@@ -462,7 +488,7 @@ fn scan_variables(s: &str, found: &mut Vec<VariableUse>, depth: usize) {
                     continue;
                 };
                 let name = s.get(start..name_end).unwrap_or_default().to_string();
-                let Some((op, _colon, arg_start)) = op else {
+                let Some(Operator { op, arg_start, .. }) = op else {
                     record(
                         found,
                         VariableUse {
@@ -626,7 +652,11 @@ const SERVICE_CASTS: &[(&[P], Cast)] = &[
         Cast::Int,
     ),
     (
-        &[Key("deploy"), Key("update_config"), Key("max_failure_ratio")],
+        &[
+            Key("deploy"),
+            Key("update_config"),
+            Key("max_failure_ratio"),
+        ],
         Cast::Float,
     ),
     (
@@ -634,7 +664,11 @@ const SERVICE_CASTS: &[(&[P], Cast)] = &[
         Cast::Int,
     ),
     (
-        &[Key("deploy"), Key("rollback_config"), Key("max_failure_ratio")],
+        &[
+            Key("deploy"),
+            Key("rollback_config"),
+            Key("max_failure_ratio"),
+        ],
         Cast::Float,
     ),
     (
@@ -642,7 +676,11 @@ const SERVICE_CASTS: &[(&[P], Cast)] = &[
         Cast::Int,
     ),
     (
-        &[Key("deploy"), Key("placement"), Key("max_replicas_per_node")],
+        &[
+            Key("deploy"),
+            Key("placement"),
+            Key("max_replicas_per_node"),
+        ],
         Cast::Int,
     ),
     (&[Key("healthcheck"), Key("retries")], Cast::Int),
@@ -661,7 +699,10 @@ const SERVICE_CASTS: &[(&[P], Cast)] = &[
     (&[Key("ulimits"), Any, Key("hard")], Cast::Int),
     (&[Key("ulimits"), Any, Key("soft")], Cast::Int),
     (&[Key("volumes"), Item, Key("read_only")], Cast::Bool),
-    (&[Key("volumes"), Item, Key("volume"), Key("nocopy")], Cast::Bool),
+    (
+        &[Key("volumes"), Item, Key("volume"), Key("nocopy")],
+        Cast::Bool,
+    ),
 ];
 
 /// Top-level paths and their types.
