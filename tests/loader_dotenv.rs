@@ -415,3 +415,21 @@ fn garbage_never_panics() {
         let _ = dotenv::parse_into(input, Format::Raw, &no_lookup, &mut out, &mut w);
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn no_text_makes_the_parsers_panic(src in "[A-Za-z0-9_=:#'\"$ {}\\\\\\-\\.\t\r\n\u{feff}é]{0,60}") {
+        let mut w = Warnings::default();
+        let _ = dotenv::parse(&src, &no_lookup, &mut w);
+        let mut out = IndexMap::new();
+        let _ = dotenv::parse_into(&src, Format::Raw, &no_lookup, &mut out, &mut w);
+    }
+
+    #[test]
+    fn simple_assignments_round_trip(key in "[A-Za-z_][A-Za-z0-9_]{0,10}", value in "[A-Za-z0-9_./:@+,-]{0,20}") {
+        let parsed = parse(&format!("{key}={value}\n"));
+        proptest::prop_assert_eq!(parsed.get(&key), Some(&value));
+        let quoted = parse(&format!("{key}='{value}'\n"));
+        proptest::prop_assert_eq!(quoted.get(&key), Some(&value));
+    }
+}

@@ -462,3 +462,26 @@ fn unset_warning_text_matches_compose() {
         "The \"X\" variable is not set. Defaulting to a blank string."
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Robustness
+// ---------------------------------------------------------------------------------------------
+
+proptest::proptest! {
+    #[test]
+    fn no_template_makes_substitution_panic(t in "[$${}:?+\\-a-zA-Z_0-9 é\n]{0,40}") {
+        let e = env(&[("a", "1"), ("A", ""), ("_", "x")]);
+        let l = lookup_of(&e);
+        let _ = substitute(&t, &l, false);
+        let _ = substitute(&t, &l, true);
+        let _ = variables(&Value::String(t));
+    }
+
+    #[test]
+    fn escaped_dollars_survive_untouched(t in "[a-z {}:-]{0,20}") {
+        // Doubling every `$` of a literal protects it from interpolation entirely.
+        let escaped = format!("$${}", t.replace('$', "$$"));
+        let got = sub(&escaped, &env(&[])).unwrap();
+        proptest::prop_assert_eq!(got, format!("${t}"));
+    }
+}
