@@ -11,5 +11,7 @@
 //! typed `model::Project`.
 
 pub mod error;
+pub mod normalize;
+pub mod validate;
 
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
