@@ -1457,7 +1457,7 @@ mod tests {
         let v = parse_short_volume("${DATA:-x}:/data").expect("parse");
         assert_eq!(v.get("source"), Some(&s("${DATA:-x}")));
         assert!(parse_short_volume("ab::c").is_err());
-        assert!(parse_short_volume("a:b:c:d").is_err());
+        assert!(parse_short_volume("ab:cd:ef:gh").is_err());
     }
 
     #[test]
