@@ -109,7 +109,8 @@ fn to_json(v: &Value, path: &KeyPath) -> Result<serde_json::Value, LoadError> {
 
 #[derive(Debug, Clone)]
 enum Problem {
-    Type(BTreeSet<String>),
+    /// Expected types, in the order to print them.
+    Type(Vec<String>),
     Additional(Vec<String>),
     Required(String),
     Enum(Vec<String>),
@@ -187,11 +188,12 @@ fn candidate(e: &ValidationError) -> Option<Candidate> {
     let eval = eval_path(e);
     let problem = match e.kind() {
         ValidationErrorKind::Type { kind } => {
-            let set = match kind {
-                TypeKind::Single(t) => [human_type(t.as_str())].into_iter().collect(),
+            let mut list: Vec<String> = match kind {
+                TypeKind::Single(t) => vec![human_type(t.as_str())],
                 TypeKind::Multiple(ts) => ts.iter().map(|t| human_type(t.as_str())).collect(),
             };
-            Problem::Type(set)
+            list.sort();
+            Problem::Type(list)
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             Problem::Additional(unexpected.clone())
@@ -219,10 +221,15 @@ fn candidate(e: &ValidationError) -> Option<Candidate> {
                 .collect();
             // Every branch rejects the value's type right here: say which types would do.
             if !branches.is_empty() && branches.iter().all(|b| b.is_type() && b.path == path) {
-                let mut all = BTreeSet::new();
+                // Branch order, as compose lists them ("must be a mapping or list").
+                let mut all: Vec<String> = Vec::new();
                 for b in &branches {
                     if let Problem::Type(t) = &b.problem {
-                        all.extend(t.iter().cloned());
+                        for x in t {
+                            if !all.contains(x) {
+                                all.push(x.clone());
+                            }
+                        }
                     }
                 }
                 return Some(Candidate {
@@ -304,10 +311,7 @@ fn join_or(items: &[String]) -> String {
 
 fn describe(c: &Candidate, schema: &serde_json::Value) -> (String, Option<String>) {
     match &c.problem {
-        Problem::Type(types) => {
-            let list: Vec<String> = types.iter().cloned().collect();
-            (format!("must be a {}", join_or(&list)), None)
-        }
+        Problem::Type(types) => (format!("must be a {}", join_or(types)), None),
         Problem::Additional(unexpected) => {
             let names = unexpected
                 .iter()
