@@ -37,6 +37,7 @@ fn compose_style(e: &LoadError) -> String {
 }
 
 /// Schema, then normalisation, then the semantic checks: the first error, if any.
+#[allow(clippy::result_large_err)]
 fn check(path: &Path) -> Result<(), LoadError> {
     let text = std::fs::read_to_string(path).expect("read corpus file");
     let mut doc = first_doc(&text).unwrap_or(Value::Null);
@@ -138,7 +139,10 @@ fn invalid_corpus_files_fail_with_compose_messages() {
         match check(&corpus.join(file)) {
             Ok(()) => failures.push(format!("{file}: accepted, expected {expected:?}")),
             Err(e) if matches(&e, expected) => {}
-            Err(e) => failures.push(format!("{file}: got {:?}, expected {expected:?}", compose_style(&e))),
+            Err(e) => failures.push(format!(
+                "{file}: got {:?}, expected {expected:?}",
+                compose_style(&e)
+            )),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -146,9 +150,13 @@ fn invalid_corpus_files_fail_with_compose_messages() {
 
 #[test]
 fn non_string_key_deep_in_a_list_names_the_path() {
-    let path = support::corpus_dir().join("compose-go/inline/loader/loader/TestNonStringKeys_2.yaml");
+    let path =
+        support::corpus_dir().join("compose-go/inline/loader/loader/TestNonStringKeys_2.yaml");
     let e = check(&path).expect_err("invalid");
-    assert_eq!(e.message, "non-string key in networks.default.ipam.config[0]: 123");
+    assert_eq!(
+        e.message,
+        "non-string key in networks.default.ipam.config[0]: 123"
+    );
 }
 
 #[derive(Deserialize)]
@@ -166,7 +174,8 @@ struct Record {
 }
 
 fn manifest() -> Manifest {
-    let text = std::fs::read_to_string(support::corpus_dir().join("MANIFEST.json")).expect("manifest");
+    let text =
+        std::fs::read_to_string(support::corpus_dir().join("MANIFEST.json")).expect("manifest");
     serde_json::from_str(&text).expect("manifest json")
 }
 
@@ -175,16 +184,26 @@ fn every_invalid_marked_file_is_tested_or_excluded() {
     let m = manifest();
     let mut missing = Vec::new();
     for r in &m.files {
-        if !r.expectation.as_deref().unwrap_or("").starts_with("invalid") {
+        if !r
+            .expectation
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("invalid")
+        {
             continue;
         }
         let file = format!("{}/{}", r.source, r.path);
-        let known = INVALID.iter().any(|(f, _)| *f == file) || EXCLUDED.iter().any(|(f, _)| *f == file);
+        let known =
+            INVALID.iter().any(|(f, _)| *f == file) || EXCLUDED.iter().any(|(f, _)| *f == file);
         if !known {
             missing.push(file);
         }
     }
-    assert!(missing.is_empty(), "untriaged invalid files:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "untriaged invalid files:\n{}",
+        missing.join("\n")
+    );
 }
 
 /// Features newer than the vendored schema (compose-go 0035625): pre_start hooks,
@@ -206,19 +225,30 @@ fn schema_verdicts_agree_with_the_reference_validator() {
     let mut disagreements = Vec::new();
     let mut checked = 0;
     for r in &m.files {
-        if !matches!(r.kind.as_str(), "compose" | "compose-no-services" | "compose-legacy-v1") {
+        if !matches!(
+            r.kind.as_str(),
+            "compose" | "compose-no-services" | "compose-legacy-v1"
+        ) {
             continue;
         }
-        let Some(verdict) = r.schema_check.as_deref() else { continue };
+        let Some(verdict) = r.schema_check.as_deref() else {
+            continue;
+        };
         let path: PathBuf = corpus.join(&r.source).join(&r.path);
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let Some(doc) = first_doc(&text) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Some(doc) = first_doc(&text) else {
+            continue;
+        };
         // Newer-schema features, merge-stage inputs (`!reset`, stripped by the merge step), and
         // files compose-go rejects although the plain schema accepts them (covered above).
         if uses_newer_schema_features(&text)
             || text.contains("!reset")
             || text.contains("!override")
-            || r.expectation.as_deref().is_some_and(|e| e.starts_with("invalid"))
+            || r.expectation
+                .as_deref()
+                .is_some_and(|e| e.starts_with("invalid"))
             || NEWER_SCHEMA_FILES.contains(&format!("{}/{}", r.source, r.path).as_str())
         {
             continue;
@@ -240,17 +270,26 @@ fn schema_verdicts_agree_with_the_reference_validator() {
         }
     }
     assert!(checked > 1000, "only {checked} documents checked");
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
 
 #[test]
 fn schema_error_points_at_file_line_and_suggests_the_key() {
-    let path = support::corpus_dir().join("docker-compose-v2/pkg/e2e/fixtures/wrong-composefile/compose.yaml");
+    let path = support::corpus_dir()
+        .join("docker-compose-v2/pkg/e2e/fixtures/wrong-composefile/compose.yaml");
     let text = std::fs::read_to_string(&path).expect("read");
     let doc = first_doc(&text).expect("yaml");
     let e = validate_schema(&doc, &[(path.clone(), text.clone())]).expect_err("invalid");
     assert_eq!(e.file.as_deref(), Some(path.as_path()));
     let line = e.line.expect("line");
-    assert!(text.lines().nth(line - 1).is_some_and(|l| l.contains("wrongField")));
+    assert!(text
+        .lines()
+        .nth(line - 1)
+        .is_some_and(|l| l.contains("wrongField")));
     assert_eq!(e.path, Some(KeyPath::parse("services.simple")));
 }

@@ -13,6 +13,10 @@
 //! Must not import `engine`, `exec`, `plan`, `cli` or `model`; touches no files (home directory
 //! aside, read from `HOME`).
 
+// `LoadError` is the loader's shared error type (file, line, path, hint); boxing it is the
+// lead's call, not this module's.
+#![allow(clippy::result_large_err)]
+
 use std::path::{Component, Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
@@ -221,9 +225,16 @@ impl PathCtx<'_> {
 pub(crate) fn is_remote_context(v: &str) -> bool {
     v.contains("://")
         || v.starts_with("service:")
-        || ["https://", "http://", "git://", "ssh://", "github.com/", "git@"]
-            .iter()
-            .any(|p| v.starts_with(p))
+        || [
+            "https://",
+            "http://",
+            "git://",
+            "ssh://",
+            "github.com/",
+            "git@",
+        ]
+        .iter()
+        .any(|p| v.starts_with(p))
 }
 
 /// The user's home directory, from `HOME` (or `USERPROFILE`).
@@ -394,11 +405,9 @@ fn resolve_service_paths(svc: &mut Mapping, ctx: &PathCtx) {
                         *spec = rewritten;
                     }
                 }
-                Value::Mapping(m) => {
-                    if get_str(m, "type") == Some("bind") {
-                        if let Some(src) = m.get_mut("source") {
-                            ctx.abs_value(src);
-                        }
+                Value::Mapping(m) if get_str(m, "type") == Some("bind") => {
+                    if let Some(src) = m.get_mut("source") {
+                        ctx.abs_value(src);
                     }
                 }
                 _ => {}
@@ -480,7 +489,9 @@ fn parse_short_volume(spec: &str) -> Result<Mapping, String> {
     }
     let parts = split_volume_spec(spec);
     if parts.iter().any(String::is_empty) {
-        return Err(format!("invalid spec: {spec}: empty section between colons"));
+        return Err(format!(
+            "invalid spec: {spec}: empty section between colons"
+        ));
     }
     let (source, target, mode) = match parts.as_slice() {
         [t] => (None, t.clone(), None),
@@ -698,7 +709,14 @@ pub fn normalize_in(
             Some(Value::Mapping(defs)) => {
                 for (key, def) in defs.iter_mut() {
                     let key = scalar_string(key).unwrap_or_default();
-                    normalize_resource(def, kind, &key, project_name, &kpath.key(&key), &mut warnings)?;
+                    normalize_resource(
+                        def,
+                        kind,
+                        &key,
+                        project_name,
+                        &kpath.key(&key),
+                        &mut warnings,
+                    )?;
                 }
             }
             Some(v) if v.is_null() => {
@@ -916,6 +934,10 @@ fn extra_hosts(v: &mut Value, path: &KeyPath) -> Result<(), LoadError> {
             for e in seq.iter() {
                 let Some(e) = scalar_string(e) else { continue };
                 let Some((host, ips)) = e.split_once('=').or_else(|| e.split_once(':')) else {
+                    // Uninterpolated variables (`--no-interpolate`): keep the list as written.
+                    if e.contains('$') {
+                        return Ok(());
+                    }
                     return Err(err(
                         ErrorKind::Schema,
                         path.clone(),
@@ -1515,7 +1537,9 @@ include: [./inc.yaml, {path: [a.yml], project_directory: ., env_file: x.env}]
 
     #[test]
     fn resolve_paths_sees_through_reset_tags() {
-        let mut doc: Value = serde_yaml::from_str("services:\n  a:\n    volumes: !override\n      - ./x:/x\n").expect("yaml");
+        let mut doc: Value =
+            serde_yaml::from_str("services:\n  a:\n    volumes: !override\n      - ./x:/x\n")
+                .expect("yaml");
         resolve_paths_with_home(&mut doc, Path::new("/p"), None);
         let vols = untag(&doc["services"]["a"]["volumes"]);
         assert_eq!(vols[0], s("/p/x:/x"));
@@ -1617,7 +1641,10 @@ include: [./inc.yaml, {path: [a.yml], project_directory: ., env_file: x.env}]
             "services:\n  a:\n    image: x\n    healthcheck: {test: curl -f localhost}\n    secrets: [s, {source: t, target: /t}]\n    extra_hosts: ['b:1.2.3.4', 'a=::1', 'c:[::2]']\n    devices: ['/dev/x', '/dev/y:/dev/z']\n",
         );
         let a = service(&doc, "a");
-        assert_eq!(a["healthcheck"]["test"], y("[CMD-SHELL, curl -f localhost]"));
+        assert_eq!(
+            a["healthcheck"]["test"],
+            y("[CMD-SHELL, curl -f localhost]")
+        );
         assert_eq!(a["secrets"], y("[{source: s}, {source: t, target: /t}]"));
         assert_eq!(a["extra_hosts"], y("['a=::1', 'b=1.2.3.4', 'c=::2']"));
         assert_eq!(

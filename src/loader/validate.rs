@@ -8,6 +8,10 @@
 //!
 //! Must not import `engine`, `exec`, `plan`, `cli` or `model`; does no I/O.
 
+// `LoadError` is the loader's shared error type (file, line, path, hint); boxing it is the
+// lead's call, not this module's.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -173,7 +177,8 @@ fn best(cands: Vec<Candidate>) -> Option<Candidate> {
         let better = match &best {
             None => true,
             Some(b) => {
-                c.path.len() > b.path.len() || (c.path.len() == b.path.len() && b.is_type() && !c.is_type())
+                c.path.len() > b.path.len()
+                    || (c.path.len() == b.path.len() && b.is_type() && !c.is_type())
             }
         };
         if better {
@@ -425,7 +430,10 @@ pub(crate) fn locate(text: &str, path: &KeyPath) -> Option<(usize, (usize, usize
         let mut content = trimmed;
         let mut dash = false;
         // "- key: v" opens an item whose mapping starts two columns further in.
-        if let Some(rest) = content.strip_prefix("- ").or_else(|| (content == "-").then_some("")) {
+        if let Some(rest) = content
+            .strip_prefix("- ")
+            .or_else(|| (content == "-").then_some(""))
+        {
             dash = true;
             lines.push(Line {
                 no: i + 1,
@@ -467,7 +475,11 @@ pub(crate) fn locate(text: &str, path: &KeyPath) -> Option<(usize, (usize, usize
                 })
             })?,
             Seg::Index(n) => (start..end)
-                .filter(|&j| lines.get(j).is_some_and(|l| l.dash && l.indent == child_indent))
+                .filter(|&j| {
+                    lines
+                        .get(j)
+                        .is_some_and(|l| l.dash && l.indent == child_indent)
+                })
                 .nth(*n)?,
         };
         let line = lines.get(idx)?;
@@ -475,7 +487,11 @@ pub(crate) fn locate(text: &str, path: &KeyPath) -> Option<(usize, (usize, usize
         depth += 1;
         let own = line.indent;
         let next_end = ((idx + 1)..end)
-            .find(|&j| lines.get(j).is_some_and(|l| l.indent < own || (l.indent == own && (l.dash == line.dash))))
+            .find(|&j| {
+                lines
+                    .get(j)
+                    .is_some_and(|l| l.indent < own || (l.indent == own && (l.dash == line.dash)))
+            })
             .unwrap_or(end);
         start = idx + 1;
         end = next_end;
@@ -638,9 +654,13 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
                             path.key("depends_on").key(&dep),
                             format!("service {name:?} depends on undefined service {dep:?}"),
                         )
-                        .hint(close_match(&dep, &service_names)
-                            .map(|m| format!("did you mean {m:?}?"))
-                            .unwrap_or_else(|| "define the service or remove the dependency".into())));
+                        .hint(
+                            close_match(&dep, &service_names)
+                                .map(|m| format!("did you mean {m:?}?"))
+                                .unwrap_or_else(|| {
+                                    "define the service or remove the dependency".into()
+                                }),
+                        ));
                     }
                     warnings.push(format!(
                         "service {name:?} depends on undefined service {dep:?} (not required, ignored)"
@@ -726,8 +746,14 @@ fn close_match(name: &str, candidates: &BTreeSet<String>) -> Option<String> {
 fn check_resources(root: &Mapping) -> Result<(), LoadError> {
     for (kind, conflicting) in [
         ("volumes", &["driver", "driver_opts", "labels"][..]),
-        ("networks", &["driver", "driver_opts", "labels", "ipam", "internal"][..]),
-        ("secrets", &["driver", "driver_opts", "labels", "file", "environment"][..]),
+        (
+            "networks",
+            &["driver", "driver_opts", "labels", "ipam", "internal"][..],
+        ),
+        (
+            "secrets",
+            &["driver", "driver_opts", "labels", "file", "environment"][..],
+        ),
         ("configs", &["labels", "file", "environment", "content"][..]),
     ] {
         let Some(Value::Mapping(defs)) = root.get(kind) else {
@@ -746,7 +772,10 @@ fn check_resources(root: &Mapping) -> Result<(), LoadError> {
                         KeyPath::root().key(kind).key(&key),
                         format!("conflicting parameters \"external\" and \"{attr}\" specified"),
                     )
-                    .hint(format!("an external {} is created outside compose: remove `{attr}` or `external`", &kind[..kind.len() - 1])));
+                    .hint(format!(
+                        "an external {} is created outside compose: remove `{attr}` or `external`",
+                        &kind[..kind.len() - 1]
+                    )));
                 }
             }
         }
@@ -782,8 +811,8 @@ fn check_mounts(
                     format!("service {name:?} refers to undefined volume {source}"),
                 )
                 .hint(format!(
-                    "declare it under the top-level `volumes:` key, or use ./{source} for a bind mount"
-                )))
+                "declare it under the top-level `volumes:` key, or use ./{source} for a bind mount"
+            )))
             }
             _ => {}
         }
@@ -880,7 +909,10 @@ fn find_cycle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
         let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
         state.insert(start.as_str(), State::Active);
         while let Some((node, idx)) = stack.last().copied() {
-            let mut children: Vec<&String> = graph.get(node).map(|c| c.iter().collect()).unwrap_or_default();
+            let mut children: Vec<&String> = graph
+                .get(node)
+                .map(|c| c.iter().collect())
+                .unwrap_or_default();
             children.sort();
             if let Some(child) = children.get(idx) {
                 if let Some(top) = stack.last_mut() {
@@ -888,9 +920,15 @@ fn find_cycle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
                 }
                 match state.get(child.as_str()).copied() {
                     Some(State::Active) => {
-                        let from = stack.iter().position(|(n, _)| *n == child.as_str()).unwrap_or(0);
-                        let mut cycle: Vec<String> =
-                            stack.iter().skip(from).map(|(n, _)| n.to_string()).collect();
+                        let from = stack
+                            .iter()
+                            .position(|(n, _)| *n == child.as_str())
+                            .unwrap_or(0);
+                        let mut cycle: Vec<String> = stack
+                            .iter()
+                            .skip(from)
+                            .map(|(n, _)| n.to_string())
+                            .collect();
                         cycle.push(child.to_string());
                         return Some(cycle);
                     }
@@ -918,8 +956,11 @@ mod tests {
     }
 
     fn schema_err(text: &str) -> LoadError {
-        validate_schema(&y(text), &[(PathBuf::from("compose.yaml"), text.to_string())])
-            .expect_err("schema error expected")
+        validate_schema(
+            &y(text),
+            &[(PathBuf::from("compose.yaml"), text.to_string())],
+        )
+        .expect_err("schema error expected")
     }
 
     #[test]
@@ -941,7 +982,10 @@ mod tests {
     #[test]
     fn wrong_types_read_like_compose() {
         let e = schema_err("services:\n  foo:\n    image: [x]\n");
-        assert_eq!(e.to_string().lines().next(), Some("compose.yaml:3:5: services.foo.image: must be a string"));
+        assert_eq!(
+            e.to_string().lines().next(),
+            Some("compose.yaml:3:5: services.foo.image: must be a string")
+        );
         let e = schema_err("services:\n  foo:\n    image: x\n    environment:\n      FOO: [1]\n");
         assert_eq!(e.message, "must be a boolean, null, number or string");
         assert_eq!(e.path, Some(KeyPath::parse("services.foo.environment.FOO")));
@@ -951,11 +995,20 @@ mod tests {
 
     #[test]
     fn missing_property_and_enum() {
-        let e = schema_err("services:\n  web:\n    image: x\n    develop:\n      watch:\n        - path: .\n");
+        let e = schema_err(
+            "services:\n  web:\n    image: x\n    develop:\n      watch:\n        - path: .\n",
+        );
         assert_eq!(e.message, "missing property 'action'");
-        assert_eq!(e.path, Some(KeyPath::parse("services.web.develop.watch[0]")));
+        assert_eq!(
+            e.path,
+            Some(KeyPath::parse("services.web.develop.watch[0]"))
+        );
         let e = schema_err("services:\n  web:\n    image: x\n    depends_on:\n      db:\n        condition: started\n");
-        assert!(e.message.starts_with("must be one of 'service_started'"), "{}", e.message);
+        assert!(
+            e.message.starts_with("must be one of 'service_started'"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -967,8 +1020,14 @@ mod tests {
     #[test]
     fn locate_finds_nested_keys_and_items() {
         let text = "services:\n  web:\n    volumes:\n      - ./a:/a\n      - type: bind\n        source: x\n";
-        assert_eq!(locate(text, &KeyPath::parse("services.web.volumes[1].source")), Some((5, (6, 9))));
-        assert_eq!(locate(text, &KeyPath::parse("services.web.nope")).map(|x| x.0), None);
+        assert_eq!(
+            locate(text, &KeyPath::parse("services.web.volumes[1].source")),
+            Some((5, (6, 9)))
+        );
+        assert_eq!(
+            locate(text, &KeyPath::parse("services.web.nope")).map(|x| x.0),
+            None
+        );
     }
 
     fn sem_err(text: &str) -> LoadError {
@@ -1011,9 +1070,11 @@ mod tests {
 
     #[test]
     fn conflicts() {
-        assert!(sem_err("services:\n  a: {image: x, container_name: c, scale: 2}\n")
-            .message
-            .contains("container_name"));
+        assert!(
+            sem_err("services:\n  a: {image: x, container_name: c, scale: 2}\n")
+                .message
+                .contains("container_name")
+        );
         assert_eq!(
             sem_err("services:\n  a: {image: x, network_mode: host, networks: [n]}\nnetworks: {n: {}}\n").message,
             "service a declares mutually exclusive `network_mode` and `networks`"
