@@ -293,3 +293,24 @@ fn schema_error_points_at_file_line_and_suggests_the_key() {
         .is_some_and(|l| l.contains("wrongField")));
     assert_eq!(e.path, Some(KeyPath::parse("services.simple")));
 }
+
+/// The real-world stacks of docker/awesome-compose load cleanly through every check.
+#[test]
+fn awesome_compose_stacks_pass_every_check() {
+    let corpus = support::corpus_dir();
+    let m = manifest();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for r in m
+        .files
+        .iter()
+        .filter(|r| r.source == "awesome-compose" && r.kind == "compose")
+    {
+        count += 1;
+        if let Err(e) = check(&corpus.join(&r.source).join(&r.path)) {
+            failures.push(format!("{}: {e}", r.path));
+        }
+    }
+    assert!(count >= 39, "only {count} stacks");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -805,7 +805,10 @@ fn check_mounts(
                     "invalid mount config for type \"bind\": field Source must not be empty",
                 ))
             }
-            "volume" if !source.is_empty() && !volumes.contains(source) => {
+            // `${VAR}` left by --no-interpolate cannot be checked.
+            "volume"
+                if !source.is_empty() && !source.contains('$') && !volumes.contains(source) =>
+            {
                 return Err(sem(
                     mpath,
                     format!("service {name:?} refers to undefined volume {source}"),
