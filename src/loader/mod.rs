@@ -14,6 +14,8 @@ pub mod dotenv;
 pub mod environment;
 pub mod error;
 pub mod interpolate;
+pub mod normalize;
+pub mod validate;
 
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
 pub mod discover;
