@@ -68,10 +68,11 @@ fn dedup(mut deps: Vec<Dep>) -> Vec<Dep> {
 }
 
 fn suggest(name: &str, options: impl Iterator<Item = String>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
     options
-        .map(|o| (strsim::jaro_winkler(name, &o), o))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|o| (strsim::damerau_levenshtein(name, &o), o))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
 }
 
@@ -159,9 +160,10 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let is_one_shot = self.d.services.values().any(|other| {
-                other.depends_on.get(name).is_some_and(|dep| {
-                    dep.condition == Condition::ServiceCompletedSuccessfully
-                })
+                other
+                    .depends_on
+                    .get(name)
+                    .is_some_and(|dep| dep.condition == Condition::ServiceCompletedSuccessfully)
             });
             self.plan.services.insert(
                 name.clone(),
@@ -375,8 +377,12 @@ impl<'a> Builder<'a> {
             let present = self.o.image_id(&svc.image_name).is_some();
             let policy = svc.pull_policy.as_deref().unwrap_or("");
             let step = if svc.has_build {
-                let reason = if policy == "build" || opts.build == BuildPolicy::Always {
+                let reason = if opts.build == BuildPolicy::Never {
+                    None
+                } else if opts.build == BuildPolicy::Always {
                     Some(Reason::BuildRequested)
+                } else if policy == "build" {
+                    Some(Reason::PullPolicyBuild)
                 } else if !present && opts.build == BuildPolicy::IfMissing {
                     Some(Reason::ImageMissing)
                 } else {
@@ -424,9 +430,14 @@ impl<'a> Builder<'a> {
                 if is_build && present {
                     rebuilt.insert(name.clone());
                 }
-            } else if !present && !svc.has_build {
+            } else if !present {
+                let why = if svc.has_build {
+                    "building is disabled (--no-build)"
+                } else {
+                    "the pull policy forbids pulling it"
+                };
                 self.plan.warnings.push(format!(
-                    "image {} for service {name} is not present locally and pull policy forbids pulling it",
+                    "image {} for service {name} is not present locally and {why}",
                     svc.image_name
                 ));
             }
@@ -512,12 +523,12 @@ impl<'a> Builder<'a> {
                 .collect();
             let expected_image = self.o.image_id(&svc.image_name).map(str::to_string);
             let parents = svc.namespace_parents();
-            let restart_trigger: Option<(String, Condition, bool)> =
-                svc.depends_on.iter().find_map(|(dep, spec)| {
-                    (spec.restart
-                        && (self.recreated.contains(dep) || self.restarted.contains(dep)))
-                    .then(|| (dep.clone(), spec.condition, spec.required))
-                });
+            let restart_trigger: Option<String> = svc.depends_on.iter().find_map(|(dep, spec)| {
+                (spec.restart
+                    && scope_set.contains(dep)
+                    && (self.recreated.contains(dep) || self.restarted.contains(dep)))
+                .then(|| dep.clone())
+            });
 
             for number in 1..=replicas {
                 let final_name = svc.container_name_for(&self.d.project, number);
@@ -697,12 +708,9 @@ impl<'a> Builder<'a> {
                         deps,
                     );
                     self.started.entry(name.clone()).or_default().push(start);
-                } else if let Some((dep, cond, required)) = restart_trigger.clone() {
-                    let g = self.gate(&dep, cond, required);
-                    after.push(Dep {
-                        step: g,
-                        soft: !required,
-                    });
+                } else if let Some(dep) = restart_trigger.clone() {
+                    // A restart is a start: it waits for every dependency's condition.
+                    after.extend(self.start_gates(&svc, &scope_set));
                     let restart = self.add(
                         Action::RestartContainer {
                             container: current,
@@ -1103,10 +1111,11 @@ fn prune_unused_waits(plan: &mut Plan) {
             .deps
             .iter()
             .filter_map(|d| {
-                new_id.get(d.step).copied().flatten().map(|step| Dep {
-                    step,
-                    soft: d.soft,
-                })
+                new_id
+                    .get(d.step)
+                    .copied()
+                    .flatten()
+                    .map(|step| Dep { step, soft: d.soft })
             })
             .collect();
         plan.steps.push(s);

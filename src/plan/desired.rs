@@ -11,7 +11,8 @@ use super::PlanError;
 
 /// Service keys left out of the config hash: they don't change the container itself
 /// (same list as docker compose's `ServiceHash`).
-pub const HASH_EXCLUDED_KEYS: &[&str] = &["build", "pull_policy", "scale", "depends_on", "profiles"];
+pub const HASH_EXCLUDED_KEYS: &[&str] =
+    &["build", "pull_policy", "scale", "depends_on", "profiles"];
 
 /// Condition of a `depends_on` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -82,7 +83,10 @@ impl DesiredService {
     /// The service another one shares a namespace with: `network_mode`/`pid`/`ipc: service:x`.
     pub fn namespace_parents(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for v in [&self.network_mode, &self.pid, &self.ipc].into_iter().flatten() {
+        for v in [&self.network_mode, &self.pid, &self.ipc]
+            .into_iter()
+            .flatten()
+        {
             if let Some(s) = v.strip_prefix("service:") {
                 if !out.iter().any(|o| o == s) {
                     out.push(s.to_string());
@@ -322,9 +326,7 @@ fn read_service(
         }
     };
     let image = get_str(m, "image");
-    let image_name = image
-        .clone()
-        .unwrap_or_else(|| format!("{project}-{name}"));
+    let image_name = image.clone().unwrap_or_else(|| format!("{project}-{name}"));
     let deploy_replicas = match get(m, "deploy") {
         Some(Value::Mapping(d)) => get_u32(d, "replicas"),
         _ => None,
@@ -441,7 +443,10 @@ fn read_service(
         name: name.to_string(),
         image,
         image_name,
-        has_build: matches!(get(m, "build"), Some(Value::Mapping(_)) | Some(Value::String(_))),
+        has_build: matches!(
+            get(m, "build"),
+            Some(Value::Mapping(_)) | Some(Value::String(_))
+        ),
         pull_policy: get_str(m, "pull_policy"),
         replicas,
         container_name: get_str(m, "container_name"),
@@ -476,7 +481,8 @@ mod tests {
         let a = load("name: p\nservices:\n  web:\n    image: x\n    scale: 2\n    build: {context: .}\n    depends_on: {db: {condition: service_started}}\n    deploy: {replicas: 3}\n  db: {image: y}\n");
         let b = load("name: p\nservices:\n  web:\n    image: x\n  db: {image: y}\n");
         assert_eq!(a.services["web"].config_hash, b.services["web"].config_hash);
-        let c = load("name: p\nservices:\n  web:\n    image: x\n    command: [sh]\n  db: {image: y}\n");
+        let c =
+            load("name: p\nservices:\n  web:\n    image: x\n    command: [sh]\n  db: {image: y}\n");
         assert_ne!(a.services["web"].config_hash, c.services["web"].config_hash);
         assert_eq!(a.services["web"].replicas, 2);
     }

@@ -57,11 +57,11 @@ pub fn check_cycles(needs: &IndexMap<String, Vec<String>>) -> Result<(), PlanErr
     let mut best: Option<Vec<String>> = None;
     let mut best_pos = usize::MAX;
     for scc in tarjan_scc(&g) {
-        let members: BTreeSet<&str> = scc.iter().filter_map(|n| g.node_weight(*n).copied()).collect();
-        let is_cycle = scc.len() > 1
-            || scc
-                .first()
-                .is_some_and(|n| g.contains_edge(*n, *n));
+        let members: BTreeSet<&str> = scc
+            .iter()
+            .filter_map(|n| g.node_weight(*n).copied())
+            .collect();
+        let is_cycle = scc.len() > 1 || scc.first().is_some_and(|n| g.contains_edge(*n, *n));
         if !is_cycle {
             continue;
         }

@@ -188,8 +188,14 @@ mod tests {
     #[test]
     fn image_refs_normalise() {
         assert_eq!(normalize_image_ref("nginx"), "nginx:latest");
-        assert_eq!(normalize_image_ref("docker.io/library/nginx"), "nginx:latest");
-        assert_eq!(normalize_image_ref("localhost:5000/x"), "localhost:5000/x:latest");
+        assert_eq!(
+            normalize_image_ref("docker.io/library/nginx"),
+            "nginx:latest"
+        );
+        assert_eq!(
+            normalize_image_ref("localhost:5000/x"),
+            "localhost:5000/x:latest"
+        );
         assert_eq!(normalize_image_ref("a/b:1"), "a/b:1");
     }
 

@@ -3,7 +3,9 @@
 //! after the first is a no-op.
 
 use super::desired::Desired;
-use super::observed::{ContainerState, Health, Observed, ObservedContainer, ObservedImage, ObservedResource};
+use super::observed::{
+    ContainerState, Health, Observed, ObservedContainer, ObservedImage, ObservedResource,
+};
 use super::step::{Action, ContainerRef, Plan};
 
 fn find<'a>(o: &'a mut Observed, r: &ContainerRef) -> Option<&'a mut ObservedContainer> {

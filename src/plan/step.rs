@@ -166,7 +166,10 @@ impl Action {
                 required,
             } => {
                 let opt = if *required { "" } else { " (optional)" };
-                format!("wait for {service} to be {}{opt}", condition_word(*condition))
+                format!(
+                    "wait for {service} to be {}{opt}",
+                    condition_word(*condition)
+                )
             }
         }
     }
@@ -233,6 +236,7 @@ pub enum Reason {
     InterruptedRecreate,
     ImageMissing,
     BuildRequested,
+    PullPolicyBuild,
     PullAlways,
     /// Needed by a dependent service.
     DependencyCondition,
@@ -252,7 +256,12 @@ impl fmt::Display for Reason {
                 }
             }
             Reason::ImageChanged { from, to } => {
-                write!(f, "image changed ({} -> {})", short_image(from), short_image(to))
+                write!(
+                    f,
+                    "image changed ({} -> {})",
+                    short_image(from),
+                    short_image(to)
+                )
             }
             Reason::ImageRefreshed { image } => write!(f, "image {image} is rebuilt or pulled"),
             Reason::NetworkChanged { network } => write!(f, "network {network} attachment changed"),
@@ -262,7 +271,10 @@ impl fmt::Display for Reason {
             Reason::ForceRecreate => f.write_str("--force-recreate"),
             Reason::DependencyOfSelected => f.write_str("--always-recreate-deps"),
             Reason::DependencyRestarted { service } => {
-                write!(f, "depends on {service} (restart: true), which is recreated or restarted")
+                write!(
+                    f,
+                    "depends on {service} (restart: true), which is recreated or restarted"
+                )
             }
             Reason::Replacing { name, why } => write!(f, "replacing {name}: {why}"),
             Reason::NotRunning => f.write_str("not running"),
@@ -272,6 +284,7 @@ impl fmt::Display for Reason {
             Reason::InterruptedRecreate => f.write_str("finishing an interrupted recreate"),
             Reason::ImageMissing => f.write_str("image not found locally"),
             Reason::BuildRequested => f.write_str("--build"),
+            Reason::PullPolicyBuild => f.write_str("pull_policy: build"),
             Reason::PullAlways => f.write_str("pull policy always"),
             Reason::DependencyCondition => f.write_str("a dependent service waits for it"),
             Reason::Requested => f.write_str("requested"),
@@ -360,7 +373,12 @@ impl Plan {
             out.push_str("nothing to do\n");
         }
         for s in &self.steps {
-            out.push_str(&format!("#{} {} ({})", s.id + 1, s.action.describe(), s.reason));
+            out.push_str(&format!(
+                "#{} {} ({})",
+                s.id + 1,
+                s.action.describe(),
+                s.reason
+            ));
             if !s.deps.is_empty() {
                 let mut deps: Vec<Dep> = s.deps.clone();
                 deps.sort();
