@@ -171,9 +171,7 @@ fn duration_secs(s: &str) -> Option<u64> {
     let mut total_ms: u128 = 0;
     let mut num = String::new();
     let mut chars = s.trim().chars().peekable();
-    if chars.peek().is_none() {
-        return None;
-    }
+    chars.peek()?;
     while let Some(c) = chars.next() {
         if c.is_ascii_digit() || c == '.' {
             num.push(c);

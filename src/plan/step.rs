@@ -29,6 +29,8 @@ impl fmt::Display for ContainerRef {
 }
 
 /// What a step does.
+// Plans hold tens of steps, not millions: a flat enum is clearer than boxing the big variant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     CreateNetwork {
