@@ -277,6 +277,9 @@ fn map_error(address: &str, e: BollardError, kind: ObjectKind, name: &str) -> En
                 message,
             },
             409 => EngineError::Conflict { message },
+            // The engine answers "network has active endpoints" with 403 and "container is not
+            // paused/running" with 500: both are state conflicts.
+            403 | 500 if is_state_conflict(&message) => EngineError::Conflict { message },
             _ => EngineError::Api {
                 status: status_code,
                 message,
@@ -288,6 +291,17 @@ fn map_error(address: &str, e: BollardError, kind: ObjectKind, name: &str) -> En
         | BollardError::RequestTimeoutError => unavailable(address, &e),
         other => EngineError::Client(other.to_string()),
     }
+}
+
+fn is_state_conflict(message: &str) -> bool {
+    [
+        "has active endpoints",
+        "is not paused",
+        "is not running",
+        "is already paused",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 fn is_status(e: &BollardError, code: u16) -> bool {
@@ -649,7 +663,7 @@ fn summary(c: bm::ContainerSummary) -> ContainerSummary {
     let health = c
         .health
         .and_then(|h| h.status)
-        .and_then(|s| HealthStatus::parse(&s.to_string()))
+        .and_then(|s| HealthStatus::parse(s.as_ref()))
         .or_else(|| HealthStatus::from_status_text(&status));
     ContainerSummary {
         id: c.id.unwrap_or_default(),
@@ -664,7 +678,7 @@ fn summary(c: bm::ContainerSummary) -> ContainerSummary {
         labels: labels_of(c.labels),
         state: c
             .state
-            .map(|s| ContainerState::parse(&s.to_string()))
+            .map(|s| ContainerState::parse(s.as_ref()))
             .unwrap_or_default(),
         status,
         health,
@@ -683,7 +697,7 @@ fn parse_port_key(key: &str) -> Option<ContainerPort> {
 fn details(c: bm::ContainerInspectResponse) -> ContainerDetails {
     let state = c.state.unwrap_or_default();
     let health = state.health.and_then(|h| {
-        let status = HealthStatus::parse(&h.status?.to_string())?;
+        let status = HealthStatus::parse(h.status?.as_ref())?;
         Some(HealthDetails {
             status,
             failing_streak: h.failing_streak.unwrap_or_default(),
@@ -717,7 +731,7 @@ fn details(c: bm::ContainerInspectResponse) -> ContainerDetails {
             }
         }
     }
-    ports.sort_by(|a, b| (a.container, a.host_port).cmp(&(b.container, b.host_port)));
+    ports.sort_by_key(|p| (p.container, p.host_port));
     ContainerDetails {
         id: c.id.unwrap_or_default(),
         name: strip_slash(&c.name.unwrap_or_default()),
@@ -728,7 +742,7 @@ fn details(c: bm::ContainerInspectResponse) -> ContainerDetails {
         state: StateDetails {
             status: state
                 .status
-                .map(|s| ContainerState::parse(&s.to_string()))
+                .map(|s| ContainerState::parse(s.as_ref()))
                 .unwrap_or_default(),
             running: state.running.unwrap_or_default(),
             paused: state.paused.unwrap_or_default(),
