@@ -293,7 +293,9 @@ async fn container_lifecycle_create_start_stop_remove(ctx: &Ctx) -> TestResult {
         .await?; // stopping a stopped container is fine
     let d = ctx.engine.inspect_container(&id).await?;
     assert_eq!(d.state.status, ContainerState::Exited);
-    assert_eq!(d.state.exit_code, 0, "the sleeper exits 0 on SIGTERM");
+    // (No exit code check here: stopped this soon after start, the shell may not have set its
+    // TERM trap yet; wait_next_exit_waits_for_a_running_container checks the code.)
+    assert!(!d.state.running);
 
     ctx.engine
         .remove_container(

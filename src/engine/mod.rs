@@ -126,7 +126,8 @@ pub trait Engine: Send + Sync {
     async fn wait_container(&self, id: &str, condition: WaitCondition) -> EngineResult<i64>;
     /// Container output. Without `follow` the stream ends after the current output.
     fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, EngineResult<LogChunk>>;
-    /// Live events matching `filter`, until the stream is dropped.
+    /// Events matching `filter` that happen from the moment of this call (even if the stream is
+    /// first polled later), until the stream is dropped.
     fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>>;
     /// Runs a command in a running container and collects its output and exit code.
     async fn exec(&self, id: &str, spec: &ExecSpec) -> EngineResult<ExecOutput>;
