@@ -11,5 +11,9 @@
 //! typed `model::Project`.
 
 pub mod error;
+pub mod extends;
+pub mod locate;
+pub mod merge;
+pub mod yaml;
 
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
