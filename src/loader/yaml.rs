@@ -2,8 +2,8 @@
 //!
 //! Owns: the size cap, syntax errors with line and column, duplicate keys (both lines),
 //! non-string keys (with their path), `<<` merge keys (applied, recursively), the custom tags
-//! (`!reset` and `!override` are kept as `Value::Tagged` for the merge step, any other tag is an
-//! error), several documents in one file (merged in order, like compose-go), and the warning for
+//! (`!reset` and `!override` are kept as `Value::Tagged` for the merge step; any other tag is
+//! dropped, keeping its value, as compose-go does, with a warning), several documents in one file (merged in order, like compose-go), and the warning for
 //! the obsolete top-level `version:`. Alias bombs and deep nesting fail fast (serde_yaml's
 //! repetition and recursion limits), never exhausting the machine; nothing here panics.
 //!
@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_yaml::value::{Mapping, Value};
 
-use super::error::{ErrorKind, KeyPath, LoadError, Warnings};
+use super::error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
 use super::{locate, merge};
 
 /// Files larger than this are refused before parsing.
@@ -26,6 +26,10 @@ pub const MAX_INPUT_BYTES: usize = 32 * 1024 * 1024;
 /// decides whether that is an error ("empty compose file"). Otherwise the result is a mapping.
 /// A top-level `version:` is left in place (see [`parse_with_warnings`]).
 pub fn parse(file: &Path, text: &str) -> Result<Value, LoadError> {
+    parse_inner(file, text, &mut Warnings::default())
+}
+
+fn parse_inner(file: &Path, text: &str, warnings: &mut Warnings) -> Result<Value, LoadError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(LoadError::new(
             ErrorKind::Syntax,
@@ -44,7 +48,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Value, LoadError> {
         if value.is_null() {
             continue;
         }
-        let value = check_document(file, text, value)?;
+        let value = check_document(file, text, value, warnings)?;
         result = Some(match result {
             None => value,
             Some(prev) => merge::merge(prev, value).map_err(|e| e.or_file(file))?,
@@ -59,7 +63,7 @@ pub fn parse_with_warnings(
     text: &str,
     warnings: &mut Warnings,
 ) -> Result<Value, LoadError> {
-    let mut value = parse(file, text)?;
+    let mut value = parse_inner(file, text, warnings)?;
     if let Value::Mapping(m) = &mut value {
         if m.shift_remove("version").is_some() {
             warnings.push(format!(
@@ -72,15 +76,39 @@ pub fn parse_with_warnings(
 }
 
 /// Checks and prepares one non-empty document.
-fn check_document(file: &Path, text: &str, mut value: Value) -> Result<Value, LoadError> {
+fn check_document(
+    file: &Path,
+    text: &str,
+    mut value: Value,
+    warnings: &mut Warnings,
+) -> Result<Value, LoadError> {
     let located = |e: LoadError| {
         let e = e.in_file(file);
-        match e.path.as_ref().and_then(|p| locate::locate(text, p)) {
+        match e.path.as_ref().and_then(|p| locate::locate_nearest(text, p)) {
             Some((line, col)) => e.at_line(line, Some(col)),
             None => e,
         }
     };
-    check_keys_and_tags(&value, &mut KeyPath::root()).map_err(located)?;
+    check_keys(&value, &mut KeyPath::root(), text).map_err(|(e, at)| match at {
+        Some((line, col)) => e.in_file(file).at_line(line, Some(col)),
+        None => located(e),
+    })?;
+    let mut unknown = Vec::new();
+    strip_unknown_tags(&mut value, &mut KeyPath::root(), &mut unknown);
+    for (path, tag) in unknown {
+        let at = locate::locate_nearest(text, &path)
+            .map(|(l, c)| format!(":{l}:{c}"))
+            .unwrap_or_default();
+        let what = if path.is_root() {
+            String::new()
+        } else {
+            format!(" {path}:")
+        };
+        warnings.push(format!(
+            "{}{at}:{what} unknown tag {tag} ignored (compose files only use !reset and !override)",
+            file.display()
+        ));
+    }
     apply_merge_keys(&mut value, &mut KeyPath::root()).map_err(located)?;
     match value {
         Value::Mapping(_) => Ok(value),
@@ -102,7 +130,7 @@ fn syntax_error(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
         message = message.replacen(&suffix, "", 1);
         err = err.at_line(loc.line(), Some(loc.column()));
     }
-    if message.starts_with("duplicate entry with key") {
+    if message.contains("duplicate entry with key") {
         if let Some(dup) = locate::find_duplicate_key(text) {
             return LoadError::new(
                 ErrorKind::Syntax,
@@ -120,7 +148,9 @@ fn syntax_error(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
     if message.contains("repetition limit exceeded") {
         err = err.hint("the file expands too many aliases (`*name`); is it an alias bomb?");
     } else if message.contains("recursion limit exceeded") {
-        err = err.hint("the document is nested too deeply");
+        err = err.hint(
+            "the document is nested too deeply, or an alias (`*name`) refers to a mapping that contains it",
+        );
     } else if message.contains("cannot start any token") && text.contains('\t') {
         err = err.hint("YAML does not allow tabs for indentation; use spaces");
     }
@@ -128,8 +158,9 @@ fn syntax_error(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
     err
 }
 
-/// Rejects non-string keys (compose-go's wording) and tags other than `!reset` / `!override`.
-fn check_keys_and_tags(value: &Value, path: &mut KeyPath) -> Result<(), LoadError> {
+/// Rejects non-string keys, with compose-go's wording (`non-string key in services: 123`); the
+/// error's path is the mapping holding the key, its position the key's when it can be found.
+fn check_keys(value: &Value, path: &mut KeyPath, text: &str) -> Result<(), (LoadError, Option<(usize, usize)>)> {
     match value {
         Value::Mapping(m) => {
             for (k, v) in m {
@@ -140,16 +171,33 @@ fn check_keys_and_tags(value: &Value, path: &mut KeyPath) -> Result<(), LoadErro
                         format!("in {path}")
                     };
                     let shown = merge::go_format(k);
-                    // The path names the offending key itself, so `locate` can point at it.
-                    return Err(LoadError::new(
-                        ErrorKind::Schema,
-                        format!("non-string key {where_}: {shown}"),
-                    )
-                    .at(path.key(shown.clone()))
-                    .hint(format!("quote the key: \"{shown}\"")));
+                    let spellings: Vec<String> = match k {
+                        Value::Null => ["null", "~", "Null", "NULL", ""].map(String::from).to_vec(),
+                        Value::Bool(b) => {
+                            let t = b.to_string();
+                            vec![t.clone(), capitalize(&t), t.to_uppercase()]
+                        }
+                        _ => vec![shown.clone()],
+                    };
+                    let at = spellings
+                        .iter()
+                        .find_map(|s| locate::locate(text, &path.key(s.clone())));
+                    let hint = match k {
+                        Value::Null => "quote the key if it is meant as text: \"null\"".to_string(),
+                        _ => format!("quote the key: \"{shown}\""),
+                    };
+                    return Err((
+                        LoadError::new(
+                            ErrorKind::Schema,
+                            format!("non-string key {where_}: {shown}"),
+                        )
+                        .at(path.clone())
+                        .hint(hint),
+                        at,
+                    ));
                 };
-                path.0.push(super::error::Seg::Key(key.clone()));
-                let r = check_keys_and_tags(v, path);
+                path.0.push(Seg::Key(key.clone()));
+                let r = check_keys(v, path, text);
                 path.0.pop();
                 r?;
             }
@@ -157,26 +205,55 @@ fn check_keys_and_tags(value: &Value, path: &mut KeyPath) -> Result<(), LoadErro
         }
         Value::Sequence(s) => {
             for (i, v) in s.iter().enumerate() {
-                path.0.push(super::error::Seg::Index(i));
-                let r = check_keys_and_tags(v, path);
+                path.0.push(Seg::Index(i));
+                let r = check_keys(v, path, text);
                 path.0.pop();
                 r?;
             }
             Ok(())
         }
-        Value::Tagged(t) => {
-            if t.tag == "reset" || t.tag == "override" {
-                check_keys_and_tags(&t.value, path)
-            } else {
-                Err(LoadError::new(
-                    ErrorKind::Syntax,
-                    format!("unsupported tag {}", t.tag),
-                )
-                .at(path.clone())
-                .hint("compose files support only the !reset and !override tags"))
+        Value::Tagged(t) => check_keys(&t.value, path, text),
+        _ => Ok(()),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Drops tags other than `!reset` / `!override`, keeping their values, like compose-go (whose
+/// YAML decoder reads an unknown tag's value as if untagged); records where they were.
+fn strip_unknown_tags(value: &mut Value, path: &mut KeyPath, found: &mut Vec<(KeyPath, String)>) {
+    match value {
+        Value::Mapping(m) => {
+            for (k, v) in m.iter_mut() {
+                path.0.push(Seg::Key(merge::key_string(k)));
+                strip_unknown_tags(v, path, found);
+                path.0.pop();
             }
         }
-        _ => Ok(()),
+        Value::Sequence(s) => {
+            for (i, v) in s.iter_mut().enumerate() {
+                path.0.push(Seg::Index(i));
+                strip_unknown_tags(v, path, found);
+                path.0.pop();
+            }
+        }
+        Value::Tagged(t) => {
+            if t.tag == "reset" || t.tag == "override" {
+                strip_unknown_tags(&mut t.value, path, found);
+            } else {
+                found.push((path.clone(), t.tag.to_string()));
+                let mut inner = std::mem::take(&mut t.value);
+                strip_unknown_tags(&mut inner, path, found);
+                *value = inner;
+            }
+        }
+        _ => {}
     }
 }
 
@@ -188,7 +265,7 @@ fn apply_merge_keys(value: &mut Value, path: &mut KeyPath) -> Result<(), LoadErr
         Value::Mapping(m) => {
             for (k, v) in m.iter_mut() {
                 path.0
-                    .push(super::error::Seg::Key(merge::key_string(k)));
+                    .push(Seg::Key(merge::key_string(k)));
                 let r = apply_merge_keys(v, path);
                 path.0.pop();
                 r?;
@@ -234,7 +311,7 @@ fn apply_merge_keys(value: &mut Value, path: &mut KeyPath) -> Result<(), LoadErr
         }
         Value::Sequence(s) => {
             for (i, v) in s.iter_mut().enumerate() {
-                path.0.push(super::error::Seg::Index(i));
+                path.0.push(Seg::Index(i));
                 let r = apply_merge_keys(v, path);
                 path.0.pop();
                 r?;
