@@ -1127,6 +1127,74 @@ async fn containers_can_share_another_containers_network(ctx: &Ctx) -> TestResul
     Ok(())
 }
 
+async fn failing_healthcheck_turns_unhealthy(ctx: &Ctx) -> TestResult {
+    let mut spec = ctx.sleeper("sick-1");
+    spec.healthcheck = Some(Healthcheck {
+        test: vec!["CMD-SHELL".into(), "echo probe-says-no; exit 1".into()],
+        interval: Some(Duration::from_millis(200)),
+        timeout: Some(Duration::from_secs(5)),
+        retries: Some(1),
+        ..Default::default()
+    });
+    if let Some(f) = &ctx.fake {
+        f.script_health(
+            &spec.name,
+            Duration::from_millis(300),
+            HealthStatus::Unhealthy,
+        );
+    }
+    let id = ctx.engine.create_container(&spec).await?;
+    ctx.engine.start_container(&id).await?;
+    let health = eventually(Duration::from_secs(30), || async {
+        let d = ctx.engine.inspect_container(&id).await.ok()?;
+        d.state
+            .health
+            .filter(|h| h.status == HealthStatus::Unhealthy)
+    })
+    .await
+    .ok_or("never became unhealthy")?;
+    assert!(health.failing_streak >= 1);
+    if ctx.fake.is_none() {
+        assert_eq!(health.last_output().map(str::trim), Some("probe-says-no"));
+    }
+    Ok(())
+}
+
+async fn follow_logs_stream_new_output(ctx: &Ctx) -> TestResult {
+    let spec = ctx.spec(
+        "talker-1",
+        &["sh", "-c", "echo one; sleep 0.5; echo two; sleep 30"],
+    );
+    ctx.will_print(
+        &spec.name,
+        vec![(LogStream::Stdout, "one\n"), (LogStream::Stdout, "two\n")],
+    );
+    let id = ctx.engine.create_container(&spec).await?;
+    ctx.engine.start_container(&id).await?;
+    let mut stream = ctx.engine.logs(
+        &id,
+        &LogOptions {
+            follow: true,
+            ..Default::default()
+        },
+    );
+    let mut text = String::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            assert_eq!(chunk.stream, LogStream::Stdout);
+            text.push_str(&String::from_utf8_lossy(&chunk.bytes));
+            if text.contains("two") {
+                break;
+            }
+        }
+        Ok::<_, EngineError>(())
+    })
+    .await??;
+    assert_eq!(text, "one\ntwo\n");
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run every contract case against both engines.
 // ---------------------------------------------------------------------------------------------
@@ -1175,4 +1243,6 @@ contract!(
     stop_with_custom_signal_and_timeout,
     full_spec_is_accepted_and_reflected,
     containers_can_share_another_containers_network,
+    failing_healthcheck_turns_unhealthy,
+    follow_logs_stream_new_output,
 );

@@ -441,6 +441,10 @@ impl FakeEngine {
     }
 
     fn spawn_timers(&self, st: &State, id: &str) {
+        // Timers need a tokio runtime; without one (a foreign executor) nothing is scheduled.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
         let Some(c) = st.containers.get(id) else {
             return;
         };
@@ -1352,7 +1356,7 @@ impl Engine for FakeEngine {
         st.networks.remove(&net.details.name);
         self.object_event(
             EventKind::Network,
-            EventAction::Other("destroy".to_string()),
+            EventAction::Destroy,
             &net.details.id,
             &net.details.name,
         );
@@ -1472,12 +1476,7 @@ impl Engine for FakeEngine {
             )));
         }
         st.volumes.remove(name);
-        self.object_event(
-            EventKind::Volume,
-            EventAction::Other("destroy".to_string()),
-            name,
-            name,
-        );
+        self.object_event(EventKind::Volume, EventAction::Destroy, name, name);
         Ok(())
     }
 
