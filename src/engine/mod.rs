@@ -182,6 +182,12 @@ pub trait Engine: Send + Sync {
     async fn pull_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()>;
 }
 
+/// Connects to the Docker engine named by the environment (`DOCKER_HOST`, the current docker
+/// context, else `/var/run/docker.sock`) and negotiates the API version.
+pub async fn connect() -> EngineResult<std::sync::Arc<dyn Engine>> {
+    Ok(std::sync::Arc::new(docker::DockerEngine::connect().await?))
+}
+
 /// A progress sink that drops everything.
 pub fn no_progress(_: Progress) {}
 
