@@ -156,17 +156,101 @@ pub fn event(plan: &Plan, ev: &ExecEvent) -> Rendered {
             return Rendered::Line(line("Service", service, "Ready", true));
         }
     };
-    match step_of(id) {
-        Some(s) => match step_line(&s.action, &s.reason, &phase) {
-            Some(l) => Rendered::Line(l),
-            None => Rendered::Nothing,
+    let what = match ev {
+        ExecEvent::Started { what, .. }
+        | ExecEvent::Finished { what, .. }
+        | ExecEvent::Failed { what, .. }
+        | ExecEvent::Skipped { what, .. }
+        | ExecEvent::Cancelled { what, .. } => what.as_str(),
+        _ => "",
+    };
+    let line = match step_of(id) {
+        Some(s) if s.action.describe() == what => step_line(&s.action, &s.reason, &phase),
+        // The plan is not known here (it is made inside the command): read the step's own words.
+        _ => match what_line(what, &phase) {
+            Some(l) => Some(l),
+            None => {
+                return match ev {
+                    ExecEvent::Failed { what, error, .. } => {
+                        Rendered::Warning(format!("{what}: {error}"))
+                    }
+                    _ => Rendered::Nothing,
+                }
+            }
         },
-        // An event about a step the plan does not have: show its own words.
-        None => match ev {
-            ExecEvent::Failed { what, error, .. } => Rendered::Warning(format!("{what}: {error}")),
-            _ => Rendered::Nothing,
-        },
+    };
+    match line {
+        Some(l) => Rendered::Line(l),
+        None => Rendered::Nothing,
     }
+}
+
+/// A temporary name `<12 hex>_<name>` given to a replacement container while the old one exists.
+fn strip_temporary(name: &str) -> Option<&str> {
+    let (id, rest) = name.split_once('_')?;
+    (id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()) && !rest.is_empty())
+        .then_some(rest)
+}
+
+/// The line for a step known only by its description (`Action::describe`), e.g.
+/// `start container p-web-1`. `None` for descriptions it does not know or hides.
+pub fn what_line(what: &str, phase: &Phase) -> Option<Line> {
+    let mut words = what.splitn(3, ' ');
+    let verb = words.next()?;
+    let kind = words.next()?;
+    let rest = words.next()?;
+    let first = rest.split(' ').next().unwrap_or(rest);
+    let (kind, name, working, done): (&'static str, String, &str, &str) = match (verb, kind) {
+        ("create", "network") => ("Network", first.into(), "Creating", "Created"),
+        ("remove", "network") => ("Network", first.into(), "Removing", "Removed"),
+        ("create", "volume") => ("Volume", first.into(), "Creating", "Created"),
+        ("remove", "volume") => ("Volume", first.into(), "Removing", "Removed"),
+        ("build", "image") => ("Image", first.into(), "Building", "Built"),
+        ("pull", "image") => ("Image", first.into(), "Pulling", "Pulled"),
+        ("remove", "image") => ("Image", first.into(), "Removing", "Removed"),
+        ("create", "container") => match strip_temporary(first) {
+            Some(n) => ("Container", n.into(), "Recreate", "Recreated"),
+            None => ("Container", first.into(), "Creating", "Created"),
+        },
+        ("rename", "container") => {
+            if !matches!(phase, Phase::Failed(_)) {
+                return None;
+            }
+            ("Container", first.into(), "Renaming", "Renamed")
+        }
+        ("start", "container") => ("Container", first.into(), "Starting", "Started"),
+        ("stop", "container") => ("Container", first.into(), "Stopping", "Stopped"),
+        ("restart", "container") => ("Container", first.into(), "Restarting", "Restarted"),
+        ("kill", "container") => ("Container", first.into(), "Killing", "Killed"),
+        ("remove", "container") => ("Container", first.into(), "Removing", "Removed"),
+        ("pause", "container") => ("Container", first.into(), "Pausing", "Paused"),
+        ("unpause", "container") => ("Container", first.into(), "Unpausing", "Unpaused"),
+        ("wait", "for") => {
+            let done = if rest.contains(" to be healthy") {
+                "Healthy"
+            } else if rest.contains(" to be completed successfully") {
+                "Exited"
+            } else {
+                "Started"
+            };
+            ("Service", first.into(), "Waiting", done)
+        }
+        _ => return None,
+    };
+    Some(match phase {
+        Phase::Working => line(kind, &name, working, false),
+        Phase::Done => line(kind, &name, done, true),
+        Phase::Failed(e) => Line {
+            detail: Some(e.clone()),
+            error: true,
+            ..line(kind, &name, "Error", true)
+        },
+        Phase::Skipped(because) => Line {
+            detail: Some(because.clone()),
+            ..line(kind, &name, "Skipped", true)
+        },
+        Phase::Cancelled => line(kind, &name, "Cancelled", true),
+    })
 }
 
 /// `Container proj-web-1  Started` (docker compose's plain progress, two spaces before the status).
@@ -260,6 +344,41 @@ mod tests {
         };
         assert_eq!(step_line(&a, &r, &Phase::Done), None);
         assert!(step_line(&a, &r, &Phase::Failed("boom".into())).is_some());
+    }
+
+    #[test]
+    fn descriptions_render_without_the_plan() {
+        let cases = [
+            ("create network p_default", Phase::Done, "Network p_default  Created"),
+            (
+                "create container 0123456789ab_p-web-1",
+                Phase::Working,
+                "Container p-web-1  Recreate",
+            ),
+            ("start container p-web-1", Phase::Done, "Container p-web-1  Started"),
+            (
+                "remove container p-web-1 and its anonymous volumes",
+                Phase::Working,
+                "Container p-web-1  Removing",
+            ),
+            (
+                "wait for db to be healthy (optional)",
+                Phase::Done,
+                "Service db  Healthy",
+            ),
+            (
+                "kill container p-web-1 with SIGTERM",
+                Phase::Failed("gone".into()),
+                "Container p-web-1  Error: gone",
+            ),
+        ];
+        for (what, phase, want) in cases {
+            let got = what_line(what, &phase).map(|l| plain(&l));
+            assert_eq!(got.as_deref(), Some(want), "{what}");
+        }
+        assert_eq!(what_line("rename container a to b", &Phase::Done), None);
+        assert_eq!(what_line("frobnicate", &Phase::Done), None);
+        assert_eq!(what_line("", &Phase::Done), None);
     }
 
     #[test]
