@@ -521,10 +521,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(g.parallel_limit(Some("7")), 7);
-        assert_eq!(
-            g.parallel_limit(None),
-            crate::exec::DEFAULT_PARALLEL
-        );
+        assert_eq!(g.parallel_limit(None), crate::exec::DEFAULT_PARALLEL);
     }
 
     #[test]

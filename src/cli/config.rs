@@ -125,11 +125,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(p.networks.keys().cloned()));
     }
     if args.images {
-        return Ok(lines(
-            p.services
-                .iter()
-                .map(|(_, s)| s.image_name(&p.name)),
-        ));
+        return Ok(lines(p.services.iter().map(|(_, s)| s.image_name(&p.name))));
     }
     if args.profiles {
         let mut all: Vec<String> = p

@@ -45,8 +45,9 @@ pub struct Cli {
 /// docker compose's global options.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
-    /// Compose configuration files (`-` for standard input).
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    /// Compose configuration files (`-` for standard input). Before the command, as in
+    /// docker compose: after it, `-f` is `logs -f` (follow).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<PathBuf>,
     /// Project name.
     #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
@@ -133,7 +134,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return code;
         }

@@ -138,10 +138,10 @@ impl ProgressReporter {
         });
         if l.done {
             let secs = row.started.elapsed().as_secs_f64();
-            row.bar
-                .set_style(ProgressStyle::with_template("{msg}").unwrap_or_else(|_| {
-                    ProgressStyle::default_spinner()
-                }));
+            row.bar.set_style(
+                ProgressStyle::with_template("{msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             row.bar.finish_with_message(render::tty_row(l, secs));
         } else {
             row.bar.set_message(render::plain(l));

@@ -86,9 +86,12 @@ fn words(action: &Action) -> (&'static str, String, &'static str, &'static str) 
         Action::StopContainer { container, .. } => {
             ("Container", container.name.clone(), "Stopping", "Stopped")
         }
-        Action::RestartContainer { container, .. } => {
-            ("Container", container.name.clone(), "Restarting", "Restarted")
-        }
+        Action::RestartContainer { container, .. } => (
+            "Container",
+            container.name.clone(),
+            "Restarting",
+            "Restarted",
+        ),
         Action::KillContainer { container, .. } => {
             ("Container", container.name.clone(), "Killing", "Killed")
         }
@@ -349,13 +352,21 @@ mod tests {
     #[test]
     fn descriptions_render_without_the_plan() {
         let cases = [
-            ("create network p_default", Phase::Done, "Network p_default  Created"),
+            (
+                "create network p_default",
+                Phase::Done,
+                "Network p_default  Created",
+            ),
             (
                 "create container 0123456789ab_p-web-1",
                 Phase::Working,
                 "Container p-web-1  Recreate",
             ),
-            ("start container p-web-1", Phase::Done, "Container p-web-1  Started"),
+            (
+                "start container p-web-1",
+                Phase::Done,
+                "Container p-web-1  Started",
+            ),
             (
                 "remove container p-web-1 and its anonymous volumes",
                 Phase::Working,

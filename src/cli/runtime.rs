@@ -238,9 +238,11 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
         }
     }
     let mut s = session(rt).await?;
-    let wait = args
-        .wait
-        .then(|| args.wait_timeout.map(Duration::from_secs).unwrap_or(DEFAULT_WAIT));
+    let wait = args.wait.then(|| {
+        args.wait_timeout
+            .map(Duration::from_secs)
+            .unwrap_or(DEFAULT_WAIT)
+    });
     let opts = ops::UpOptions {
         plan: args.up_options(),
         wait,
@@ -650,9 +652,25 @@ async fn pause(
     let cancel = s.cancel();
     let engine = Arc::clone(&s.engine);
     let r = if pause {
-        ops::pause(engine, &name, project.as_ref(), &opts, &mut s.reporter, cancel).await
+        ops::pause(
+            engine,
+            &name,
+            project.as_ref(),
+            &opts,
+            &mut s.reporter,
+            cancel,
+        )
+        .await
     } else {
-        ops::unpause(engine, &name, project.as_ref(), &opts, &mut s.reporter, cancel).await
+        ops::unpause(
+            engine,
+            &name,
+            project.as_ref(),
+            &opts,
+            &mut s.reporter,
+            cancel,
+        )
+        .await
     };
     s.finish(r)
 }

@@ -49,9 +49,11 @@ pub fn apply_extends_in(
         return Ok(());
     }
     let Value::Mapping(services) = services else {
-        return Err(LoadError::new(ErrorKind::Schema, "services must be a mapping")
-            .in_file(file)
-            .at(KeyPath::root().key("services")));
+        return Err(
+            LoadError::new(ErrorKind::Schema, "services must be a mapping")
+                .in_file(file)
+                .at(KeyPath::root().key("services")),
+        );
     };
     let file = normalize(file);
     let mut ctx = Ctx {
@@ -272,9 +274,11 @@ fn parse_extends(
                 None | Some(Value::Null) => None,
                 Some(Value::String(f)) => Some(PathBuf::from(f)),
                 Some(_) => {
-                    return Err(LoadError::new(ErrorKind::Schema, "extends.file must be a string")
-                        .in_file(file)
-                        .at(path().key("file")));
+                    return Err(
+                        LoadError::new(ErrorKind::Schema, "extends.file must be a string")
+                            .in_file(file)
+                            .at(path().key("file")),
+                    );
                 }
             };
             Ok((service, other))
@@ -325,7 +329,10 @@ mod tests {
 
     #[test]
     fn normalize_folds_dots() {
-        assert_eq!(normalize(Path::new("a/./b/../c.yml")), PathBuf::from("a/c.yml"));
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.yml")),
+            PathBuf::from("a/c.yml")
+        );
         assert_eq!(normalize(Path::new("../x/./y")), PathBuf::from("../x/y"));
         assert_eq!(normalize(Path::new("/a/../../b")), PathBuf::from("/b"));
     }

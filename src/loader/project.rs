@@ -51,7 +51,10 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let cwd = match &opts.working_dir {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| {
-            LoadError::new(ErrorKind::Io, format!("cannot read the current directory: {e}"))
+            LoadError::new(
+                ErrorKind::Io,
+                format!("cannot read the current directory: {e}"),
+            )
         })?,
     };
     let explicit_dir = opts.project_directory.as_ref().map(|d| absolute(&cwd, d));
@@ -144,8 +147,10 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
     }
     let mut tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
     if !matches!(tree, Value::Mapping(_)) {
-        return Err(LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
-            .in_file(files.first().cloned().unwrap_or_default()));
+        return Err(
+            LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
+                .in_file(files.first().cloned().unwrap_or_default()),
+        );
     }
     let main_file = files.first().cloned().unwrap_or_default();
     ctx.apply_extends(&mut tree, &main_file, &project_dir)?;
@@ -386,7 +391,12 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// Interpolates one parsed file, resolves its relative paths against `base_dir`, applies its
     /// `include`s.
-    fn prepare(&mut self, mut doc: Value, file: &Path, base_dir: &Path) -> Result<Value, LoadError> {
+    fn prepare(
+        &mut self,
+        mut doc: Value,
+        file: &Path,
+        base_dir: &Path,
+    ) -> Result<Value, LoadError> {
         if !self.no_interpolate {
             let o = interpolate::Options {
                 strict: self.strict,
@@ -413,7 +423,12 @@ impl Ctx<'_> {
         Ok(doc)
     }
 
-    fn apply_extends(&mut self, doc: &mut Value, file: &Path, _dir: &Path) -> Result<(), LoadError> {
+    fn apply_extends(
+        &mut self,
+        doc: &mut Value,
+        file: &Path,
+        _dir: &Path,
+    ) -> Result<(), LoadError> {
         let mut load = |p: &Path| self.load_file(p);
         extends::apply_extends(doc, file, &mut load)
     }
@@ -421,7 +436,12 @@ impl Ctx<'_> {
     /// Top-level `include`: each entry is loaded as a project of its own (its own directory and
     /// env files) and its resources are added to this one; a resource defined on both sides with
     /// different content is an error.
-    fn apply_include(&mut self, doc: &mut Value, file: &Path, base_dir: &Path) -> Result<(), LoadError> {
+    fn apply_include(
+        &mut self,
+        doc: &mut Value,
+        file: &Path,
+        base_dir: &Path,
+    ) -> Result<(), LoadError> {
         let Some(Value::Mapping(top)) = Some(&mut *doc) else {
             return Ok(());
         };
@@ -439,8 +459,8 @@ impl Ctx<'_> {
         };
         for (i, entry) in entries.into_iter().enumerate() {
             let at = KeyPath::root().key("include").index(i);
-            let (paths, project_directory, env_files) = include_entry(&entry, base_dir)
-                .map_err(|e| e.in_file(file).at(at.clone()))?;
+            let (paths, project_directory, env_files) =
+                include_entry(&entry, base_dir).map_err(|e| e.in_file(file).at(at.clone()))?;
             let Some(first) = paths.first() else {
                 continue;
             };
@@ -572,7 +592,9 @@ fn import_resources(
     let Value::Mapping(inc) = included else {
         return Ok(());
     };
-    for kind in ["services", "networks", "volumes", "secrets", "configs", "models"] {
+    for kind in [
+        "services", "networks", "volumes", "secrets", "configs", "models",
+    ] {
         let Some(Value::Mapping(items)) = inc.get(kind) else {
             continue;
         };
@@ -638,9 +660,11 @@ fn service_profiles(svc: &Value) -> Vec<String> {
 pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     match svc.get("depends_on") {
-        Some(Value::Sequence(s)) => {
-            out.extend(s.iter().filter_map(|d| d.as_str()).map(|d| (d.to_string(), true)))
-        }
+        Some(Value::Sequence(s)) => out.extend(
+            s.iter()
+                .filter_map(|d| d.as_str())
+                .map(|d| (d.to_string(), true)),
+        ),
         Some(Value::Mapping(m)) => {
             for (k, v) in m {
                 let required = v.get("required").and_then(Value::as_bool).unwrap_or(true);
