@@ -191,7 +191,7 @@ fn down_keeps_named_volumes_and_down_v_removes_them() {
     let s = Stack::new("volumes", WITH_VOLUME);
     s.rc(&["up", "-d"]).ok();
     let vol = format!("{}_data", s.project);
-    assert_eq!(s.volumes(), [vol.clone()]);
+    assert_eq!(s.volumes(), std::slice::from_ref(&vol));
     assert_eq!(s.networks(), [format!("{}_default", s.project)]);
     s.rc(&["down"]).ok();
     assert!(s.containers().is_empty());
