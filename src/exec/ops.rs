@@ -12,11 +12,15 @@ use std::time::Duration;
 
 use crate::engine::Engine;
 use crate::model::Project;
-use crate::plan::{self, Intent, Plan};
+use crate::plan::{
+    self, desired_of, plan_desired, with_default_network, Action, Desired, Intent, Observed, Plan,
+};
 
 use super::cancel::Cancel;
-use super::reporter::Reporter;
-use super::{ExecError, RunReport};
+use super::engine_driver::EngineDriver;
+use super::observe::observe;
+use super::reporter::{ExecEvent, Reporter};
+use super::{run_plan, ExecError, ExecOptions, RunReport};
 
 /// The engine, shared by the driver's in-flight steps.
 pub type EngineRef = Arc<dyn Engine>;
@@ -123,8 +127,166 @@ impl Outcome {
 /// The outcome of `up`.
 pub type UpOutcome = Outcome;
 
-fn todo_error(what: &str) -> ExecError {
-    ExecError::Unsupported(format!("{what} is not implemented yet"))
+fn parallel_of(p: usize) -> usize {
+    if p > 0 {
+        p
+    } else {
+        ExecOptions::parallel_from(
+            None,
+            std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref(),
+        )
+    }
+}
+
+/// What the engine has for `project_name` (one list call per kind).
+pub async fn observed(engine: &EngineRef, project_name: &str) -> Result<Observed, ExecError> {
+    observe(engine.as_ref(), project_name)
+        .await
+        .map_err(|error| ExecError::Engine {
+            doing: format!("list the objects of project {project_name}"),
+            error,
+        })
+}
+
+/// Images that the plan needs but cannot obtain (missing, and neither pulled nor built by it).
+fn unobtainable_image(plan: &Plan, observed: &Observed) -> Option<ExecError> {
+    let obtained: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::PullImage { image, .. } | Action::BuildImage { image, .. } => {
+                Some(image.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    plan.steps.iter().find_map(|s| match &s.action {
+        Action::CreateContainer { service, image, .. }
+            if observed.image_id(image).is_none() && !obtained.contains(&image.as_str()) =>
+        {
+            let reason = plan
+                .warnings
+                .iter()
+                .find(|w| w.contains(image.as_str()) && w.contains(service.as_str()))
+                .and_then(|w| w.split(" and ").last())
+                .unwrap_or("it is neither pulled nor built")
+                .to_string();
+            Some(ExecError::ImageMissing {
+                service: service.clone(),
+                image: image.clone(),
+                reason,
+            })
+        }
+        _ => None,
+    })
+}
+
+/// A failed pull becomes `ImageMissing` (which names the service and image).
+fn pull_failure(plan: &Plan, report: &RunReport) -> Option<ExecError> {
+    report
+        .failed
+        .iter()
+        .find_map(|f| match plan.steps.get(f.step).map(|s| &s.action) {
+            Some(Action::PullImage { service, image }) => Some(ExecError::ImageMissing {
+                service: service.clone(),
+                image: image.clone(),
+                reason: f
+                    .error
+                    .split_once("cannot be pulled: ")
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_else(|| f.error.clone()),
+            }),
+            _ => None,
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    engine: EngineRef,
+    plan: Plan,
+    project: Option<Arc<Project>>,
+    desired: Option<Arc<Desired>>,
+    parallel: usize,
+    wait: Option<Duration>,
+    dry_run: bool,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    if dry_run {
+        for w in &plan.warnings {
+            reporter.report(ExecEvent::Warning(w.clone()));
+        }
+        return Ok(Outcome {
+            plan,
+            report: RunReport::default(),
+            dry_run: true,
+        });
+    }
+    let driver = Arc::new(EngineDriver::new(engine, &plan.project, project, desired));
+    let opts = ExecOptions {
+        parallel: parallel_of(parallel),
+        wait,
+    };
+    let report = run_plan(&plan, driver, reporter, opts, cancel).await;
+    if let Some(e) = pull_failure(&plan, &report) {
+        return Err(e);
+    }
+    let report = report.into_result()?;
+    Ok(Outcome {
+        plan,
+        report,
+        dry_run: false,
+    })
+}
+
+/// The project (when given) and the desired state to plan against: the compose file's, else
+/// what the engine's labels say.
+fn target(
+    project_name: &str,
+    project: Option<&Project>,
+    observed: &Observed,
+) -> Result<(Option<Arc<Project>>, Desired), ExecError> {
+    match project {
+        Some(p) => {
+            let mut p = with_default_network(p);
+            if p.name.is_empty() {
+                p.name = project_name.to_string();
+            }
+            let mut desired = desired_of(&p)?;
+            desired.project = project_name.to_string();
+            Ok((Some(Arc::new(p)), desired))
+        }
+        None => Ok((None, Desired::from_observed(project_name, observed))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn simple(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    intent: Intent,
+    parallel: usize,
+    wait: Option<Duration>,
+    dry_run: bool,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let observed = observed(&engine, project_name).await?;
+    let (project, desired) = target(project_name, project, &observed)?;
+    let plan = plan_desired(&desired, &observed, &intent)?;
+    run(
+        engine,
+        plan,
+        project,
+        Some(Arc::new(desired)),
+        parallel,
+        wait,
+        dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `up`: create what is missing, recreate what changed, start everything (in dependency order,
@@ -137,8 +299,30 @@ pub async fn up(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<UpOutcome, ExecError> {
-    let _ = (engine, project, opts, reporter, cancel, Intent::up());
-    Err(todo_error("up"))
+    if project.name.is_empty() {
+        return Err(ExecError::Plan(plan::PlanError::Invalid(
+            "the project has no name; set `name:` or pass -p".into(),
+        )));
+    }
+    let observed = observed(&engine, &project.name).await?;
+    let (project, desired) = target(&project.name, Some(project), &observed)?;
+    let plan = plan_desired(&desired, &observed, &Intent::Up(opts.plan.clone()))?;
+    if let Some(e) = unobtainable_image(&plan, &observed) {
+        return Err(e);
+    }
+    let wait = if opts.plan.no_start { None } else { opts.wait };
+    run(
+        engine,
+        plan,
+        project,
+        Some(Arc::new(desired)),
+        opts.parallel,
+        wait,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `create`: `up --no-start`.
@@ -166,8 +350,19 @@ pub async fn down(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("down"))
+    let intent = Intent::Down(opts.plan.clone());
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `stop`: stop running containers, dependents first.
@@ -179,8 +374,22 @@ pub async fn stop(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("stop"))
+    let intent = Intent::Stop {
+        services: opts.services.clone(),
+        timeout: opts.timeout,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `start`: start existing containers, dependencies first, honouring conditions.
@@ -192,8 +401,21 @@ pub async fn start(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("start"))
+    let intent = Intent::Start {
+        services: opts.services.clone(),
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        opts.wait,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `restart`: restart containers (and dependents with `restart: true` unless `no_deps`).
@@ -205,8 +427,23 @@ pub async fn restart(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("restart"))
+    let intent = Intent::Restart {
+        services: opts.services.clone(),
+        timeout: opts.timeout,
+        no_deps: opts.no_deps,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `kill`: send a signal (default SIGKILL) to running containers.
@@ -218,8 +455,23 @@ pub async fn kill(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("kill"))
+    let intent = Intent::Kill {
+        services: opts.services.clone(),
+        signal: opts.signal.clone(),
+        remove_orphans: opts.remove_orphans,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `rm`: remove stopped containers.
@@ -231,8 +483,23 @@ pub async fn rm(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("rm"))
+    let intent = Intent::Rm {
+        services: opts.services.clone(),
+        stop: opts.stop,
+        volumes: opts.volumes,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `pause`: pause running containers.
@@ -244,8 +511,21 @@ pub async fn pause(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("pause"))
+    let intent = Intent::Pause {
+        services: opts.services.clone(),
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
 
 /// `unpause`: resume paused containers.
@@ -257,6 +537,19 @@ pub async fn unpause(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _ = (engine, project_name, project, opts, reporter, cancel);
-    Err(todo_error("unpause"))
+    let intent = Intent::Unpause {
+        services: opts.services.clone(),
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
 }
