@@ -184,7 +184,9 @@ impl Formatter {
             .iter()
             .map(|t| t.label.chars().count())
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            // docker compose pads to the longest name plus one: `web-1  | `.
+            + 1;
         Formatter {
             labels: targets.iter().map(|t| t.label.clone()).collect(),
             width,
@@ -263,8 +265,8 @@ mod tests {
             label: l.into(),
         };
         let f = Formatter::new(&[t("web-1"), t("database-1")], false, true);
-        assert_eq!(f.line(0, "hi"), "web-1      | hi");
-        assert_eq!(f.line(1, "ok"), "database-1 | ok");
+        assert_eq!(f.line(0, "hi"), "web-1       | hi");
+        assert_eq!(f.line(1, "ok"), "database-1  | ok");
         assert_eq!(f.exited(0, 3), "web-1 exited with code 3");
         let bare = Formatter::new(&[t("web-1")], false, false);
         assert_eq!(bare.line(0, "hi"), "hi");

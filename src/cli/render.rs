@@ -98,6 +98,12 @@ fn words(action: &Action) -> (&'static str, String, &'static str, &'static str) 
         Action::RemoveContainer { container, .. } => {
             ("Container", container.name.clone(), "Removing", "Removed")
         }
+        Action::PauseContainer { container } => {
+            ("Container", container.name.clone(), "Pausing", "Paused")
+        }
+        Action::UnpauseContainer { container } => {
+            ("Container", container.name.clone(), "Unpausing", "Unpaused")
+        }
         Action::Await {
             service, condition, ..
         } => {
