@@ -322,3 +322,48 @@ fn bad_compose_file_exits_2() {
     let s = Stack::new("cycle", "services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n");
     s.rc(&["up", "-d"]).code_is(2);
 }
+
+#[test]
+fn second_ctrl_c_kills_what_will_not_stop() {
+    // PID 1 ignores SIGTERM and the grace period is long: only a kill ends it quickly.
+    let yaml = r#"
+services:
+  stubborn:
+    image: busybox:stable
+    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+    stop_grace_period: 60s
+"#;
+    let s = Stack::new("sigint2", yaml);
+    let mut child = s.spawn(&["up"]);
+    let name = format!("{}-stubborn-1", s.project);
+    assert!(
+        eventually(Duration::from_secs(60), || {
+            docker_try(&["inspect", "-f", "{{.State.Status}}", &name]).as_deref() == Some("running")
+        }),
+        "stubborn never ran"
+    );
+    let pid = child.id().to_string();
+    let int = || {
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill -INT")
+    };
+    let first = std::time::Instant::now();
+    int();
+    std::thread::sleep(Duration::from_secs(2));
+    int();
+    let out = child.wait_with_output().expect("wait for rcompose");
+    assert!(
+        first.elapsed() < Duration::from_secs(30),
+        "the second Ctrl-C did not kill (took {:?})",
+        first.elapsed()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(s.inspect(&name, "{{.State.Status}}"), "exited");
+}

@@ -137,6 +137,22 @@ impl Interrupts {
         });
     }
 
+    /// Press `at` (or any later one) forces `cancel`: stops become kills.
+    fn force_at(&self, cancel: Cancel, at: u32) {
+        let mut rx = self.rx.clone();
+        tokio::spawn(async move {
+            loop {
+                if *rx.borrow_and_update() >= at {
+                    cancel.force();
+                    return;
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
     /// Resolves at the next press.
     async fn next(&mut self) {
         if self.rx.changed().await.is_err() {
@@ -390,10 +406,10 @@ async fn attach(
         s.reporter
             .note("Gracefully stopping... (press Ctrl+C again to force)");
     }
-    // Stop the whole project; a (further) Ctrl-C turns the stops into kills.
+    // Stop the whole project; a further Ctrl-C turns the stops into kills, then kills the rest.
     let cancel = Cancel::new();
     let presses = s.interrupts.count();
-    s.interrupts.drive(cancel.clone(), presses + 1);
+    s.interrupts.force_at(cancel.clone(), presses + 1);
     let opts = ops::StopOptions {
         services: Vec::new(),
         timeout: args.timeout,
@@ -409,11 +425,35 @@ async fn attach(
         cancel,
     )
     .await;
-    s.reporter.finish();
+    let forced = s.interrupts.count() > presses;
     match r {
-        Ok(_) | Err(ExecError::Cancelled) => {}
+        Ok(_) => {}
+        Err(ExecError::Cancelled) if forced => {}
         Err(e) => return Err(e.into()),
     }
+    if forced {
+        let opts = ops::KillOptions {
+            services: Vec::new(),
+            signal: None,
+            remove_orphans: false,
+            dry_run: false,
+            parallel: s.parallel,
+        };
+        let r = ops::kill(
+            Arc::clone(&s.engine),
+            &project.name,
+            Some(project),
+            &opts,
+            &mut s.reporter,
+            Cancel::new(),
+        )
+        .await;
+        if let Err(e) = r {
+            s.reporter
+                .note(&format!("cannot kill every container: {e}"));
+        }
+    }
+    s.reporter.finish();
     if interrupted {
         Ok(exit::INTERRUPTED)
     } else {
