@@ -367,3 +367,77 @@ services:
     );
     assert_eq!(s.inspect(&name, "{{.State.Status}}"), "exited");
 }
+
+#[test]
+fn logs_port_and_ls() {
+    let port = free_port();
+    let yaml = format!(
+        r#"
+services:
+  talk:
+    image: busybox:stable
+    init: true
+    command: ["sh", "-c", "echo one; echo two; echo three; exec httpd -f -p 8000"]
+    ports:
+      - "127.0.0.1:{port}:8000"
+"#
+    );
+    let s = Stack::new("logs", &yaml);
+    s.rc(&["up", "-d"]).ok();
+    assert!(eventually(Duration::from_secs(10), || s
+        .rc(&["logs", "--no-color"])
+        .stdout()
+        .contains("three")));
+    let all = s.rc(&["logs", "--no-color"]).ok().stdout();
+    assert_eq!(all, "talk-1  | one\ntalk-1  | two\ntalk-1  | three\n");
+    let last = s
+        .rc(&[
+            "logs",
+            "--no-color",
+            "--no-log-prefix",
+            "--tail",
+            "1",
+            "talk",
+        ])
+        .ok()
+        .stdout();
+    assert_eq!(last, "three\n");
+    let published = s.rc(&["port", "talk", "8000"]).ok().stdout();
+    assert_eq!(published.trim(), format!("127.0.0.1:{port}"));
+    s.rc(&["port", "talk", "9999"]).code_is(1);
+    let ls = s.rc(&["ls", "--format", "json"]).ok().stdout();
+    let list: serde_json::Value = serde_json::from_str(&ls).expect("ls json");
+    let mine = list
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["Name"] == s.project.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(mine["Status"], "running(1)", "{ls}");
+}
+
+#[test]
+fn stop_start_restart_pause_kill_rm() {
+    let s = Stack::new("lifecycle", ONE);
+    let name = format!("{}-web-1", s.project);
+    let status = || s.inspect(&name, "{{.State.Status}}");
+    s.rc(&["create"]).ok();
+    assert_eq!(status(), "created");
+    s.rc(&["start"]).ok();
+    assert_eq!(status(), "running");
+    let started = s.inspect(&name, "{{.State.StartedAt}}");
+    s.rc(&["restart", "-t", "1"]).ok();
+    assert_eq!(status(), "running");
+    assert_ne!(s.inspect(&name, "{{.State.StartedAt}}"), started);
+    s.rc(&["pause"]).ok();
+    assert_eq!(status(), "paused");
+    s.rc(&["unpause"]).ok();
+    assert_eq!(status(), "running");
+    s.rc(&["stop", "-t", "1"]).ok();
+    assert_eq!(status(), "exited");
+    s.rc(&["start", "web"]).ok();
+    s.rc(&["kill"]).ok();
+    assert_eq!(status(), "exited");
+    assert_eq!(s.inspect(&name, "{{.State.ExitCode}}"), "137");
+    s.rc(&["rm", "-f"]).ok();
+    assert!(s.containers().is_empty());
+}
