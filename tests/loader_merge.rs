@@ -352,3 +352,25 @@ fn odd_shapes_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_thousand_services_parse_and_merge_quickly() {
+    let mut text =
+        String::from("x-common: &common\n  restart: always\n  environment: {A: '1'}\nservices:\n");
+    for i in 0..1000u32 {
+        text.push_str(&format!(
+            "  svc{i}:\n    <<: *common\n    image: img{i}\n    ports: ['{p}:80']\n    volumes: ['./d{i}:/data']\n    environment: [B={i}]\n    depends_on: [svc{d}]\n",
+            p = 10000 + i,
+            d = i.saturating_sub(1)
+        ));
+    }
+    let start = std::time::Instant::now();
+    let base = yaml::parse(Path::new("compose.yaml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let over = base.clone();
+    let merged = merge::merge(base, over).unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = start.elapsed();
+    assert_eq!(merged["services"]["svc999"]["ports"], y("['10999:80']"));
+    assert_eq!(merged["services"]["svc5"]["environment"], y("[B=5]"));
+    // Generous: debug build on a shared 2-core machine.
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+}

@@ -151,7 +151,7 @@ fn apply_resets(base: &mut Value, resets: &[&[String]]) {
         let tails: Vec<&[String]> = resets
             .iter()
             .filter(|r| r.len() > 1 && r.first() == Some(&ks))
-            .map(|r| &r[1..])
+            .filter_map(|r| r.get(1..))
             .collect();
         apply_resets(v, &tails);
     }
