@@ -2,6 +2,9 @@
 //! `compose-go/merge-cases/override`), the reset/override cases and recorded `docker compose`
 //! outputs.
 
+// `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
+#![allow(clippy::result_large_err)]
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -66,13 +69,21 @@ fn every_compose_go_merge_triplet() {
         if !base.is_file() {
             continue;
         }
-        let rel = dir.strip_prefix(cases_dir()).unwrap_or(&dir).to_string_lossy().to_string();
+        let rel = dir
+            .strip_prefix(cases_dir())
+            .unwrap_or(&dir)
+            .to_string_lossy()
+            .to_string();
         if KNOWN_EXCLUSIONS.iter().any(|(name, _)| *name == rel) {
             continue;
         }
         let merged = merge::merge(load(&base), load(&dir.join("override.yaml")));
         let expected = load(&dir.join("expected.yaml"));
-        let name = dir.strip_prefix(cases_dir()).unwrap_or(&dir).display().to_string();
+        let name = dir
+            .strip_prefix(cases_dir())
+            .unwrap_or(&dir)
+            .display()
+            .to_string();
         match merged {
             Ok(got) if got == expected => {}
             Ok(got) => failures.push(format!(
@@ -84,7 +95,12 @@ fn every_compose_go_merge_triplet() {
         }
         checked += 1;
     }
-    assert!(failures.is_empty(), "{} of {checked} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked >= 60, "only {checked} merge cases found");
 }
 
@@ -152,12 +168,21 @@ fn compose_go_reset_cases() {
     let v = pair("TestOverrideReplace.yaml", "TestOverrideReplace_2.yaml");
     assert_eq!(v["networks"]["test"], y("{}"));
 
-    let v = pair("TestOverrideTagWithSharedAlias.yaml", "TestOverrideTagWithSharedAlias_2.yaml");
+    let v = pair(
+        "TestOverrideTagWithSharedAlias.yaml",
+        "TestOverrideTagWithSharedAlias_2.yaml",
+    );
     assert_eq!(v["networks"], y("{net1: {}, net2: {}}"));
 
     for (a, b) in [
-        ("TestResetTagWithSharedAlias.yaml", "TestResetTagWithSharedAlias_2.yaml"),
-        ("TestDirectAliasWithReset.yaml", "TestDirectAliasWithReset_2.yaml"),
+        (
+            "TestResetTagWithSharedAlias.yaml",
+            "TestResetTagWithSharedAlias_2.yaml",
+        ),
+        (
+            "TestDirectAliasWithReset.yaml",
+            "TestDirectAliasWithReset_2.yaml",
+        ),
     ] {
         let v = pair(a, b);
         assert_eq!(v["services"]["svc1"], y("image: alpine"), "{b}");
@@ -173,7 +198,10 @@ fn compose_go_reset_cases() {
 #[test]
 fn compose_go_merge_reset_case() {
     let dir = support::corpus_dir().join("compose-go/inline/loader/merge_reset");
-    let v = merge_files(&[dir.join("Test_LoadWithReset.yaml"), dir.join("Test_LoadWithReset_2.yaml")]);
+    let v = merge_files(&[
+        dir.join("Test_LoadWithReset.yaml"),
+        dir.join("Test_LoadWithReset_2.yaml"),
+    ]);
     // `build` is gone; `environment` lost FOO. Like compose-go's raw merge, the merged
     // environment is a (here empty) `KEY=VALUE` sequence; the normaliser makes it a mapping.
     assert_eq!(v["services"]["foo"], y("{image: foo, environment: []}"));
@@ -185,8 +213,14 @@ fn compose_go_override_cases() {
     let pair = |a: &str, b: &str| merge_files(&[dir.join(a), dir.join(b)]);
     // All of them merge; spot-check a few shapes.
     for (a, b) in [
-        ("TestOverrideBuildContext.yaml", "TestOverrideBuildContext_2.yaml"),
-        ("TestOverrideDepends_on.yaml", "TestOverrideDepends_on_2.yaml"),
+        (
+            "TestOverrideBuildContext.yaml",
+            "TestOverrideBuildContext_2.yaml",
+        ),
+        (
+            "TestOverrideDepends_on.yaml",
+            "TestOverrideDepends_on_2.yaml",
+        ),
         ("TestOverrideNetworks.yaml", "TestOverrideNetworks_2.yaml"),
         ("TestOverridePartial.yaml", "TestOverridePartial_2.yaml"),
         ("TestOverrideVolume.yaml", "TestOverrideVolume_2.yaml"),
@@ -204,10 +238,16 @@ fn compose_go_override_cases() {
 
 #[test]
 fn first_file_alone_loses_its_tags() {
-    let v = merge::merge(Value::Null, y("services: {web: {image: a, command: !reset x, ports: !override [1]}}"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let v = merge::merge(
+        Value::Null,
+        y("services: {web: {image: a, command: !reset x, ports: !override [1]}}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v, y("services: {web: {image: a, ports: [1]}}"));
-    assert_eq!(merge::resolve_tags(y("a: !reset 1\nb: [!reset 1, 2]\n")), y("b: [2]"));
+    assert_eq!(
+        merge::resolve_tags(y("a: !reset 1\nb: [!reset 1, 2]\n")),
+        y("b: [2]")
+    );
 }
 
 #[test]
@@ -232,7 +272,10 @@ fn ports_volumes_secrets_are_unique_by_target_across_syntaxes() {
     .unwrap_or_else(|e| panic!("{e}"));
     let web = &v["services"]["web"];
     assert_eq!(web["ports"], y("['8080:80', '9090:90']"));
-    assert_eq!(web["volumes"], y("[{type: bind, source: ./b, target: /data}]"));
+    assert_eq!(
+        web["volumes"],
+        y("[{type: bind, source: ./b, target: /data}]")
+    );
     assert_eq!(web["secrets"], y("[{source: s1}]"));
     assert_eq!(web["configs"], y("[{source: c3, target: /etc/c}, c2]"));
 }
@@ -308,4 +351,26 @@ fn odd_shapes_never_panic() {
             let _ = merge::enforce_unicity(va);
         }
     }
+}
+
+#[test]
+fn a_thousand_services_parse_and_merge_quickly() {
+    let mut text =
+        String::from("x-common: &common\n  restart: always\n  environment: {A: '1'}\nservices:\n");
+    for i in 0..1000u32 {
+        text.push_str(&format!(
+            "  svc{i}:\n    <<: *common\n    image: img{i}\n    ports: ['{p}:80']\n    volumes: ['./d{i}:/data']\n    environment: [B={i}]\n    depends_on: [svc{d}]\n",
+            p = 10000 + i,
+            d = i.saturating_sub(1)
+        ));
+    }
+    let start = std::time::Instant::now();
+    let base = yaml::parse(Path::new("compose.yaml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let over = base.clone();
+    let merged = merge::merge(base, over).unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = start.elapsed();
+    assert_eq!(merged["services"]["svc999"]["ports"], y("['10999:80']"));
+    assert_eq!(merged["services"]["svc5"]["environment"], y("[B=5]"));
+    // Generous: debug build on a shared 2-core machine.
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
 }

@@ -1,5 +1,8 @@
 //! `loader::yaml::parse` and `loader::locate` against the corpus and hand-written edge cases.
 
+// `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
+#![allow(clippy::result_large_err)]
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -50,39 +53,117 @@ fn every_corpus_compose_file_parses_except_the_broken_ones() {
     // Documents that are not YAML-valid compose documents, each with the reason.
     let known_bad: &[(&str, &str)] = &[
         // fmt.Sprintf templates extracted from Go tests, `%s` placeholders left in.
-        ("inline/loader/loader/TestLoadTmpfsVolume.yaml", "Go template"),
-        ("inline/loader/paths/TestResolveAdditionalContexts.yaml", "Go template"),
+        (
+            "inline/loader/loader/TestLoadTmpfsVolume.yaml",
+            "Go template",
+        ),
+        (
+            "inline/loader/paths/TestResolveAdditionalContexts.yaml",
+            "Go template",
+        ),
         // Must be rejected: `<<: *scalar`.
-        ("inline/loader/reset/TestMergeKeyAliasToScalarRejected.yaml", "merge of a scalar"),
+        (
+            "inline/loader/reset/TestMergeKeyAliasToScalarRejected.yaml",
+            "merge of a scalar",
+        ),
         // Must be rejected: an unclosed flow sequence.
-        ("fixtures/syntax/malformed-flow/compose.yaml", "unclosed flow sequence"),
+        (
+            "fixtures/syntax/malformed-flow/compose.yaml",
+            "unclosed flow sequence",
+        ),
         // Must be rejected: non-string keys.
-        ("inline/loader/loader/TestNonStringKeys.yaml", "non-string key"),
-        ("inline/loader/loader/TestNonStringKeys_2.yaml", "non-string key"),
-        ("inline/loader/loader/TestNonStringKeys_3.yaml", "non-string key"),
+        (
+            "inline/loader/loader/TestNonStringKeys.yaml",
+            "non-string key",
+        ),
+        (
+            "inline/loader/loader/TestNonStringKeys_2.yaml",
+            "non-string key",
+        ),
+        (
+            "inline/loader/loader/TestNonStringKeys_3.yaml",
+            "non-string key",
+        ),
         // Must be rejected: duplicate key.
-        ("inline/loader/merge_reset/Test_DuplicateReset.yaml", "duplicate key"),
+        (
+            "inline/loader/merge_reset/Test_DuplicateReset.yaml",
+            "duplicate key",
+        ),
         // Must be rejected: alias bombs and a recursive alias.
-        ("inline/loader/reset/TestAliasBombPrevented.yaml", "alias bomb"),
-        ("inline/loader/reset/TestAliasBombPrevented_2.yaml", "alias bomb"),
-        ("inline/loader/reset/TestAliasNodePreservation.yaml", "alias bomb"),
-        ("inline/loader/reset/TestResetCycle_6.yaml", "recursive alias"),
+        (
+            "inline/loader/reset/TestAliasBombPrevented.yaml",
+            "alias bomb",
+        ),
+        (
+            "inline/loader/reset/TestAliasBombPrevented_2.yaml",
+            "alias bomb",
+        ),
+        (
+            "inline/loader/reset/TestAliasNodePreservation.yaml",
+            "alias bomb",
+        ),
+        (
+            "inline/loader/reset/TestResetCycle_6.yaml",
+            "recursive alias",
+        ),
         // Duplicate keys: yaml.v3 (compose-go) rejects them too.
-        ("examples/build/02-L131.yaml", "duplicate key (illustrative spec snippet)"),
-        ("fixtures/syntax/lossless-compose/compose.yaml", "duplicate key"),
-        ("fixtures/typed-model/invalid-network-label-forms/compose.yaml", "duplicate key"),
-        ("fixtures/typed-model/service-annotations-model/compose.yaml", "duplicate key"),
-        ("fixtures/typed-model/service-hostname-model/compose.yaml", "duplicate key"),
-        ("fixtures/typed-model/service-mem-limit-model/compose.yaml", "duplicate key"),
-        ("fixtures/typed-model/service-pids-limit-model/compose.yaml", "duplicate key"),
-        ("fixtures/typed-model/service-pull-policy-model/compose.yaml", "duplicate key"),
-        ("fixtures/typed-model/service-shm-size-model/compose.yaml", "duplicate key"),
+        (
+            "examples/build/02-L131.yaml",
+            "duplicate key (illustrative spec snippet)",
+        ),
+        (
+            "fixtures/syntax/lossless-compose/compose.yaml",
+            "duplicate key",
+        ),
+        (
+            "fixtures/typed-model/invalid-network-label-forms/compose.yaml",
+            "duplicate key",
+        ),
+        (
+            "fixtures/typed-model/service-annotations-model/compose.yaml",
+            "duplicate key",
+        ),
+        (
+            "fixtures/typed-model/service-hostname-model/compose.yaml",
+            "duplicate key",
+        ),
+        (
+            "fixtures/typed-model/service-mem-limit-model/compose.yaml",
+            "duplicate key",
+        ),
+        (
+            "fixtures/typed-model/service-pids-limit-model/compose.yaml",
+            "duplicate key",
+        ),
+        (
+            "fixtures/typed-model/service-pull-policy-model/compose.yaml",
+            "duplicate key",
+        ),
+        (
+            "fixtures/typed-model/service-shm-size-model/compose.yaml",
+            "duplicate key",
+        ),
         // A service named `null:` is a null key: compose-go rejects it too.
-        ("fixtures/typed-model/service-cap-add-model/compose.yaml", "null key"),
-        ("fixtures/typed-model/service-cap-drop-model/compose.yaml", "null key"),
-        ("fixtures/typed-model/service-dns-model/compose.yaml", "null key"),
-        ("fixtures/typed-model/service-dns-search-model/compose.yaml", "null key"),
-        ("fixtures/typed-model/service-tmpfs-model/compose.yaml", "null key"),
+        (
+            "fixtures/typed-model/service-cap-add-model/compose.yaml",
+            "null key",
+        ),
+        (
+            "fixtures/typed-model/service-cap-drop-model/compose.yaml",
+            "null key",
+        ),
+        (
+            "fixtures/typed-model/service-dns-model/compose.yaml",
+            "null key",
+        ),
+        (
+            "fixtures/typed-model/service-dns-search-model/compose.yaml",
+            "null key",
+        ),
+        (
+            "fixtures/typed-model/service-tmpfs-model/compose.yaml",
+            "null key",
+        ),
     ];
     let kinds = [
         "compose",
@@ -113,14 +194,23 @@ fn every_corpus_compose_file_parses_except_the_broken_ones() {
             (Err(e), false) => failures.push(format!("{rel}: {e}")),
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(parsed > 1000, "only {parsed} files checked");
 }
 
 #[test]
 fn non_string_keys_are_rejected_with_compose_go_wording_and_position() {
     let cases = [
-        ("inline/loader/loader/TestNonStringKeys.yaml", "non-string key in services: 123", 4),
+        (
+            "inline/loader/loader/TestNonStringKeys.yaml",
+            "non-string key in services: 123",
+            4,
+        ),
         (
             "inline/loader/loader/TestNonStringKeys_2.yaml",
             "non-string key in networks.default.ipam.config[0]: 123",
@@ -142,22 +232,31 @@ fn non_string_keys_are_rejected_with_compose_go_wording_and_position() {
         assert_eq!(err.file.as_deref(), Some(path.as_path()));
     }
     let top = parse_err("a: 1\ntrue: x\n");
-    assert!(top.message.contains("non-string key at top level: true"), "{top}");
+    assert!(
+        top.message.contains("non-string key at top level: true"),
+        "{top}"
+    );
     assert_eq!(top.line, Some(2));
     let null = parse_err("services:\n  web: {}\n  null:\n    image: x\n");
-    assert!(null.message.contains("non-string key in services: <nil>"), "{null}");
+    assert!(
+        null.message.contains("non-string key in services: <nil>"),
+        "{null}"
+    );
     assert_eq!(null.line, Some(3));
 }
 
 #[test]
 fn duplicate_keys_name_both_lines() {
     let (path, text) = corpus_file("compose-go/inline/loader/merge_reset/Test_DuplicateReset.yaml");
-    let err = yaml::parse(&path, &text).err().unwrap_or_else(|| panic!("must fail"));
+    let err = yaml::parse(&path, &text)
+        .err()
+        .unwrap_or_else(|| panic!("must fail"));
     assert_eq!(err.kind, ErrorKind::Syntax);
     // compose-go: `line 6: mapping key "command" already defined at line 5` (its literal
     // starts with an empty line, ours does not).
     assert!(
-        err.message.contains("mapping key \"command\" already defined at line 4"),
+        err.message
+            .contains("mapping key \"command\" already defined at line 4"),
         "{err}"
     );
     assert_eq!(err.line, Some(5));
@@ -176,16 +275,24 @@ fn syntax_errors_have_line_and_column_without_repeating_them() {
     );
     assert!(!err.message.contains(&own), "{}", err.message);
     let tab = parse_err("services:\n\tweb: {}\n");
-    assert!(tab.hint.as_deref().unwrap_or_default().contains("tabs"), "{tab}");
+    assert!(
+        tab.hint.as_deref().unwrap_or_default().contains("tabs"),
+        "{tab}"
+    );
 }
 
 #[test]
 fn malformed_flow_fixture_fails_with_position() {
     let (path, text) = corpus_file("compose-lens/fixtures/syntax/malformed-flow/compose.yaml");
-    let err = yaml::parse(&path, &text).err().unwrap_or_else(|| panic!("must fail"));
+    let err = yaml::parse(&path, &text)
+        .err()
+        .unwrap_or_else(|| panic!("must fail"));
     assert_eq!(err.kind, ErrorKind::Syntax);
     assert!(err.line.is_some());
-    assert!(err.to_string().starts_with(&path.display().to_string()), "{err}");
+    assert!(
+        err.to_string().starts_with(&path.display().to_string()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -198,15 +305,27 @@ fn alias_bombs_fail_fast() {
         let (path, text) = corpus_file(&format!("compose-go/{rel}"));
         let start = Instant::now();
         let err = yaml::parse(&path, &text).err();
-        assert!(start.elapsed() < Duration::from_secs(2), "{rel} took {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{rel} took {:?}",
+            start.elapsed()
+        );
         let err = err.unwrap_or_else(|| panic!("{rel} must fail"));
         assert_eq!(err.kind, ErrorKind::Syntax, "{rel}");
-        assert!(err.message.contains("repetition limit exceeded"), "{rel}: {err}");
+        assert!(
+            err.message.contains("repetition limit exceeded"),
+            "{rel}: {err}"
+        );
         assert!(err.hint.is_some(), "{rel}");
     }
     // A classic billion laughs.
-    let mut bomb = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
-    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+    {
         bomb.push_str(&format!("{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
     }
     let start = Instant::now();
@@ -217,7 +336,9 @@ fn alias_bombs_fail_fast() {
 #[test]
 fn recursive_alias_is_an_error() {
     let (path, text) = corpus_file("compose-go/inline/loader/reset/TestResetCycle_6.yaml");
-    let err = yaml::parse(&path, &text).err().unwrap_or_else(|| panic!("must fail"));
+    let err = yaml::parse(&path, &text)
+        .err()
+        .unwrap_or_else(|| panic!("must fail"));
     assert_eq!(err.kind, ErrorKind::Syntax, "{err}");
 }
 
@@ -258,11 +379,27 @@ fn merge_keys_are_applied_recursively() {
 fn corpus_merge_key_cases() {
     let dir = "compose-go/inline/loader/reset";
     let cases = [
-        ("TestMergeKeyAliasTargets.yaml", "s1", "{image: nginx, restart: unless-stopped}"),
+        (
+            "TestMergeKeyAliasTargets.yaml",
+            "s1",
+            "{image: nginx, restart: unless-stopped}",
+        ),
         ("TestMergeKeyAliasTargets_2.yaml", "s1", "{image: nginx}"),
-        ("TestMergeKeyAliasTargets_3.yaml", "s2", "{image: nginx, restart: unless-stopped}"),
-        ("TestMergeKeyAliasTargets_4.yaml", "s1", "{image: nginx, restart: unless-stopped}"),
-        ("TestResetCycle_4.yaml", "backend-worker", "{image: 'alpine:latest', restart: unless-stopped}"),
+        (
+            "TestMergeKeyAliasTargets_3.yaml",
+            "s2",
+            "{image: nginx, restart: unless-stopped}",
+        ),
+        (
+            "TestMergeKeyAliasTargets_4.yaml",
+            "s1",
+            "{image: nginx, restart: unless-stopped}",
+        ),
+        (
+            "TestResetCycle_4.yaml",
+            "backend-worker",
+            "{image: 'alpine:latest', restart: unless-stopped}",
+        ),
         ("TestResetCycle_5.yaml", "test", "{image: alpine}"),
     ];
     for (file, svc, want) in cases {
@@ -279,7 +416,9 @@ fn corpus_merge_key_cases() {
 fn merge_of_a_scalar_is_rejected() {
     let (path, text) =
         corpus_file("compose-go/inline/loader/reset/TestMergeKeyAliasToScalarRejected.yaml");
-    let err = yaml::parse(&path, &text).err().unwrap_or_else(|| panic!("must fail"));
+    let err = yaml::parse(&path, &text)
+        .err()
+        .unwrap_or_else(|| panic!("must fail"));
     assert!(err.message.contains("map merge requires map"), "{err}");
     assert_eq!(err.path, Some(KeyPath::parse("services.s1.<<")));
     assert_eq!(err.line, Some(5));
@@ -292,10 +431,15 @@ fn reset_and_override_tags_are_kept_for_the_merge_step() {
     let v = parse_ok("services:\n  web:\n    command: !reset null\n    ports: !override ['80:80']\n    dns: !reset\n");
     let web = &v["services"]["web"];
     for key in ["command", "ports", "dns"] {
-        assert!(matches!(web[key], Value::Tagged(_)), "{key}: {:?}", web[key]);
+        assert!(
+            matches!(web[key], Value::Tagged(_)),
+            "{key}: {:?}",
+            web[key]
+        );
     }
     // Tags survive aliases and merge keys.
-    let (path, text) = corpus_file("compose-go/inline/loader/reset/TestResetTagWithSharedAlias_2.yaml");
+    let (path, text) =
+        corpus_file("compose-go/inline/loader/reset/TestResetTagWithSharedAlias_2.yaml");
     let v = yaml::parse(&path, &text).unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(v["services"]["svc2"]["ports"], Value::Tagged(_)));
 }
@@ -328,7 +472,10 @@ fn empty_files_are_null_and_non_mappings_are_rejected() {
     let (path, text) = corpus_file("compose-go/loader/testdata/empty.yaml");
     assert_eq!(yaml::parse(&path, &text).ok(), Some(Value::Null));
     let err = parse_err("- a\n- b\n");
-    assert!(err.message.contains("Top-level object must be a mapping"), "{err}");
+    assert!(
+        err.message.contains("Top-level object must be a mapping"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -341,11 +488,19 @@ fn several_documents_merge_in_order() {
 #[test]
 fn obsolete_version_is_a_warning_and_is_dropped() {
     let mut w = Warnings::default();
-    let v = yaml::parse_with_warnings(Path::new("compose.yaml"), "version: '3.8'\nservices: {}\n", &mut w)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let v = yaml::parse_with_warnings(
+        Path::new("compose.yaml"),
+        "version: '3.8'\nservices: {}\n",
+        &mut w,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(v.get("version").is_none());
     assert_eq!(w.0.len(), 1);
-    assert!(w.0[0].contains("compose.yaml: the attribute `version` is obsolete"), "{:?}", w.0);
+    assert!(
+        w.0[0].contains("compose.yaml: the attribute `version` is obsolete"),
+        "{:?}",
+        w.0
+    );
     // `parse` keeps it.
     assert!(parse_ok("version: '3'\n").get("version").is_some());
 }
@@ -353,10 +508,19 @@ fn obsolete_version_is_a_warning_and_is_dropped() {
 #[test]
 fn locate_points_at_keys_and_items() {
     let text = "services:\n  web:\n    ports:\n      - 80:80\n      - 443:443\n";
-    assert_eq!(locate::locate(text, &KeyPath::parse("services.web.ports[1]")), Some((5, 9)));
-    assert_eq!(locate::locate(text, &KeyPath::parse("services.web.ports")), Some((3, 5)));
+    assert_eq!(
+        locate::locate(text, &KeyPath::parse("services.web.ports[1]")),
+        Some((5, 9))
+    );
+    assert_eq!(
+        locate::locate(text, &KeyPath::parse("services.web.ports")),
+        Some((3, 5))
+    );
     assert_eq!(locate::locate(text, &KeyPath::parse("services.db")), None);
-    assert_eq!(locate::locate_nearest(text, &KeyPath::parse("services.db")), Some((1, 1)));
+    assert_eq!(
+        locate::locate_nearest(text, &KeyPath::parse("services.db")),
+        Some((1, 1))
+    );
 }
 
 #[test]

@@ -133,7 +133,13 @@ pub fn find_duplicate_key(text: &str) -> Option<DuplicateKey> {
             }
             continue;
         }
-        let is_key = matches!(stack.last(), Some(Frame::Map { expect_key: true, .. }));
+        let is_key = matches!(
+            stack.last(),
+            Some(Frame::Map {
+                expect_key: true,
+                ..
+            })
+        );
         match ev {
             Event::StreamEnd => break,
             Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
@@ -301,13 +307,22 @@ mod tests {
     #[test]
     fn locates_keys_and_sequence_items() {
         assert_eq!(locate(DOC, &KeyPath::parse("services")), Some((1, 1)));
-        assert_eq!(locate(DOC, &KeyPath::parse("services.web.image")), Some((3, 5)));
-        assert_eq!(locate(DOC, &KeyPath::parse("services.web.ports[0]")), Some((5, 9)));
+        assert_eq!(
+            locate(DOC, &KeyPath::parse("services.web.image")),
+            Some((3, 5))
+        );
+        assert_eq!(
+            locate(DOC, &KeyPath::parse("services.web.ports[0]")),
+            Some((5, 9))
+        );
         assert_eq!(
             locate(DOC, &KeyPath::parse("services.web.ports[1].published")),
             Some((7, 9))
         );
-        assert_eq!(locate(DOC, &KeyPath::parse("services.db.image")), Some((9, 5)));
+        assert_eq!(
+            locate(DOC, &KeyPath::parse("services.db.image")),
+            Some((9, 5))
+        );
         assert_eq!(locate(DOC, &KeyPath::parse("services.nope")), None);
         assert_eq!(locate(DOC, &KeyPath::parse("services.web.ports[5]")), None);
     }

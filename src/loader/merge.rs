@@ -16,6 +16,9 @@
 //!
 //! Owns only the merge; must not import other loader steps (parsing, interpolation, paths...).
 
+// `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
+#![allow(clippy::result_large_err)]
+
 use serde_yaml::value::{Mapping, Value};
 
 use super::error::{ErrorKind, KeyPath, LoadError};
@@ -92,7 +95,11 @@ fn tag_kind(tag: &serde_yaml::value::Tag) -> Option<TagKind> {
 
 /// Strips the tags of `over`, recording (relative to `over`) the mapping paths that carry
 /// `!reset` or `!override`: those are removed from the base before merging.
-fn collect_resets(value: Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) -> Option<Value> {
+fn collect_resets(
+    value: Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) -> Option<Value> {
     match value {
         Value::Tagged(tagged) => match tag_kind(&tagged.tag) {
             Some(TagKind::Reset) => {
@@ -135,14 +142,16 @@ fn apply_resets(base: &mut Value, resets: &[&[String]]) {
     };
     m.retain(|k, _| {
         let ks = key_string(k);
-        !resets.iter().any(|r| r.len() == 1 && r.first() == Some(&ks))
+        !resets
+            .iter()
+            .any(|r| r.len() == 1 && r.first() == Some(&ks))
     });
     for (k, v) in m.iter_mut() {
         let ks = key_string(k);
         let tails: Vec<&[String]> = resets
             .iter()
             .filter(|r| r.len() > 1 && r.first() == Some(&ks))
-            .map(|r| &r[1..])
+            .filter_map(|r| r.get(1..))
             .collect();
         apply_resets(v, &tails);
     }
@@ -286,7 +295,12 @@ fn merge_mappings(
     Ok(base)
 }
 
-fn apply_rule(rule: Rule, base: Value, over: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
+fn apply_rule(
+    rule: Rule,
+    base: Value,
+    over: Value,
+    path: &mut Vec<String>,
+) -> Result<Value, LoadError> {
     match rule {
         Rule::Replace => Ok(over),
         Rule::ToSequence => {
@@ -440,7 +454,9 @@ fn merge_ipam_config(base: Value, over: Value, path: &mut Vec<String>) -> Result
             }
         }
     }
-    Ok(Value::Sequence(out.into_iter().map(Value::Mapping).collect()))
+    Ok(Value::Sequence(
+        out.into_iter().map(Value::Mapping).collect(),
+    ))
 }
 
 fn cannot_override(path: &[String], base_kind: &str, over: &Value) -> LoadError {
@@ -543,7 +559,12 @@ fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
 
 /// The identity of a sequence entry, or `None` when it has none we can tell (left for schema
 /// validation to judge; never deduplicated).
-fn index(ix: Indexer, entry: &Value, path: &[String], i: usize) -> Result<Option<String>, LoadError> {
+fn index(
+    ix: Indexer,
+    entry: &Value,
+    path: &[String],
+    i: usize,
+) -> Result<Option<String>, LoadError> {
     let item_path = || key_path(path).index(i);
     Ok(match ix {
         Indexer::KeyValue => scalar(entry).map(|s| match s.split_once('=') {
@@ -735,10 +756,18 @@ fn go_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Shortest round-trip digits, in scientific form: "d.ddde[-]x".
     let sci = format!("{f:e}");
@@ -767,9 +796,15 @@ mod tests {
     #[test]
     fn path_patterns_match_whole_segments() {
         let p = |s: &str| s.split('.').map(String::from).collect::<Vec<_>>();
-        assert!(matches(&p("services.web.environment"), "services.*.environment"));
+        assert!(matches(
+            &p("services.web.environment"),
+            "services.*.environment"
+        ));
         assert!(!matches(&p("services.web"), "services.*.environment"));
-        assert!(!matches(&p("services.web.environment.X"), "services.*.environment"));
+        assert!(!matches(
+            &p("services.web.environment.X"),
+            "services.*.environment"
+        ));
     }
 
     #[test]
@@ -795,10 +830,7 @@ mod tests {
         let base = y("services: {web: {image: a, ports: ['80:80'], environment: {A: '1'}}}");
         let over = y("services: {web: {ports: !override ['81:81'], environment: !reset null}}");
         let merged = merge(base, over).unwrap_or(Value::Null);
-        assert_eq!(
-            merged,
-            y("services: {web: {image: a, ports: ['81:81']}}")
-        );
+        assert_eq!(merged, y("services: {web: {image: a, ports: ['81:81']}}"));
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //!
 //! Must not import other loader steps except `merge` (to fold several documents) and `locate`.
 
+// `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
+#![allow(clippy::result_large_err)]
+
 use std::path::Path;
 
 use serde::Deserialize;
@@ -84,7 +87,11 @@ fn check_document(
 ) -> Result<Value, LoadError> {
     let located = |e: LoadError| {
         let e = e.in_file(file);
-        match e.path.as_ref().and_then(|p| locate::locate_nearest(text, p)) {
+        match e
+            .path
+            .as_ref()
+            .and_then(|p| locate::locate_nearest(text, p))
+        {
             Some((line, col)) => e.at_line(line, Some(col)),
             None => e,
         }
@@ -160,7 +167,11 @@ fn syntax_error(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
 
 /// Rejects non-string keys, with compose-go's wording (`non-string key in services: 123`); the
 /// error's path is the mapping holding the key, its position the key's when it can be found.
-fn check_keys(value: &Value, path: &mut KeyPath, text: &str) -> Result<(), (LoadError, Option<(usize, usize)>)> {
+fn check_keys(
+    value: &Value,
+    path: &mut KeyPath,
+    text: &str,
+) -> Result<(), (LoadError, Option<(usize, usize)>)> {
     match value {
         Value::Mapping(m) => {
             for (k, v) in m {
@@ -264,8 +275,7 @@ fn apply_merge_keys(value: &mut Value, path: &mut KeyPath) -> Result<(), LoadErr
     match value {
         Value::Mapping(m) => {
             for (k, v) in m.iter_mut() {
-                path.0
-                    .push(Seg::Key(merge::key_string(k)));
+                path.0.push(Seg::Key(merge::key_string(k)));
                 let r = apply_merge_keys(v, path);
                 path.0.pop();
                 r?;
