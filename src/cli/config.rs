@@ -125,11 +125,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(p.networks.keys().cloned()));
     }
     if args.images {
-        return Ok(lines(
-            p.services
-                .iter()
-                .map(|(_, s)| s.image_name(&p.name)),
-        ));
+        return Ok(lines(p.services.iter().map(|(_, s)| s.image_name(&p.name))));
     }
     if args.profiles {
         let mut all: Vec<String> = p
@@ -182,6 +178,8 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(loader::explain_variable(loaded, var));
     }
     Ok(match args.format {
+        // docker compose prints the un-interpolated model with every mapping sorted.
+        Format::Yaml if args.no_interpolate => p.to_yaml_sorted(),
         Format::Yaml => p.to_yaml(),
         Format::Json => p.to_json(),
     })
