@@ -68,6 +68,12 @@ fn all_v1_cases() {
             })
             .unwrap_or_default();
         let got = sub(input, &e);
+        // Where the Compose Specification extends or relaxes v1, the specification wins:
+        // compose-go keeps a `$` that starts no reference (`$}`) as written; v1 rejected it.
+        if input == "$}" {
+            assert_eq!(got.as_deref(), Ok("$}"), "spec behaviour for {input:?}");
+            continue;
+        }
         match (case.get("out").and_then(|o| o.as_str()), case.get("error")) {
             (Some(out), _) => {
                 if got.as_deref() != Ok(out) {

@@ -249,8 +249,12 @@ fn expand_reference(
             Ok(end)
         }
         Some(b'{') => expand_braced(s, dollar + 2, cx, depth, out),
-        Some(_) => Err(cx.invalid(format!("`$` at byte {dollar} starts no variable reference"))),
-        None => Err(cx.invalid("the text ends with a lone `$`")),
+        // As in compose-go (the specification's reference), a `$` that starts no reference —
+        // `$(date)`, `$ `, a trailing `$` — is kept as written. (docker-compose v1 rejected it.)
+        _ => {
+            out.push('$');
+            Ok(dollar + 1)
+        }
     }
 }
 
