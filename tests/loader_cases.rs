@@ -18,7 +18,8 @@
 //! Exactly one expectation: `expected.yaml` (the full canonical document, compared as YAML values:
 //! key order is free, scalar types are not), `expect.stdout` (exact text), or `error`.
 //! `${CASE_DIR}` in args, env values, `expected.yaml`, `expect.stdout` and `error` stands for the
-//! absolute case directory. All cases run, and every failing case is reported, not just the first.
+//! absolute case directory. All cases run, and every failing case is reported, not just the first;
+//! `RCOMPOSE_CASES=<substring>` narrows the run to matching case names while iterating.
 //! Owns nothing in `src/`; must not import the library (the binary is the unit under test).
 
 use std::collections::BTreeMap;
@@ -90,8 +91,7 @@ fn load_case(dir: &Path) -> Result<(CaseSpec, Expectation), String> {
     let spec_path = dir.join("case.yaml");
     let text = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-    let spec: CaseSpec =
-        serde_yaml::from_str(&text).map_err(|e| format!("bad case.yaml: {e}"))?;
+    let spec: CaseSpec = serde_yaml::from_str(&text).map_err(|e| format!("bad case.yaml: {e}"))?;
 
     let expected_yaml = dir.join("expected.yaml");
     let expect_stdout = dir.join("expect.stdout");
@@ -369,7 +369,7 @@ fn loader_cases() {
         "the loader suite must hold at least {MIN_CASES} cases, found {}",
         dirs.len()
     );
-    // `only=<substring>` in RCOMPOSE_CASES narrows the run while iterating on one case.
+    // RCOMPOSE_CASES=<substring> runs only the cases whose directory name contains it.
     let filter = std::env::var("RCOMPOSE_CASES").ok();
     let mut failures = Vec::new();
     let mut ran = 0;
