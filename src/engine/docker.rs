@@ -864,6 +864,14 @@ fn event_of(m: bm::EventMessage) -> EngineEvent {
     }
 }
 
+/// The current time as the engine's `since` parameter (`seconds.nanoseconds`).
+fn now_since() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}.{:09}", now.as_secs(), now.subsec_nanos())
+}
+
 /// Splits builder output into lines and forwards them.
 fn forward_lines(buffer: &mut String, text: &str, progress: ProgressSink<'_>) {
     buffer.push_str(text);
@@ -1140,7 +1148,9 @@ impl Engine for DockerEngine {
         let address = self.address.clone();
         self.docker
             .events(Some(qp::EventsOptions {
-                since: None,
+                // The request is only sent when the stream is first polled: `since` = now makes
+                // the engine replay what happened in between, so no event is lost.
+                since: Some(now_since()),
                 until: None,
                 filters: Some(filters),
             }))
@@ -1260,6 +1270,21 @@ impl Engine for DockerEngine {
     }
 
     async fn create_network(&self, spec: &NetworkSpec) -> EngineResult<String> {
+        // Engines before 23.0 accept duplicate network names; refuse them like newer ones do.
+        match self
+            .docker
+            .inspect_network(&spec.name, None::<qp::InspectNetworkOptions>)
+            .await
+        {
+            Ok(existing) if existing.name.as_deref() == Some(spec.name.as_str()) => {
+                return Err(EngineError::Conflict {
+                    message: format!("network with name {} already exists", spec.name),
+                })
+            }
+            Ok(_) => {}
+            Err(e) if is_status(&e, 404) => {}
+            Err(e) => return Err(self.err(e, ObjectKind::Network, &spec.name)),
+        }
         let request = bm::NetworkCreateRequest {
             name: spec.name.clone(),
             driver: spec.driver.clone(),

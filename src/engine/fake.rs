@@ -441,6 +441,10 @@ impl FakeEngine {
     }
 
     fn spawn_timers(&self, st: &State, id: &str) {
+        // Timers need a tokio runtime; without one (a foreign executor) nothing is scheduled.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
         let Some(c) = st.containers.get(id) else {
             return;
         };
@@ -626,7 +630,10 @@ fn details_of(c: &FakeContainer, image_id: String) -> ContainerDetails {
         .spec
         .env
         .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
         .collect();
     env.sort();
     let mut ports = Vec::new();
@@ -793,14 +800,6 @@ impl Engine for FakeEngine {
                 }
             }
         }
-        for mode in [&spec.network_mode, &spec.pid, &spec.ipc]
-            .into_iter()
-            .flatten()
-        {
-            if let Some(other) = mode.strip_prefix("container:") {
-                require(&st, other)?;
-            }
-        }
         st.next_id += 1;
         st.clock += 1;
         let id = hex_id(st.next_id, &spec.name);
@@ -861,6 +860,32 @@ impl Engine for FakeEngine {
         };
         if c.state.is_up() {
             return Ok(());
+        }
+        // Like the engine, `container:<x>` modes are resolved at start, not at create.
+        for mode in [&c.spec.network_mode, &c.spec.pid, &c.spec.ipc]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(other) = mode.strip_prefix("container:") {
+                let running = find_id(&st, other)
+                    .and_then(|o| st.containers.get(&o))
+                    .map(|o| o.state.is_up());
+                match running {
+                    None => {
+                        return Err(EngineError::NotFound {
+                            kind: ObjectKind::Container,
+                            name: other.to_string(),
+                            message: format!("No such container: {other}"),
+                        })
+                    }
+                    Some(false) => {
+                        return Err(conflict(format!(
+                            "cannot join namespace of a non running container: {other}"
+                        )))
+                    }
+                    Some(true) => {}
+                }
+            }
         }
         for p in &c.spec.ports {
             if port_taken(&st, &cid, p) {
@@ -1331,7 +1356,7 @@ impl Engine for FakeEngine {
         st.networks.remove(&net.details.name);
         self.object_event(
             EventKind::Network,
-            EventAction::Other("destroy".to_string()),
+            EventAction::Destroy,
             &net.details.id,
             &net.details.name,
         );
@@ -1451,12 +1476,7 @@ impl Engine for FakeEngine {
             )));
         }
         st.volumes.remove(name);
-        self.object_event(
-            EventKind::Volume,
-            EventAction::Other("destroy".to_string()),
-            name,
-            name,
-        );
+        self.object_event(EventKind::Volume, EventAction::Destroy, name, name);
         Ok(())
     }
 

@@ -126,7 +126,8 @@ pub trait Engine: Send + Sync {
     async fn wait_container(&self, id: &str, condition: WaitCondition) -> EngineResult<i64>;
     /// Container output. Without `follow` the stream ends after the current output.
     fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, EngineResult<LogChunk>>;
-    /// Live events matching `filter`, until the stream is dropped.
+    /// Events matching `filter` that happen from the moment of this call (even if the stream is
+    /// first polled later), until the stream is dropped.
     fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>>;
     /// Runs a command in a running container and collects its output and exit code.
     async fn exec(&self, id: &str, spec: &ExecSpec) -> EngineResult<ExecOutput>;
@@ -179,6 +180,12 @@ pub trait Engine: Send + Sync {
     ) -> EngineResult<String>;
     /// Pulls an image. Fails with [`EngineError::Pull`] when no registry can serve it.
     async fn pull_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()>;
+}
+
+/// Connects to the Docker engine named by the environment (`DOCKER_HOST`, the current docker
+/// context, else `/var/run/docker.sock`) and negotiates the API version.
+pub async fn connect() -> EngineResult<std::sync::Arc<dyn Engine>> {
+    Ok(std::sync::Arc::new(docker::DockerEngine::connect().await?))
 }
 
 /// A progress sink that drops everything.

@@ -323,7 +323,8 @@ pub struct ContainerSpec {
     /// `None` = image default; `Some(vec![])` = reset to empty.
     pub entrypoint: Option<Vec<String>>,
     pub cmd: Option<Vec<String>>,
-    /// Environment, already resolved. A `None` value is passed as a bare `KEY` (engine drops it).
+    /// Environment, already resolved. A `None` value is passed as a bare `KEY`: the engine keeps
+    /// it in the config but the process does not get the variable.
     pub env: BTreeMap<String, Option<String>>,
     pub labels: Labels,
     pub user: Option<String>,

@@ -44,6 +44,48 @@ pub struct SourceText {
 
 /// Loads the project the options describe.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    let mut texts_seen: Vec<SourceText> = Vec::new();
+    load_inner(opts, &mut texts_seen).map_err(|e| attribute(e, &texts_seen))
+}
+
+/// An error that knows its key path but not its file gets the last file that defines that path
+/// (files later on the command line override earlier ones), with the line and column.
+fn attribute(mut e: LoadError, texts: &[SourceText]) -> LoadError {
+    let Some(path) = e.path.clone() else {
+        return e;
+    };
+    if let Some(file) = &e.file {
+        if e.line.is_none() {
+            if let Some(t) = texts.iter().find(|t| &t.name == file) {
+                if let Some((l, c)) = super::locate::locate(&t.text, &path) {
+                    e.line = Some(l);
+                    e.column = Some(c);
+                }
+            }
+        }
+        return e;
+    }
+    for t in texts.iter().rev() {
+        if let Some((l, c)) = super::locate::locate(&t.text, &path) {
+            e.file = Some(t.name.clone());
+            e.line = Some(l);
+            e.column = Some(c);
+            return e;
+        }
+    }
+    // Not written as such anywhere (e.g. produced by a merge): name the nearest ancestor.
+    for t in texts.iter().rev() {
+        if let Some((l, c)) = super::locate::locate_nearest(&t.text, &path) {
+            e.file = Some(t.name.clone());
+            e.line = Some(l);
+            e.column = Some(c);
+            return e;
+        }
+    }
+    e
+}
+
+fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Loaded, LoadError> {
     let shell: IndexMap<String, String> = match &opts.environment {
         Some(e) => e.clone(),
         None => std::env::vars().collect(),
@@ -95,6 +137,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
     env.load_files(&env_files, &mut warnings)?;
 
     let texts = read_sources(&sources)?;
+    texts_seen.clone_from(&texts);
     let files: Vec<PathBuf> = texts.iter().map(|t| t.name.clone()).collect();
 
     // Parse every file first: the project name may come from a `name:` key, and the name must be
