@@ -665,7 +665,9 @@ fn container_of(a: &Action) -> Option<&crate::plan::ContainerRef> {
         | Action::StopContainer { container, .. }
         | Action::RestartContainer { container, .. }
         | Action::KillContainer { container, .. }
-        | Action::RemoveContainer { container, .. } => Some(container),
+        | Action::RemoveContainer { container, .. }
+        | Action::PauseContainer { container }
+        | Action::UnpauseContainer { container } => Some(container),
         _ => None,
     }
 }
