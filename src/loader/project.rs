@@ -231,12 +231,17 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         for x in w.0 {
             warnings.push(x);
         }
+        normalize::resolve_build_args(&mut tree, &|k| env.get(k).map(str::to_string));
     }
     if !opts.no_consistency {
         let w = validate::check_semantics(&tree)?;
         for x in w.0 {
             warnings.push(x);
         }
+    }
+    // After the consistency checks, which see every declared resource, as in docker compose.
+    if !opts.all_resources {
+        normalize::drop_unused_resources(&mut tree);
     }
     let project = Project::from_value(tree.clone()).map_err(|e| e.or_file(&main_file))?;
     Ok(Loaded {
@@ -394,10 +399,16 @@ fn project_name(
                 }
                 s.value
             };
+            // compose-go normalises a `name:` from a file silently (`Shop_App.Prod` becomes
+            // `shop_appprod`), unlike `-p` and COMPOSE_PROJECT_NAME, which must already be normal.
+            let n = if opts.no_normalize {
+                n
+            } else {
+                normalize_project_name(&n)
+            };
             if n.is_empty() {
                 continue;
             }
-            check_project_name(&n, &format!("name: in {}", t.name.display()))?;
             return Ok(n);
         }
     }
