@@ -66,13 +66,28 @@ fn taken_port(message: &str) -> Option<String> {
         return rest.split(" failed").next().map(str::to_string);
     }
     if message.contains("address already in use") {
-        // `listen tcp4 0.0.0.0:8080: bind: address already in use`
+        // `... (HTTP 500): ... listen tcp4 0.0.0.0:8080: bind: address already in use`
         return message
             .split_whitespace()
-            .find(|w| w.contains(':') && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            .map(|w| w.trim_end_matches(':').to_string());
+            .map(|w| w.trim_end_matches([':', ',', ')']))
+            .find(|w| is_host_port(w))
+            .map(str::to_string);
     }
     None
+}
+
+/// `0.0.0.0:8080`, `[::]:8080`, `127.0.0.1:53`: an IP address, a colon and a port number.
+fn is_host_port(w: &str) -> bool {
+    let Some((host, port)) = w.rsplit_once(':') else {
+        return false;
+    };
+    !host.is_empty()
+        && host.chars().any(|c| c.is_ascii_digit() || c == ':')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
+        && !port.is_empty()
+        && port.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The user-facing message of a failed start.
@@ -557,6 +572,14 @@ mod tests {
         assert_eq!(
             taken_port("listen tcp4 0.0.0.0:9090: bind: address already in use").as_deref(),
             Some("0.0.0.0:9090")
+        );
+        assert_eq!(
+            taken_port("engine error (HTTP 500): driver failed programming external connectivity on endpoint p-web-1 (97177c3a3d3f): Error starting userland proxy: listen tcp4 0.0.0.0:45229: bind: address already in use").as_deref(),
+            Some("0.0.0.0:45229")
+        );
+        assert_eq!(
+            taken_port("Error starting userland proxy: listen tcp6 [::]:8080: bind: address already in use").as_deref(),
+            Some("[::]:8080")
         );
     }
 }

@@ -128,7 +128,7 @@ pub async fn acquire(
     command: &str,
     deadline: Option<Duration>,
     cancel: &Cancel,
-    on_wait: &mut dyn FnMut(String),
+    on_wait: &mut (dyn FnMut(String) + Send),
 ) -> Result<ProjectLock, LockError> {
     acquire_in(
         &lock_dir(),
@@ -150,7 +150,7 @@ pub async fn acquire_in(
     command: &str,
     deadline: Option<Duration>,
     cancel: &Cancel,
-    on_wait: &mut dyn FnMut(String),
+    on_wait: &mut (dyn FnMut(String) + Send),
 ) -> Result<ProjectLock, LockError> {
     let path = lock_path(dir, project, engine_address);
     let mut file = open(&path)?;
