@@ -424,6 +424,28 @@ mod tests {
     }
 
     #[test]
+    fn progress_lines_name_their_service() {
+        let plan = Plan::default();
+        let ev = ExecEvent::Progress {
+            step: 0,
+            service: "web".into(),
+            line: "Step 1/2 : FROM scratch".into(),
+        };
+        let Rendered::Detail { service, text } = event(&plan, &ev) else {
+            panic!("a progress event renders as a detail line");
+        };
+        assert_eq!(
+            plain_detail(&service, &text),
+            "web | Step 1/2 : FROM scratch"
+        );
+        assert_eq!(
+            json_detail(&service, &text),
+            r#"{"service":"web","detail":"Step 1/2 : FROM scratch"}"#
+        );
+        assert_eq!(plain_detail("", "pulling"), "pulling");
+    }
+
+    #[test]
     fn unknown_step_failures_still_surface() {
         let plan = Plan {
             steps: vec![Step {
