@@ -50,6 +50,9 @@ fn plain(plan: &Plan, events: &[ExecEvent]) -> String {
         match render::event(plan, ev) {
             Rendered::Line(l) => s.push_str(&render::plain(&l)),
             Rendered::Warning(w) => s.push_str(&render::plain_warning(&w)),
+            Rendered::Detail { service, text } => {
+                s.push_str(&render::plain_detail(&service, &text))
+            }
             Rendered::Nothing => continue,
         }
         s.push('\n');
@@ -63,6 +66,7 @@ fn json(plan: &Plan, events: &[ExecEvent]) -> String {
         match render::event(plan, ev) {
             Rendered::Line(l) => s.push_str(&render::json(&l)),
             Rendered::Warning(w) => s.push_str(&render::json_warning(&w)),
+            Rendered::Detail { service, text } => s.push_str(&render::json_detail(&service, &text)),
             Rendered::Nothing => continue,
         }
         s.push('\n');

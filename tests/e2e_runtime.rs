@@ -334,7 +334,7 @@ services:
     stop_grace_period: 60s
 "#;
     let s = Stack::new("sigint2", yaml);
-    let mut child = s.spawn(&["up"]);
+    let child = s.spawn(&["up"]);
     let name = format!("{}-stubborn-1", s.project);
     assert!(
         eventually(Duration::from_secs(60), || {

@@ -556,3 +556,81 @@ async fn build_uses_the_context_and_tags_project_service() {
     let spec = f.container_spec("bp-app-1").expect("created");
     assert_eq!(spec.image, "bp-app");
 }
+
+#[tokio::test(start_paused = true)]
+async fn wait_deadline_also_bounds_dependency_waits() {
+    let (f, e) = fake();
+    let yaml = "name: dl\nservices:\n  db:\n    image: busybox\n    healthcheck: {test: [\"CMD\", \"true\"], interval: 1s}\n  web:\n    image: busybox\n    depends_on:\n      db: {condition: service_healthy, required: true, restart: false}\n";
+    // Healthy only after an hour: far past the deadline.
+    f.script_health("dl-db-1", Duration::from_secs(3600), HealthStatus::Healthy);
+    let opts = UpOptions {
+        wait: Some(Duration::from_secs(5)),
+        ..UpOptions::default()
+    };
+    let started = tokio::time::Instant::now();
+    let err = up(&e, &project(yaml), opts).await.expect_err("deadline");
+    assert!(
+        started.elapsed() <= Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("timed out after 5s waiting for db to be healthy"),
+        "{msg}"
+    );
+    let cs = containers(&e, "dl").await;
+    assert_eq!(
+        cs.get("dl-web-1").map(|(_, s)| s.as_str()),
+        Some("created"),
+        "web never started: {cs:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_catches_a_one_shot_that_fails_right_after_starting() {
+    let (f, e) = fake();
+    let yaml = "name: os\nservices:\n  web:\n    image: busybox\n  job:\n    image: busybox\n";
+    f.script_exit("os-job-1", Duration::from_millis(50), 3);
+    let opts = UpOptions {
+        wait: Some(Duration::from_secs(30)),
+        ..UpOptions::default()
+    };
+    match up(&e, &project(yaml), opts.clone()).await {
+        Err(ExecError::NotReady { service, reason }) => {
+            assert_eq!(service, "job");
+            assert!(reason.contains("exited with code 3"), "{reason}");
+        }
+        other => panic!("expected NotReady, got {other:?}"),
+    }
+    // Exiting 0 is ready (docker compose#10596).
+    let (f2, e2) = fake();
+    f2.script_exit("os-job-1", Duration::from_millis(50), 0);
+    up(&e2, &project(yaml), opts)
+        .await
+        .expect("exit 0 is ready");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_network_attachment_recreates_only_that_container() {
+    let (_f, e) = fake();
+    let yaml = "name: nw\nservices:\n  a:\n    image: busybox\n    networks: [front, back]\n  b:\n    image: busybox\n    networks: [front]\nnetworks:\n  front: {}\n  back: {}\n";
+    let p = project(yaml);
+    up(&e, &p, UpOptions::default()).await.expect("up");
+    let before = containers(&e, "nw").await;
+    let noop = up(&e, &p, UpOptions::default()).await.expect("no-op up");
+    assert_eq!(containers(&e, "nw").await, before, "{}", noop.rendered());
+    e.disconnect_network("nw-a-1", "nw_back", false)
+        .await
+        .expect("disconnect");
+    let out = up(&e, &p, UpOptions::default()).await.expect("up");
+    assert!(
+        out.rendered()
+            .contains("network nw_back attachment changed"),
+        "{}",
+        out.rendered()
+    );
+    let after = containers(&e, "nw").await;
+    assert_ne!(before.get("nw-a-1"), after.get("nw-a-1"));
+    assert_eq!(before.get("nw-b-1"), after.get("nw-b-1"));
+}

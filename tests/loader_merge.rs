@@ -2,6 +2,9 @@
 //! `compose-go/merge-cases/override`), the reset/override cases and recorded `docker compose`
 //! outputs.
 
+// `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
+#![allow(clippy::result_large_err)]
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -348,4 +351,26 @@ fn odd_shapes_never_panic() {
             let _ = merge::enforce_unicity(va);
         }
     }
+}
+
+#[test]
+fn a_thousand_services_parse_and_merge_quickly() {
+    let mut text =
+        String::from("x-common: &common\n  restart: always\n  environment: {A: '1'}\nservices:\n");
+    for i in 0..1000u32 {
+        text.push_str(&format!(
+            "  svc{i}:\n    <<: *common\n    image: img{i}\n    ports: ['{p}:80']\n    volumes: ['./d{i}:/data']\n    environment: [B={i}]\n    depends_on: [svc{d}]\n",
+            p = 10000 + i,
+            d = i.saturating_sub(1)
+        ));
+    }
+    let start = std::time::Instant::now();
+    let base = yaml::parse(Path::new("compose.yaml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let over = base.clone();
+    let merged = merge::merge(base, over).unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = start.elapsed();
+    assert_eq!(merged["services"]["svc999"]["ports"], y("['10999:80']"));
+    assert_eq!(merged["services"]["svc5"]["environment"], y("[B=5]"));
+    // Generous: debug build on a shared 2-core machine.
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
 }

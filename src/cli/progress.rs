@@ -178,6 +178,19 @@ impl Reporter for ProgressReporter {
         match render::event(&plan, &ev) {
             Rendered::Nothing => {}
             Rendered::Warning(w) => self.warn(&w),
+            Rendered::Detail { service, text } => match self.style {
+                Style::Quiet => {}
+                Style::Json => emit(&render::json_detail(&service, &text)),
+                _ => {
+                    let line = render::plain_detail(&service, &text);
+                    match &self.multi {
+                        Some(m) => {
+                            let _ = m.println(line);
+                        }
+                        None => emit(&line),
+                    }
+                }
+            },
             Rendered::Line(l) => match self.style {
                 Style::Plain => emit(&render::plain(&l)),
                 Style::Json => emit(&render::json(&l)),

@@ -148,6 +148,11 @@ pub fn step_line(action: &Action, reason: &Reason, phase: &Phase) -> Option<Line
 pub enum Rendered {
     Line(Line),
     Warning(String),
+    /// A line of a step's own output (build output, a pull status, a hook's output).
+    Detail {
+        service: String,
+        text: String,
+    },
     Nothing,
 }
 
@@ -161,6 +166,12 @@ pub fn event(plan: &Plan, ev: &ExecEvent) -> Rendered {
         ExecEvent::Skipped { step, because, .. } => (*step, Phase::Skipped(because.clone())),
         ExecEvent::Cancelled { step, .. } => (*step, Phase::Cancelled),
         ExecEvent::Warning(w) => return Rendered::Warning(w.clone()),
+        ExecEvent::Progress { service, line, .. } => {
+            return Rendered::Detail {
+                service: service.clone(),
+                text: line.clone(),
+            };
+        }
         ExecEvent::Ready { service } => {
             return Rendered::Line(line("Service", service, "Ready", true));
         }
@@ -192,6 +203,20 @@ pub fn event(plan: &Plan, ev: &ExecEvent) -> Rendered {
         Some(l) => Rendered::Line(l),
         None => Rendered::Nothing,
     }
+}
+
+/// A step's own output line as plain text: `web | Step 1/3 : FROM scratch`.
+pub fn plain_detail(service: &str, text: &str) -> String {
+    if service.is_empty() {
+        text.to_string()
+    } else {
+        format!("{service} | {text}")
+    }
+}
+
+/// A step's own output line as a JSON object.
+pub fn json_detail(service: &str, text: &str) -> String {
+    serde_json::json!({ "service": service, "detail": text }).to_string()
 }
 
 /// A temporary name `<12 hex>_<name>` given to a replacement container while the old one exists.
@@ -396,6 +421,28 @@ mod tests {
         assert_eq!(what_line("rename container a to b", &Phase::Done), None);
         assert_eq!(what_line("frobnicate", &Phase::Done), None);
         assert_eq!(what_line("", &Phase::Done), None);
+    }
+
+    #[test]
+    fn progress_lines_name_their_service() {
+        let plan = Plan::default();
+        let ev = ExecEvent::Progress {
+            step: 0,
+            service: "web".into(),
+            line: "Step 1/2 : FROM scratch".into(),
+        };
+        let Rendered::Detail { service, text } = event(&plan, &ev) else {
+            panic!("a progress event renders as a detail line");
+        };
+        assert_eq!(
+            plain_detail(&service, &text),
+            "web | Step 1/2 : FROM scratch"
+        );
+        assert_eq!(
+            json_detail(&service, &text),
+            r#"{"service":"web","detail":"Step 1/2 : FROM scratch"}"#
+        );
+        assert_eq!(plain_detail("", "pulling"), "pulling");
     }
 
     #[test]

@@ -617,6 +617,7 @@ fn summary_of(c: &FakeContainer) -> ContainerSummary {
         status,
         health: c.health,
         created: c.created,
+        networks: c.networks.keys().cloned().collect(),
     }
 }
 
@@ -732,6 +733,11 @@ fn port_taken(st: &State, except: &str, p: &PortBinding) -> bool {
 
 #[async_trait]
 impl Engine for FakeEngine {
+    /// Unique per fake (clones share it), so fakes never share a project lock.
+    fn address(&self) -> String {
+        format!("fake://{:p}", Arc::as_ptr(&self.shared))
+    }
+
     async fn ping(&self) -> EngineResult<()> {
         let mut st = self.lock();
         self.enter(&mut st, "ping", "")

@@ -11,14 +11,14 @@ use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 
 use crate::engine::{
-    Engine, EngineError, EngineEvent, EventAction, EventFilter, EventKind, HealthStatus,
-    LabelFilter, Labels, Mount, MountKind, ObjectKind, RemoveOptions, StopOptions,
+    Engine, EngineError, EngineEvent, EventAction, EventFilter, EventKind, ExecSpec, HealthStatus,
+    LabelFilter, Labels, Mount, MountKind, ObjectKind, Progress, RemoveOptions, StopOptions,
 };
-use crate::model::Project;
+use crate::model::{Project, ServiceHook};
 use crate::plan::{labels, Action, Desired, Health, Step};
 
 use super::cancel::CancelLevel;
-use super::driver::{ContainerEvent, ContainerEventKind, Driver, StepCtx, StepOutput};
+use super::driver::{ContainerEvent, ContainerEventKind, Driver, ProgressFn, StepCtx, StepOutput};
 use super::spec::{self, InjectedFile, SpecContext};
 
 /// Runs plan steps against an engine. Cheap to clone.
@@ -66,13 +66,28 @@ fn taken_port(message: &str) -> Option<String> {
         return rest.split(" failed").next().map(str::to_string);
     }
     if message.contains("address already in use") {
-        // `listen tcp4 0.0.0.0:8080: bind: address already in use`
+        // `... (HTTP 500): ... listen tcp4 0.0.0.0:8080: bind: address already in use`
         return message
             .split_whitespace()
-            .find(|w| w.contains(':') && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            .map(|w| w.trim_end_matches(':').to_string());
+            .map(|w| w.trim_end_matches([':', ',', ')']))
+            .find(|w| is_host_port(w))
+            .map(str::to_string);
     }
     None
+}
+
+/// `0.0.0.0:8080`, `[::]:8080`, `127.0.0.1:53`: an IP address, a colon and a port number.
+fn is_host_port(w: &str) -> bool {
+    let Some((host, port)) = w.rsplit_once(':') else {
+        return false;
+    };
+    !host.is_empty()
+        && host.chars().any(|c| c.is_ascii_digit() || c == ':')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
+        && !port.is_empty()
+        && port.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The user-facing message of a failed start.
@@ -86,6 +101,102 @@ fn start_error(service: &str, container: &str, e: &EngineError) -> String {
         );
     }
     format!("service {service}: {text}")
+}
+
+/// One line of build/pull progress as the user reads it.
+pub fn progress_text(p: Progress) -> String {
+    match p {
+        Progress::Line(l) => l,
+        Progress::Status {
+            id: Some(id),
+            status,
+        } => format!("{id}: {status}"),
+        Progress::Status { id: None, status } => status,
+    }
+}
+
+/// Which lifecycle hooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HookPoint {
+    PostStart,
+    PreStop,
+}
+
+impl HookPoint {
+    fn key(self) -> &'static str {
+        match self {
+            HookPoint::PostStart => "post_start",
+            HookPoint::PreStop => "pre_stop",
+        }
+    }
+}
+
+/// Runs the service's `post_start` / `pre_stop` hooks in container `id`, in order; their output
+/// goes to `progress`. The first hook that cannot run or exits non-zero is the error (naming the
+/// service, the hook and its exit code and output).
+async fn run_hooks(
+    engine: &dyn Engine,
+    project: Option<&Project>,
+    service: &str,
+    id: &str,
+    point: HookPoint,
+    progress: &ProgressFn,
+) -> Result<(), String> {
+    let Some(svc) = project.and_then(|p| p.services.get(service)) else {
+        return Ok(());
+    };
+    let hooks: &[ServiceHook] = match point {
+        HookPoint::PostStart => &svc.post_start,
+        HookPoint::PreStop => &svc.pre_stop,
+    };
+    for (i, hook) in hooks.iter().enumerate() {
+        let Some(cmd) = hook.command.clone().filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let shown = shell_words::join(&cmd);
+        let spec = ExecSpec {
+            cmd,
+            env: hook
+                .environment
+                .iter()
+                .map(|(k, v)| match v {
+                    Some(v) => format!("{k}={v}"),
+                    None => k.clone(),
+                })
+                .collect(),
+            user: hook.user.clone(),
+            working_dir: hook.working_dir.clone(),
+            privileged: hook.privileged,
+            tty: false,
+        };
+        let out = engine.exec(id, &spec).await.map_err(|e| {
+            format!(
+                "service {service}: {}[{i}] `{shown}` could not run: {e}",
+                point.key()
+            )
+        })?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in text.lines() {
+            progress(format!("{}: {line}", point.key()));
+        }
+        if out.exit_code != 0 {
+            return Err(format!(
+                "service {service}: {}[{i}] `{shown}` failed with exit code {}{}",
+                point.key(),
+                out.exit_code,
+                if text.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", text.trim())
+                }
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A tar with the injected files (absolute targets become paths under `/`).
@@ -195,7 +306,7 @@ impl EngineDriver {
                 .map(|_| StepOutput::Done)
                 .map_err(|e| format!("image {image}: {e}")),
             Action::PullImage { service, image } => engine
-                .pull_image(&image, &crate::engine::no_progress)
+                .pull_image(&image, &|p| (ctx.progress)(progress_text(p)))
                 .await
                 .map(|_| StepOutput::Done)
                 .map_err(|e| {
@@ -215,7 +326,7 @@ impl EngineDriver {
                     .await
                     .map_err(|e| format!("service {service}: packing the build context failed: {e}"))??;
                 engine
-                    .build_image(spec, &crate::engine::no_progress)
+                    .build_image(spec, &|p| (ctx.progress)(progress_text(p)))
                     .await
                     .map(|_| StepOutput::Done)
                     .map_err(|e| format!("service {service}: cannot build image {image}: {e}"))
@@ -281,8 +392,17 @@ impl EngineDriver {
                 engine
                     .start_container(&id)
                     .await
-                    .map(|_| StepOutput::Done)
-                    .map_err(|e| start_error(&container.service, &container.name, &e))
+                    .map_err(|e| start_error(&container.service, &container.name, &e))?;
+                run_hooks(
+                    engine.as_ref(),
+                    self.project.as_deref(),
+                    &container.service,
+                    &id,
+                    HookPoint::PostStart,
+                    &ctx.progress,
+                )
+                .await?;
+                Ok(StepOutput::Done)
             }
             Action::StopContainer { container, timeout } => {
                 let id = cid()?;
@@ -290,7 +410,25 @@ impl EngineDriver {
                     timeout: timeout.and_then(|t| i64::try_from(t).ok()),
                     signal: None,
                 };
-                let stop = engine.stop_container(&id, &opts);
+                let project = self.project.clone();
+                let progress = ctx.progress.clone();
+                let service = container.service.clone();
+                let stop = async {
+                    // A failing pre_stop hook never keeps a container from stopping.
+                    if let Err(e) = run_hooks(
+                        engine.as_ref(),
+                        project.as_deref(),
+                        &service,
+                        &id,
+                        HookPoint::PreStop,
+                        &progress,
+                    )
+                    .await
+                    {
+                        progress(format!("warning: {e}; stopping anyway"));
+                    }
+                    engine.stop_container(&id, &opts).await
+                };
                 let forced = ctx.cancel.reached(CancelLevel::Forced);
                 let r = tokio::select! {
                     r = stop => r,
@@ -434,6 +572,14 @@ mod tests {
         assert_eq!(
             taken_port("listen tcp4 0.0.0.0:9090: bind: address already in use").as_deref(),
             Some("0.0.0.0:9090")
+        );
+        assert_eq!(
+            taken_port("engine error (HTTP 500): driver failed programming external connectivity on endpoint p-web-1 (97177c3a3d3f): Error starting userland proxy: listen tcp4 0.0.0.0:45229: bind: address already in use").as_deref(),
+            Some("0.0.0.0:45229")
+        );
+        assert_eq!(
+            taken_port("Error starting userland proxy: listen tcp6 [::]:8080: bind: address already in use").as_deref(),
+            Some("[::]:8080")
         );
     }
 }

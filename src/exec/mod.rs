@@ -14,6 +14,7 @@ pub mod context;
 mod dispatch;
 pub mod driver;
 pub mod engine_driver;
+pub mod lock;
 pub mod observe;
 pub mod ops;
 pub mod reporter;
@@ -23,7 +24,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use cancel::{Cancel, CancelLevel};
-pub use driver::{ContainerEvent, ContainerEventKind, Driver, IdMap, StepCtx, StepOutput};
+pub use driver::{
+    ContainerEvent, ContainerEventKind, Driver, IdMap, ProgressFn, StepCtx, StepOutput,
+};
 pub use reporter::{ExecEvent, NullReporter, RecordingReporter, Reporter};
 
 use crate::plan::{Plan, StepId};
@@ -123,6 +126,9 @@ pub enum ExecError {
     /// The project asks for something the executor cannot do (names the service and key).
     #[error("{0}")]
     Unsupported(String),
+    /// Another rcompose command holds the project's lock and this one gave up waiting.
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
 }
 
 fn failed_message(failures: &[StepFailure], created: &[String]) -> String {

@@ -46,7 +46,7 @@ pub fn observed_container(c: &ContainerSummary) -> ObservedContainer {
         st,
         health(c.health),
         exit,
-        Vec::new(),
+        c.networks.clone(),
     )
 }
 

@@ -5,6 +5,11 @@
 //!
 //! Commands other than `up`/`create` work from the engine's labels alone when no project is given
 //! (`down -p name` without a compose file), like docker compose.
+//!
+//! Every command that changes something holds the project's lock (`lock`) from before it reads
+//! the engine until its plan has run, so two `up`s of one project (two terminals) are serialised:
+//! the second waits, saying so, then plans against what the first made. `RCOMPOSE_LOCK_TIMEOUT`
+//! (seconds) bounds the wait; by default it lasts until Ctrl-C.
 //! Must not import `loader` or `cli`.
 
 use std::sync::Arc;
@@ -18,6 +23,7 @@ use crate::plan::{
 
 use super::cancel::Cancel;
 use super::engine_driver::EngineDriver;
+use super::lock::{self, LockError, ProjectLock};
 use super::observe::observe;
 use super::reporter::{ExecEvent, Reporter};
 use super::{run_plan, ExecError, ExecOptions, RunReport};
@@ -135,6 +141,55 @@ fn parallel_of(p: usize) -> usize {
             None,
             std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref(),
         )
+    }
+}
+
+/// The command name of an intent, for the lock holder's description.
+fn command_of(intent: &Intent) -> &'static str {
+    match intent {
+        Intent::Up(o) if o.no_start => "create",
+        Intent::Up(_) => "up",
+        Intent::Down(_) => "down",
+        Intent::Stop { .. } => "stop",
+        Intent::Start { .. } => "start",
+        Intent::Restart { .. } => "restart",
+        Intent::Kill { .. } => "kill",
+        Intent::Rm { .. } => "rm",
+        Intent::Pause { .. } => "pause",
+        Intent::Unpause { .. } => "unpause",
+    }
+}
+
+/// Takes the project's lock for a mutating command (none for a dry run), waiting while another
+/// rcompose command holds it.
+async fn lock_project(
+    engine: &EngineRef,
+    project_name: &str,
+    intent: &Intent,
+    dry_run: bool,
+    reporter: &mut dyn Reporter,
+    cancel: &Cancel,
+) -> Result<Option<ProjectLock>, ExecError> {
+    if dry_run {
+        return Ok(None);
+    }
+    let deadline = std::env::var("RCOMPOSE_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let r = lock::acquire(
+        project_name,
+        &engine.address(),
+        command_of(intent),
+        deadline,
+        cancel,
+        &mut |msg| reporter.report(ExecEvent::Warning(msg)),
+    )
+    .await;
+    match r {
+        Ok(l) => Ok(Some(l)),
+        Err(LockError::Cancelled { .. }) => Err(ExecError::Cancelled),
+        Err(e) => Err(ExecError::Lock(e)),
     }
 }
 
@@ -272,6 +327,7 @@ async fn simple(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
+    let _lock = lock_project(&engine, project_name, &intent, dry_run, reporter, &cancel).await?;
     let observed = observed(&engine, project_name).await?;
     let (project, desired) = target(project_name, project, &observed)?;
     let plan = plan_desired(&desired, &observed, &intent)?;
@@ -304,9 +360,19 @@ pub async fn up(
             "the project has no name; set `name:` or pass -p".into(),
         )));
     }
+    let intent = Intent::Up(opts.plan.clone());
+    let _lock = lock_project(
+        &engine,
+        &project.name,
+        &intent,
+        opts.dry_run,
+        reporter,
+        &cancel,
+    )
+    .await?;
     let observed = observed(&engine, &project.name).await?;
     let (project, desired) = target(&project.name, Some(project), &observed)?;
-    let plan = plan_desired(&desired, &observed, &Intent::Up(opts.plan.clone()))?;
+    let plan = plan_desired(&desired, &observed, &intent)?;
     if let Some(e) = unobtainable_image(&plan, &observed) {
         return Err(e);
     }

@@ -13,6 +13,9 @@
 //!
 //! Must not read files itself nor import the other loader steps except `merge`.
 
+// `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -192,7 +195,12 @@ fn resolve(
 
     let base = match other_file {
         Some(rel) => {
-            let path = normalize(&base_dir.join(&rel));
+            // Remote references (`oci://...`, git URLs) go to the callback as they are.
+            let path = if rel.to_string_lossy().contains("://") {
+                rel.clone()
+            } else {
+                normalize(&base_dir.join(&rel))
+            };
             let mut other = ctx.services_of(&path, file, name)?;
             if !other.contains_key(reference.as_str()) {
                 return Err(extends_error(

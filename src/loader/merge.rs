@@ -16,6 +16,9 @@
 //!
 //! Owns only the merge; must not import other loader steps (parsing, interpolation, paths...).
 
+// `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
+#![allow(clippy::result_large_err)]
+
 use serde_yaml::value::{Mapping, Value};
 
 use super::error::{ErrorKind, KeyPath, LoadError};
@@ -148,7 +151,7 @@ fn apply_resets(base: &mut Value, resets: &[&[String]]) {
         let tails: Vec<&[String]> = resets
             .iter()
             .filter(|r| r.len() > 1 && r.first() == Some(&ks))
-            .map(|r| &r[1..])
+            .filter_map(|r| r.get(1..))
             .collect();
         apply_resets(v, &tails);
     }

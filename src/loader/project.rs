@@ -44,6 +44,48 @@ pub struct SourceText {
 
 /// Loads the project the options describe.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    let mut texts_seen: Vec<SourceText> = Vec::new();
+    load_inner(opts, &mut texts_seen).map_err(|e| attribute(e, &texts_seen))
+}
+
+/// An error that knows its key path but not its file gets the last file that defines that path
+/// (files later on the command line override earlier ones), with the line and column.
+fn attribute(mut e: LoadError, texts: &[SourceText]) -> LoadError {
+    let Some(path) = e.path.clone() else {
+        return e;
+    };
+    if let Some(file) = &e.file {
+        if e.line.is_none() {
+            if let Some(t) = texts.iter().find(|t| &t.name == file) {
+                if let Some((l, c)) = super::locate::locate(&t.text, &path) {
+                    e.line = Some(l);
+                    e.column = Some(c);
+                }
+            }
+        }
+        return e;
+    }
+    for t in texts.iter().rev() {
+        if let Some((l, c)) = super::locate::locate(&t.text, &path) {
+            e.file = Some(t.name.clone());
+            e.line = Some(l);
+            e.column = Some(c);
+            return e;
+        }
+    }
+    // Not written as such anywhere (e.g. produced by a merge): name the nearest ancestor.
+    for t in texts.iter().rev() {
+        if let Some((l, c)) = super::locate::locate_nearest(&t.text, &path) {
+            e.file = Some(t.name.clone());
+            e.line = Some(l);
+            e.column = Some(c);
+            return e;
+        }
+    }
+    e
+}
+
+fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Loaded, LoadError> {
     let shell: IndexMap<String, String> = match &opts.environment {
         Some(e) => e.clone(),
         None => std::env::vars().collect(),
@@ -98,20 +140,18 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
     env.load_files(&env_files, &mut warnings)?;
 
     let texts = read_sources(&sources)?;
+    texts_seen.clone_from(&texts);
     let files: Vec<PathBuf> = texts.iter().map(|t| t.name.clone()).collect();
 
     // Parse every file first: the project name may come from a `name:` key, and the name must be
     // known (as COMPOSE_PROJECT_NAME) before anything is interpolated.
     let mut docs = Vec::with_capacity(texts.len());
     for t in &texts {
-        let doc = yaml::parse(&t.name, &t.text)?;
-        if let Value::Mapping(m) = &doc {
-            if m.contains_key("version") {
-                warnings.push(format!(
-                    "{}: the attribute `version` is obsolete, it will be ignored; remove it to avoid confusion",
-                    t.name.display()
-                ));
-            }
+        let doc = yaml::parse_with_warnings(&t.name, &t.text, &mut warnings)?;
+        if doc.is_null() {
+            return Err(LoadError::new(ErrorKind::Schema, "empty compose file")
+                .in_file(&t.name)
+                .hint("add at least a `services:` section"));
         }
         docs.push(doc);
     }
@@ -138,12 +178,13 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
         cache: HashMap::new(),
     };
     let mut merged: Option<Value> = None;
+    // Per file, as compose-go does: interpolate, resolve paths, include, extends; then merge it
+    // over the files before it (merging from Null also resolves a lone file's tags).
     for (doc, t) in docs.into_iter().zip(&texts) {
-        let doc = ctx.prepare(doc, &t.name, &project_dir)?;
-        merged = Some(match merged {
-            None => doc,
-            Some(base) => merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?,
-        });
+        let mut doc = ctx.prepare(doc, &t.name, &project_dir)?;
+        ctx.apply_extends(&mut doc, &t.name)?;
+        let base = merged.take().unwrap_or(Value::Null);
+        merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
     }
     let mut tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
     if !matches!(tree, Value::Mapping(_)) {
@@ -153,7 +194,6 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
         );
     }
     let main_file = files.first().cloned().unwrap_or_default();
-    ctx.apply_extends(&mut tree, &main_file, &project_dir)?;
     strip_tags(&mut tree);
     set_key(&mut tree, "name", Value::String(name.clone()));
 
@@ -191,12 +231,17 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
         for x in w.0 {
             warnings.push(x);
         }
+        normalize::resolve_build_args(&mut tree, &|k| env.get(k).map(str::to_string));
     }
     if !opts.no_consistency {
         let w = validate::check_semantics(&tree)?;
         for x in w.0 {
             warnings.push(x);
         }
+    }
+    // After the consistency checks, which see every declared resource, as in docker compose.
+    if !opts.all_resources {
+        normalize::drop_unused_resources(&mut tree);
     }
     let project = Project::from_value(tree.clone()).map_err(|e| e.or_file(&main_file))?;
     Ok(Loaded {
@@ -354,10 +399,16 @@ fn project_name(
                 }
                 s.value
             };
+            // compose-go normalises a `name:` from a file silently (`Shop_App.Prod` becomes
+            // `shop_appprod`), unlike `-p` and COMPOSE_PROJECT_NAME, which must already be normal.
+            let n = if opts.no_normalize {
+                n
+            } else {
+                normalize_project_name(&n)
+            };
             if n.is_empty() {
                 continue;
             }
-            check_project_name(&n, &format!("name: in {}", t.name.display()))?;
             return Ok(n);
         }
     }
@@ -423,12 +474,7 @@ impl Ctx<'_> {
         Ok(doc)
     }
 
-    fn apply_extends(
-        &mut self,
-        doc: &mut Value,
-        file: &Path,
-        _dir: &Path,
-    ) -> Result<(), LoadError> {
+    fn apply_extends(&mut self, doc: &mut Value, file: &Path) -> Result<(), LoadError> {
         let mut load = |p: &Path| self.load_file(p);
         extends::apply_extends(doc, file, &mut load)
     }
@@ -504,21 +550,17 @@ impl Ctx<'_> {
                     include_stack: self.include_stack.clone(),
                     cache: HashMap::new(),
                 };
-                let mut merged: Option<Value> = None;
+                let mut merged = Value::Null;
                 for p in &paths {
                     let text = std::fs::read_to_string(p).map_err(|e| {
                         LoadError::new(ErrorKind::Io, format!("cannot read included file: {e}"))
                             .in_file(p)
                     })?;
-                    let d = yaml::parse(p, &text)?;
-                    let d = sub.prepare(d, p, &sub_dir)?;
-                    merged = Some(match merged {
-                        None => d,
-                        Some(b) => merge::merge(b, d).map_err(|e| e.or_file(p))?,
-                    });
+                    let d = yaml::parse_with_warnings(p, &text, sub.warnings)?;
+                    let mut d = sub.prepare(d, p, &sub_dir)?;
+                    sub.apply_extends(&mut d, p)?;
+                    merged = merge::merge(merged, d).map_err(|e| e.or_file(p))?;
                 }
-                let mut merged = merged.unwrap_or(Value::Mapping(Mapping::new()));
-                sub.apply_extends(&mut merged, first, &sub_dir)?;
                 merged
             };
             self.include_stack.pop();

@@ -548,11 +548,21 @@ impl<'a> Builder<'a> {
                     .or_else(|| group.iter().find(|c| c.replaces.is_some()))
                     .or_else(|| group.first())
                     .copied();
+                // Leftovers (e.g. the replacement of an interrupted recreate) go before this
+                // replica's create: a new replacement may need the very same temporary name.
+                let mut create_deps = create_deps.clone();
                 for c in &group {
                     if keeper.is_some_and(|k| k.id == c.id) {
                         continue;
                     }
-                    self.stop_and_remove(c, Reason::Leftover, Some(0), false, image_deps.clone());
+                    let rm = self.stop_and_remove(
+                        c,
+                        Reason::Leftover,
+                        Some(0),
+                        false,
+                        image_deps.clone(),
+                    );
+                    create_deps.push(hard(rm));
                 }
 
                 let Some(c) = keeper else {
