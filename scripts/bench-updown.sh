@@ -38,7 +38,12 @@ cleanup() {
   for p in "${projects[@]}"; do
     ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p")
     [[ -n $ids ]] && docker rm -f $ids >/dev/null 2>&1 || true
-    docker network rm "${p}_default" >/dev/null 2>&1 || true
+    # The engine may still hold endpoints for a moment (the race noted below): retry.
+    for _ in 1 2 3 4 5; do
+      docker network inspect "${p}_default" >/dev/null 2>&1 || break
+      docker network rm "${p}_default" >/dev/null 2>&1 && break
+      sleep 1
+    done
   done
   rm -rf "$work"
 }
