@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Side-by-side timing of `rcompose config -q` and docker-compose v1's `docker-compose config -q` on the
+# same generated projects (1000 services with extends/anchors/interpolation, and a small web stack).
+#
+#   bash scripts/bench-config.sh [SERVICES] [RUNS]      (defaults: 1000 services, 10 runs)
+#
+# Uses hyperfine when installed (Debian: apt-get install hyperfine), else a plain timing loop; peak
+# memory comes from GNU time (`/usr/bin/time -v`). Prints mean times, the ratio, and peak RSS.
+# Results and how to read them: BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+services="${1:-1000}"
+runs="${2:-10}"
+out="target/bench-config"
+rm -rf "$out"
+mkdir -p "$out"
+
+command -v docker-compose >/dev/null || { echo "docker-compose (v1) is not installed" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is not installed" >&2; exit 1; }
+
+echo "== build"
+cargo build --release --locked --bin rcompose 2>&1 | tail -n 1
+rcompose="$PWD/target/release/rcompose"
+rustc -O --edition 2021 -o "$out/gen-bench-project" scripts/gen-bench-project.rs
+"$out/gen-bench-project" "$out/projects" "$services" >/dev/null
+
+echo "== machine"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) cores)"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rcompose: $("$rcompose" --version 2>/dev/null || echo '?')"
+echo "docker-compose: $(docker-compose version --short 2>/dev/null || echo '?')"
+
+# mean_seconds CMD... : mean wall time of RUNS runs (after one warm-up), in seconds.
+mean_seconds() {
+    "$@" >/dev/null 2>&1 || true
+    local start end
+    start=$(date +%s%N)
+    for _ in $(seq "$runs"); do "$@" >/dev/null 2>&1; done
+    end=$(date +%s%N)
+    awk -v s="$start" -v e="$end" -v n="$runs" 'BEGIN { printf "%.6f", (e - s) / n / 1e9 }'
+}
+
+# peak_kib CMD... : maximum resident set size in KiB.
+peak_kib() {
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'
+}
+
+status=0
+for project in large small; do
+    dir="$out/projects/$project"
+    file="$dir/compose.yaml"
+    lines=$(wc -l <"$file")
+    echo
+    echo "== $project project: $file ($lines lines)"
+    # Both must accept the files, or the timings compare an error path.
+    if ! (cd "$dir" && "$rcompose" -f compose.yaml config -q); then
+        echo "rcompose rejected $file" >&2
+        status=1
+        continue
+    fi
+    if ! (cd "$dir" && docker-compose -f compose.yaml config -q); then
+        echo "docker-compose rejected $file" >&2
+        status=1
+        continue
+    fi
+    r_cmd=("$rcompose" -f compose.yaml config -q)
+    v_cmd=(docker-compose -f compose.yaml config -q)
+    if command -v hyperfine >/dev/null; then
+        (cd "$dir" && hyperfine -N --warmup 1 --runs "$runs" --export-json "$PWD/../$project.json" \
+            -n rcompose "${r_cmd[*]}" -n docker-compose "${v_cmd[*]}")
+        read -r r_mean v_mean < <(python3 -c '
+import json, sys
+r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+print(r["rcompose"], r["docker-compose"])' "$out/projects/$project.json")
+    else
+        echo "(hyperfine not installed: timing $runs runs in a loop)"
+        r_mean=$(cd "$dir" && mean_seconds "${r_cmd[@]}")
+        v_mean=$(cd "$dir" && mean_seconds "${v_cmd[@]}")
+    fi
+    r_peak=$(cd "$dir" && peak_kib "${r_cmd[@]}")
+    v_peak=$(cd "$dir" && peak_kib "${v_cmd[@]}")
+    awk -v r="$r_mean" -v v="$v_mean" -v rp="$r_peak" -v vp="$v_peak" -v p="$project" 'BEGIN {
+        printf "\n%-8s %-16s %12s %14s\n", p, "tool", "mean", "peak RSS"
+        printf "%-8s %-16s %9.1f ms %10.1f MiB\n", "", "rcompose", r * 1000, rp / 1024
+        printf "%-8s %-16s %9.1f ms %10.1f MiB\n", "", "docker-compose", v * 1000, vp / 1024
+        printf "%-8s ratio: rcompose is %.1fx faster, uses %.1fx less memory\n", "", v / r, vp / rp
+    }'
+done
+exit "$status"
