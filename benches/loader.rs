@@ -44,7 +44,12 @@ fn benches(c: &mut Criterion) {
     };
     let count = loaded.project.services.len();
     // db and base-web come on top of the generated services.
-    assert_eq!(count, SERVICES + 2, "services loaded from {}", large.display());
+    assert_eq!(
+        count,
+        SERVICES + 2,
+        "services loaded from {}",
+        large.display()
+    );
     if let Err(e) = loader::load(&small_opts) {
         panic!("the generated small project does not load: {e}");
     }

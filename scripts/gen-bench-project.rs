@@ -47,7 +47,10 @@ pub fn generate_large(dir: &Path, services: usize) -> io::Result<PathBuf> {
     fs::create_dir_all(dir.join("base"))?;
     fs::write(dir.join(".env"), DOTENV)?;
     fs::write(dir.join("base/common.yaml"), COMMON_YAML)?;
-    fs::write(dir.join("base/worker.env"), "WORKER_THREADS=4\nQUEUE=default\n")?;
+    fs::write(
+        dir.join("base/worker.env"),
+        "WORKER_THREADS=4\nQUEUE=default\n",
+    )?;
     write_secret(dir)?;
     let compose = dir.join("compose.yaml");
     fs::write(&compose, large_compose(services))?;

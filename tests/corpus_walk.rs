@@ -164,7 +164,8 @@ fn every_corpus_document_loads_or_fails_cleanly() {
     let mut entries = Vec::new();
     for r in &records {
         let field = |k: &str| r.get(k).and_then(Json::as_str);
-        let (Some(source), Some(path), Some(kind)) = (field("source"), field("path"), field("kind"))
+        let (Some(source), Some(path), Some(kind)) =
+            (field("source"), field("path"), field("kind"))
         else {
             continue;
         };
@@ -211,15 +212,20 @@ fn every_corpus_document_loads_or_fails_cleanly() {
     let mut by_kind: BTreeMap<(String, String), usize> = BTreeMap::new();
     for e in &entries {
         *table.entry((e.group, e.outcome.class())).or_default() += 1;
-        *by_kind.entry((e.kind.clone(), e.outcome.class())).or_default() += 1;
+        *by_kind
+            .entry((e.kind.clone(), e.outcome.class()))
+            .or_default() += 1;
     }
     println!(
         "\ncorpus walk: {} documents in {:.1} s\n",
         entries.len(),
         elapsed.as_secs_f64()
     );
-    let header: Vec<String> = classes.iter().map(|c| format!("{c:>6}")).collect();
-    println!("{:<20} {:>6} {}", "group", "files", header.join(" "));
+    let header: Vec<String> = classes
+        .iter()
+        .map(|c| format!("{:>8}", if *c == "Interpolation" { "Interp" } else { c }))
+        .collect();
+    println!("{:<26} {:>6} {}", "group", "files", header.join(" "));
     let mut rows: Vec<(String, Vec<usize>)> = Vec::new();
     for g in [Group::Valid, Group::Invalid, Group::Unlabelled] {
         let counts: Vec<usize> = classes
@@ -242,8 +248,8 @@ fn every_corpus_document_loads_or_fails_cleanly() {
     }
     for (name, counts) in &rows {
         let total: usize = counts.iter().sum();
-        let cells: Vec<String> = counts.iter().map(|n| format!("{n:>6}")).collect();
-        println!("{name:<20} {total:>6} {}", cells.join(" "));
+        let cells: Vec<String> = counts.iter().map(|n| format!("{n:>8}")).collect();
+        println!("{name:<26} {total:>6} {}", cells.join(" "));
     }
 
     // Details that help whoever works on the loader.
@@ -361,7 +367,11 @@ fn generated_bench_projects_load_as_intended() {
     let loaded = load(&large);
     let tree = &loaded.tree;
     let services = at(tree, &["services"]).and_then(Value::as_mapping);
-    assert_eq!(services.map(|s| s.len()), Some(102), "100 generated + db + base-web");
+    assert_eq!(
+        services.map(|s| s.len()),
+        Some(102),
+        "100 generated + db + base-web"
+    );
 
     // Anchors, merge keys and the .env: a plain service.
     assert_eq!(
@@ -373,7 +383,10 @@ fn generated_bench_projects_load_as_intended() {
         "info"
     );
     assert_eq!(
-        text_at(tree, &["services", "svc-0001", "labels", "com.example.project"]),
+        text_at(
+            tree,
+            &["services", "svc-0001", "labels", "com.example.project"]
+        ),
         "bench"
     );
     // Same-file extends: base-web's image and environment, plus the override.
@@ -395,7 +408,10 @@ fn generated_bench_projects_load_as_intended() {
         "registry.example.com/bench/worker:1.0"
     );
     assert_eq!(
-        text_at(tree, &["services", "svc-0005", "environment", "WORKER_THREADS"]),
+        text_at(
+            tree,
+            &["services", "svc-0005", "environment", "WORKER_THREADS"]
+        ),
         "4"
     );
     let shared = at(tree, &["services", "svc-0005", "volumes"])
@@ -403,14 +419,20 @@ fn generated_bench_projects_load_as_intended() {
         .and_then(|v| v.first())
         .map(|v| text_at(v, &["source"]))
         .unwrap_or_default();
-    let base = large.parent().map(|d| d.join("base/shared")).unwrap_or_default();
+    let base = large
+        .parent()
+        .map(|d| d.join("base/shared"))
+        .unwrap_or_default();
     assert_eq!(Path::new(&shared), base.as_path());
 
     let loaded = load(&small);
     let services = at(&loaded.tree, &["services"]).and_then(Value::as_mapping);
     assert_eq!(services.map(|s| s.len()), Some(5));
     assert_eq!(
-        text_at(&loaded.tree, &["services", "worker", "environment", "C_FORCE_ROOT"]),
+        text_at(
+            &loaded.tree,
+            &["services", "worker", "environment", "C_FORCE_ROOT"]
+        ),
         "false"
     );
 }
