@@ -10,7 +10,12 @@
 //! canonical long form (`normalize`), checked for semantic errors, and finally deserialised into the
 //! typed `model::Project`.
 
+pub mod dotenv;
+pub mod environment;
 pub mod error;
+pub mod interpolate;
+pub mod normalize;
+pub mod validate;
 
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
 pub mod discover;

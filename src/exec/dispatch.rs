@@ -1,0 +1,671 @@
+//! The dispatcher: ONE loop owns all run state. Steps run as futures polled by this loop (no
+//! spawned tasks, no shared state); container events come from one stream. A step starts as soon
+//! as every step it waits for has met its condition, up to `parallel` engine calls at a time.
+//!
+//! ```text
+//!   Pending --deps done--> Running --ok--> Done
+//!      |                      \--err--> Failed --> dependents Skipped (soft edges: satisfied)
+//!      |--a hard dep failed--> Skipped
+//!      |--Await: deps done--> Waiting --condition met--> Done / --cannot be met--> Failed
+//!      \--cancelled (graceful)--> Cancelled      (forced: Running steps are dropped too)
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::stream::{BoxStream, FuturesUnordered};
+use futures::{FutureExt, StreamExt};
+use tokio::time::Instant;
+
+use crate::plan::{Action, Condition, ContainerState, Health, Plan, StepId};
+
+use super::cancel::{Cancel, CancelLevel};
+use super::driver::{ContainerEvent, ContainerEventKind, Driver, IdMap, StepCtx, StepOutput};
+use super::reporter::{ExecEvent, Reporter};
+use super::{ExecError, ExecOptions, RunReport, StepFailure};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NodeState {
+    Pending,
+    Running,
+    Waiting,
+    Done,
+    Failed(String),
+    Skipped(String),
+    Cancelled,
+}
+
+/// What the dispatcher knows about one replica's container.
+#[derive(Debug, Clone, Default)]
+struct Status {
+    id: String,
+    running: bool,
+    health: Option<Health>,
+    exit_code: Option<i64>,
+    /// Has run at least once during (or before) this run.
+    started: bool,
+}
+
+enum Verdict {
+    Met,
+    NotYet,
+    Never(String),
+}
+
+type StepResult = (StepId, Result<StepOutput, String>);
+
+pub(super) struct Dispatcher<'a> {
+    plan: &'a Plan,
+    driver: Arc<dyn Driver>,
+    reporter: &'a mut dyn Reporter,
+    opts: ExecOptions,
+    cancel: Cancel,
+    state: Vec<NodeState>,
+    ids: IdMap,
+    status: BTreeMap<(String, u32), Status>,
+    created: Vec<String>,
+}
+
+impl<'a> Dispatcher<'a> {
+    pub(super) fn new(
+        plan: &'a Plan,
+        driver: Arc<dyn Driver>,
+        reporter: &'a mut dyn Reporter,
+        opts: ExecOptions,
+        cancel: Cancel,
+    ) -> Self {
+        let mut ids = IdMap::new();
+        let mut status = BTreeMap::new();
+        for c in &plan.snapshot {
+            ids.insert((c.service.clone(), c.number), c.id.clone());
+            status.insert(
+                (c.service.clone(), c.number),
+                Status {
+                    id: c.id.clone(),
+                    running: c.state == ContainerState::Running,
+                    health: c.health,
+                    exit_code: if c.state == ContainerState::Exited {
+                        c.exit_code
+                    } else {
+                        None
+                    },
+                    started: c.state.is_up() || c.state == ContainerState::Exited,
+                },
+            );
+        }
+        // Containers the plan touches but keeps (stop/start/restart of existing ones).
+        for s in &plan.steps {
+            if let Some(c) = container_of(&s.action) {
+                if let Some(id) = &c.id {
+                    let key = (c.service.clone(), c.number);
+                    let replaced_elsewhere = matches!(
+                        s.action,
+                        Action::StopContainer { .. } | Action::RemoveContainer { .. }
+                    );
+                    if !replaced_elsewhere {
+                        ids.entry(key.clone()).or_insert_with(|| id.clone());
+                        status.entry(key).or_insert_with(|| Status {
+                            id: id.clone(),
+                            ..Status::default()
+                        });
+                    }
+                }
+            }
+        }
+        Dispatcher {
+            state: vec![NodeState::Pending; plan.steps.len()],
+            plan,
+            driver,
+            reporter,
+            opts,
+            cancel,
+            ids,
+            status,
+            created: Vec::new(),
+        }
+    }
+
+    fn what(&self, id: StepId) -> String {
+        self.plan
+            .steps
+            .get(id)
+            .map(|s| s.action.describe())
+            .unwrap_or_default()
+    }
+
+    fn set(&mut self, id: StepId, st: NodeState) {
+        let what = self.what(id);
+        let ev = match &st {
+            NodeState::Running | NodeState::Waiting => Some(ExecEvent::Started { step: id, what }),
+            NodeState::Done => Some(ExecEvent::Finished { step: id, what }),
+            NodeState::Failed(e) => Some(ExecEvent::Failed {
+                step: id,
+                what,
+                error: e.clone(),
+            }),
+            NodeState::Skipped(b) => Some(ExecEvent::Skipped {
+                step: id,
+                what,
+                because: b.clone(),
+            }),
+            NodeState::Cancelled => Some(ExecEvent::Cancelled { step: id, what }),
+            NodeState::Pending => None,
+        };
+        if let Some(slot) = self.state.get_mut(id) {
+            *slot = st;
+        }
+        if let Some(ev) = ev {
+            self.reporter.report(ev);
+        }
+    }
+
+    /// `Some(Ok)` when every dependency is satisfied, `Some(Err(why))` when one can never be,
+    /// `None` while waiting.
+    fn deps_ready(&self, id: StepId) -> Option<Result<(), String>> {
+        let step = self.plan.steps.get(id)?;
+        let mut waiting = false;
+        for d in &step.deps {
+            match self.state.get(d.step) {
+                Some(NodeState::Done) => {}
+                Some(NodeState::Failed(_)) | Some(NodeState::Skipped(_)) if d.soft => {}
+                Some(NodeState::Failed(_)) | Some(NodeState::Skipped(_)) => {
+                    return Some(Err(format!("{} failed", self.what(d.step))));
+                }
+                Some(NodeState::Cancelled) => return Some(Err("cancelled".into())),
+                _ => waiting = true,
+            }
+        }
+        if waiting {
+            None
+        } else {
+            Some(Ok(()))
+        }
+    }
+
+    fn launch(
+        &mut self,
+        id: StepId,
+        running: &mut FuturesUnordered<BoxFuture<'static, StepResult>>,
+    ) {
+        let Some(step) = self.plan.steps.get(id) else {
+            return;
+        };
+        let container_id = container_of(&step.action).and_then(|c| {
+            c.id.clone()
+                .or_else(|| self.ids.get(&(c.service.clone(), c.number)).cloned())
+        });
+        let facts = step
+            .action
+            .service()
+            .and_then(|s| self.plan.services.get(s))
+            .cloned();
+        if let Action::StartContainer { container } | Action::RestartContainer { container, .. } =
+            &step.action
+        {
+            // A fresh start: forget the previous run's exit and health.
+            let st = self
+                .status
+                .entry((container.service.clone(), container.number))
+                .or_default();
+            st.exit_code = None;
+            st.health = None;
+            st.running = false;
+        }
+        let ctx = StepCtx {
+            container_id,
+            ids: Arc::new(self.ids.clone()),
+            facts,
+            cancel: self.cancel.clone(),
+        };
+        let fut = self.driver.run(step, ctx);
+        running.push(fut.map(move |r| (id, r)).boxed());
+        self.set(id, NodeState::Running);
+    }
+
+    fn on_step_done(&mut self, id: StepId, result: Result<StepOutput, String>) {
+        let Some(step) = self.plan.steps.get(id) else {
+            return;
+        };
+        match result {
+            Err(e) => self.set(id, NodeState::Failed(e)),
+            Ok(out) => {
+                match (&step.action, out) {
+                    (
+                        Action::CreateContainer {
+                            service,
+                            number,
+                            create_as,
+                            ..
+                        },
+                        StepOutput::Created { id: cid },
+                    ) => {
+                        self.ids.insert((service.clone(), *number), cid.clone());
+                        self.status.insert(
+                            (service.clone(), *number),
+                            Status {
+                                id: cid,
+                                ..Status::default()
+                            },
+                        );
+                        self.created.push(format!("container {create_as}"));
+                    }
+                    (Action::CreateNetwork { name, .. }, _) => {
+                        self.created.push(format!("network {name}"))
+                    }
+                    (Action::CreateVolume { name, .. }, _) => {
+                        self.created.push(format!("volume {name}"))
+                    }
+                    (
+                        Action::StartContainer { container }
+                        | Action::RestartContainer { container, .. },
+                        _,
+                    ) => {
+                        let st = self
+                            .status
+                            .entry((container.service.clone(), container.number))
+                            .or_default();
+                        st.started = true;
+                        // A `die` event may already have arrived: don't undo it.
+                        if st.exit_code.is_none() {
+                            st.running = true;
+                        }
+                    }
+                    (
+                        Action::StopContainer { container, .. }
+                        | Action::KillContainer { container, .. },
+                        _,
+                    ) => {
+                        if let Some(st) = self
+                            .status
+                            .get_mut(&(container.service.clone(), container.number))
+                        {
+                            if container.id.as_deref().is_none_or(|i| i == st.id) {
+                                st.running = false;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                self.set(id, NodeState::Done);
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: ContainerEvent) {
+        let key = (ev.service.clone(), ev.number);
+        let Some(st) = self.status.get_mut(&key) else {
+            return;
+        };
+        // Only the current container of a replica counts (not the one being replaced).
+        if st.id != ev.id && !(st.id.len() >= 12 && ev.id.starts_with(&st.id)) {
+            return;
+        }
+        match ev.kind {
+            ContainerEventKind::Started => {
+                st.running = true;
+                st.started = true;
+                st.exit_code = None;
+            }
+            ContainerEventKind::Died { exit_code } => {
+                st.running = false;
+                st.exit_code = Some(exit_code);
+            }
+            ContainerEventKind::Health(h) => st.health = Some(h),
+            ContainerEventKind::Destroyed => {
+                st.running = false;
+            }
+        }
+    }
+
+    fn replicas(&self, service: &str) -> Vec<(&(String, u32), &Status)> {
+        let wanted = self.plan.services.get(service).map(|f| f.replicas);
+        self.status
+            .iter()
+            .filter(|((s, n), _)| s == service && wanted.is_none_or(|w| *n <= w))
+            .collect()
+    }
+
+    fn evaluate(&self, service: &str, condition: Condition) -> Verdict {
+        let replicas = self.replicas(service);
+        if replicas.is_empty() {
+            return Verdict::Never(format!("service {service} has no container"));
+        }
+        let has_hc = self
+            .plan
+            .services
+            .get(service)
+            .is_some_and(|f| f.has_healthcheck);
+        let mut all = true;
+        for ((_, n), st) in replicas {
+            let name = format!("{service} (replica {n})");
+            let ok = match condition {
+                Condition::ServiceStarted => st.started || st.running,
+                Condition::ServiceHealthy => {
+                    if !has_hc {
+                        return Verdict::Never(format!(
+                            "{name} has no healthcheck configured, so it can never be healthy"
+                        ));
+                    }
+                    if let Some(code) = st.exit_code {
+                        return Verdict::Never(format!("{name} exited with code {code}"));
+                    }
+                    if st.health == Some(Health::Unhealthy) {
+                        return Verdict::Never(format!("{name} is unhealthy"));
+                    }
+                    st.health == Some(Health::Healthy)
+                }
+                Condition::ServiceCompletedSuccessfully => match st.exit_code {
+                    Some(0) => true,
+                    Some(code) => {
+                        return Verdict::Never(format!(
+                            "{name} didn't complete successfully: exit {code}"
+                        ))
+                    }
+                    None => false,
+                },
+            };
+            all &= ok;
+        }
+        if all {
+            Verdict::Met
+        } else {
+            Verdict::NotYet
+        }
+    }
+
+    /// Re-checks every waiting gate.
+    fn check_waits(&mut self) {
+        for id in 0..self.state.len() {
+            if self.state.get(id) != Some(&NodeState::Waiting) {
+                continue;
+            }
+            let Some(Action::Await {
+                service,
+                condition,
+                required,
+            }) = self.plan.steps.get(id).map(|s| &s.action)
+            else {
+                continue;
+            };
+            match self.evaluate(service, *condition) {
+                Verdict::Met => self.set(id, NodeState::Done),
+                Verdict::NotYet => {}
+                Verdict::Never(why) => {
+                    if !*required {
+                        self.reporter.report(ExecEvent::Warning(format!(
+                            "optional dependency {service} not satisfied ({why}); continuing"
+                        )));
+                    }
+                    self.set(id, NodeState::Failed(format!("dependency failed: {why}")));
+                }
+            }
+        }
+    }
+
+    /// Runs the plan to the end. Returns the report; the caller turns failures into an error.
+    pub(super) async fn run(mut self) -> RunReport {
+        let mut events: BoxStream<'static, ContainerEvent> = self.driver.events();
+        let mut events_alive = true;
+        let mut running: FuturesUnordered<BoxFuture<'static, StepResult>> = FuturesUnordered::new();
+        let parallel = self.opts.parallel.max(1);
+        let cancel = self.cancel.clone();
+        let mut graceful_seen = false;
+
+        loop {
+            // Cancellation.
+            if cancel.level() >= CancelLevel::Graceful && !graceful_seen {
+                graceful_seen = true;
+                for id in 0..self.state.len() {
+                    if matches!(
+                        self.state.get(id),
+                        Some(NodeState::Pending) | Some(NodeState::Waiting)
+                    ) {
+                        self.set(id, NodeState::Cancelled);
+                    }
+                }
+            }
+            if cancel.level() >= CancelLevel::Forced && !running.is_empty() {
+                running = FuturesUnordered::new();
+                for id in 0..self.state.len() {
+                    if self.state.get(id) == Some(&NodeState::Running) {
+                        self.set(id, NodeState::Cancelled);
+                    }
+                }
+            }
+
+            // Launch what is ready, in plan order.
+            let mut progressed = true;
+            while progressed {
+                progressed = false;
+                for id in 0..self.state.len() {
+                    if self.state.get(id) != Some(&NodeState::Pending) {
+                        continue;
+                    }
+                    match self.deps_ready(id) {
+                        None => {}
+                        Some(Err(why)) => {
+                            self.set(id, NodeState::Skipped(why));
+                            progressed = true;
+                        }
+                        Some(Ok(())) => {
+                            let is_wait = matches!(
+                                self.plan.steps.get(id).map(|s| &s.action),
+                                Some(Action::Await { .. })
+                            );
+                            if is_wait {
+                                self.set(id, NodeState::Waiting);
+                                self.check_waits();
+                                progressed = true;
+                            } else if running.len() < parallel {
+                                self.launch(id, &mut running);
+                                progressed = true;
+                            }
+                        }
+                    }
+                }
+            }
+
+            let waiting = self.state.contains(&NodeState::Waiting);
+            if running.is_empty() && !waiting {
+                break;
+            }
+            if running.is_empty() && waiting && !events_alive {
+                for id in 0..self.state.len() {
+                    if self.state.get(id) == Some(&NodeState::Waiting) {
+                        self.set(
+                            id,
+                            NodeState::Failed(
+                                "lost the engine's event stream while waiting".into(),
+                            ),
+                        );
+                    }
+                }
+                continue;
+            }
+
+            let level = if graceful_seen {
+                CancelLevel::Forced
+            } else {
+                CancelLevel::Graceful
+            };
+            tokio::select! {
+                biased;
+                _ = cancel.reached(level) => {}
+                Some((id, result)) = running.next(), if !running.is_empty() => {
+                    self.on_step_done(id, result);
+                    self.check_waits();
+                }
+                ev = events.next(), if events_alive => {
+                    match ev {
+                        Some(ev) => {
+                            self.on_event(ev);
+                            self.check_waits();
+                        }
+                        None => events_alive = false,
+                    }
+                }
+            }
+        }
+
+        let mut report = RunReport {
+            created: std::mem::take(&mut self.created),
+            ..RunReport::default()
+        };
+        for (id, st) in self.state.iter().enumerate() {
+            let what = self.what(id);
+            match st {
+                NodeState::Done => report.done.push(id),
+                NodeState::Failed(e) => {
+                    let optional = matches!(
+                        self.plan.steps.get(id).map(|s| &s.action),
+                        Some(Action::Await {
+                            required: false,
+                            ..
+                        })
+                    );
+                    if !optional {
+                        report.failed.push(StepFailure {
+                            step: id,
+                            what,
+                            error: e.clone(),
+                        });
+                    }
+                }
+                NodeState::Skipped(_) => report.skipped.push(id),
+                NodeState::Cancelled | NodeState::Pending => report.cancelled.push(id),
+                NodeState::Running | NodeState::Waiting => report.cancelled.push(id),
+            }
+        }
+        report.cancelled_by_user = cancel.is_cancelled();
+
+        if report.failed.is_empty() && !report.cancelled_by_user {
+            if let Some(timeout) = self.opts.wait {
+                if let Err(e) = self
+                    .wait_ready(timeout, &mut events, &mut events_alive)
+                    .await
+                {
+                    report.wait_error = Some(e);
+                }
+            }
+        }
+        report
+    }
+
+    /// `--wait`: every service in the plan running (healthy, when it has a healthcheck) or exited
+    /// 0, before the deadline.
+    async fn wait_ready(
+        &mut self,
+        timeout: Duration,
+        events: &mut BoxStream<'static, ContainerEvent>,
+        events_alive: &mut bool,
+    ) -> Result<(), ExecError> {
+        let deadline = Instant::now() + timeout;
+        let services: Vec<String> = self.plan.services.keys().cloned().collect();
+        let mut ready: BTreeSet<String> = BTreeSet::new();
+        let cancel = self.cancel.clone();
+        loop {
+            for s in &services {
+                if ready.contains(s) {
+                    continue;
+                }
+                match self.ready_verdict(s) {
+                    Verdict::Met => {
+                        ready.insert(s.clone());
+                        self.reporter
+                            .report(ExecEvent::Ready { service: s.clone() });
+                    }
+                    Verdict::NotYet => {}
+                    Verdict::Never(why) => {
+                        return Err(ExecError::NotReady {
+                            service: s.clone(),
+                            reason: why,
+                        })
+                    }
+                }
+            }
+            if ready.len() == services.len() {
+                return Ok(());
+            }
+            let sleep = tokio::time::sleep_until(deadline);
+            let mut sleep: Pin<Box<tokio::time::Sleep>> = Box::pin(sleep);
+            tokio::select! {
+                biased;
+                _ = cancel.reached(CancelLevel::Graceful) => return Err(ExecError::Cancelled),
+                _ = &mut sleep => {
+                    let pending: Vec<String> = services.iter().filter(|s| !ready.contains(*s)).cloned().collect();
+                    let first = pending.first().cloned().unwrap_or_default();
+                    let last_output = match self.replicas(&first).first().map(|(_, st)| st.id.clone()) {
+                        Some(id) => self.driver.last_health_output(&id).await,
+                        None => None,
+                    };
+                    return Err(ExecError::WaitTimeout { services: pending, timeout, last_health_output: last_output });
+                }
+                ev = events.next(), if *events_alive => match ev {
+                    Some(ev) => self.on_event(ev),
+                    None => *events_alive = false,
+                },
+            }
+            if !*events_alive {
+                // No more news can come: wait out the deadline only if something could change.
+                tokio::time::sleep_until(deadline).await;
+            }
+        }
+    }
+
+    fn ready_verdict(&self, service: &str) -> Verdict {
+        let replicas = self.replicas(service);
+        if replicas.is_empty() {
+            return Verdict::Never(format!("service {service} has no container"));
+        }
+        let has_hc = self
+            .plan
+            .services
+            .get(service)
+            .is_some_and(|f| f.has_healthcheck);
+        let mut all = true;
+        for ((_, n), st) in replicas {
+            match st.exit_code {
+                Some(0) => continue,
+                Some(code) => {
+                    return Verdict::Never(format!(
+                        "{service} (replica {n}) exited with code {code}"
+                    ))
+                }
+                None => {}
+            }
+            if !st.running {
+                all = false;
+                continue;
+            }
+            if has_hc {
+                match st.health {
+                    Some(Health::Healthy) => {}
+                    Some(Health::Unhealthy) => {
+                        return Verdict::Never(format!("{service} (replica {n}) is unhealthy"))
+                    }
+                    _ => all = false,
+                }
+            }
+        }
+        if all {
+            Verdict::Met
+        } else {
+            Verdict::NotYet
+        }
+    }
+}
+
+fn container_of(a: &Action) -> Option<&crate::plan::ContainerRef> {
+    match a {
+        Action::RenameContainer { container, .. }
+        | Action::StartContainer { container }
+        | Action::StopContainer { container, .. }
+        | Action::RestartContainer { container, .. }
+        | Action::KillContainer { container, .. }
+        | Action::RemoveContainer { container, .. } => Some(container),
+        _ => None,
+    }
+}

@@ -1,0 +1,81 @@
+//! What the executor tells the user, as data. The CLI renders these (progress bars, plain lines,
+//! JSON); tests record them.
+
+use std::sync::{Arc, Mutex};
+
+use crate::plan::StepId;
+
+/// One thing that happened during a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecEvent {
+    /// A step began (for a wait: the wait began).
+    Started {
+        step: StepId,
+        what: String,
+    },
+    Finished {
+        step: StepId,
+        what: String,
+    },
+    Failed {
+        step: StepId,
+        what: String,
+        error: String,
+    },
+    /// Not run because something it needs failed.
+    Skipped {
+        step: StepId,
+        what: String,
+        because: String,
+    },
+    /// Not run because the run was cancelled.
+    Cancelled {
+        step: StepId,
+        what: String,
+    },
+    /// Something the user should know that does not fail the run.
+    Warning(String),
+    /// `--wait`: a service is running (healthy) or completed.
+    Ready {
+        service: String,
+    },
+}
+
+/// Receives the executor's events, in order, from the dispatcher's task.
+pub trait Reporter: Send {
+    fn report(&mut self, event: ExecEvent);
+}
+
+/// Drops everything.
+pub struct NullReporter;
+
+impl Reporter for NullReporter {
+    fn report(&mut self, _: ExecEvent) {}
+}
+
+/// Keeps every event (shared, so a test can read them after the run).
+#[derive(Clone, Default)]
+pub struct RecordingReporter {
+    pub events: Arc<Mutex<Vec<ExecEvent>>>,
+}
+
+impl RecordingReporter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn take(&self) -> Vec<ExecEvent> {
+        match self.events.lock() {
+            Ok(mut g) => std::mem::take(&mut *g),
+            Err(p) => std::mem::take(&mut *p.into_inner()),
+        }
+    }
+}
+
+impl Reporter for RecordingReporter {
+    fn report(&mut self, event: ExecEvent) {
+        match self.events.lock() {
+            Ok(mut g) => g.push(event),
+            Err(p) => p.into_inner().push(event),
+        }
+    }
+}

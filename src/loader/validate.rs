@@ -1,0 +1,1099 @@
+//! Validation of compose documents: the Compose Specification JSON schema, and the semantic
+//! checks that need the whole normalised project.
+//!
+//! Owns [`validate_schema`] (the vendored compose-go schema in `schema/compose-spec.json`,
+//! compiled once per process, errors phrased the way docker compose phrases them, with a
+//! "did you mean" hint for unknown keys) and [`check_semantics`] (undefined references,
+//! dependency cycles, conflicting settings) on the tree `normalize` produced.
+//!
+//! Must not import `engine`, `exec`, `plan`, `cli` or `model`; does no I/O.
+
+// `LoadError` is the loader's shared error type (file, line, path, hint); boxing it is the
+// lead's call, not this module's.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::paths::LocationSegment;
+use jsonschema::{Draft, ValidationError, Validator};
+use serde_yaml::{Mapping, Value};
+
+use crate::loader::error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
+use crate::loader::normalize::scalar_string;
+
+/// The Compose Specification schema, vendored from compose-spec/compose-go (see `schema/NOTICE`).
+pub const COMPOSE_SCHEMA: &str = include_str!("schema/compose-spec.json");
+
+struct Compiled {
+    schema: serde_json::Value,
+    validator: Validator,
+}
+
+fn compiled() -> Result<&'static Compiled, LoadError> {
+    static COMPILED: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    COMPILED
+        .get_or_init(|| {
+            let schema: serde_json::Value =
+                serde_json::from_str(COMPOSE_SCHEMA).map_err(|e| e.to_string())?;
+            let validator = jsonschema::options()
+                .with_draft(Draft::Draft7)
+                .build(&schema)
+                .map_err(|e| e.to_string())?;
+            Ok(Compiled { schema, validator })
+        })
+        .as_ref()
+        .map_err(|e| {
+            LoadError::new(
+                ErrorKind::Schema,
+                format!("internal error: the bundled compose schema does not compile: {e}"),
+            )
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML -> JSON
+// ---------------------------------------------------------------------------------------------
+
+/// Converts the YAML tree to JSON for the validator; compose rejects non-string keys.
+fn to_json(v: &Value, path: &KeyPath) -> Result<serde_json::Value, LoadError> {
+    use serde_json::Value as J;
+    Ok(match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                J::from(i)
+            } else if let Some(u) = n.as_u64() {
+                J::from(u)
+            } else {
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(J::Number)
+                    .unwrap_or_else(|| J::String(n.to_string()))
+            }
+        }
+        Value::String(s) => J::String(s.clone()),
+        Value::Sequence(seq) => J::Array(
+            seq.iter()
+                .enumerate()
+                .map(|(i, e)| to_json(e, &path.index(i)))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Mapping(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, val) in m {
+                let Value::String(key) = k else {
+                    let shown = scalar_string(k).unwrap_or_else(|| "null".to_string());
+                    let at = if path.is_root() {
+                        "top level".to_string()
+                    } else {
+                        path.to_string()
+                    };
+                    return Err(LoadError::new(
+                        ErrorKind::Schema,
+                        format!("non-string key in {at}: {shown}"),
+                    )
+                    .at(path.clone())
+                    .hint(format!("quote the key: \"{shown}\"")));
+                };
+                out.insert(key.clone(), to_json(val, &path.key(key))?);
+            }
+            J::Object(out)
+        }
+        Value::Tagged(t) => to_json(&t.value, path)?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema errors -> one useful message
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum Problem {
+    /// Expected types, in the order to print them.
+    Type(Vec<String>),
+    Additional(Vec<String>),
+    Required(String),
+    Enum(Vec<String>),
+    Other(String),
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    path: Vec<Seg>,
+    problem: Problem,
+    /// JSON-pointer-ish evaluation path of the failing keyword (for allowed property names).
+    eval_path: Vec<String>,
+}
+
+impl Candidate {
+    fn is_type(&self) -> bool {
+        matches!(self.problem, Problem::Type(_))
+    }
+}
+
+fn human_type(t: &str) -> String {
+    match t {
+        "object" => "mapping".into(),
+        "array" => "list".into(),
+        other => other.into(),
+    }
+}
+
+fn instance_path(e: &ValidationError) -> Vec<Seg> {
+    e.instance_path()
+        .iter()
+        .map(|seg| match seg {
+            LocationSegment::Property(p) => Seg::Key(p.into_owned()),
+            LocationSegment::Index(i) => Seg::Index(i),
+        })
+        .collect()
+}
+
+fn eval_path(e: &ValidationError) -> Vec<String> {
+    e.evaluation_path()
+        .iter()
+        .map(|seg| match seg {
+            LocationSegment::Property(p) => p.into_owned(),
+            LocationSegment::Index(i) => i.to_string(),
+        })
+        .collect()
+}
+
+fn json_scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The most useful candidate among sibling errors: the deepest, a non-type error on ties.
+fn best(cands: Vec<Candidate>) -> Option<Candidate> {
+    let mut best: Option<Candidate> = None;
+    for c in cands {
+        let better = match &best {
+            None => true,
+            Some(b) => {
+                c.path.len() > b.path.len()
+                    || (c.path.len() == b.path.len() && b.is_type() && !c.is_type())
+            }
+        };
+        if better {
+            best = Some(c);
+        }
+    }
+    best
+}
+
+fn candidate(e: &ValidationError) -> Option<Candidate> {
+    let path = instance_path(e);
+    let eval = eval_path(e);
+    let problem = match e.kind() {
+        ValidationErrorKind::Type { kind } => {
+            let mut list: Vec<String> = match kind {
+                TypeKind::Single(t) => vec![human_type(t.as_str())],
+                TypeKind::Multiple(ts) => ts.iter().map(|t| human_type(t.as_str())).collect(),
+            };
+            list.sort();
+            Problem::Type(list)
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            Problem::Additional(unexpected.clone())
+        }
+        ValidationErrorKind::Required { property } => Problem::Required(json_scalar(property)),
+        ValidationErrorKind::Enum { options } => Problem::Enum(match options.as_ref() {
+            serde_json::Value::Array(a) => a.iter().map(json_scalar).collect(),
+            other => vec![json_scalar(other)],
+        }),
+        ValidationErrorKind::Minimum { limit } => {
+            Problem::Other(format!("must be greater than or equal to {limit}"))
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            Problem::Other(format!("must be less than or equal to {limit}"))
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            Problem::Other(format!("does not match pattern '{pattern}'"))
+        }
+        ValidationErrorKind::UniqueItems => Problem::Other("must contain unique items".into()),
+        ValidationErrorKind::FalseSchema => Problem::Other("is not allowed".into()),
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            let branches: Vec<Candidate> = context
+                .iter()
+                .filter_map(|branch| best(branch.iter().filter_map(candidate).collect()))
+                .collect();
+            // Every branch rejects the value's type right here: say which types would do.
+            if !branches.is_empty() && branches.iter().all(|b| b.is_type() && b.path == path) {
+                // Branch order, as compose lists them ("must be a mapping or list").
+                let mut all: Vec<String> = Vec::new();
+                for b in &branches {
+                    if let Problem::Type(t) = &b.problem {
+                        for x in t {
+                            if !all.contains(x) {
+                                all.push(x.clone());
+                            }
+                        }
+                    }
+                }
+                return Some(Candidate {
+                    path,
+                    problem: Problem::Type(all),
+                    eval_path: eval,
+                });
+            }
+            return best(branches).or(Some(Candidate {
+                path,
+                problem: Problem::Other("must match exactly one of the allowed forms".into()),
+                eval_path: eval,
+            }));
+        }
+        ValidationErrorKind::OneOfMultipleValid { .. } => {
+            Problem::Other("matches more than one of the allowed forms".into())
+        }
+        other => Problem::Other(format!("is invalid ({})", other.keyword())),
+    };
+    Some(Candidate {
+        path,
+        problem,
+        eval_path: eval,
+    })
+}
+
+/// Follows an evaluation path through the schema (resolving `$ref`) to the object schema that
+/// holds the failing keyword, and returns its declared property names.
+fn allowed_properties(schema: &serde_json::Value, eval: &[String]) -> Vec<String> {
+    let root = schema;
+    let mut node = schema;
+    // The last segment is the keyword itself (`additionalProperties`).
+    let upto = eval.len().saturating_sub(1);
+    for seg in eval.iter().take(upto) {
+        if seg == "$ref" {
+            let Some(target) = node.get("$ref").and_then(serde_json::Value::as_str) else {
+                return Vec::new();
+            };
+            let Some(pointer) = target.strip_prefix('#') else {
+                return Vec::new();
+            };
+            match root.pointer(pointer) {
+                Some(n) => node = n,
+                None => return Vec::new(),
+            }
+            continue;
+        }
+        let next = match node {
+            serde_json::Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+            other => other.get(seg.as_str()),
+        };
+        match next {
+            Some(n) => node = n,
+            None => return Vec::new(),
+        }
+    }
+    node.get("properties")
+        .and_then(serde_json::Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn did_you_mean(unknown: &str, allowed: &[String]) -> Option<String> {
+    allowed
+        .iter()
+        .map(|a| (strsim::jaro_winkler(unknown, a), a))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, a)| a.clone())
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn describe(c: &Candidate, schema: &serde_json::Value) -> (String, Option<String>) {
+    match &c.problem {
+        Problem::Type(types) => (format!("must be a {}", join_or(types)), None),
+        Problem::Additional(unexpected) => {
+            let names = unexpected
+                .iter()
+                .map(|u| format!("'{u}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let allowed = allowed_properties(schema, &c.eval_path);
+            let hint = unexpected
+                .iter()
+                .find_map(|u| did_you_mean(u, &allowed).map(|a| format!("did you mean \"{a}\"?")));
+            (format!("additional properties {names} not allowed"), hint)
+        }
+        Problem::Required(p) => (format!("missing property '{p}'"), None),
+        Problem::Enum(opts) => (
+            format!(
+                "must be one of {}",
+                opts.iter()
+                    .map(|o| format!("'{o}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+        ),
+        Problem::Other(m) => (m.clone(), None),
+    }
+}
+
+/// Validates a document against the Compose Specification schema.
+///
+/// `files` are the compose files (path, text) the document came from, used to report the file
+/// and line where the offending key is written (the last file that has it wins).
+pub fn validate_schema(doc: &Value, files: &[(PathBuf, String)]) -> Result<(), LoadError> {
+    let compiled = compiled()?;
+    let json = to_json(doc, &KeyPath::root()).map_err(|e| attach_location(e, files))?;
+    let cands: Vec<Candidate> = compiled
+        .validator
+        .iter_errors(&json)
+        .filter_map(|e| candidate(&e))
+        .collect();
+    let Some(c) = best(cands) else {
+        return Ok(());
+    };
+    let (message, hint) = describe(&c, &compiled.schema);
+    let mut e = LoadError::new(ErrorKind::Schema, message).at(KeyPath(c.path.clone()));
+    if let Some(h) = hint {
+        e = e.hint(h);
+    }
+    // For an unknown key, point at the key itself.
+    let locate_path = match &c.problem {
+        Problem::Additional(u) if !u.is_empty() => {
+            let mut p = KeyPath(c.path.clone());
+            if let Some(first) = u.first() {
+                p = p.key(first.clone());
+            }
+            p
+        }
+        _ => KeyPath(c.path),
+    };
+    Err(attach_location_at(e, files, &locate_path))
+}
+
+fn attach_location(e: LoadError, files: &[(PathBuf, String)]) -> LoadError {
+    let path = e.path.clone().unwrap_or_default();
+    attach_location_at(e, files, &path)
+}
+
+fn attach_location_at(mut e: LoadError, files: &[(PathBuf, String)], path: &KeyPath) -> LoadError {
+    let mut found: Option<(&PathBuf, usize, (usize, usize))> = None;
+    for (file, text) in files.iter().rev() {
+        if let Some((depth, pos)) = locate(text, path) {
+            if found.is_none_or(|(_, d, _)| depth > d) {
+                found = Some((file, depth, pos));
+            }
+        }
+    }
+    match found {
+        Some((file, _, (line, col))) => {
+            e = e.or_file(file.clone());
+            if e.line.is_none() {
+                e = e.at_line(line, Some(col));
+            }
+        }
+        None => {
+            if let Some((file, _)) = files.first() {
+                e = e.or_file(file.clone());
+            }
+        }
+    }
+    e
+}
+
+/// Finds where `path` is written in a block-style YAML text: the number of path segments
+/// matched and the 1-based (line, column) of the deepest one.
+///
+/// A line-based approximation (flow collections are not descended into); a stand-in until the
+/// loader's positional locator is available.
+pub(crate) fn locate(text: &str, path: &KeyPath) -> Option<(usize, (usize, usize))> {
+    struct Line<'a> {
+        no: usize,
+        indent: usize,
+        dash: bool,
+        content: &'a str,
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim_start_matches(' ');
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("---") {
+            continue;
+        }
+        let mut indent = raw.len() - trimmed.len();
+        let mut content = trimmed;
+        let mut dash = false;
+        // "- key: v" opens an item whose mapping starts two columns further in.
+        if let Some(rest) = content
+            .strip_prefix("- ")
+            .or_else(|| (content == "-").then_some(""))
+        {
+            dash = true;
+            lines.push(Line {
+                no: i + 1,
+                indent,
+                dash: true,
+                content: "",
+            });
+            let inner = rest.trim_start_matches(' ');
+            indent += 2 + (rest.len() - inner.len());
+            content = inner;
+            if content.is_empty() {
+                continue;
+            }
+        }
+        let _ = dash;
+        lines.push(Line {
+            no: i + 1,
+            indent,
+            dash: false,
+            content,
+        });
+    }
+    let mut start = 0usize;
+    let mut end = lines.len();
+    let mut parent_indent: Option<usize> = None;
+    let mut depth = 0usize;
+    let mut pos = None;
+    for seg in &path.0 {
+        let within = |l: &Line| parent_indent.is_none_or(|p| l.indent > p);
+        let child_indent = lines
+            .get(start..end)?
+            .iter()
+            .find(|l| within(l))
+            .map(|l| l.indent)?;
+        let idx = match seg {
+            Seg::Key(k) => (start..end).find(|&j| {
+                lines.get(j).is_some_and(|l| {
+                    !l.dash && l.indent == child_indent && key_of(l.content) == Some(k.as_str())
+                })
+            })?,
+            Seg::Index(n) => (start..end)
+                .filter(|&j| {
+                    lines
+                        .get(j)
+                        .is_some_and(|l| l.dash && l.indent == child_indent)
+                })
+                .nth(*n)?,
+        };
+        let line = lines.get(idx)?;
+        pos = Some((line.no, line.indent + 1));
+        depth += 1;
+        let own = line.indent;
+        let next_end = ((idx + 1)..end)
+            .find(|&j| {
+                lines
+                    .get(j)
+                    .is_some_and(|l| l.indent < own || (l.indent == own && (l.dash == line.dash)))
+            })
+            .unwrap_or(end);
+        start = idx + 1;
+        end = next_end;
+        parent_indent = Some(own);
+    }
+    pos.map(|p| (depth, p))
+}
+
+fn key_of(content: &str) -> Option<&str> {
+    let (k, _) = content.split_once(':')?;
+    let k = k.trim();
+    Some(
+        k.strip_prefix('"')
+            .and_then(|x| x.strip_suffix('"'))
+            .or_else(|| k.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+            .unwrap_or(k),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semantic checks on the normalised tree
+// ---------------------------------------------------------------------------------------------
+
+fn sem(path: KeyPath, msg: impl Into<String>) -> LoadError {
+    LoadError::new(ErrorKind::Semantic, msg).at(path)
+}
+
+fn map_keys(root: &Mapping, key: &str) -> BTreeSet<String> {
+    match root.get(key) {
+        Some(Value::Mapping(m)) => m.keys().filter_map(scalar_string).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+fn as_u64(v: Option<&Value>) -> Option<u64> {
+    v.and_then(scalar_string).and_then(|x| x.parse().ok())
+}
+
+fn service_scale(svc: &Mapping) -> u64 {
+    let replicas = match svc.get("deploy") {
+        Some(Value::Mapping(d)) => as_u64(d.get("replicas")),
+        _ => None,
+    };
+    replicas.or_else(|| as_u64(svc.get("scale"))).unwrap_or(1)
+}
+
+/// One published host port binding, for conflict detection.
+struct Binding {
+    service: String,
+    ip: String,
+    start: u64,
+    end: u64,
+    protocol: String,
+}
+
+fn published_range(p: &str) -> Option<(u64, u64)> {
+    match p.split_once('-') {
+        Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
+        None => p.parse().ok().map(|x| (x, x)),
+    }
+}
+
+fn ips_overlap(a: &str, b: &str) -> bool {
+    let any = |x: &str| x.is_empty() || x == "0.0.0.0" || x == "::";
+    any(a) || any(b) || a == b
+}
+
+/// Checks the normalised project for references to undefined resources, dependency cycles and
+/// conflicting settings. Returns the non-fatal findings as warnings.
+pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
+    let mut warnings = Warnings::default();
+    let Value::Mapping(root) = doc else {
+        return Ok(warnings);
+    };
+    let networks = map_keys(root, "networks");
+    let volumes = map_keys(root, "volumes");
+    let secrets = map_keys(root, "secrets");
+    let configs = map_keys(root, "configs");
+    let services_map = match root.get("services") {
+        Some(Value::Mapping(m)) => m.clone(),
+        _ => Mapping::new(),
+    };
+    let service_names: BTreeSet<String> = services_map.keys().filter_map(scalar_string).collect();
+
+    check_resources(root)?;
+
+    let mut bindings: Vec<Binding> = Vec::new();
+    let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, svc) in &services_map {
+        let name = scalar_string(name).unwrap_or_default();
+        let path = KeyPath::root().key("services").key(&name);
+        let Value::Mapping(svc) = svc else { continue };
+
+        if !svc.contains_key("image") && !svc.contains_key("build") && !svc.contains_key("provider")
+        {
+            return Err(sem(
+                path,
+                format!("service {name:?} has neither an image nor a build context specified"),
+            )
+            .hint("add `image:` or `build:` to the service"));
+        }
+        let svc_networks: Vec<String> = match svc.get("networks") {
+            Some(Value::Mapping(m)) => m.keys().filter_map(scalar_string).collect(),
+            _ => Vec::new(),
+        };
+        if svc.contains_key("network_mode") && !svc_networks.is_empty() {
+            return Err(sem(
+                path.key("network_mode"),
+                format!("service {name} declares mutually exclusive `network_mode` and `networks`"),
+            )
+            .hint("remove one of them"));
+        }
+        for net in &svc_networks {
+            if !networks.contains(net) {
+                return Err(sem(
+                    path.key("networks").key(net),
+                    format!("service {name:?} refers to undefined network {net}"),
+                )
+                .hint(format!("declare it under the top-level `networks:` key, e.g. `networks: {{{net}: {{}}}}`")));
+            }
+        }
+        if let Some(target) = svc
+            .get("network_mode")
+            .and_then(Value::as_str)
+            .and_then(|m| m.strip_prefix("service:"))
+        {
+            if !service_names.contains(target) {
+                return Err(sem(
+                    path.key("network_mode"),
+                    format!("service {target:?} not found for network_mode 'service:{target}'"),
+                ));
+            }
+        }
+        check_mounts(svc, &name, &path, &volumes)?;
+        for (kind, defined) in [("secrets", &secrets), ("configs", &configs)] {
+            check_grants(svc.get(kind), kind, &name, &path.key(kind), defined)?;
+        }
+        if let Some(Value::Mapping(build)) = svc.get("build") {
+            check_grants(
+                build.get("secrets"),
+                "secrets",
+                &name,
+                &path.key("build").key("secrets"),
+                &secrets,
+            )?;
+        }
+        check_device_requests(svc, &path)?;
+
+        let mut deps = Vec::new();
+        if let Some(Value::Mapping(d)) = svc.get("depends_on") {
+            for (dep, cfg) in d {
+                let dep = scalar_string(dep).unwrap_or_default();
+                let required = match cfg {
+                    Value::Mapping(c) => !matches!(c.get("required"), Some(Value::Bool(false))),
+                    _ => true,
+                };
+                if !service_names.contains(&dep) {
+                    if required {
+                        return Err(sem(
+                            path.key("depends_on").key(&dep),
+                            format!("service {name:?} depends on undefined service {dep:?}"),
+                        )
+                        .hint(
+                            close_match(&dep, &service_names)
+                                .map(|m| format!("did you mean {m:?}?"))
+                                .unwrap_or_else(|| {
+                                    "define the service or remove the dependency".into()
+                                }),
+                        ));
+                    }
+                    warnings.push(format!(
+                        "service {name:?} depends on undefined service {dep:?} (not required, ignored)"
+                    ));
+                    continue;
+                }
+                deps.push(dep);
+            }
+        }
+        graph.insert(name.clone(), deps);
+
+        let scale = service_scale(svc);
+        if svc.contains_key("container_name") && scale > 1 {
+            return Err(sem(
+                path.key("container_name"),
+                format!("service {name:?}: can't set container_name and scale/replicas > 1 ({scale}) as container names must be unique"),
+            )
+            .hint("remove container_name, or run a single replica"));
+        }
+        if let Some(Value::Sequence(ports)) = svc.get("ports") {
+            for p in ports {
+                let Value::Mapping(p) = p else { continue };
+                let Some((start, end)) = p
+                    .get("published")
+                    .and_then(scalar_string)
+                    .and_then(|x| published_range(&x))
+                else {
+                    continue;
+                };
+                bindings.push(Binding {
+                    service: name.clone(),
+                    ip: p.get("host_ip").and_then(scalar_string).unwrap_or_default(),
+                    start,
+                    end,
+                    protocol: p
+                        .get("protocol")
+                        .and_then(scalar_string)
+                        .unwrap_or_else(|| "tcp".into()),
+                });
+            }
+        }
+    }
+
+    if let Some(cycle) = find_cycle(&graph) {
+        return Err(LoadError::new(
+            ErrorKind::Semantic,
+            format!("dependency cycle detected: {}", cycle.join(" -> ")),
+        )
+        .at(KeyPath::root().key("services").key(cycle.first().cloned().unwrap_or_default()).key("depends_on"))
+        .hint("remove one of the depends_on links (or links / volumes_from / service: references) in the cycle"));
+    }
+
+    for (i, a) in bindings.iter().enumerate() {
+        for b in bindings.iter().skip(i + 1) {
+            // A range published by one entry (8000-8010:80) is a pool, not a fixed port.
+            let fixed = |x: &Binding| x.start == x.end;
+            if a.protocol == b.protocol
+                && ips_overlap(&a.ip, &b.ip)
+                && fixed(a)
+                && fixed(b)
+                && a.start == b.start
+            {
+                let who = if a.service == b.service {
+                    format!("service {:?} publishes", a.service)
+                } else {
+                    format!("services {:?} and {:?} both publish", a.service, b.service)
+                };
+                warnings.push(format!(
+                    "{who} host port {}/{}; they cannot run at the same time",
+                    a.start, a.protocol
+                ));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+fn close_match(name: &str, candidates: &BTreeSet<String>) -> Option<String> {
+    let all: Vec<String> = candidates.iter().cloned().collect();
+    did_you_mean(name, &all)
+}
+
+fn check_resources(root: &Mapping) -> Result<(), LoadError> {
+    for (kind, conflicting) in [
+        ("volumes", &["driver", "driver_opts", "labels"][..]),
+        (
+            "networks",
+            &["driver", "driver_opts", "labels", "ipam", "internal"][..],
+        ),
+        (
+            "secrets",
+            &["driver", "driver_opts", "labels", "file", "environment"][..],
+        ),
+        ("configs", &["labels", "file", "environment", "content"][..]),
+    ] {
+        let Some(Value::Mapping(defs)) = root.get(kind) else {
+            continue;
+        };
+        for (key, def) in defs {
+            let key = scalar_string(key).unwrap_or_default();
+            let Value::Mapping(def) = def else { continue };
+            let external = matches!(def.get("external"), Some(Value::Bool(true)));
+            if !external {
+                continue;
+            }
+            for attr in conflicting {
+                if def.contains_key(*attr) {
+                    return Err(sem(
+                        KeyPath::root().key(kind).key(&key),
+                        format!("conflicting parameters \"external\" and \"{attr}\" specified"),
+                    )
+                    .hint(format!(
+                        "an external {} is created outside compose: remove `{attr}` or `external`",
+                        &kind[..kind.len() - 1]
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_mounts(
+    svc: &Mapping,
+    name: &str,
+    path: &KeyPath,
+    volumes: &BTreeSet<String>,
+) -> Result<(), LoadError> {
+    let Some(Value::Sequence(mounts)) = svc.get("volumes") else {
+        return Ok(());
+    };
+    let mut targets = BTreeSet::new();
+    for (i, m) in mounts.iter().enumerate() {
+        let Value::Mapping(m) = m else { continue };
+        let mpath = path.key("volumes").index(i);
+        let kind = m.get("type").and_then(Value::as_str).unwrap_or("");
+        let source = m.get("source").and_then(Value::as_str).unwrap_or("");
+        match kind {
+            "bind" if source.is_empty() => {
+                return Err(sem(
+                    mpath,
+                    "invalid mount config for type \"bind\": field Source must not be empty",
+                ))
+            }
+            // `${VAR}` left by --no-interpolate cannot be checked.
+            "volume"
+                if !source.is_empty() && !source.contains('$') && !volumes.contains(source) =>
+            {
+                return Err(sem(
+                    mpath,
+                    format!("service {name:?} refers to undefined volume {source}"),
+                )
+                .hint(format!(
+                "declare it under the top-level `volumes:` key, or use ./{source} for a bind mount"
+            )))
+            }
+            _ => {}
+        }
+        if let Some(t) = m.get("target").and_then(Value::as_str) {
+            if !targets.insert(t.to_string()) {
+                return Err(sem(mpath, format!("duplicate mount target {t:?}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_grants(
+    grants: Option<&Value>,
+    kind: &str,
+    name: &str,
+    path: &KeyPath,
+    defined: &BTreeSet<String>,
+) -> Result<(), LoadError> {
+    let Some(Value::Sequence(list)) = grants else {
+        return Ok(());
+    };
+    for (i, g) in list.iter().enumerate() {
+        let source = match g {
+            Value::Mapping(m) => m.get("source").and_then(scalar_string),
+            other => scalar_string(other),
+        };
+        if let Some(source) = source {
+            if !defined.contains(&source) {
+                let singular = &kind[..kind.len() - 1];
+                return Err(sem(
+                    path.index(i),
+                    format!("service {name:?} refers to undefined {singular} {source}"),
+                )
+                .hint(format!("declare it under the top-level `{kind}:` key")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError> {
+    let Some(Value::Mapping(deploy)) = svc.get("deploy") else {
+        return Ok(());
+    };
+    let Some(Value::Mapping(res)) = deploy.get("resources") else {
+        return Ok(());
+    };
+    let Some(Value::Mapping(resv)) = res.get("reservations") else {
+        return Ok(());
+    };
+    let Some(Value::Sequence(devs)) = resv.get("devices") else {
+        return Ok(());
+    };
+    let base = path
+        .key("deploy")
+        .key("resources")
+        .key("reservations")
+        .key("devices");
+    for (i, d) in devs.iter().enumerate() {
+        let Value::Mapping(d) = d else { continue };
+        if d.contains_key("count") && d.contains_key("device_ids") {
+            return Err(sem(
+                base.index(i),
+                "\"count\" and \"device_ids\" attributes are exclusive",
+            ));
+        }
+        if let Some(Value::String(c)) = d.get("count") {
+            if c != "all" && c.parse::<i64>().is_err() {
+                return Err(sem(
+                    base.index(i).key("count"),
+                    format!("invalid value {c:?}, the only value allowed is 'all' or a number"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first dependency cycle, services visited in name order: `[a, b, a]`.
+fn find_cycle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Active,
+        Done,
+    }
+    let mut state: BTreeMap<&str, State> = graph.keys().map(|k| (k.as_str(), State::New)).collect();
+    for start in graph.keys() {
+        if state.get(start.as_str()) != Some(&State::New) {
+            continue;
+        }
+        // Iterative DFS: stack of (node, next child index).
+        let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+        state.insert(start.as_str(), State::Active);
+        while let Some((node, idx)) = stack.last().copied() {
+            let mut children: Vec<&String> = graph
+                .get(node)
+                .map(|c| c.iter().collect())
+                .unwrap_or_default();
+            children.sort();
+            if let Some(child) = children.get(idx) {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                match state.get(child.as_str()).copied() {
+                    Some(State::Active) => {
+                        let from = stack
+                            .iter()
+                            .position(|(n, _)| *n == child.as_str())
+                            .unwrap_or(0);
+                        let mut cycle: Vec<String> = stack
+                            .iter()
+                            .skip(from)
+                            .map(|(n, _)| n.to_string())
+                            .collect();
+                        cycle.push(child.to_string());
+                        return Some(cycle);
+                    }
+                    Some(State::New) => {
+                        state.insert(child.as_str(), State::Active);
+                        stack.push((child.as_str(), 0));
+                    }
+                    _ => {}
+                }
+            } else {
+                state.insert(node, State::Done);
+                stack.pop();
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn y(text: &str) -> Value {
+        serde_yaml::from_str(text).expect("test yaml")
+    }
+
+    fn schema_err(text: &str) -> LoadError {
+        validate_schema(
+            &y(text),
+            &[(PathBuf::from("compose.yaml"), text.to_string())],
+        )
+        .expect_err("schema error expected")
+    }
+
+    #[test]
+    fn schema_compiles_and_accepts_a_simple_file() {
+        validate_schema(&y("services:\n  web:\n    image: nginx\n"), &[]).expect("valid");
+    }
+
+    #[test]
+    fn unknown_key_gets_did_you_mean_and_location() {
+        let text = "services:\n  web:\n    image: nginx\n    enviroment:\n      A: b\n";
+        let e = schema_err(text);
+        assert_eq!(e.message, "additional properties 'enviroment' not allowed");
+        assert_eq!(e.path, Some(KeyPath::parse("services.web")));
+        assert_eq!(e.hint.as_deref(), Some("did you mean \"environment\"?"));
+        assert_eq!(e.file, Some(PathBuf::from("compose.yaml")));
+        assert_eq!((e.line, e.column), (Some(4), Some(5)));
+    }
+
+    #[test]
+    fn wrong_types_read_like_compose() {
+        let e = schema_err("services:\n  foo:\n    image: [x]\n");
+        assert_eq!(
+            e.to_string().lines().next(),
+            Some("compose.yaml:3:5: services.foo.image: must be a string")
+        );
+        let e = schema_err("services:\n  foo:\n    image: x\n    environment:\n      FOO: [1]\n");
+        assert_eq!(e.message, "must be a boolean, null, number or string");
+        assert_eq!(e.path, Some(KeyPath::parse("services.foo.environment.FOO")));
+        let e = schema_err("services: []\n");
+        assert_eq!(e.message, "must be a mapping");
+    }
+
+    #[test]
+    fn missing_property_and_enum() {
+        let e = schema_err(
+            "services:\n  web:\n    image: x\n    develop:\n      watch:\n        - path: .\n",
+        );
+        assert_eq!(e.message, "missing property 'action'");
+        assert_eq!(
+            e.path,
+            Some(KeyPath::parse("services.web.develop.watch[0]"))
+        );
+        let e = schema_err("services:\n  web:\n    image: x\n    depends_on:\n      db:\n        condition: started\n");
+        assert!(
+            e.message.starts_with("must be one of 'service_started'"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn non_string_keys_are_rejected() {
+        let e = schema_err("services:\n  123:\n    image: x\n");
+        assert_eq!(e.message, "non-string key in services: 123");
+    }
+
+    #[test]
+    fn locate_finds_nested_keys_and_items() {
+        let text = "services:\n  web:\n    volumes:\n      - ./a:/a\n      - type: bind\n        source: x\n";
+        assert_eq!(
+            locate(text, &KeyPath::parse("services.web.volumes[1].source")),
+            Some((5, (6, 9)))
+        );
+        assert_eq!(
+            locate(text, &KeyPath::parse("services.web.nope")).map(|x| x.0),
+            None
+        );
+    }
+
+    fn sem_err(text: &str) -> LoadError {
+        let mut doc = y(text);
+        crate::loader::normalize::normalize(&mut doc, "p").expect("normalize");
+        check_semantics(&doc).expect_err("semantic error expected")
+    }
+
+    #[test]
+    fn undefined_references() {
+        assert_eq!(
+            sem_err("services:\n  web: {image: x, networks: [foo]}\n").message,
+            "service \"web\" refers to undefined network foo"
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {image: x, volumes: ['data:/d']}\n").message,
+            "service \"web\" refers to undefined volume data"
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {image: x, secrets: [s]}\n").message,
+            "service \"web\" refers to undefined secret s"
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {image: x, depends_on: [db]}\n").message,
+            "service \"web\" depends on undefined service \"db\""
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {}\n").message,
+            "service \"web\" has neither an image nor a build context specified"
+        );
+    }
+
+    #[test]
+    fn dependency_cycles_report_the_chain() {
+        let e = sem_err("services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [c]}\n  c: {image: x, links: [a]}\n");
+        assert_eq!(e.message, "dependency cycle detected: a -> b -> c -> a");
+        let e = sem_err("services:\n  a: {image: x, depends_on: [a]}\n");
+        assert_eq!(e.message, "dependency cycle detected: a -> a");
+    }
+
+    #[test]
+    fn conflicts() {
+        assert!(
+            sem_err("services:\n  a: {image: x, container_name: c, scale: 2}\n")
+                .message
+                .contains("container_name")
+        );
+        assert_eq!(
+            sem_err("services:\n  a: {image: x, network_mode: host, networks: [n]}\nnetworks: {n: {}}\n").message,
+            "service a declares mutually exclusive `network_mode` and `networks`"
+        );
+        assert_eq!(
+            sem_err("services: {}\nvolumes:\n  v: {external: true, driver: foo}\n").message,
+            "conflicting parameters \"external\" and \"driver\" specified"
+        );
+    }
+
+    #[test]
+    fn same_host_port_twice_is_a_warning() {
+        let mut doc = y("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['127.0.0.1:8080:81', '8080:81/udp']}\n  c: {image: x, ports: ['127.0.0.2:9000:1', '127.0.0.3:9000:1']}\n");
+        crate::loader::normalize::normalize(&mut doc, "p").expect("normalize");
+        let w = check_semantics(&doc).expect("no error");
+        assert_eq!(w.0.len(), 1, "{:?}", w.0);
+        assert!(w.0[0].contains("\"a\" and \"b\" both publish host port 8080/tcp"));
+    }
+}
