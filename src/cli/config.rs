@@ -128,7 +128,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(
             p.services
                 .iter()
-                .map(|(name, s)| s.image_name(&p.name, name)),
+                .map(|(_, s)| s.image_name(&p.name)),
         ));
     }
     if args.profiles {
@@ -144,9 +144,18 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').map(str::trim).collect();
         let mut out = Vec::new();
-        for (name, s) in &p.services {
+        let tree = serde_yaml::to_value(p)?;
+        for name in p.services.keys() {
             if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
-                out.push(format!("{name} {}", crate::plan::config_hash(s)));
+                let svc = tree
+                    .get("services")
+                    .and_then(|s| s.get(name.as_str()))
+                    .cloned()
+                    .unwrap_or_default();
+                out.push(format!(
+                    "{name} {}",
+                    crate::plan::desired::service_config_hash(&svc)
+                ));
             }
         }
         for w in wanted {
@@ -164,9 +173,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     }
     if args.environment {
         return Ok(lines(
-            loaded
-                .environment
-                .to_map()
+            loader::project::env_map(&loaded.environment)
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}")),
         ));

@@ -3,7 +3,7 @@
 //! Owns argument parsing, docker compose's global flags and `COMPOSE_*` variables, and rendering.
 //! The only place (with main.rs) that uses `anyhow`.
 
-// `config` is wired in once the loader modules land (see config.rs).
+mod config;
 
 use std::path::PathBuf;
 
@@ -54,6 +54,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Parse, resolve and render the compose file in canonical format.
+    Config(config::ConfigArgs),
     /// Show the rcompose version.
     Version,
 }
@@ -104,6 +106,7 @@ pub fn main() -> i32 {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
+        Command::Config(args) => config::run(&cli.global, args),
         Command::Version => {
             println!("rcompose version {}", env!("CARGO_PKG_VERSION"));
             Ok(exit::OK)

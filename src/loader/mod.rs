@@ -8,17 +8,24 @@
 //! parsed (`yaml`), interpolated (`interpolate`), the files are merged (`merge`), `include` and
 //! `extends` are applied, the result is validated against the schema (`validate`), normalised to the
 //! canonical long form (`normalize`), checked for semantic errors, and finally deserialised into the
-//! typed `model::Project`.
+//! typed `model::Project`. `project` drives the steps in that order.
 
+pub mod discover;
 pub mod dotenv;
 pub mod environment;
 pub mod error;
+pub mod extends;
 pub mod interpolate;
+pub mod locate;
+pub mod merge;
 pub mod normalize;
+pub mod options;
+pub mod project;
+pub mod report;
 pub mod validate;
+pub mod yaml;
 
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
-pub mod discover;
-pub mod options;
-
 pub use options::{ConfigSource, LoadOptions};
+pub use project::{load, Loaded, SourceText};
+pub use report::{explain_variable, variables_table};

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use serde_yaml::{Mapping, Value};
 
 use super::discover::{self, absolute, check_project_name, normalize_project_name};
-use super::environment::Environment;
+use super::environment::{EnvFileKind, Environment, Source};
 use super::error::{ErrorKind, KeyPath, LoadError, Warnings};
 use super::options::{ConfigSource, LoadOptions};
 use super::{environment, extends, interpolate, merge, normalize, validate, yaml};
@@ -31,6 +31,8 @@ pub struct Loaded {
     pub environment: Environment,
     /// Profiles that were active.
     pub active_profiles: Vec<String>,
+    /// The compose files' texts, as read.
+    pub sources: Vec<SourceText>,
 }
 
 /// One compose file's text and where it came from.
@@ -42,6 +44,48 @@ pub struct SourceText {
 
 /// Loads the project the options describe.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    let mut texts_seen: Vec<SourceText> = Vec::new();
+    load_inner(opts, &mut texts_seen).map_err(|e| attribute(e, &texts_seen))
+}
+
+/// An error that knows its key path but not its file gets the last file that defines that path
+/// (files later on the command line override earlier ones), with the line and column.
+fn attribute(mut e: LoadError, texts: &[SourceText]) -> LoadError {
+    let Some(path) = e.path.clone() else {
+        return e;
+    };
+    if let Some(file) = &e.file {
+        if e.line.is_none() {
+            if let Some(t) = texts.iter().find(|t| &t.name == file) {
+                if let Some((l, c)) = super::locate::locate(&t.text, &path) {
+                    e.line = Some(l);
+                    e.column = Some(c);
+                }
+            }
+        }
+        return e;
+    }
+    for t in texts.iter().rev() {
+        if let Some((l, c)) = super::locate::locate(&t.text, &path) {
+            e.file = Some(t.name.clone());
+            e.line = Some(l);
+            e.column = Some(c);
+            return e;
+        }
+    }
+    // Not written as such anywhere (e.g. produced by a merge): name the nearest ancestor.
+    for t in texts.iter().rev() {
+        if let Some((l, c)) = super::locate::locate_nearest(&t.text, &path) {
+            e.file = Some(t.name.clone());
+            e.line = Some(l);
+            e.column = Some(c);
+            return e;
+        }
+    }
+    e
+}
+
+fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Loaded, LoadError> {
     let shell: IndexMap<String, String> = match &opts.environment {
         Some(e) => e.clone(),
         None => std::env::vars().collect(),
@@ -89,9 +133,11 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
 
     // The interpolation environment: env files (in order), then the shell, which wins.
     let env_files = env_file_list(opts, &setting, &project_dir, &cwd);
-    let mut env = Environment::build(&shell, &env_files)?;
+    let mut env = Environment::from_vars(shell.clone(), Source::Shell);
+    env.load_files(&env_files, &mut warnings)?;
 
     let texts = read_sources(&sources)?;
+    texts_seen.clone_from(&texts);
     let files: Vec<PathBuf> = texts.iter().map(|t| t.name.clone()).collect();
 
     // Parse every file first: the project name may come from a `name:` key, and the name must be
@@ -110,8 +156,18 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
         docs.push(doc);
     }
 
-    let name = project_name(opts, &env, &docs, &project_dir, &texts, opts.no_interpolate)?;
-    env.set_default("COMPOSE_PROJECT_NAME", &name);
+    let name = project_name(
+        opts,
+        &env,
+        &docs,
+        &project_dir,
+        &texts,
+        opts.no_interpolate,
+        &mut warnings,
+    )?;
+    if !env.contains("COMPOSE_PROJECT_NAME") {
+        env.set("COMPOSE_PROJECT_NAME", name.clone(), Source::Explicit);
+    }
 
     let mut ctx = Ctx {
         env: &env,
@@ -139,7 +195,11 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
     strip_tags(&mut tree);
     set_key(&mut tree, "name", Value::String(name.clone()));
 
-    validate::validate_schema(&tree, &texts)?;
+    let named_texts: Vec<(PathBuf, String)> = texts
+        .iter()
+        .map(|t| (t.name.clone(), t.text.clone()))
+        .collect();
+    validate::validate_schema(&tree, &named_texts)?;
 
     let active_profiles = active_profiles(opts, &setting);
     apply_profiles(&mut tree, &active_profiles, &opts.services)?;
@@ -148,13 +208,27 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
         if let Some(Value::Mapping(services)) = get_mut(&mut tree, "services") {
             for (k, svc) in services.iter_mut() {
                 let sname = k.as_str().unwrap_or_default().to_string();
-                environment::resolve_service_environment(svc, &sname, &env, &project_dir)?;
+                environment::resolve_service_environment(
+                    svc,
+                    &sname,
+                    &env,
+                    &project_dir,
+                    &mut warnings,
+                )?;
             }
         }
     }
 
-    if !opts.no_normalize {
-        normalize::normalize(&mut tree, &name)?;
+    if opts.no_normalize {
+        if let Value::Mapping(m) = &mut tree {
+            m.remove("version");
+            m.remove("include");
+        }
+    } else {
+        let w = normalize::normalize_in(&mut tree, &name, Some(&project_dir))?;
+        for x in w.0 {
+            warnings.push(x);
+        }
     }
     if !opts.no_consistency {
         let w = validate::check_semantics(&tree)?;
@@ -171,6 +245,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
         project_dir,
         environment: env,
         active_profiles,
+        sources: texts,
     })
 }
 
@@ -180,21 +255,32 @@ fn early_settings(
     dir: &Path,
     opts: &LoadOptions,
 ) -> Result<IndexMap<String, String>, LoadError> {
-    let files: Vec<PathBuf> = if opts.env_files.is_empty() {
+    let files: Vec<(PathBuf, EnvFileKind)> = if opts.env_files.is_empty() {
         let p = dir.join(".env");
         if p.is_file() {
-            vec![p]
+            vec![(p, EnvFileKind::DotEnv)]
         } else {
             vec![]
         }
     } else {
-        opts.env_files.iter().map(|p| absolute(dir, p)).collect()
+        opts.env_files
+            .iter()
+            .map(|p| (absolute(dir, p), EnvFileKind::EnvFile))
+            .collect()
     };
     if files.is_empty() {
         return Ok(IndexMap::new());
     }
-    let env = Environment::build(shell, &files)?;
-    Ok(env.to_map())
+    let mut env = Environment::from_vars(shell.clone(), Source::Shell);
+    env.load_files(&files, &mut Warnings::default())?;
+    Ok(env_map(&env))
+}
+
+/// The environment as a plain map.
+pub fn env_map(env: &Environment) -> IndexMap<String, String> {
+    env.iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect()
 }
 
 fn env_file_list(
@@ -202,16 +288,20 @@ fn env_file_list(
     setting: &dyn Fn(&str) -> Option<String>,
     project_dir: &Path,
     cwd: &Path,
-) -> Vec<PathBuf> {
+) -> Vec<(PathBuf, EnvFileKind)> {
     if !opts.env_files.is_empty() {
-        return opts.env_files.iter().map(|p| absolute(cwd, p)).collect();
+        return opts
+            .env_files
+            .iter()
+            .map(|p| (absolute(cwd, p), EnvFileKind::EnvFile))
+            .collect();
     }
     if let Some(v) = setting("COMPOSE_ENV_FILES").filter(|v| !v.is_empty()) {
         return v
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| absolute(cwd, Path::new(s)))
+            .map(|s| (absolute(cwd, Path::new(s)), EnvFileKind::EnvFile))
             .collect();
     }
     if setting("COMPOSE_DISABLE_ENV_FILE")
@@ -222,7 +312,7 @@ fn env_file_list(
     }
     let p = project_dir.join(".env");
     if p.is_file() {
-        vec![p]
+        vec![(p, EnvFileKind::DotEnv)]
     } else {
         Vec::new()
     }
@@ -273,6 +363,7 @@ fn project_name(
     project_dir: &Path,
     texts: &[SourceText],
     no_interpolate: bool,
+    warnings: &mut Warnings,
 ) -> Result<String, LoadError> {
     if let Some(n) = &opts.project_name {
         check_project_name(n, "-p")?;
@@ -293,8 +384,13 @@ fn project_name(
             let n = if no_interpolate {
                 raw.to_string()
             } else {
-                interpolate::interpolate_str(raw, env)
-                    .map_err(|e| e.or_file(&t.name).at(KeyPath::root().key("name")))?
+                let at = KeyPath::root().key("name");
+                let s = interpolate::substitute(raw, env, opts.strict)
+                    .map_err(|e| e.into_load_error(at).or_file(&t.name))?;
+                for u in &s.unset {
+                    warnings.push(interpolate::unset_warning(u));
+                }
+                s.value
             };
             if n.is_empty() {
                 continue;
@@ -335,7 +431,10 @@ impl Ctx<'_> {
     /// `include`s.
     fn prepare(&mut self, mut doc: Value, file: &Path, base_dir: &Path) -> Result<Value, LoadError> {
         if !self.no_interpolate {
-            interpolate::interpolate_tree(&mut doc, self.env, self.strict, self.warnings)
+            let o = interpolate::Options {
+                strict: self.strict,
+            };
+            interpolate::interpolate(&mut doc, self.env, &o, self.warnings)
                 .map_err(|e| e.or_file(file))?;
         }
         normalize::resolve_paths(&mut doc, base_dir);
@@ -411,7 +510,12 @@ impl Ctx<'_> {
                     vec![]
                 }
             });
-            let sub_env = self.env.with_files(&env_files)?;
+            let mut sub_env = self.env.clone();
+            let kinds: Vec<(PathBuf, EnvFileKind)> = env_files
+                .iter()
+                .map(|p| (p.clone(), EnvFileKind::EnvFile))
+                .collect();
+            sub_env.load_files(&kinds, self.warnings)?;
             self.include_stack.push(file.to_path_buf());
             self.include_stack.push(first.clone());
             let included = {

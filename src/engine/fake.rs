@@ -1,0 +1,1733 @@
+//! An in-memory [`Engine`] for tests: keeps containers, networks, volumes and images, records every
+//! call, emits events, and can be scripted (fail a call, turn healthy after a delay, exit a
+//! one-shot with a code, produce logs or exec output).
+//!
+//! Timers use `tokio::time`, so tests can run with paused time (`#[tokio::test(start_paused =
+//! true)]`). The fake answers like Docker 20.10 does where the executor cares: name conflicts,
+//! missing images and networks, "port is already allocated", removing a running container,
+//! removing a network that has endpoints. It runs no processes: a started container stays running
+//! until stopped, killed, or a scripted exit fires.
+//! Must not import `bollard`, `model`, `loader`, `plan`, `exec` or `cli`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::{self, BoxStream, StreamExt};
+use tokio::sync::{broadcast, watch};
+
+use super::types::*;
+use super::{Engine, EngineError, EngineResult, ObjectKind};
+
+/// One recorded call: the operation (the trait method name without `_container` etc., e.g.
+/// `create`, `start`, `network_create`) and its main target (name or id as passed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub op: String,
+    pub target: String,
+}
+
+impl std::fmt::Display for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.op, self.target)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Failure {
+    op: String,
+    /// `None` = any target.
+    target: Option<String>,
+    error: EngineError,
+    /// `None` = every time.
+    remaining: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct FakeContainer {
+    id: String,
+    name: String,
+    spec: ContainerSpec,
+    state: ContainerState,
+    health: Option<HealthStatus>,
+    exit_code: i64,
+    created: i64,
+    /// Bumped on every start/stop so stale timers do nothing.
+    generation: u64,
+    logs: Vec<LogChunk>,
+    networks: BTreeMap<String, EndpointDetails>,
+    files: BTreeMap<String, Vec<u8>>,
+    restart_count: i64,
+}
+
+#[derive(Debug, Clone)]
+struct FakeNetwork {
+    details: NetworkDetails,
+    index: u32,
+    next_host: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ContainerScript {
+    health: Option<(Duration, HealthStatus)>,
+    exit: Option<(Duration, i64)>,
+    stop_exit_code: Option<i64>,
+    logs: Vec<LogChunk>,
+    exec: Vec<ExecOutput>,
+}
+
+#[derive(Default)]
+struct State {
+    calls: Vec<Call>,
+    containers: BTreeMap<String, FakeContainer>,
+    networks: BTreeMap<String, FakeNetwork>,
+    volumes: BTreeMap<String, VolumeDetails>,
+    /// By normalised reference (`busybox:latest`).
+    images: BTreeMap<String, ImageDetails>,
+    pullable: Vec<String>,
+    failures: Vec<Failure>,
+    scripts: HashMap<String, ContainerScript>,
+    next_id: u64,
+    clock: i64,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    events: broadcast::Sender<EngineEvent>,
+    changed: watch::Sender<u64>,
+}
+
+/// The in-memory engine. Cheap to clone (shared state); hand it out as `Arc<dyn Engine>`.
+#[derive(Clone)]
+pub struct FakeEngine {
+    shared: Arc<Shared>,
+}
+
+impl Default for FakeEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for FakeEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FakeEngine")
+    }
+}
+
+/// Normalises an image reference: `busybox` -> `busybox:latest`.
+fn normalize_image(r: &str) -> String {
+    if r.starts_with("sha256:") {
+        return r.to_string();
+    }
+    let last = r.rsplit('/').next().unwrap_or(r);
+    if last.contains(':') || r.contains('@') {
+        r.to_string()
+    } else {
+        format!("{r}:latest")
+    }
+}
+
+fn conflict(message: impl Into<String>) -> EngineError {
+    EngineError::Conflict {
+        message: message.into(),
+    }
+}
+
+fn hex_id(n: u64, salt: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(format!("{salt}-{n}").as_bytes()))
+}
+
+impl FakeEngine {
+    /// An empty engine with the `bridge`, `host` and `none` networks and no images.
+    pub fn new() -> Self {
+        let (events, _) = broadcast::channel(4096);
+        let (changed, _) = watch::channel(0);
+        let fake = FakeEngine {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                events,
+                changed,
+            }),
+        };
+        {
+            let mut st = fake.lock();
+            for (i, (name, driver)) in [("bridge", "bridge"), ("host", "host"), ("none", "null")]
+                .into_iter()
+                .enumerate()
+            {
+                let id = hex_id(i as u64, "builtin-network");
+                st.networks.insert(
+                    name.to_string(),
+                    FakeNetwork {
+                        details: NetworkDetails {
+                            id,
+                            name: name.to_string(),
+                            driver: driver.to_string(),
+                            ..Default::default()
+                        },
+                        index: 17 + i as u32,
+                        next_host: 2,
+                    },
+                );
+            }
+        }
+        fake
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn notify(&self) {
+        self.shared.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        let _ = self.shared.events.send(event);
+    }
+
+    // ----- scripting -----
+
+    /// Adds a local image (`busybox` means `busybox:latest`).
+    pub fn add_image(&self, reference: &str) {
+        let mut st = self.lock();
+        st.next_id += 1;
+        let r = normalize_image(reference);
+        let id = format!("sha256:{}", hex_id(st.next_id, &r));
+        st.images.insert(
+            r.clone(),
+            ImageDetails {
+                id,
+                repo_tags: vec![r],
+                ..Default::default()
+            },
+        );
+    }
+
+    /// Lets `pull_image` succeed for this reference (by default every pull fails, as with no
+    /// registry).
+    pub fn allow_pull(&self, reference: &str) {
+        self.lock().pullable.push(normalize_image(reference));
+    }
+
+    /// Makes every call `op` on `target` (any target when `None`) fail with `error`.
+    pub fn fail(&self, op: &str, target: Option<&str>, error: EngineError) {
+        self.lock().failures.push(Failure {
+            op: op.to_string(),
+            target: target.map(str::to_string),
+            error,
+            remaining: None,
+        });
+    }
+
+    /// Makes the next call `op` on `target` fail once with `error`.
+    pub fn fail_once(&self, op: &str, target: Option<&str>, error: EngineError) {
+        self.lock().failures.push(Failure {
+            op: op.to_string(),
+            target: target.map(str::to_string),
+            error,
+            remaining: Some(1),
+        });
+    }
+
+    /// After each start, the container named `name` reports `status` after `after` (instead of
+    /// turning healthy after its healthcheck interval).
+    pub fn script_health(&self, name: &str, after: Duration, status: HealthStatus) {
+        self.lock()
+            .scripts
+            .entry(name.to_string())
+            .or_default()
+            .health = Some((after, status));
+    }
+
+    /// After each start, the container named `name` exits with `code` after `after`.
+    pub fn script_exit(&self, name: &str, after: Duration, code: i64) {
+        self.lock()
+            .scripts
+            .entry(name.to_string())
+            .or_default()
+            .exit = Some((after, code));
+    }
+
+    /// Exit code the container named `name` reports after `stop` (default 0).
+    pub fn script_stop_exit_code(&self, name: &str, code: i64) {
+        self.lock()
+            .scripts
+            .entry(name.to_string())
+            .or_default()
+            .stop_exit_code = Some(code);
+    }
+
+    /// Output the container named `name` writes when it starts.
+    pub fn script_logs(&self, name: &str, chunks: Vec<(LogStream, &str)>) {
+        self.lock()
+            .scripts
+            .entry(name.to_string())
+            .or_default()
+            .logs = chunks
+            .into_iter()
+            .map(|(stream, text)| LogChunk {
+                stream,
+                bytes: Bytes::copy_from_slice(text.as_bytes()),
+            })
+            .collect();
+    }
+
+    /// Queues the result of the next exec in the container named `name`.
+    pub fn script_exec(&self, name: &str, output: ExecOutput) {
+        self.lock()
+            .scripts
+            .entry(name.to_string())
+            .or_default()
+            .exec
+            .push(output);
+    }
+
+    // ----- observation -----
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    /// Calls of one operation, as their targets.
+    pub fn calls_of(&self, op: &str) -> Vec<String> {
+        self.lock()
+            .calls
+            .iter()
+            .filter(|c| c.op == op)
+            .map(|c| c.target.clone())
+            .collect()
+    }
+
+    /// Forgets the recorded calls.
+    pub fn clear_calls(&self) {
+        self.lock().calls.clear();
+    }
+
+    /// The spec a container was created with.
+    pub fn container_spec(&self, id_or_name: &str) -> Option<ContainerSpec> {
+        let st = self.lock();
+        find_id(&st, id_or_name).and_then(|id| st.containers.get(&id).map(|c| c.spec.clone()))
+    }
+
+    /// Names of all containers, sorted.
+    pub fn container_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .lock()
+            .containers
+            .values()
+            .map(|c| c.name.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Names of all networks, sorted (including `bridge`, `host`, `none`).
+    pub fn network_names(&self) -> Vec<String> {
+        self.lock().networks.keys().cloned().collect()
+    }
+
+    /// Names of all volumes, sorted.
+    pub fn volume_names(&self) -> Vec<String> {
+        self.lock().volumes.keys().cloned().collect()
+    }
+
+    /// Normalised references of all images, sorted.
+    pub fn image_names(&self) -> Vec<String> {
+        self.lock().images.keys().cloned().collect()
+    }
+
+    // ----- internals -----
+
+    /// Records the call and returns a scripted failure if one matches.
+    fn enter(&self, st: &mut State, op: &str, target: &str) -> EngineResult<()> {
+        st.calls.push(Call {
+            op: op.to_string(),
+            target: target.to_string(),
+        });
+        let resolved = find_id(st, target).and_then(|id| {
+            st.containers
+                .get(&id)
+                .map(|c| (c.id.clone(), c.name.clone()))
+        });
+        let matches = |f: &Failure| {
+            f.op == op
+                && match &f.target {
+                    None => true,
+                    Some(t) => {
+                        t == target
+                            || resolved
+                                .as_ref()
+                                .is_some_and(|(id, name)| t == id || t == name)
+                    }
+                }
+        };
+        let Some(pos) = st.failures.iter().position(matches) else {
+            return Ok(());
+        };
+        let Some(failure) = st.failures.get_mut(pos) else {
+            return Ok(());
+        };
+        let error = failure.error.clone();
+        if let Some(n) = failure.remaining.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                st.failures.remove(pos);
+            }
+        }
+        Err(error)
+    }
+
+    fn container_event(&self, c: &FakeContainer, action: EventAction, st: &mut State) {
+        let mut attributes = c.spec.labels.clone();
+        attributes.insert("name".to_string(), c.name.clone());
+        attributes.insert("image".to_string(), c.spec.image.clone());
+        let exit_code = matches!(action, EventAction::Die).then_some(c.exit_code);
+        if let Some(code) = exit_code {
+            attributes.insert("exitCode".to_string(), code.to_string());
+        }
+        st.clock += 1;
+        self.emit(EngineEvent {
+            kind: EventKind::Container,
+            action,
+            id: c.id.clone(),
+            name: Some(c.name.clone()),
+            attributes,
+            exit_code,
+            time_nano: st.clock,
+        });
+    }
+
+    fn object_event(&self, kind: EventKind, action: EventAction, id: &str, name: &str) {
+        let mut attributes = Labels::new();
+        attributes.insert("name".to_string(), name.to_string());
+        self.emit(EngineEvent {
+            kind,
+            action,
+            id: id.to_string(),
+            name: Some(name.to_string()),
+            attributes,
+            exit_code: None,
+            time_nano: 0,
+        });
+    }
+
+    /// Moves a container to a stopped state and emits `die` (and `stop` when asked).
+    fn exit_container(&self, st: &mut State, id: &str, code: i64, stop_event: bool) {
+        let Some(c) = st.containers.get_mut(id) else {
+            return;
+        };
+        if !c.state.is_up() {
+            return;
+        }
+        c.state = ContainerState::Exited;
+        c.exit_code = code;
+        c.health = None;
+        c.generation += 1;
+        let snapshot = c.clone();
+        self.container_event(&snapshot, EventAction::Die, st);
+        if stop_event {
+            self.container_event(&snapshot, EventAction::Stop, st);
+        }
+    }
+
+    fn spawn_timers(&self, st: &State, id: &str) {
+        // Timers need a tokio runtime; without one (a foreign executor) nothing is scheduled.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let Some(c) = st.containers.get(id) else {
+            return;
+        };
+        let script = st.scripts.get(&c.name).cloned().unwrap_or_default();
+        let generation = c.generation;
+        let health = match (&c.spec.healthcheck, script.health) {
+            (_, Some(h)) => Some(h),
+            (Some(hc), None) if !hc.is_disabled() => Some((
+                hc.start_interval
+                    .filter(|_| hc.start_period.is_some())
+                    .or(hc.interval)
+                    .unwrap_or(Duration::from_secs(30)),
+                HealthStatus::Healthy,
+            )),
+            _ => None,
+        };
+        if let Some((after, status)) = health {
+            let me = self.clone();
+            let id = id.to_string();
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let mut st = me.lock();
+                let Some(c) = st.containers.get_mut(&id) else {
+                    return;
+                };
+                if c.generation != generation || c.state != ContainerState::Running {
+                    return;
+                }
+                c.health = Some(status);
+                let snapshot = c.clone();
+                me.container_event(&snapshot, EventAction::HealthStatus(status), &mut st);
+                drop(st);
+                me.notify();
+            });
+        }
+        if let Some((after, code)) = script.exit {
+            let me = self.clone();
+            let id = id.to_string();
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let mut st = me.lock();
+                let current = st.containers.get(&id).map(|c| c.generation);
+                if current != Some(generation) {
+                    return;
+                }
+                me.exit_container(&mut st, &id, code, false);
+                drop(st);
+                me.notify();
+            });
+        }
+    }
+
+    fn attach(
+        st: &mut State,
+        container_id: &str,
+        attachment: &NetworkAttachment,
+    ) -> EngineResult<()> {
+        let Some(net) = st.networks.get_mut(&attachment.network).or(None) else {
+            return Err(EngineError::not_found(
+                ObjectKind::Network,
+                &attachment.network,
+            ));
+        };
+        let ip = match &attachment.ipv4_address {
+            Some(ip) => ip.clone(),
+            None => {
+                net.next_host += 1;
+                format!("172.{}.0.{}", net.index, net.next_host)
+            }
+        };
+        let endpoint = EndpointDetails {
+            network_id: net.details.id.clone(),
+            ip_address: ip.clone(),
+            ipv6_address: attachment.ipv6_address.clone().unwrap_or_default(),
+            gateway: format!("172.{}.0.1", net.index),
+            mac_address: attachment.mac_address.clone().unwrap_or_default(),
+            aliases: attachment.aliases.clone(),
+        };
+        let network_name = net.details.name.clone();
+        let Some(c) = st.containers.get_mut(container_id) else {
+            return Err(EngineError::not_found(ObjectKind::Container, container_id));
+        };
+        if c.networks.contains_key(&network_name) {
+            return Err(EngineError::Api {
+                status: 403,
+                message: format!(
+                    "endpoint with name {} already exists in network {network_name}",
+                    c.name
+                ),
+            });
+        }
+        c.networks.insert(network_name.clone(), endpoint);
+        let name = c.name.clone();
+        if let Some(net) = st.networks.get_mut(&network_name) {
+            net.details
+                .containers
+                .insert(container_id.to_string(), (name, ip));
+        }
+        Ok(())
+    }
+}
+
+/// Resolves an id, a name, or a unique id prefix to the container id.
+fn find_id(st: &State, key: &str) -> Option<String> {
+    let key = key.strip_prefix('/').unwrap_or(key);
+    if st.containers.contains_key(key) {
+        return Some(key.to_string());
+    }
+    if let Some(c) = st.containers.values().find(|c| c.name == key) {
+        return Some(c.id.clone());
+    }
+    if key.len() >= 4 {
+        let mut found = st.containers.keys().filter(|id| id.starts_with(key));
+        if let (Some(id), None) = (found.next(), found.next()) {
+            return Some(id.clone());
+        }
+    }
+    None
+}
+
+fn find_network<'a>(st: &'a State, key: &str) -> Option<&'a FakeNetwork> {
+    st.networks
+        .get(key)
+        .or_else(|| st.networks.values().find(|n| n.details.id == key))
+}
+
+fn find_image(st: &State, key: &str) -> Option<ImageDetails> {
+    st.images
+        .get(&normalize_image(key))
+        .or_else(|| {
+            st.images.values().find(|i| {
+                i.id == key
+                    || i.id
+                        .strip_prefix("sha256:")
+                        .is_some_and(|h| h.starts_with(key) && key.len() >= 4)
+            })
+        })
+        .cloned()
+}
+
+fn require(st: &State, id: &str) -> EngineResult<String> {
+    find_id(st, id).ok_or_else(|| EngineError::not_found(ObjectKind::Container, id))
+}
+
+fn summary_of(c: &FakeContainer) -> ContainerSummary {
+    let status = match &c.state {
+        ContainerState::Running => match c.health {
+            Some(h) => format!(
+                "Up ({})",
+                if h == HealthStatus::Starting {
+                    "health: starting"
+                } else {
+                    h.as_str()
+                }
+            ),
+            None => "Up".to_string(),
+        },
+        ContainerState::Paused => "Up (Paused)".to_string(),
+        ContainerState::Exited => format!("Exited ({})", c.exit_code),
+        ContainerState::Created => "Created".to_string(),
+        other => other.to_string(),
+    };
+    ContainerSummary {
+        id: c.id.clone(),
+        names: vec![c.name.clone()],
+        image: c.spec.image.clone(),
+        image_id: String::new(),
+        labels: c.spec.labels.clone(),
+        state: c.state.clone(),
+        status,
+        health: c.health,
+        created: c.created,
+    }
+}
+
+fn details_of(c: &FakeContainer, image_id: String) -> ContainerDetails {
+    let health = c.health.map(|status| HealthDetails {
+        status,
+        failing_streak: i64::from(status == HealthStatus::Unhealthy),
+        log: Vec::new(),
+    });
+    let mut env: Vec<String> = c
+        .spec
+        .env
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect();
+    env.sort();
+    let mut ports = Vec::new();
+    if c.state.is_up() {
+        for (i, p) in c.spec.ports.iter().enumerate() {
+            let host_port = match p.host_port {
+                HostPort::Port(n) | HostPort::Range(n, _) => n,
+                HostPort::Ephemeral => 32768u16.saturating_add(i as u16),
+            };
+            ports.push(PortMapping {
+                container: p.container,
+                host_ip: p.host_ip.clone().unwrap_or_else(|| "0.0.0.0".to_string()),
+                host_port,
+            });
+        }
+    }
+    ContainerDetails {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        image: c.spec.image.clone(),
+        image_id,
+        created: c.created.to_string(),
+        labels: c.spec.labels.clone(),
+        state: StateDetails {
+            status: c.state.clone(),
+            running: c.state.is_up(),
+            paused: c.state == ContainerState::Paused,
+            restarting: false,
+            oom_killed: false,
+            dead: false,
+            pid: if c.state.is_up() { 1000 } else { 0 },
+            exit_code: c.exit_code,
+            error: String::new(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            health,
+        },
+        restart_count: c.restart_count,
+        env,
+        cmd: c.spec.cmd.clone().unwrap_or_default(),
+        entrypoint: c.spec.entrypoint.clone().unwrap_or_default(),
+        hostname: c
+            .spec
+            .hostname
+            .clone()
+            .unwrap_or_else(|| c.id.chars().take(12).collect()),
+        network_mode: c
+            .spec
+            .network_mode
+            .clone()
+            .or_else(|| c.spec.networks.first().map(|n| n.network.clone()))
+            .unwrap_or_else(|| "default".to_string()),
+        mounts: c
+            .spec
+            .mounts
+            .iter()
+            .map(|m| MountPoint {
+                kind: match m.kind {
+                    MountKind::Bind { .. } => "bind",
+                    MountKind::Volume { .. } => "volume",
+                    MountKind::Tmpfs { .. } => "tmpfs",
+                    MountKind::Npipe => "npipe",
+                }
+                .to_string(),
+                name: match m.kind {
+                    MountKind::Volume { .. } => m.source.clone(),
+                    _ => None,
+                },
+                source: m.source.clone().unwrap_or_default(),
+                destination: m.target.clone(),
+                read_only: m.read_only,
+            })
+            .collect(),
+        networks: c.networks.clone(),
+        ports,
+    }
+}
+
+/// Whether a running container other than `except` already holds this host port.
+fn port_taken(st: &State, except: &str, p: &PortBinding) -> bool {
+    let HostPort::Port(port) = p.host_port else {
+        return false;
+    };
+    let ip = p.host_ip.as_deref().unwrap_or("0.0.0.0");
+    st.containers.values().any(|c| {
+        c.id != except
+            && c.state.is_up()
+            && c.spec.ports.iter().any(|q| {
+                let q_ip = q.host_ip.as_deref().unwrap_or("0.0.0.0");
+                q.host_port == HostPort::Port(port)
+                    && q.container.protocol == p.container.protocol
+                    && (q_ip == ip || q_ip == "0.0.0.0" || ip == "0.0.0.0")
+            })
+    })
+}
+
+#[async_trait]
+impl Engine for FakeEngine {
+    async fn ping(&self) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "ping", "")
+    }
+
+    async fn version(&self) -> EngineResult<EngineVersion> {
+        let mut st = self.lock();
+        self.enter(&mut st, "version", "")?;
+        Ok(EngineVersion {
+            version: "20.10.24-fake".to_string(),
+            api_version: "1.41".to_string(),
+            min_api_version: "1.12".to_string(),
+            os: "linux".to_string(),
+            arch: "amd64".to_string(),
+        })
+    }
+
+    async fn list_containers(&self, filter: &LabelFilter) -> EngineResult<Vec<ContainerSummary>> {
+        let mut st = self.lock();
+        self.enter(&mut st, "list_containers", "")?;
+        let mut v: Vec<ContainerSummary> = st
+            .containers
+            .values()
+            .filter(|c| filter.matches(&c.spec.labels))
+            .map(summary_of)
+            .collect();
+        v.sort_by_key(|c| std::cmp::Reverse(c.created));
+        Ok(v)
+    }
+
+    async fn inspect_container(&self, id: &str) -> EngineResult<ContainerDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "inspect", id)?;
+        let cid = require(&st, id)?;
+        let c = st
+            .containers
+            .get(&cid)
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Container, id))?;
+        let image_id = find_image(&st, &c.spec.image)
+            .map(|i| i.id)
+            .unwrap_or_default();
+        Ok(details_of(c, image_id))
+    }
+
+    async fn create_container(&self, spec: &ContainerSpec) -> EngineResult<String> {
+        let mut st = self.lock();
+        self.enter(&mut st, "create", &spec.name)?;
+        if st.containers.values().any(|c| c.name == spec.name) {
+            return Err(conflict(format!(
+                "Conflict. The container name \"/{}\" is already in use by another container. \
+                 You have to remove (or rename) that container to be able to reuse that name.",
+                spec.name
+            )));
+        }
+        if find_image(&st, &spec.image).is_none() {
+            return Err(EngineError::NotFound {
+                kind: ObjectKind::Image,
+                name: spec.image.clone(),
+                message: format!("No such image: {}", spec.image),
+            });
+        }
+        if spec.network_mode.is_none() {
+            for n in &spec.networks {
+                if find_network(&st, &n.network).is_none() {
+                    return Err(EngineError::not_found(ObjectKind::Network, &n.network));
+                }
+            }
+        }
+        st.next_id += 1;
+        st.clock += 1;
+        let id = hex_id(st.next_id, &spec.name);
+        // Named volumes are created on the fly, like the engine does.
+        for m in &spec.mounts {
+            if let (MountKind::Volume { driver, labels, .. }, Some(name)) = (&m.kind, &m.source) {
+                if !st.volumes.contains_key(name) {
+                    st.volumes.insert(
+                        name.clone(),
+                        VolumeDetails {
+                            name: name.clone(),
+                            driver: driver.clone().unwrap_or_else(|| "local".to_string()),
+                            labels: labels.clone(),
+                            options: Labels::new(),
+                            mountpoint: format!("/var/lib/docker/volumes/{name}/_data"),
+                        },
+                    );
+                }
+            }
+        }
+        let container = FakeContainer {
+            id: id.clone(),
+            name: spec.name.clone(),
+            spec: spec.clone(),
+            state: ContainerState::Created,
+            health: None,
+            exit_code: 0,
+            created: st.clock,
+            generation: 0,
+            logs: Vec::new(),
+            networks: BTreeMap::new(),
+            files: BTreeMap::new(),
+            restart_count: 0,
+        };
+        st.containers.insert(id.clone(), container);
+        if spec.network_mode.is_none() {
+            for n in &spec.networks {
+                if let Err(e) = Self::attach(&mut st, &id, n) {
+                    st.containers.remove(&id);
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(c) = st.containers.get(&id).cloned() {
+            self.container_event(&c, EventAction::Create, &mut st);
+        }
+        drop(st);
+        self.notify();
+        Ok(id)
+    }
+
+    async fn start_container(&self, id: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "start", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get(&cid).cloned() else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if c.state.is_up() {
+            return Ok(());
+        }
+        // Like the engine, `container:<x>` modes are resolved at start, not at create.
+        for mode in [&c.spec.network_mode, &c.spec.pid, &c.spec.ipc]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(other) = mode.strip_prefix("container:") {
+                let running = find_id(&st, other)
+                    .and_then(|o| st.containers.get(&o))
+                    .map(|o| o.state.is_up());
+                match running {
+                    None => {
+                        return Err(EngineError::NotFound {
+                            kind: ObjectKind::Container,
+                            name: other.to_string(),
+                            message: format!("No such container: {other}"),
+                        })
+                    }
+                    Some(false) => {
+                        return Err(conflict(format!(
+                            "cannot join namespace of a non running container: {other}"
+                        )))
+                    }
+                    Some(true) => {}
+                }
+            }
+        }
+        for p in &c.spec.ports {
+            if port_taken(&st, &cid, p) {
+                return Err(EngineError::Api {
+                    status: 500,
+                    message: format!(
+                        "driver failed programming external connectivity on endpoint {}: \
+                         Bind for {}:{} failed: port is already allocated",
+                        c.name,
+                        p.host_ip.as_deref().unwrap_or("0.0.0.0"),
+                        p.host_port.to_docker_string()
+                    ),
+                });
+            }
+        }
+        let script_logs = st
+            .scripts
+            .get(&c.name)
+            .map(|s| s.logs.clone())
+            .unwrap_or_default();
+        let Some(c) = st.containers.get_mut(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        c.state = ContainerState::Running;
+        c.exit_code = 0;
+        c.generation += 1;
+        c.health = c
+            .spec
+            .healthcheck
+            .as_ref()
+            .filter(|h| !h.is_disabled())
+            .map(|_| HealthStatus::Starting);
+        c.logs.extend(script_logs);
+        let snapshot = c.clone();
+        self.container_event(&snapshot, EventAction::Start, &mut st);
+        self.spawn_timers(&st, &cid);
+        drop(st);
+        self.notify();
+        Ok(())
+    }
+
+    async fn stop_container(&self, id: &str, _options: &StopOptions) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "stop", id)?;
+        let cid = require(&st, id)?;
+        let name = st
+            .containers
+            .get(&cid)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let code = st
+            .scripts
+            .get(&name)
+            .and_then(|s| s.stop_exit_code)
+            .unwrap_or(0);
+        if let Some(c) = st.containers.get(&cid).cloned() {
+            if c.state.is_up() {
+                self.container_event(&c, EventAction::Kill, &mut st);
+            }
+        }
+        self.exit_container(&mut st, &cid, code, true);
+        drop(st);
+        self.notify();
+        Ok(())
+    }
+
+    async fn kill_container(&self, id: &str, signal: Option<&str>) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "kill", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get(&cid).cloned() else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if !c.state.is_up() {
+            return Err(conflict(format!("Container {} is not running", c.id)));
+        }
+        self.container_event(&c, EventAction::Kill, &mut st);
+        let signal = signal.unwrap_or("SIGKILL").trim_start_matches("SIG");
+        let code = match signal {
+            "KILL" | "9" => 137,
+            "TERM" | "15" => 143,
+            "INT" | "2" => 130,
+            // Other signals (HUP, USR1...) are assumed to be handled by the process.
+            _ => return Ok(()),
+        };
+        self.exit_container(&mut st, &cid, code, false);
+        drop(st);
+        self.notify();
+        Ok(())
+    }
+
+    async fn remove_container(&self, id: &str, options: RemoveOptions) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "remove", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get(&cid).cloned() else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if c.state.is_up() {
+            if !options.force {
+                return Err(conflict(format!(
+                    "You cannot remove a running container {}. Stop the container before \
+                     attempting removal or force remove",
+                    c.id
+                )));
+            }
+            self.exit_container(&mut st, &cid, 137, false);
+        }
+        for net in st.networks.values_mut() {
+            net.details.containers.remove(&cid);
+        }
+        st.containers.remove(&cid);
+        self.container_event(&c, EventAction::Destroy, &mut st);
+        drop(st);
+        self.notify();
+        Ok(())
+    }
+
+    async fn rename_container(&self, id: &str, new_name: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "rename", id)?;
+        let cid = require(&st, id)?;
+        if st
+            .containers
+            .values()
+            .any(|c| c.name == new_name && c.id != cid)
+        {
+            return Err(conflict(format!(
+                "Conflict. The container name \"/{new_name}\" is already in use"
+            )));
+        }
+        if let Some(c) = st.containers.get_mut(&cid) {
+            c.name = new_name.to_string();
+            c.spec.name = new_name.to_string();
+            let snapshot = c.clone();
+            self.container_event(&snapshot, EventAction::Rename, &mut st);
+        }
+        Ok(())
+    }
+
+    async fn pause_container(&self, id: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "pause", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get_mut(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        match c.state {
+            ContainerState::Running => c.state = ContainerState::Paused,
+            ContainerState::Paused => {
+                return Err(conflict(format!("Container {} is already paused", c.id)))
+            }
+            _ => return Err(conflict(format!("Container {} is not running", c.id))),
+        }
+        let snapshot = c.clone();
+        self.container_event(&snapshot, EventAction::Pause, &mut st);
+        drop(st);
+        self.notify();
+        Ok(())
+    }
+
+    async fn unpause_container(&self, id: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "unpause", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get_mut(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if c.state != ContainerState::Paused {
+            return Err(conflict(format!("Container {} is not paused", c.id)));
+        }
+        c.state = ContainerState::Running;
+        let snapshot = c.clone();
+        self.container_event(&snapshot, EventAction::Unpause, &mut st);
+        drop(st);
+        self.notify();
+        Ok(())
+    }
+
+    async fn restart_container(&self, id: &str, timeout: Option<i64>) -> EngineResult<()> {
+        {
+            let mut st = self.lock();
+            self.enter(&mut st, "restart", id)?;
+            let cid = require(&st, id)?;
+            if let Some(c) = st.containers.get_mut(&cid) {
+                c.restart_count += 1;
+            }
+        }
+        self.stop_container(
+            id,
+            &StopOptions {
+                timeout,
+                signal: None,
+            },
+        )
+        .await?;
+        self.start_container(id).await?;
+        let mut st = self.lock();
+        if let Some(cid) = find_id(&st, id) {
+            if let Some(c) = st.containers.get(&cid).cloned() {
+                self.container_event(&c, EventAction::Restart, &mut st);
+            }
+        }
+        Ok(())
+    }
+
+    async fn wait_container(&self, id: &str, condition: WaitCondition) -> EngineResult<i64> {
+        let mut changed = self.shared.changed.subscribe();
+        let (cid, start_gen) = {
+            let mut st = self.lock();
+            self.enter(&mut st, "wait", id)?;
+            let cid = require(&st, id)?;
+            let generation = st.containers.get(&cid).map(|c| c.generation).unwrap_or(0);
+            (cid, generation)
+        };
+        loop {
+            {
+                let st = self.lock();
+                match (st.containers.get(&cid), condition) {
+                    (None, _) => return Ok(0),
+                    (Some(_), WaitCondition::Removed) => {}
+                    (Some(c), WaitCondition::NotRunning) if !c.state.is_up() => {
+                        return Ok(c.exit_code)
+                    }
+                    (Some(c), WaitCondition::NextExit)
+                        if !c.state.is_up() && c.generation != start_gen =>
+                    {
+                        return Ok(c.exit_code)
+                    }
+                    _ => {}
+                }
+            }
+            if changed.changed().await.is_err() {
+                return Err(EngineError::Client("fake engine dropped".to_string()));
+            }
+        }
+    }
+
+    fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, EngineResult<LogChunk>> {
+        let (cid, snapshot) = {
+            let mut st = self.lock();
+            if let Err(e) = self.enter(&mut st, "logs", id) {
+                return stream::once(async move { Err(e) }).boxed();
+            }
+            match require(&st, id) {
+                Ok(cid) => {
+                    let logs = st
+                        .containers
+                        .get(&cid)
+                        .map(|c| c.logs.clone())
+                        .unwrap_or_default();
+                    (cid, logs)
+                }
+                Err(e) => return stream::once(async move { Err(e) }).boxed(),
+            }
+        };
+        let skip = match options.tail {
+            Some(n) => snapshot
+                .len()
+                .saturating_sub(usize::try_from(n).unwrap_or(usize::MAX)),
+            None => 0,
+        };
+        if !options.follow {
+            return stream::iter(snapshot.into_iter().skip(skip).map(Ok)).boxed();
+        }
+        let me = self.clone();
+        let changed = self.shared.changed.subscribe();
+        stream::unfold((skip, changed), move |(mut index, mut changed)| {
+            let me = me.clone();
+            let cid = cid.clone();
+            async move {
+                loop {
+                    {
+                        let st = me.lock();
+                        let c = st.containers.get(&cid)?;
+                        if let Some(chunk) = c.logs.get(index) {
+                            index += 1;
+                            return Some((Ok(chunk.clone()), (index, changed)));
+                        }
+                        if !c.state.is_up() {
+                            return None;
+                        }
+                    }
+                    changed.changed().await.ok()?;
+                }
+            }
+        })
+        .boxed()
+    }
+
+    fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>> {
+        {
+            let mut st = self.lock();
+            if let Err(e) = self.enter(&mut st, "events", "") {
+                return stream::once(async move { Err(e) }).boxed();
+            }
+        }
+        let rx = self.shared.events.subscribe();
+        let filter = filter.clone();
+        stream::unfold(rx, move |mut rx| {
+            let filter = filter.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(event) => {
+                            let kind = match &event.kind {
+                                EventKind::Container => "container",
+                                EventKind::Network => "network",
+                                EventKind::Volume => "volume",
+                                EventKind::Image => "image",
+                                EventKind::Other(s) => s.as_str(),
+                            };
+                            if (filter.kinds.is_empty() || filter.kinds.iter().any(|k| k == kind))
+                                && filter.labels.matches(&event.attributes)
+                            {
+                                return Some((Ok(event), rx));
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            }
+        })
+        .boxed()
+    }
+
+    async fn exec(&self, id: &str, spec: &ExecSpec) -> EngineResult<ExecOutput> {
+        let mut st = self.lock();
+        self.enter(&mut st, "exec", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if c.state != ContainerState::Running {
+            return Err(conflict(format!("Container {} is not running", c.id)));
+        }
+        // `cat <path>` reads what copy_into put there.
+        if let [cmd, path] = spec.cmd.as_slice() {
+            if cmd == "cat" {
+                if let Some(content) = c.files.get(path) {
+                    return Ok(ExecOutput {
+                        exit_code: 0,
+                        stdout: content.clone(),
+                        stderr: Vec::new(),
+                    });
+                }
+            }
+        }
+        let name = c.name.clone();
+        let scripted = st.scripts.get_mut(&name).and_then(|s| {
+            if s.exec.is_empty() {
+                None
+            } else {
+                Some(s.exec.remove(0))
+            }
+        });
+        Ok(scripted.unwrap_or_default())
+    }
+
+    async fn copy_into(&self, id: &str, path: &str, tar: Bytes) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "copy_into", id)?;
+        let cid = require(&st, id)?;
+        let mut files = Vec::new();
+        let mut archive = tar::Archive::new(tar.as_ref());
+        let entries = archive.entries().map_err(|e| EngineError::Api {
+            status: 400,
+            message: format!("not a tar archive: {e}"),
+        })?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| EngineError::Api {
+                status: 400,
+                message: format!("bad tar entry: {e}"),
+            })?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
+                .unwrap_or_default();
+            let mut content = Vec::new();
+            entry
+                .read_to_end(&mut content)
+                .map_err(|e| EngineError::Api {
+                    status: 400,
+                    message: format!("bad tar entry: {e}"),
+                })?;
+            files.push((format!("{}/{rel}", path.trim_end_matches('/')), content));
+        }
+        if let Some(c) = st.containers.get_mut(&cid) {
+            c.files.extend(files);
+        }
+        Ok(())
+    }
+
+    async fn list_networks(&self, filter: &LabelFilter) -> EngineResult<Vec<NetworkDetails>> {
+        let mut st = self.lock();
+        self.enter(&mut st, "list_networks", "")?;
+        Ok(st
+            .networks
+            .values()
+            .filter(|n| filter.matches(&n.details.labels))
+            .map(|n| NetworkDetails {
+                containers: BTreeMap::new(),
+                ..n.details.clone()
+            })
+            .collect())
+    }
+
+    async fn inspect_network(&self, name: &str) -> EngineResult<NetworkDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_inspect", name)?;
+        find_network(&st, name)
+            .map(|n| n.details.clone())
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, name))
+    }
+
+    async fn create_network(&self, spec: &NetworkSpec) -> EngineResult<String> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_create", &spec.name)?;
+        if st.networks.contains_key(&spec.name) {
+            return Err(conflict(format!(
+                "network with name {} already exists",
+                spec.name
+            )));
+        }
+        st.next_id += 1;
+        let id = hex_id(st.next_id, &spec.name);
+        let index = 20 + st.networks.len() as u32;
+        let details = NetworkDetails {
+            id: id.clone(),
+            name: spec.name.clone(),
+            driver: spec.driver.clone().unwrap_or_else(|| "bridge".to_string()),
+            labels: spec.labels.clone(),
+            internal: spec.internal,
+            attachable: spec.attachable,
+            enable_ipv6: spec.enable_ipv6.unwrap_or(false),
+            ipam: spec.ipam.clone().unwrap_or_default(),
+            options: spec.driver_opts.clone(),
+            containers: BTreeMap::new(),
+        };
+        st.networks.insert(
+            spec.name.clone(),
+            FakeNetwork {
+                details,
+                index,
+                next_host: 1,
+            },
+        );
+        self.object_event(EventKind::Network, EventAction::Create, &id, &spec.name);
+        Ok(id)
+    }
+
+    async fn remove_network(&self, name: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_remove", name)?;
+        let Some(net) = find_network(&st, name).cloned() else {
+            return Err(EngineError::not_found(ObjectKind::Network, name));
+        };
+        if !net.details.containers.is_empty() {
+            return Err(conflict(format!(
+                "error while removing network: network {} id {} has active endpoints",
+                net.details.name, net.details.id
+            )));
+        }
+        st.networks.remove(&net.details.name);
+        self.object_event(
+            EventKind::Network,
+            EventAction::Destroy,
+            &net.details.id,
+            &net.details.name,
+        );
+        Ok(())
+    }
+
+    async fn connect_network(
+        &self,
+        container: &str,
+        attachment: &NetworkAttachment,
+    ) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_connect", &attachment.network)?;
+        let cid = require(&st, container)?;
+        let network = find_network(&st, &attachment.network)
+            .map(|n| n.details.name.clone())
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, &attachment.network))?;
+        let attachment = NetworkAttachment {
+            network,
+            ..attachment.clone()
+        };
+        Self::attach(&mut st, &cid, &attachment)
+    }
+
+    async fn disconnect_network(
+        &self,
+        container: &str,
+        network: &str,
+        _force: bool,
+    ) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_disconnect", network)?;
+        let cid = require(&st, container)?;
+        let name = find_network(&st, network)
+            .map(|n| n.details.name.clone())
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, network))?;
+        let removed = st
+            .containers
+            .get_mut(&cid)
+            .and_then(|c| c.networks.remove(&name));
+        if removed.is_none() {
+            return Err(EngineError::Api {
+                status: 500,
+                message: format!("container {cid} is not connected to network {name}"),
+            });
+        }
+        if let Some(n) = st.networks.get_mut(&name) {
+            n.details.containers.remove(&cid);
+        }
+        Ok(())
+    }
+
+    async fn list_volumes(&self, filter: &LabelFilter) -> EngineResult<Vec<VolumeDetails>> {
+        let mut st = self.lock();
+        self.enter(&mut st, "list_volumes", "")?;
+        Ok(st
+            .volumes
+            .values()
+            .filter(|v| filter.matches(&v.labels))
+            .cloned()
+            .collect())
+    }
+
+    async fn inspect_volume(&self, name: &str) -> EngineResult<VolumeDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "volume_inspect", name)?;
+        st.volumes
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Volume, name))
+    }
+
+    async fn create_volume(&self, spec: &VolumeSpec) -> EngineResult<VolumeDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "volume_create", &spec.name)?;
+        if let Some(existing) = st.volumes.get(&spec.name) {
+            // The engine returns the existing volume.
+            return Ok(existing.clone());
+        }
+        let v = VolumeDetails {
+            name: spec.name.clone(),
+            driver: spec.driver.clone().unwrap_or_else(|| "local".to_string()),
+            labels: spec.labels.clone(),
+            options: spec.driver_opts.clone(),
+            mountpoint: format!("/var/lib/docker/volumes/{}/_data", spec.name),
+        };
+        st.volumes.insert(spec.name.clone(), v.clone());
+        self.object_event(
+            EventKind::Volume,
+            EventAction::Create,
+            &spec.name,
+            &spec.name,
+        );
+        Ok(v)
+    }
+
+    async fn remove_volume(&self, name: &str, _force: bool) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "volume_remove", name)?;
+        if !st.volumes.contains_key(name) {
+            return Err(EngineError::not_found(ObjectKind::Volume, name));
+        }
+        let users: Vec<String> = st
+            .containers
+            .values()
+            .filter(|c| {
+                c.spec.mounts.iter().any(|m| {
+                    matches!(m.kind, MountKind::Volume { .. }) && m.source.as_deref() == Some(name)
+                })
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        if !users.is_empty() {
+            return Err(conflict(format!(
+                "remove {name}: volume is in use - [{}]",
+                users.join(", ")
+            )));
+        }
+        st.volumes.remove(name);
+        self.object_event(EventKind::Volume, EventAction::Destroy, name, name);
+        Ok(())
+    }
+
+    async fn list_images(&self, filter: &LabelFilter) -> EngineResult<Vec<ImageDetails>> {
+        let mut st = self.lock();
+        self.enter(&mut st, "list_images", "")?;
+        // One row per image id, with all its tags.
+        let mut by_id: BTreeMap<String, ImageDetails> = BTreeMap::new();
+        for (r, i) in &st.images {
+            if !filter.matches(&i.labels) {
+                continue;
+            }
+            by_id
+                .entry(i.id.clone())
+                .and_modify(|e| e.repo_tags.push(r.clone()))
+                .or_insert_with(|| ImageDetails {
+                    repo_tags: vec![r.clone()],
+                    ..i.clone()
+                });
+        }
+        Ok(by_id.into_values().collect())
+    }
+
+    async fn inspect_image(&self, name: &str) -> EngineResult<ImageDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "image_inspect", name)?;
+        let Some(found) = find_image(&st, name) else {
+            return Err(EngineError::NotFound {
+                kind: ObjectKind::Image,
+                name: name.to_string(),
+                message: format!("No such image: {name}"),
+            });
+        };
+        let tags = st
+            .images
+            .iter()
+            .filter(|(_, i)| i.id == found.id)
+            .map(|(r, _)| r.clone())
+            .collect();
+        Ok(ImageDetails {
+            repo_tags: tags,
+            ..found
+        })
+    }
+
+    async fn remove_image(&self, name: &str, force: bool) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "image_remove", name)?;
+        let Some(found) = find_image(&st, name) else {
+            return Err(EngineError::NotFound {
+                kind: ObjectKind::Image,
+                name: name.to_string(),
+                message: format!("No such image: {name}"),
+            });
+        };
+        let in_use = st
+            .containers
+            .values()
+            .any(|c| find_image(&st, &c.spec.image).is_some_and(|i| i.id == found.id));
+        if in_use && !force {
+            return Err(conflict(format!(
+                "conflict: unable to remove repository reference \"{name}\" - container is using its referenced image"
+            )));
+        }
+        let key = normalize_image(name);
+        if st.images.remove(&key).is_none() {
+            st.images.retain(|_, i| i.id != found.id);
+        }
+        Ok(())
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "image_tag", source)?;
+        let Some(found) = find_image(&st, source) else {
+            return Err(EngineError::not_found(ObjectKind::Image, source));
+        };
+        let r = normalize_image(target);
+        st.images.insert(
+            r.clone(),
+            ImageDetails {
+                repo_tags: vec![r],
+                ..found
+            },
+        );
+        Ok(())
+    }
+
+    async fn build_image(
+        &self,
+        spec: BuildSpec,
+        progress: ProgressSink<'_>,
+    ) -> EngineResult<String> {
+        let tag = spec.tags.first().cloned().unwrap_or_default();
+        {
+            let mut st = self.lock();
+            self.enter(&mut st, "build", &tag)?;
+        }
+        let size = match spec.context {
+            BuildContext::Tar(b) => b.len(),
+            BuildContext::Stream(mut s) => {
+                let mut n = 0;
+                while let Some(chunk) = s.next().await {
+                    n += chunk
+                        .map_err(|e| EngineError::Client(format!("build context: {e}")))?
+                        .len();
+                }
+                n
+            }
+        };
+        progress(Progress::Line(format!(
+            "Sending build context to Docker daemon  {size}B"
+        )));
+        progress(Progress::Line(format!(
+            "Step 1/1 : (fake build of {})",
+            spec.dockerfile
+        )));
+        let mut st = self.lock();
+        st.next_id += 1;
+        let id = format!("sha256:{}", hex_id(st.next_id, &tag));
+        let created = st.clock.to_string();
+        for t in &spec.tags {
+            let r = normalize_image(t);
+            st.images.insert(
+                r.clone(),
+                ImageDetails {
+                    id: id.clone(),
+                    repo_tags: vec![r],
+                    labels: spec.labels.clone(),
+                    created: created.clone(),
+                    size: size as i64,
+                },
+            );
+        }
+        progress(Progress::Line(format!(
+            "Successfully built {}",
+            id.trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>()
+        )));
+        Ok(id)
+    }
+
+    async fn pull_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
+        let allowed = {
+            let mut st = self.lock();
+            self.enter(&mut st, "pull", image)?;
+            st.pullable.contains(&normalize_image(image))
+        };
+        if !allowed {
+            return Err(EngineError::Pull {
+                image: image.to_string(),
+                message: "no registry is reachable (fake engine)".to_string(),
+            });
+        }
+        progress(Progress::Status {
+            id: None,
+            status: format!("Pulling from {image}"),
+        });
+        self.add_image(image);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::no_progress;
+
+    fn spec(name: &str) -> ContainerSpec {
+        ContainerSpec {
+            name: name.to_string(),
+            image: "busybox".to_string(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn healthcheck_turns_healthy_after_interval_with_paused_time() -> EngineResult<()> {
+        let fake = FakeEngine::new();
+        fake.add_image("busybox");
+        let mut s = spec("p-db-1");
+        s.healthcheck = Some(Healthcheck {
+            test: vec!["CMD".into(), "true".into()],
+            interval: Some(Duration::from_secs(5)),
+            ..Default::default()
+        });
+        let id = fake.create_container(&s).await?;
+        fake.start_container(&id).await?;
+        let h = fake
+            .inspect_container(&id)
+            .await?
+            .state
+            .health
+            .map(|h| h.status);
+        assert_eq!(h, Some(HealthStatus::Starting));
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        let h = fake
+            .inspect_container(&id)
+            .await?
+            .state
+            .health
+            .map(|h| h.status);
+        assert_eq!(h, Some(HealthStatus::Healthy));
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scripted_one_shot_exits_with_code() -> EngineResult<()> {
+        let fake = FakeEngine::new();
+        fake.add_image("busybox");
+        fake.script_exit("p-migrate-1", Duration::from_millis(300), 3);
+        let id = fake.create_container(&spec("p-migrate-1")).await?;
+        fake.start_container(&id).await?;
+        assert_eq!(
+            fake.wait_container(&id, WaitCondition::NotRunning).await?,
+            3
+        );
+        let d = fake.inspect_container(&id).await?;
+        assert_eq!(d.state.status, ContainerState::Exited);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn scripted_failure_fires_once_and_calls_are_recorded() -> EngineResult<()> {
+        let fake = FakeEngine::new();
+        fake.add_image("busybox");
+        fake.fail_once(
+            "start",
+            Some("p-web-1"),
+            EngineError::Api {
+                status: 500,
+                message: "port is already allocated".into(),
+            },
+        );
+        let id = fake.create_container(&spec("p-web-1")).await?;
+        assert!(fake.start_container(&id).await.is_err());
+        fake.start_container(&id).await?;
+        assert_eq!(fake.calls_of("start").len(), 2);
+        assert_eq!(fake.calls_of("create"), vec!["p-web-1".to_string()]);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn pull_fails_unless_allowed() {
+        let fake = FakeEngine::new();
+        let e = fake.pull_image("redis:7", &no_progress).await;
+        assert!(matches!(e, Err(EngineError::Pull { .. })));
+        fake.allow_pull("redis:7");
+        assert!(fake.pull_image("redis:7", &no_progress).await.is_ok());
+        assert!(matches!(fake.image_exists("redis:7").await, Ok(true)));
+    }
+}
