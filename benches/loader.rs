@@ -57,10 +57,10 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
     g.sample_size(20).measurement_time(Duration::from_secs(8));
     g.bench_function("large_1000_services", |b| {
-        b.iter(|| loader::load(black_box(&large_opts)))
+        b.iter(|| loader::load(black_box(&large_opts)).ok())
     });
     g.bench_function("small_web_stack", |b| {
-        b.iter(|| loader::load(black_box(&small_opts)))
+        b.iter(|| loader::load(black_box(&small_opts)).ok())
     });
     g.finish();
 

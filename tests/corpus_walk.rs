@@ -28,14 +28,28 @@ use rcompose::loader::{self, LoadOptions};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
-/// The minimum share (in percent) of files marked valid that must load. Measured: see the summary.
-const VALID_FLOOR: f64 = 0.0;
+/// The minimum share (in percent) of files marked valid that must load. Measured at the first
+/// merge of the loader (2026-11-23): 292 of 463 = 63.1%.
+const VALID_FLOOR: f64 = 63.0;
 
 /// How long one file may take before it counts as a hang.
 const TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// Files marked invalid that legitimately load in this harness: (source/path, reason).
-const INVALID_EXCLUSIONS: &[(&str, &str)] = &[];
+const INVALID_EXCLUSIONS: &[(&str, &str)] = &[
+    (
+        "compose-go/inline/loader/loader/TestLoadEmptyContent_MissingProject.yaml",
+        "compose-go's test loads it with no working directory; here the directory names the project",
+    ),
+    (
+        "docker-compose-v1/tests/fixtures/extends/invalid-net-v2.yml",
+        "v1-only rule (network_mode: service:x cannot be extended); compose-go's extends has no such rule",
+    ),
+    (
+        "docker-compose-v1/tests/fixtures/v2-simple/links-invalid.yml",
+        "invalid by file name only, no test asserts it; its links name a defined service",
+    ),
+];
 
 const KINDS: &[&str] = &[
     "compose",
@@ -271,6 +285,11 @@ fn every_corpus_document_loads_or_fails_cleanly() {
             e.expected_error.as_deref().unwrap_or(""),
             ours
         );
+    }
+
+    println!("\nknown exclusions (marked invalid, expected to load here):");
+    for (id, reason) in INVALID_EXCLUSIONS {
+        println!("  {id}: {reason}");
     }
 
     // 1. Never a panic, never a hang.

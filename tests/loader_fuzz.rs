@@ -500,8 +500,134 @@ fn node() -> BoxedStrategy<Node> {
         .boxed()
 }
 
+fn plain(text: &str) -> Node {
+    Node::Scalar {
+        text: text.to_string(),
+        quoted: false,
+    }
+}
+
+fn texts(choices: &'static [&'static str]) -> BoxedStrategy<Node> {
+    select(choices).prop_map(plain).boxed()
+}
+
+fn seq_of(item: BoxedStrategy<Node>) -> BoxedStrategy<Node> {
+    prop::collection::vec(item, 0..4)
+        .prop_map(Node::Seq)
+        .boxed()
+}
+
+/// A value of the right shape for a service key, most of the time, so that random documents get
+/// past the schema into normalisation and the semantic checks.
+fn plausible(key: &str) -> BoxedStrategy<Node> {
+    let name = || texts(&["web", "db", "cache", "NAME"]);
+    match key {
+        "image" => texts(&[
+            "nginx",
+            "${NAME}:${PORT:-latest}",
+            "redis:7",
+            "a/b@sha256:00",
+            "",
+        ]),
+        "ports" | "expose" => seq_of(texts(&[
+            "80",
+            "8080:80",
+            "${PORT}:80",
+            "127.0.0.1:80:80/udp",
+            "1000-1002:2000-2002",
+            "[::1]:53:53",
+            "9090",
+        ])),
+        "volumes" | "tmpfs" => seq_of(texts(&[
+            "./data:/data",
+            "data:/data:ro",
+            "/tmp",
+            "${NAME}:/x:z",
+            "../up:/up:rw,cached",
+            "~/h:/h",
+        ])),
+        "depends_on" | "links" | "volumes_from" | "profiles" => seq_of(name()),
+        "environment" | "labels" | "sysctls" | "annotations" => prop::collection::vec(
+            (
+                select(NAMES).prop_map(str::to_string),
+                scalar_text().prop_map(|t| plain(&t)),
+            ),
+            0..4,
+        )
+        .prop_map(Node::Map)
+        .boxed(),
+        "env_file" => texts(&["app.env", "missing.env", "./app.env"]),
+        "command" | "entrypoint" => {
+            texts(&["sh -c 'echo $$HOME'", "run ${NAME}", "[\"a\", \"b\"]"])
+        }
+        "extends" => prop_oneof![
+            name(),
+            (
+                name(),
+                texts(&["base.yaml", "./base.yaml", "missing.yaml", "bad.yaml"])
+            )
+                .prop_map(|(s, f)| Node::Map(vec![("service".into(), s), ("file".into(), f)])),
+        ]
+        .boxed(),
+        "networks" => seq_of(texts(&["front", "back", "default"])),
+        "network_mode" | "pid" | "ipc" => {
+            texts(&["host", "none", "service:web", "service:db", "bridge"])
+        }
+        "restart" => texts(&["always", "no", "on-failure:3", "unless-stopped"]),
+        "scale" | "cpus" | "mem_limit" => texts(&["1", "0.5", "512m", "${PORT}", "-1"]),
+        "healthcheck" => Just(Node::Map(vec![
+            ("test".into(), plain("[\"CMD\", \"true\"]")),
+            ("interval".into(), plain("10s")),
+        ]))
+        .boxed(),
+        "build" => texts(&[".", "./app", "sub"]),
+        _ => node(),
+    }
+}
+
+/// A value of the right shape for a top-level key, most of the time.
+fn plausible_top(key: &str) -> BoxedStrategy<Node> {
+    match key {
+        "name" => texts(&["fuzz", "${NAME}", "Bad Name", "", "x-${UNSET}"]),
+        "version" => texts(&["3.8", "2"]),
+        "include" => seq_of(
+            prop_oneof![
+                texts(&["base.yaml", "sub/inc.yaml", "missing.yaml", "bad.yaml"]),
+                texts(&["base.yaml", "sub/inc.yaml"])
+                    .prop_map(|p| Node::Map(vec![("path".into(), p)])),
+            ]
+            .boxed(),
+        ),
+        "networks" | "volumes" | "secrets" | "configs" | "models" => {
+            let body = prop_oneof![
+                2 => Just(Node::Map(Vec::new())),
+                1 => Just(Node::Map(vec![("external".into(), plain("true"))])),
+                1 => texts(&["./app.env", "base.yaml", "missing"])
+                    .prop_map(|f| Node::Map(vec![("file".into(), f)])),
+                1 => node(),
+            ];
+            prop::collection::vec(
+                (
+                    texts(&["front", "back", "data", "default"]).prop_map(|n| match n {
+                        Node::Scalar { text, .. } => text,
+                        _ => String::new(),
+                    }),
+                    body,
+                ),
+                0..3,
+            )
+            .prop_map(Node::Map)
+            .boxed()
+        }
+        _ => node(),
+    }
+}
+
 fn service() -> BoxedStrategy<Node> {
-    let entry = (select(SERVICE_KEYS).prop_map(str::to_string), node());
+    let entry = select(SERVICE_KEYS).prop_flat_map(|k| {
+        let value = prop_oneof![3 => plausible(k), 1 => node()];
+        (Just(k.to_string()), value)
+    });
     prop_oneof![
         8 => prop::collection::vec(entry, 0..7).prop_map(Node::Map),
         1 => node(),
@@ -512,7 +638,10 @@ fn service() -> BoxedStrategy<Node> {
 fn document() -> BoxedStrategy<Node> {
     let services = prop::collection::vec((select(NAMES).prop_map(str::to_string), service()), 0..4)
         .prop_map(|s| ("services".to_string(), Node::Map(s)));
-    let other = (select(TOP_KEYS).prop_map(str::to_string), node());
+    let other = select(TOP_KEYS).prop_flat_map(|k| {
+        let value = prop_oneof![3 => plausible_top(k), 1 => node()];
+        (Just(k.to_string()), value)
+    });
     (services, prop::collection::vec(other, 0..4), any::<bool>())
         .prop_map(|(services, mut others, first)| {
             if first {
@@ -632,7 +761,16 @@ fn sanitize(n: Node, defined: &mut Vec<String>) -> Node {
                     continue;
                 }
                 seen.push(k.clone());
-                out.push((k, sanitize(v, defined)));
+                let v = sanitize(v, defined);
+                // A merge key takes a mapping or an alias (to one, we hope): not a random scalar.
+                let v = match v {
+                    Node::Scalar { .. } | Node::Tagged(..) if k == "<<" => match defined.last() {
+                        Some(a) => Node::Alias(a.clone()),
+                        None => Node::Map(Vec::new()),
+                    },
+                    v => v,
+                };
+                out.push((k, v));
             }
             Node::Map(out)
         }
@@ -739,8 +877,10 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let text = (document(), prop::collection::vec(edit(), 0..3))
-        .prop_map(|(doc, edits)| damage(&render(&doc), &edits));
+    let edits = prop::option::weighted(0.3, prop::collection::vec(edit(), 1..3));
+    let text = (document(), edits)
+        .prop_map(|(doc, edits)| damage(&render(&doc), &edits.unwrap_or_default()))
+        .boxed();
     let env = prop::collection::vec(
         (select(NAMES).prop_map(str::to_string), scalar_text()),
         0..4,
@@ -756,7 +896,7 @@ fn case() -> impl Strategy<Value = Case> {
         select(&["fuzz", "Bad Name", "", "-x"][..]).prop_map(str::to_string),
     );
     (
-        prop::collection::vec(text, 1..4),
+        prop_oneof![3 => prop::collection::vec(text.clone(), 1..2), 1 => prop::collection::vec(text, 2..4)],
         env,
         flags,
         profiles,
@@ -843,4 +983,50 @@ fn most_random_documents_parse_as_yaml() {
         parsed * 10 > total * 8,
         "only {parsed} of {total} generated documents are valid YAML"
     );
+}
+
+/// The random cases must get past the parser: some load, and the errors come from several steps.
+#[test]
+fn random_documents_reach_every_step() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = case();
+    let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
+    let total = 300;
+    for _ in 0..total {
+        let Ok(tree) = strategy.new_tree(&mut runner) else {
+            continue;
+        };
+        let c = tree.current();
+        let mut opts = default_opts();
+        opts.no_interpolate = c.no_interpolate;
+        opts.files = c
+            .texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ConfigSource::Inline {
+                name: workdir().join(format!("fuzz-{i}.yaml")),
+                text: t.clone(),
+            })
+            .collect();
+        opts.working_dir = Some(workdir().to_path_buf());
+        let key = match loader::load(&opts) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("{:?}", e.kind),
+        };
+        *outcomes.entry(key).or_default() += 1;
+    }
+    println!("outcomes of {total} random cases: {outcomes:?}");
+    let loaded = outcomes.get("ok").copied().unwrap_or(0);
+    assert!(
+        loaded * 100 >= total * 2,
+        "only {loaded} of {total} random cases load: {outcomes:?}"
+    );
+    for step in ["Syntax", "Schema", "Interpolation", "Semantic"] {
+        assert!(
+            outcomes.contains_key(step),
+            "no random case reaches a {step} error: {outcomes:?}"
+        );
+    }
 }
