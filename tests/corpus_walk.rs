@@ -131,15 +131,14 @@ fn load_one(path: &Path, env: IndexMap<String, String>) -> Outcome {
     let spawned = std::thread::Builder::new()
         .name(path.display().to_string())
         .spawn(move || {
-            let r = catch_unwind(AssertUnwindSafe(|| loader::load(&opts)));
-            let outcome = match r {
-                Ok(Ok(_)) => Outcome::Ok,
-                Ok(Err(e)) => Outcome::Err {
+            let r = catch_unwind(AssertUnwindSafe(|| match loader::load(&opts) {
+                Ok(_) => Outcome::Ok,
+                Err(e) => Outcome::Err {
                     class: format!("{:?}", e.kind),
                     message: e.to_string(),
                 },
-                Err(p) => Outcome::Panic(panic_message(p.as_ref())),
-            };
+            }));
+            let outcome = r.unwrap_or_else(|p| Outcome::Panic(panic_message(p.as_ref())));
             let _ = tx.send(outcome);
         });
     if let Err(e) = spawned {
