@@ -65,7 +65,7 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("render");
-    g.sample_size(20);
+    g.sample_size(20).measurement_time(Duration::from_secs(8));
     g.bench_function("large_1000_services_yaml", |b| {
         b.iter(|| black_box(&loaded.project).to_yaml())
     });
