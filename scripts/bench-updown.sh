@@ -38,7 +38,8 @@ cleanup() {
   for p in "${projects[@]}"; do
     ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p")
     [[ -n $ids ]] && docker rm -f $ids >/dev/null 2>&1 || true
-    # The engine may still hold endpoints for a moment (the race noted below): retry.
+    # The engine may still hold endpoints for a moment: retry (a leaked one stays until the
+    # daemon restarts; see time_cmd).
     for _ in 1 2 3 4 5; do
       docker network inspect "${p}_default" >/dev/null 2>&1 || break
       docker network rm "${p}_default" >/dev/null 2>&1 && break
@@ -69,8 +70,9 @@ gen() {
 }
 
 # time_cmd CMD...: prints elapsed ms. A failed command is recorded (and reported under the
-# table) but does not stop the run: Docker 20.10 sometimes answers "network ... has active
-# endpoints" right after the last container is removed, to every tool alike.
+# table) but does not stop the run: Docker 20.10 sometimes leaks the endpoints of containers
+# removed in parallel and then refuses to remove the network ("has active endpoints"), whichever
+# tool asks (moby/moby#42119).
 time_cmd() {
   local t0 t1
   t0=$(now_ms)
