@@ -806,3 +806,72 @@ async fn a_lost_network_attachment_recreates_and_a_second_up_is_a_noop() {
     assert!(nets.contains(&format!("{name}_back")), "{nets}");
     assert!(nets.contains(&format!("{name}_front")), "{nets}");
 }
+
+/// A network still used by a container outside the project does not fail `down`: the project's
+/// containers are removed, the network is left in place with a warning (docker compose v2 does
+/// the same), and the command succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn down_leaves_a_network_still_in_use_and_succeeds() {
+    let name = unique("rcnetuse");
+    let _cleanup = Cleanup(name.clone());
+    let engine = engine().await;
+    let p = project(&format!(
+        "name: {name}\nservices:\n  app:\n    image: {TEST_IMAGE}\n    init: true\n    command: [sleep, '600']\n"
+    ));
+    ops::up(
+        engine.clone(),
+        &p,
+        &UpOptions::default(),
+        &mut NullReporter,
+        Cancel::new(),
+    )
+    .await
+    .expect("up");
+    let net = format!("{name}_default");
+    let foreign = format!("{name}-foreign");
+    let out = Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--init",
+            "--name",
+            &foreign,
+            "--network",
+            &net,
+            TEST_IMAGE,
+            "sleep",
+            "600",
+        ])
+        .output()
+        .expect("docker run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut rec = RecordingReporter::default();
+    let res = ops::down(
+        engine.clone(),
+        &name,
+        Some(&p),
+        &ops::DownOptions::default(),
+        &mut rec,
+        Cancel::new(),
+    )
+    .await;
+    let _ = Command::new("docker").args(["rm", "-f", &foreign]).output();
+    res.expect("down succeeds although the network is still in use");
+    assert!(
+        containers(&engine, &name).await.is_empty(),
+        "the project's containers are gone"
+    );
+    let events = rec.take();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ExecEvent::Progress { line, .. }
+            if line.contains(&net) && line.contains("still in use"))),
+        "a warning names the network: {events:?}"
+    );
+}

@@ -296,9 +296,19 @@ impl EngineDriver {
                     Err(e) => Err(format!("volume {key}: {e}")),
                 }
             }
-            Action::RemoveNetwork { name } => missing_ok(engine.remove_network(&name).await)
-                .map(|_| StepOutput::Done)
-                .map_err(|e| format!("network {name}: {e}")),
+            Action::RemoveNetwork { name } => match missing_ok(engine.remove_network(&name).await) {
+                Ok(()) => Ok(StepOutput::Done),
+                // Still used by a container outside the project, or (Docker 20.10, moby#42119)
+                // by endpoints it leaked: like docker compose v2, warn and leave it rather than
+                // fail the whole `down`.
+                Err(e) if e.to_string().contains("active endpoints") => {
+                    (ctx.progress)(format!(
+                        "network {name} is still in use (active endpoints); left in place"
+                    ));
+                    Ok(StepOutput::Done)
+                }
+                Err(e) => Err(format!("network {name}: {e}")),
+            },
             Action::RemoveVolume { name } => missing_ok(engine.remove_volume(&name, false).await)
                 .map(|_| StepOutput::Done)
                 .map_err(|e| format!("volume {name}: {e}")),
