@@ -23,6 +23,10 @@ pub struct PsRow {
     pub status: String,
     pub health: String,
     pub created: i64,
+    /// The command line, as the engine shows it.
+    pub command: String,
+    /// `0.0.0.0:8080->80/tcp, 9000/tcp`, as docker compose prints them.
+    pub ports: String,
 }
 
 impl PsRow {
@@ -44,6 +48,8 @@ impl PsRow {
                 .unwrap_or_default()
                 .to_string(),
             created: c.created,
+            command: c.command.clone(),
+            ports: ports_text(&c.ports),
         }
     }
 }
@@ -135,6 +141,48 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// The `ps` output for the selected rows.
+/// Ports as `docker compose ps` prints them: published ones as `IP:HOST->PORT/PROTO` (IPv6
+/// wildcard as `:::HOST->...`), exposed-only ones as `PORT/PROTO`, sorted, without repeats.
+pub fn ports_text(ports: &[PortMapping]) -> String {
+    let mut sorted: Vec<&PortMapping> = ports.iter().collect();
+    sorted.sort_by_key(|p| {
+        (
+            p.container.port,
+            p.container.protocol.as_str(),
+            p.host_ip.contains(':'),
+            p.host_port,
+        )
+    });
+    let mut out: Vec<String> = Vec::new();
+    for p in sorted {
+        let target = format!("{}/{}", p.container.port, p.container.protocol.as_str());
+        let text = if p.host_port == 0 {
+            target
+        } else {
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                p.host_ip.as_str()
+            };
+            format!("{ip}:{}->{target}", p.host_port)
+        };
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out.join(", ")
+}
+
+/// The COMMAND cell: quoted, cut to 20 characters with `…` like docker compose.
+fn command_cell(cmd: &str) -> String {
+    let chars: Vec<char> = cmd.chars().collect();
+    if chars.len() > 20 {
+        format!("\"{}…\"", chars[..19].iter().collect::<String>())
+    } else {
+        format!("\"{cmd}\"")
+    }
+}
+
 pub fn render_ps(rows: &[PsRow], args: &PsArgs, now: i64) -> String {
     if args.quiet {
         return rows.iter().map(|r| format!("{}\n", r.id)).collect();
@@ -163,6 +211,8 @@ pub fn render_ps(rows: &[PsRow], args: &PsArgs, now: i64) -> String {
                         "State": r.state,
                         "Status": r.status,
                         "Health": r.health,
+                        "Command": r.command,
+                        "Publishers": r.ports,
                         "CreatedAt": r.created,
                         "RunningFor": ago(now, r.created),
                     })
@@ -176,13 +226,20 @@ pub fn render_ps(rows: &[PsRow], args: &PsArgs, now: i64) -> String {
                     vec![
                         r.name.clone(),
                         r.image.clone(),
+                        command_cell(&r.command),
                         r.service.clone(),
                         ago(now, r.created),
                         r.status.clone(),
+                        r.ports.clone(),
                     ]
                 })
                 .collect();
-            table(&["NAME", "IMAGE", "SERVICE", "CREATED", "STATUS"], &cells)
+            table(
+                &[
+                    "NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS",
+                ],
+                &cells,
+            )
         }
     }
 }
@@ -293,7 +350,32 @@ mod tests {
             status: "Up".into(),
             health: String::new(),
             created: 0,
+            command: "sleep 60".into(),
+            ports: String::new(),
         }
+    }
+
+    #[test]
+    fn ports_read_like_docker_compose_ps() {
+        let m = |port, ip: &str, host| PortMapping {
+            container: ContainerPort::tcp(port),
+            host_ip: ip.into(),
+            host_port: host,
+        };
+        assert_eq!(
+            ports_text(&[
+                m(8080, "::", 8080),
+                m(8080, "0.0.0.0", 8080),
+                m(9000, "", 0)
+            ]),
+            "0.0.0.0:8080->8080/tcp, :::8080->8080/tcp, 9000/tcp"
+        );
+        assert_eq!(ports_text(&[]), "");
+        assert_eq!(command_cell("sleep 60"), "\"sleep 60\"");
+        assert_eq!(
+            command_cell("sh -c 'touch /tmp/ready && exec sleep 86400'"),
+            "\"sh -c 'touch /tmp/r…\""
+        );
     }
 
     #[test]

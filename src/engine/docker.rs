@@ -690,6 +690,23 @@ fn summary(c: bm::ContainerSummary) -> ContainerSummary {
         health,
         created: c.created.unwrap_or_default(),
         networks,
+        command: c.command.unwrap_or_default(),
+        ports: c
+            .ports
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| {
+                let proto = p.typ.map(|t| t.to_string()).unwrap_or_default();
+                Some(PortMapping {
+                    container: ContainerPort {
+                        port: p.private_port,
+                        protocol: Protocol::parse(if proto.is_empty() { "tcp" } else { &proto })?,
+                    },
+                    host_ip: p.ip.unwrap_or_default(),
+                    host_port: p.public_port.unwrap_or(0),
+                })
+            })
+            .collect(),
     }
 }
 

@@ -546,6 +546,10 @@ pub struct ContainerSummary {
     /// `NetworkSettings.Networks`), sorted. Empty for `network_mode: host/none/container:x`
     /// and `service:x` joins, which attach to no named network of their own.
     pub networks: Vec<String>,
+    /// The command line as the engine shows it (`sh -c 'touch /tmp/ready'`).
+    pub command: String,
+    /// Ports the container exposes; `host_port` 0 for those not published.
+    pub ports: Vec<PortMapping>,
 }
 
 impl ContainerSummary {
