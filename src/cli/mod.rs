@@ -131,7 +131,7 @@ impl GlobalArgs {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(hoist_file_flags(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -144,6 +144,76 @@ pub fn main() -> i32 {
         }
     };
     run(cli)
+}
+
+/// docker compose accepts `-f FILE` after the command too (`docker compose config -f a.yaml`),
+/// except where the command gives `-f` its own meaning (`logs -f` follows, `rm -f` forces). clap
+/// cannot express that, so such `-f`s are moved in front of the command before parsing.
+pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const GLOBAL_WITH_VALUE: [&str; 10] = [
+        "-f",
+        "--file",
+        "-p",
+        "--project-name",
+        "--project-directory",
+        "--env-file",
+        "--profile",
+        "--parallel",
+        "--progress",
+        "--ansi",
+    ];
+    let text = |a: &std::ffi::OsString| a.to_str().map(str::to_string).unwrap_or_default();
+    let mut i = 1;
+    let mut command_at = None;
+    while i < args.len() {
+        let a = text(&args[i]);
+        if a == "--" {
+            break;
+        }
+        if GLOBAL_WITH_VALUE.contains(&a.as_str()) {
+            i += 2;
+            continue;
+        }
+        if !a.starts_with('-') {
+            command_at = Some(i);
+            break;
+        }
+        i += 1;
+    }
+    let Some(at) = command_at else {
+        return args;
+    };
+    if matches!(text(&args[at]).as_str(), "logs" | "rm") {
+        return args;
+    }
+    let mut moved = Vec::new();
+    let mut rest = Vec::new();
+    let mut j = at + 1;
+    while j < args.len() {
+        let a = text(&args[j]);
+        if a == "--" {
+            rest.extend(args[j..].iter().cloned());
+            break;
+        }
+        if (a == "-f" || a == "--file") && j + 1 < args.len() {
+            moved.push(args[j].clone());
+            moved.push(args[j + 1].clone());
+            j += 2;
+            continue;
+        }
+        if a.starts_with("--file=") || (a.starts_with("-f") && a.len() > 2 && !a.starts_with("--"))
+        {
+            moved.push(args[j].clone());
+        } else {
+            rest.push(args[j].clone());
+        }
+        j += 1;
+    }
+    let mut out: Vec<std::ffi::OsString> = args[..at].to_vec();
+    out.extend(moved);
+    out.push(args[at].clone());
+    out.extend(rest);
+    out
 }
 
 /// Runs a parsed command line.
@@ -174,5 +244,59 @@ pub fn report(e: &anyhow::Error) -> i32 {
         exit::USAGE
     } else {
         exit::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hoist_file_flags;
+
+    fn hoist(args: &[&str]) -> Vec<String> {
+        hoist_file_flags(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn file_flags_after_the_command_move_in_front_of_it() {
+        assert_eq!(
+            hoist(&[
+                "rcompose",
+                "config",
+                "-f",
+                "a.yaml",
+                "--services",
+                "-f",
+                "b.yaml"
+            ]),
+            [
+                "rcompose",
+                "-f",
+                "a.yaml",
+                "-f",
+                "b.yaml",
+                "config",
+                "--services"
+            ]
+        );
+        assert_eq!(
+            hoist(&["rcompose", "-p", "x", "up", "--file=c.yaml", "-d"]),
+            ["rcompose", "-p", "x", "--file=c.yaml", "up", "-d"]
+        );
+    }
+
+    #[test]
+    fn logs_and_rm_keep_their_own_f() {
+        let logs = ["rcompose", "-f", "a.yaml", "logs", "-f", "web"];
+        assert_eq!(hoist(&logs), logs);
+        let rm = ["rcompose", "rm", "-f"];
+        assert_eq!(hoist(&rm), rm);
+    }
+
+    #[test]
+    fn arguments_after_a_double_dash_are_left_alone() {
+        let a = ["rcompose", "config", "--", "-f", "x"];
+        assert_eq!(hoist(&a), a);
     }
 }
