@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-test-images.sh
-cargo test --locked --all-targets -- --test-threads="${RCOMPOSE_TEST_THREADS:-4}"
+cargo test --locked --no-fail-fast --all-targets -- --test-threads="${RCOMPOSE_TEST_THREADS:-4}"

@@ -11,4 +11,7 @@ pub mod exec;
 pub mod loader;
 pub mod model;
 pub mod plan;
+pub mod stack;
 pub mod watch;
+
+pub use stack::{Stack, StackBuilder, StackError};

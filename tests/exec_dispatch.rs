@@ -132,6 +132,7 @@ impl Driver for Script {
                 return Err(format!("scripted failure of {what}"));
             }
             inner.note(format!("end {what}"));
+            (ctx.progress)(format!("progress of {what}"));
             match action {
                 Action::CreateContainer { create_as, .. } => Ok(StepOutput::Created {
                     id: format!("id-{create_as}"),
@@ -699,4 +700,55 @@ services:
     assert!(create_tmp < stop_old && stop_old < remove_old && remove_old < rename);
     assert!(rename < start_db && rename < create_web);
     assert!(start_db < start_web && create_web < start_web);
+}
+
+#[tokio::test(start_paused = true)]
+async fn step_progress_is_reported_between_its_start_and_its_end() {
+    let plan = stack_plan();
+    let script = stack_script().build();
+    let mut rep = RecordingReporter::new();
+    execute(
+        &plan,
+        Arc::new(script),
+        &mut rep,
+        ExecOptions::default(),
+        Cancel::new(),
+    )
+    .await
+    .expect("run");
+    let events = rep.take();
+    let mut checked = 0;
+    for (i, e) in events.iter().enumerate() {
+        let ExecEvent::Progress {
+            step,
+            line,
+            service,
+        } = e
+        else {
+            continue;
+        };
+        let what = plan.steps[*step].action.describe();
+        assert_eq!(line, &format!("progress of {what}"));
+        assert_eq!(
+            service.as_str(),
+            plan.steps[*step].action.service().unwrap_or_default()
+        );
+        let started = events[..i]
+            .iter()
+            .any(|e| matches!(e, ExecEvent::Started { step: s, .. } if s == step));
+        let finished_after = events[i..]
+            .iter()
+            .any(|e| matches!(e, ExecEvent::Finished { step: s, .. } if s == step));
+        assert!(
+            started && finished_after,
+            "{e:?} out of order in {events:?}"
+        );
+        checked += 1;
+    }
+    let runnable = plan
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.action, Action::Await { .. }))
+        .count();
+    assert_eq!(checked, runnable, "{events:?}");
 }

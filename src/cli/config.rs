@@ -63,6 +63,9 @@ pub struct ConfigArgs {
     /// Don't resolve env_file into environment.
     #[arg(long)]
     pub no_env_resolution: bool,
+    /// Include all resources, even those not used by services.
+    #[arg(long)]
+    pub all_resources: bool,
     /// An unset variable is an error instead of a warning.
     #[arg(long)]
     pub strict: bool,
@@ -79,6 +82,7 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     opts.no_normalize = args.no_normalize;
     opts.no_consistency = args.no_consistency;
     opts.no_env_resolution = args.no_env_resolution;
+    opts.all_resources = args.all_resources;
     opts.strict = args.strict;
     if args.profiles {
         // Every profile, whichever are active.
@@ -113,10 +117,56 @@ fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
     s
 }
 
+/// The service names as `docker compose config --services` prints them (compose-go
+/// `ForEachService` over the sorted names): each service after its dependencies, depth first,
+/// dependencies and ties in name order. Iterative, so a long chain cannot overflow the stack; a
+/// service already on the way (a cycle under `--no-consistency`) is not visited twice.
+fn services_in_dependency_order(p: &crate::model::Project) -> Vec<String> {
+    let deps_of = |name: &str| -> Vec<String> {
+        let mut deps: Vec<String> = p
+            .services
+            .get(name)
+            .map(|s| {
+                s.depends_on
+                    .keys()
+                    .filter(|d| p.services.contains_key(d.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        deps.sort();
+        deps
+    };
+    let mut names: Vec<String> = p.services.keys().cloned().collect();
+    names.sort();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(names.len());
+    for root in names {
+        if !seen.insert(root.clone()) {
+            continue;
+        }
+        // (service, its dependencies, how many of them are done)
+        let mut stack = vec![(root.clone(), deps_of(&root), 0usize)];
+        while let Some((name, deps, next)) = stack.last_mut() {
+            if let Some(dep) = deps.get(*next).cloned() {
+                *next += 1;
+                if seen.insert(dep.clone()) {
+                    let d = deps_of(&dep);
+                    stack.push((dep, d, 0));
+                }
+            } else {
+                out.push(std::mem::take(name));
+                stack.pop();
+            }
+        }
+    }
+    out
+}
+
 fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     let p = &loaded.project;
     if args.services {
-        return Ok(lines(p.services.keys().cloned()));
+        return Ok(lines(services_in_dependency_order(p)));
     }
     if args.volumes {
         return Ok(lines(p.volumes.keys().cloned()));
@@ -125,11 +175,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(p.networks.keys().cloned()));
     }
     if args.images {
-        return Ok(lines(
-            p.services
-                .iter()
-                .map(|(_, s)| s.image_name(&p.name)),
-        ));
+        return Ok(lines(p.services.iter().map(|(_, s)| s.image_name(&p.name))));
     }
     if args.profiles {
         let mut all: Vec<String> = p
@@ -181,8 +227,23 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     if let Some(var) = &args.explain {
         return Ok(loader::explain_variable(loaded, var));
     }
-    Ok(match args.format {
+    let text = match args.format {
+        // docker compose prints the un-interpolated model with every mapping sorted.
+        Format::Yaml if args.no_interpolate => p.to_yaml_sorted(),
         Format::Yaml => p.to_yaml(),
         Format::Json => p.to_json(),
+    };
+    Ok(if args.no_interpolate {
+        text
+    } else {
+        escape_dollars(&text)
     })
+}
+
+/// The interpolated document is printed so that it can be read back as a compose file with the
+/// same meaning: every `$` is doubled, as docker compose's `escapeDollarSign` does (a literal `$`
+/// in a value would otherwise start a variable reference on the next load). The model keeps the
+/// real values; only the printed text is escaped.
+fn escape_dollars(text: &str) -> String {
+    text.replace('$', "$$")
 }

@@ -3,7 +3,15 @@
 //! Owns argument parsing, docker compose's global flags and `COMPOSE_*` variables, and rendering.
 //! The only place (with main.rs) that uses `anyhow`.
 
+pub mod args;
 mod config;
+pub mod context;
+pub mod list;
+pub mod logs;
+pub mod progress;
+pub mod read;
+pub mod render;
+pub mod runtime;
 
 use std::path::PathBuf;
 
@@ -28,6 +36,8 @@ pub mod exit {
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub runtime: args::RuntimeGlobals,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -35,8 +45,9 @@ pub struct Cli {
 /// docker compose's global options.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
-    /// Compose configuration files (`-` for standard input).
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    /// Compose configuration files (`-` for standard input). Before the command, as in
+    /// docker compose: after it, `-f` is `logs -f` (follow).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<PathBuf>,
     /// Project name.
     #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
@@ -56,6 +67,34 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Parse, resolve and render the compose file in canonical format.
     Config(config::ConfigArgs),
+    /// Create and start containers.
+    Up(args::UpArgs),
+    /// Stop and remove containers, networks (and volumes with -v, images with --rmi).
+    Down(args::DownArgs),
+    /// Create containers for a service.
+    Create(args::CreateArgs),
+    /// Start services.
+    Start(args::ServicesArgs),
+    /// Stop services.
+    Stop(args::StopArgs),
+    /// Restart service containers.
+    Restart(args::RestartArgs),
+    /// Force stop service containers.
+    Kill(args::KillArgs),
+    /// Remove stopped service containers.
+    Rm(args::RmArgs),
+    /// Pause services.
+    Pause(args::ServicesArgs),
+    /// Unpause services.
+    Unpause(args::ServicesArgs),
+    /// List containers.
+    Ps(args::PsArgs),
+    /// List running compose projects.
+    Ls(args::LsArgs),
+    /// Print the public port for a port binding.
+    Port(args::PortArgs),
+    /// View output from containers.
+    Logs(args::LogsArgs),
     /// Show the rcompose version.
     Version,
 }
@@ -95,7 +134,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return code;
         }
@@ -111,10 +154,11 @@ pub fn run(cli: Cli) -> i32 {
             println!("rcompose version {}", env!("CARGO_PKG_VERSION"));
             Ok(exit::OK)
         }
+        other => runtime::dispatch(&cli.global, &cli.runtime, other),
     };
     match result {
         Ok(code) => code,
-        Err(e) => report(&e),
+        Err(e) => runtime::exit_code(&e).unwrap_or_else(|| report(&e)),
     }
 }
 

@@ -659,6 +659,12 @@ fn throttle(v: &[ThrottleDevice]) -> Option<Vec<bm::ThrottleDevice>> {
 }
 
 fn summary(c: bm::ContainerSummary) -> ContainerSummary {
+    let mut networks: Vec<String> = c
+        .network_settings
+        .and_then(|n| n.networks)
+        .map(|m| m.into_keys().collect())
+        .unwrap_or_default();
+    networks.sort();
     let status = c.status.unwrap_or_default();
     let health = c
         .health
@@ -683,6 +689,24 @@ fn summary(c: bm::ContainerSummary) -> ContainerSummary {
         status,
         health,
         created: c.created.unwrap_or_default(),
+        networks,
+        command: c.command.unwrap_or_default(),
+        ports: c
+            .ports
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| {
+                let proto = p.typ.map(|t| t.to_string()).unwrap_or_default();
+                Some(PortMapping {
+                    container: ContainerPort {
+                        port: p.private_port,
+                        protocol: Protocol::parse(if proto.is_empty() { "tcp" } else { &proto })?,
+                    },
+                    host_ip: p.ip.unwrap_or_default(),
+                    host_port: p.public_port.unwrap_or(0),
+                })
+            })
+            .collect(),
     }
 }
 
@@ -886,6 +910,10 @@ fn forward_lines(buffer: &mut String, text: &str, progress: ProgressSink<'_>) {
 
 #[async_trait]
 impl Engine for DockerEngine {
+    fn address(&self) -> String {
+        self.address.clone()
+    }
+
     async fn ping(&self) -> EngineResult<()> {
         self.docker
             .ping()

@@ -617,7 +617,37 @@ fn summary_of(c: &FakeContainer) -> ContainerSummary {
         status,
         health: c.health,
         created: c.created,
+        networks: c.networks.keys().cloned().collect(),
+        command: c
+            .spec
+            .entrypoint
+            .iter()
+            .flatten()
+            .chain(c.spec.cmd.iter().flatten())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+        ports: fake_ports(c),
     }
+}
+
+/// The ports a fake container publishes while it is up (ephemeral ones from 32768 on).
+fn fake_ports(c: &FakeContainer) -> Vec<PortMapping> {
+    let mut ports = Vec::new();
+    if c.state.is_up() {
+        for (i, p) in c.spec.ports.iter().enumerate() {
+            let host_port = match p.host_port {
+                HostPort::Port(n) | HostPort::Range(n, _) => n,
+                HostPort::Ephemeral => 32768u16.saturating_add(i as u16),
+            };
+            ports.push(PortMapping {
+                container: p.container,
+                host_ip: p.host_ip.clone().unwrap_or_else(|| "0.0.0.0".to_string()),
+                host_port,
+            });
+        }
+    }
+    ports
 }
 
 fn details_of(c: &FakeContainer, image_id: String) -> ContainerDetails {
@@ -636,20 +666,7 @@ fn details_of(c: &FakeContainer, image_id: String) -> ContainerDetails {
         })
         .collect();
     env.sort();
-    let mut ports = Vec::new();
-    if c.state.is_up() {
-        for (i, p) in c.spec.ports.iter().enumerate() {
-            let host_port = match p.host_port {
-                HostPort::Port(n) | HostPort::Range(n, _) => n,
-                HostPort::Ephemeral => 32768u16.saturating_add(i as u16),
-            };
-            ports.push(PortMapping {
-                container: p.container,
-                host_ip: p.host_ip.clone().unwrap_or_else(|| "0.0.0.0".to_string()),
-                host_port,
-            });
-        }
-    }
+    let ports = fake_ports(c);
     ContainerDetails {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -732,6 +749,11 @@ fn port_taken(st: &State, except: &str, p: &PortBinding) -> bool {
 
 #[async_trait]
 impl Engine for FakeEngine {
+    /// Unique per fake (clones share it), so fakes never share a project lock.
+    fn address(&self) -> String {
+        format!("fake://{:p}", Arc::as_ptr(&self.shared))
+    }
+
     async fn ping(&self) -> EngineResult<()> {
         let mut st = self.lock();
         self.enter(&mut st, "ping", "")

@@ -100,6 +100,11 @@ pub type EngineResult<T> = Result<T, EngineError>;
 #[async_trait]
 pub trait Engine: Send + Sync {
     // ----- system -----
+    /// The address this engine talks to (`unix:///var/run/docker.sock`), identifying the engine
+    /// for per-project locks. Two handles on the same engine return the same address.
+    fn address(&self) -> String {
+        "default".to_string()
+    }
     /// Checks that the engine answers.
     async fn ping(&self) -> EngineResult<()>;
     async fn version(&self) -> EngineResult<EngineVersion>;

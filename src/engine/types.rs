@@ -542,6 +542,14 @@ pub struct ContainerSummary {
     pub health: Option<HealthStatus>,
     /// Creation time, seconds since the epoch.
     pub created: i64,
+    /// Names of the networks the container is attached to (from the list call's
+    /// `NetworkSettings.Networks`), sorted. Empty for `network_mode: host/none/container:x`
+    /// and `service:x` joins, which attach to no named network of their own.
+    pub networks: Vec<String>,
+    /// The command line as the engine shows it (`sh -c 'touch /tmp/ready'`).
+    pub command: String,
+    /// Ports the container exposes; `host_port` 0 for those not published.
+    pub ports: Vec<PortMapping>,
 }
 
 impl ContainerSummary {

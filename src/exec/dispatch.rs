@@ -18,6 +18,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, FuturesUnordered};
 use futures::{FutureExt, StreamExt};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::plan::{Action, Condition, ContainerState, Health, Plan, StepId};
@@ -57,6 +58,26 @@ enum Verdict {
 
 type StepResult = (StepId, Result<StepOutput, String>);
 
+/// `--wait`: how long a service that is merely running (no healthcheck) must stay up before the
+/// wait trusts it (a one-shot that fails at once reports its `die` within this window).
+const WAIT_SETTLE: Duration = Duration::from_millis(300);
+
+/// Sleeps until `deadline`, or forever without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => futures::future::pending::<()>().await,
+    }
+}
+
+fn condition_text(c: Condition) -> &'static str {
+    match c {
+        Condition::ServiceStarted => "be started",
+        Condition::ServiceHealthy => "be healthy",
+        Condition::ServiceCompletedSuccessfully => "complete successfully",
+    }
+}
+
 pub(super) struct Dispatcher<'a> {
     plan: &'a Plan,
     driver: Arc<dyn Driver>,
@@ -67,6 +88,10 @@ pub(super) struct Dispatcher<'a> {
     ids: IdMap,
     status: BTreeMap<(String, u32), Status>,
     created: Vec<String>,
+    progress_tx: mpsc::UnboundedSender<(StepId, String)>,
+    progress_rx: mpsc::UnboundedReceiver<(StepId, String)>,
+    /// `--wait`: the run (dependency waits included) must be ready by then.
+    deadline: Option<Instant>,
 }
 
 impl<'a> Dispatcher<'a> {
@@ -115,7 +140,12 @@ impl<'a> Dispatcher<'a> {
                 }
             }
         }
+        let (progress_tx, progress_rx) = mpsc::unbounded_channel();
+        let deadline = opts.wait.map(|w| Instant::now() + w);
         Dispatcher {
+            progress_tx,
+            progress_rx,
+            deadline,
             state: vec![NodeState::Pending; plan.steps.len()],
             plan,
             driver,
@@ -214,18 +244,75 @@ impl<'a> Dispatcher<'a> {
             st.health = None;
             st.running = false;
         }
+        let tx = self.progress_tx.clone();
         let ctx = StepCtx {
             container_id,
             ids: Arc::new(self.ids.clone()),
             facts,
             cancel: self.cancel.clone(),
+            progress: Arc::new(move |line: String| {
+                let _ = tx.send((id, line));
+            }),
         };
         let fut = self.driver.run(step, ctx);
         running.push(fut.map(move |r| (id, r)).boxed());
         self.set(id, NodeState::Running);
     }
 
+    fn on_progress(&mut self, step: StepId, line: String) {
+        let service = self
+            .plan
+            .steps
+            .get(step)
+            .and_then(|s| s.action.service())
+            .unwrap_or_default()
+            .to_string();
+        self.reporter.report(ExecEvent::Progress {
+            step,
+            service,
+            line,
+        });
+    }
+
+    /// Reports the progress lines already sent (before a step's end is reported).
+    fn drain_progress(&mut self) {
+        while let Ok((step, line)) = self.progress_rx.try_recv() {
+            self.on_progress(step, line);
+        }
+    }
+
+    /// `--wait` deadline reached while dependency waits are pending: each fails, naming the
+    /// service and its last health check output.
+    async fn fail_waits_at_deadline(&mut self) {
+        let total = self.opts.wait.unwrap_or_default().as_secs();
+        for id in 0..self.state.len() {
+            if self.state.get(id) != Some(&NodeState::Waiting) {
+                continue;
+            }
+            let Some(Action::Await {
+                service, condition, ..
+            }) = self.plan.steps.get(id).map(|s| s.action.clone())
+            else {
+                continue;
+            };
+            let first = self.replicas(&service).first().map(|(_, st)| st.id.clone());
+            let last = match first {
+                Some(cid) => self.driver.last_health_output(&cid).await,
+                None => None,
+            };
+            let mut msg = format!(
+                "timed out after {total}s waiting for {service} to {}",
+                condition_text(condition)
+            );
+            if let Some(out) = last.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+                msg.push_str(&format!("; last health check output of {service}: {out}"));
+            }
+            self.set(id, NodeState::Failed(msg));
+        }
+    }
+
     fn on_step_done(&mut self, id: StepId, result: Result<StepOutput, String>) {
+        self.drain_progress();
         let Some(step) = self.plan.steps.get(id) else {
             return;
         };
@@ -491,9 +578,12 @@ impl<'a> Dispatcher<'a> {
             } else {
                 CancelLevel::Graceful
             };
+            let deadline = self.deadline;
             tokio::select! {
                 biased;
                 _ = cancel.reached(level) => {}
+                Some((step, line)) = self.progress_rx.recv() => self.on_progress(step, line),
+                _ = until(deadline), if waiting => self.fail_waits_at_deadline().await,
                 Some((id, result)) = running.next(), if !running.is_empty() => {
                     self.on_step_done(id, result);
                     self.check_waits();
@@ -555,29 +645,33 @@ impl<'a> Dispatcher<'a> {
     }
 
     /// `--wait`: every service in the plan running (healthy, when it has a healthcheck) or exited
-    /// 0, before the deadline.
+    /// 0, before the deadline. A service that counts only as "running" (no healthcheck) may be a
+    /// one-shot about to fail, so the verdict is confirmed after a short settle window in which
+    /// the engine's events (a quick `die`) still arrive.
     async fn wait_ready(
         &mut self,
         timeout: Duration,
         events: &mut BoxStream<'static, ContainerEvent>,
         events_alive: &mut bool,
     ) -> Result<(), ExecError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = self.deadline.unwrap_or_else(|| Instant::now() + timeout);
         let services: Vec<String> = self.plan.services.keys().cloned().collect();
-        let mut ready: BTreeSet<String> = BTreeSet::new();
+        let mut reported: BTreeSet<String> = BTreeSet::new();
+        let mut settle: Option<Instant> = None;
         let cancel = self.cancel.clone();
         loop {
+            let mut all = true;
+            let mut only_running = false;
             for s in &services {
-                if ready.contains(s) {
-                    continue;
-                }
                 match self.ready_verdict(s) {
                     Verdict::Met => {
-                        ready.insert(s.clone());
-                        self.reporter
-                            .report(ExecEvent::Ready { service: s.clone() });
+                        if reported.insert(s.clone()) {
+                            self.reporter
+                                .report(ExecEvent::Ready { service: s.clone() });
+                        }
+                        only_running |= self.ready_by_running_only(s);
                     }
-                    Verdict::NotYet => {}
+                    Verdict::NotYet => all = false,
                     Verdict::Never(why) => {
                         return Err(ExecError::NotReady {
                             service: s.clone(),
@@ -586,16 +680,44 @@ impl<'a> Dispatcher<'a> {
                     }
                 }
             }
-            if ready.len() == services.len() {
-                return Ok(());
+            let mut wake = deadline;
+            if all {
+                if !only_running || !*events_alive {
+                    return Ok(());
+                }
+                match settle {
+                    Some(t) if Instant::now() >= t => return Ok(()),
+                    Some(t) => wake = wake.min(t),
+                    None => {
+                        let t = Instant::now() + WAIT_SETTLE;
+                        settle = Some(t);
+                        wake = wake.min(t);
+                    }
+                }
+            } else {
+                settle = None;
             }
-            let sleep = tokio::time::sleep_until(deadline);
+            let sleep = tokio::time::sleep_until(wake);
             let mut sleep: Pin<Box<tokio::time::Sleep>> = Box::pin(sleep);
             tokio::select! {
                 biased;
                 _ = cancel.reached(CancelLevel::Graceful) => return Err(ExecError::Cancelled),
+                ev = events.next(), if *events_alive => match ev {
+                    Some(ev) => self.on_event(ev),
+                    None => *events_alive = false,
+                },
                 _ = &mut sleep => {
-                    let pending: Vec<String> = services.iter().filter(|s| !ready.contains(*s)).cloned().collect();
+                    if all && wake < deadline {
+                        continue; // settled: re-check, then done
+                    }
+                    let pending: Vec<String> = services
+                        .iter()
+                        .filter(|s| !matches!(self.ready_verdict(s), Verdict::Met))
+                        .cloned()
+                        .collect();
+                    if pending.is_empty() {
+                        return Ok(());
+                    }
                     let first = pending.first().cloned().unwrap_or_default();
                     let last_output = match self.replicas(&first).first().map(|(_, st)| st.id.clone()) {
                         Some(id) => self.driver.last_health_output(&id).await,
@@ -603,16 +725,26 @@ impl<'a> Dispatcher<'a> {
                     };
                     return Err(ExecError::WaitTimeout { services: pending, timeout, last_health_output: last_output });
                 }
-                ev = events.next(), if *events_alive => match ev {
-                    Some(ev) => self.on_event(ev),
-                    None => *events_alive = false,
-                },
             }
-            if !*events_alive {
-                // No more news can come: wait out the deadline only if something could change.
+            if !*events_alive && Instant::now() < deadline && !all {
+                // No more news can come: wait out the deadline.
                 tokio::time::sleep_until(deadline).await;
             }
         }
+    }
+
+    /// Ready only because its containers run (no healthcheck, not exited): it may still exit.
+    fn ready_by_running_only(&self, service: &str) -> bool {
+        let has_hc = self
+            .plan
+            .services
+            .get(service)
+            .is_some_and(|f| f.has_healthcheck);
+        !has_hc
+            && self
+                .replicas(service)
+                .iter()
+                .any(|(_, st)| st.exit_code.is_none())
     }
 
     fn ready_verdict(&self, service: &str) -> Verdict {
@@ -665,7 +797,9 @@ fn container_of(a: &Action) -> Option<&crate::plan::ContainerRef> {
         | Action::StopContainer { container, .. }
         | Action::RestartContainer { container, .. }
         | Action::KillContainer { container, .. }
-        | Action::RemoveContainer { container, .. } => Some(container),
+        | Action::RemoveContainer { container, .. }
+        | Action::PauseContainer { container }
+        | Action::UnpauseContainer { container } => Some(container),
         _ => None,
     }
 }

@@ -27,7 +27,13 @@ pub struct StepCtx {
     pub facts: Option<ServiceFacts>,
     /// Steps that stop containers watch it: a forced cancellation turns a stop into a kill.
     pub cancel: Cancel,
+    /// Progress lines of the step (build output, pull status, hook output); the dispatcher
+    /// reports them as `ExecEvent::Progress`. Never blocks.
+    pub progress: ProgressFn,
 }
+
+/// Where a step sends its progress lines.
+pub type ProgressFn = Arc<dyn Fn(String) + Send + Sync>;
 
 /// What a successful step produced.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,18 +5,28 @@
 //! dependents, and `--wait` readiness with a deadline. Progress goes to a `Reporter`.
 //!
 //! Engine effects go through the `Driver` trait (`driver`); `engine_driver` implements it over
-//! `engine::Engine`. Must not import `loader` or `cli`.
+//! `engine::Engine`; `spec` turns a `model::Service` into an `engine::ContainerSpec`, `context` packs
+//! a build context, `observe` reads what the engine has, and `ops` is the high-level API the CLI
+//! and library users call (`up`, `down`, `stop`...). Must not import `loader` or `cli`.
 
 pub mod cancel;
+pub mod context;
 mod dispatch;
 pub mod driver;
+pub mod engine_driver;
+pub mod lock;
+pub mod observe;
+pub mod ops;
 pub mod reporter;
+pub mod spec;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use cancel::{Cancel, CancelLevel};
-pub use driver::{ContainerEvent, ContainerEventKind, Driver, IdMap, StepCtx, StepOutput};
+pub use driver::{
+    ContainerEvent, ContainerEventKind, Driver, IdMap, ProgressFn, StepCtx, StepOutput,
+};
 pub use reporter::{ExecEvent, NullReporter, RecordingReporter, Reporter};
 
 use crate::plan::{Plan, StepId};
@@ -97,6 +107,28 @@ pub enum ExecError {
         timeout: Duration,
         last_health_output: Option<String>,
     },
+    /// The plan could not be made (cycle, unknown service...): nothing was done.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// An engine call outside the plan failed (listing what exists, inspecting an image...).
+    #[error("cannot {doing}: {error}")]
+    Engine {
+        doing: String,
+        error: crate::engine::EngineError,
+    },
+    /// A service's image is not present and cannot be pulled or built; nothing was created.
+    #[error("service {service} needs image {image}, which is not present locally and cannot be obtained: {reason}; build it locally (or add a `build:` section) or fix the image name")]
+    ImageMissing {
+        service: String,
+        image: String,
+        reason: String,
+    },
+    /// The project asks for something the executor cannot do (names the service and key).
+    #[error("{0}")]
+    Unsupported(String),
+    /// Another rcompose command holds the project's lock and this one gave up waiting.
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
 }
 
 fn failed_message(failures: &[StepFailure], created: &[String]) -> String {

@@ -39,6 +39,14 @@ pub enum ExecEvent {
     Ready {
         service: String,
     },
+    /// A line of progress of a running step: build output (`Step 1/3 : FROM scratch`), a pull
+    /// status (`a1b2: Downloading`), a lifecycle hook's output.
+    Progress {
+        step: StepId,
+        /// The service the step belongs to (empty for networks and volumes).
+        service: String,
+        line: String,
+    },
 }
 
 /// Receives the executor's events, in order, from the dispatcher's task.

@@ -249,8 +249,12 @@ fn expand_reference(
             Ok(end)
         }
         Some(b'{') => expand_braced(s, dollar + 2, cx, depth, out),
-        Some(_) => Err(cx.invalid(format!("`$` at byte {dollar} starts no variable reference"))),
-        None => Err(cx.invalid("the text ends with a lone `$`")),
+        // As in compose-go (the specification's reference), a `$` that starts no reference —
+        // `$(date)`, `$ `, a trailing `$` — is kept as written. (docker-compose v1 rejected it.)
+        _ => {
+            out.push('$');
+            Ok(dollar + 1)
+        }
     }
 }
 
@@ -616,6 +620,8 @@ fn walk(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cast {
     Int,
+    /// A unix file mode: the text is octal (`"0440"`), as compose-go reads secret/config modes.
+    FileMode,
     Float,
     Bool,
 }
@@ -636,7 +642,7 @@ const SVC: [P; 2] = [Key("services"), Any];
 
 /// Paths under `services.<name>.` and their types.
 const SERVICE_CASTS: &[(&[P], Cast)] = &[
-    (&[Key("configs"), Item, Key("mode")], Cast::Int),
+    (&[Key("configs"), Item, Key("mode")], Cast::FileMode),
     (&[Key("cpu_count")], Cast::Int),
     (&[Key("cpu_percent")], Cast::Float),
     (&[Key("cpu_period")], Cast::Int),
@@ -692,7 +698,7 @@ const SERVICE_CASTS: &[(&[P], Cast)] = &[
     (&[Key("privileged")], Cast::Bool),
     (&[Key("read_only")], Cast::Bool),
     (&[Key("scale")], Cast::Int),
-    (&[Key("secrets"), Item, Key("mode")], Cast::Int),
+    (&[Key("secrets"), Item, Key("mode")], Cast::FileMode),
     (&[Key("stdin_open")], Cast::Bool),
     (&[Key("tty")], Cast::Bool),
     (&[Key("ulimits"), Any], Cast::Int),
@@ -773,6 +779,20 @@ pub fn apply_cast(
                 "check the variable's value (digits only, optionally signed)",
             )),
         },
+        Cast::FileMode => {
+            let t = text.trim();
+            let digits = t
+                .strip_prefix("0o")
+                .or_else(|| t.strip_prefix("0O"))
+                .unwrap_or(t);
+            match u32::from_str_radix(digits, 8) {
+                Ok(n) => Ok(Value::Number(Number::from(n))),
+                Err(_) => Err(fail(
+                    "an octal file mode",
+                    "write the mode in octal, like \"0440\"",
+                )),
+            }
+        }
         Cast::Float => match text.parse::<f64>() {
             Ok(f) => Ok(Value::Number(Number::from(f))),
             Err(_) => Err(fail("a number", "check the variable's value")),
@@ -868,5 +888,22 @@ mod tests {
             Some(Cast::Bool)
         );
         assert_eq!(cast_for(&KeyPath::parse("services")), None);
+    }
+
+    #[test]
+    fn secret_and_config_modes_are_octal() {
+        let at = KeyPath::parse("services.web.secrets[0].mode");
+        assert_eq!(cast_for(&at), Some(Cast::FileMode));
+        assert_eq!(
+            cast_for(&KeyPath::parse("services.web.configs[1].mode")),
+            Some(Cast::FileMode)
+        );
+        let mut w = Warnings::default();
+        for (text, want) in [("0400", 0o400), ("440", 0o440), ("0o755", 0o755)] {
+            let v = apply_cast(Cast::FileMode, text.to_string(), &at, &mut w).expect(text);
+            assert_eq!(v, Value::Number(Number::from(want)), "{text}");
+        }
+        assert!(apply_cast(Cast::FileMode, "0999".to_string(), &at, &mut w).is_err());
+        assert!(apply_cast(Cast::FileMode, "rw".to_string(), &at, &mut w).is_err());
     }
 }

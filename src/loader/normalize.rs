@@ -645,6 +645,125 @@ pub fn normalize(doc: &mut Value, project_name: &str) -> Result<(), LoadError> {
     normalize_in(doc, project_name, None).map(|_| ())
 }
 
+/// Fills in the build args written without a value (`- FROM_ENV`, `FROM_ENV:`) from the project
+/// environment `lookup`, and drops those the environment does not define, as compose-go's
+/// `Normalize` does (`resolve(args, fn, keepEmpty=false)`). Runs on the normalised tree, where
+/// `build.args` is a mapping.
+pub fn resolve_build_args(doc: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) {
+    let Some(Value::Mapping(services)) = doc.get_mut("services") else {
+        return;
+    };
+    for svc in services.values_mut() {
+        let Some(Value::Mapping(args)) = svc.get_mut("build").and_then(|b| b.get_mut("args"))
+        else {
+            continue;
+        };
+        let mut resolved = Mapping::new();
+        for (k, v) in std::mem::take(args) {
+            if !v.is_null() {
+                resolved.insert(k, v);
+            } else if let Some(val) = scalar_string(&k).and_then(|name| lookup(&name)) {
+                resolved.insert(k, Value::String(val));
+            }
+        }
+        *args = resolved;
+    }
+}
+
+/// Drops the networks, volumes, secrets, configs and models that no service uses, as docker
+/// compose does after loading (compose-go `WithoutUnnecessaryResources`) unless
+/// `--all-resources` is given. Reads the references in the long and the short syntax alike, so
+/// it also works on a tree that was not normalised.
+pub fn drop_unused_resources(doc: &mut Value) {
+    let Value::Mapping(root) = doc else {
+        return;
+    };
+    let mut used: [(&str, Vec<String>); 5] = [
+        ("networks", Vec::new()),
+        ("volumes", Vec::new()),
+        ("secrets", Vec::new()),
+        ("configs", Vec::new()),
+        ("models", Vec::new()),
+    ];
+    if let Some(Value::Mapping(services)) = root.get("services") {
+        for svc in services.values() {
+            let Value::Mapping(svc) = svc else { continue };
+            for (kind, names) in used.iter_mut() {
+                match *kind {
+                    "networks" | "models" => names.extend(keys_or_items(svc.get(*kind))),
+                    "volumes" => {
+                        if let Some(Value::Sequence(mounts)) = svc.get("volumes") {
+                            names.extend(mounts.iter().filter_map(named_volume_source));
+                        }
+                    }
+                    _ => {
+                        names.extend(mount_sources(svc.get(*kind)));
+                        if *kind == "secrets" {
+                            if let Some(Value::Mapping(build)) = svc.get("build") {
+                                names.extend(mount_sources(build.get("secrets")));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (kind, names) in used {
+        let Some(Value::Mapping(defined)) = root.get_mut(kind) else {
+            continue;
+        };
+        defined.retain(|k, _| scalar_string(k).is_some_and(|k| names.contains(&k)));
+        if defined.is_empty() {
+            root.shift_remove(kind);
+        }
+    }
+}
+
+/// The names a service attaches to: the keys of a mapping or the items of a list.
+fn keys_or_items(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Mapping(m)) => m.keys().filter_map(scalar_string).collect(),
+        Some(Value::Sequence(seq)) => seq.iter().filter_map(scalar_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `source` of each secret/config grant, short (`- name`) or long (`- source: name`).
+fn mount_sources(v: Option<&Value>) -> Vec<String> {
+    let Some(Value::Sequence(seq)) = v else {
+        return Vec::new();
+    };
+    seq.iter()
+        .filter_map(|e| match e {
+            Value::Mapping(m) => m.get("source").and_then(scalar_string),
+            other => scalar_string(other),
+        })
+        .collect()
+}
+
+/// The named volume a service mount uses, if it is one: a long-syntax `type: volume` with a
+/// `source`, or a short `name:/path` whose source is not a host path.
+fn named_volume_source(mount: &Value) -> Option<String> {
+    match mount {
+        Value::Mapping(m) => {
+            if m.get("type").and_then(Value::as_str) != Some("volume") {
+                return None;
+            }
+            m.get("source")
+                .and_then(scalar_string)
+                .filter(|x| !x.is_empty())
+        }
+        Value::String(spec) => {
+            let (source, _) = spec.split_once(':')?;
+            let is_path = source.is_empty()
+                || source.starts_with(['/', '.', '~', '\\'])
+                || (source.len() == 1 && source.chars().all(|c| c.is_ascii_alphabetic()));
+            (!is_path).then(|| source.to_string())
+        }
+        _ => None,
+    }
+}
+
 /// [`normalize`] with the project directory (for the implicit build context) and the
 /// deprecation warnings it finds (`external.name`, `scale`...).
 pub fn normalize_in(
@@ -909,6 +1028,23 @@ fn file_mounts(v: &mut Value) {
                 let mut m = Mapping::new();
                 m.insert(s("source"), s(x));
                 *e = Value::Mapping(m);
+            }
+        }
+    }
+}
+
+/// A service secret with no `target` is mounted at `/run/secrets/<source>` (compose-go's
+/// `defaultSecretMount`, applied to the short and the long syntax alike; configs get no default).
+fn default_secret_targets(v: &mut Value) {
+    if let Value::Sequence(seq) = v {
+        for e in seq.iter_mut() {
+            if let Value::Mapping(m) = e {
+                if m.contains_key("target") {
+                    continue;
+                }
+                if let Some(source) = m.get("source").and_then(scalar_string) {
+                    m.insert(s("target"), s(&format!("/run/secrets/{source}")));
+                }
             }
         }
     }
@@ -1356,6 +1492,9 @@ fn normalize_service(
             file_mounts(v);
         }
     }
+    if let Some(v) = svc.get_mut("secrets") {
+        default_secret_targets(v);
+    }
     if let Some(Value::Mapping(hc)) = svc.get_mut("healthcheck") {
         if let Some(Value::String(t)) = hc.get("test") {
             let t = t.clone();
@@ -1636,6 +1775,56 @@ include: [./inc.yaml, {path: [a.yml], project_directory: ., env_file: x.env}]
     }
 
     #[test]
+    fn bare_build_args_take_the_environment_or_go() {
+        let mut doc = norm(
+            "services:\n  a:\n    build:\n      context: .\n      args: [A=1, FROM_ENV, NOT_SET, EMPTY]\n",
+        );
+        let lookup = |k: &str| match k {
+            "FROM_ENV" => Some("shell".to_string()),
+            "EMPTY" => Some(String::new()),
+            "A" => Some("ignored".to_string()),
+            _ => None,
+        };
+        resolve_build_args(&mut doc, &lookup);
+        assert_eq!(
+            service(&doc, "a")["build"]["args"],
+            y("{A: '1', FROM_ENV: shell, EMPTY: ''}")
+        );
+    }
+
+    #[test]
+    fn unused_resources_are_dropped() {
+        let mut doc = norm(
+            "services:\n  a:\n    image: x\n    networks: [front]\n    volumes: [data:/d, ./h:/h, /anon]\n    secrets: [s1]\n    build: {context: ., secrets: [{source: s2}]}\n    configs: [{source: c1}]\nnetworks: {front: {}, back: {}}\nvolumes: {data: {}, spare: {}}\nsecrets: {s1: {file: /a}, s2: {file: /b}, s3: {file: /c}}\nconfigs: {c1: {file: /a}, c2: {file: /b}}\n",
+        );
+        drop_unused_resources(&mut doc);
+        let keys = |k: &str| -> Vec<String> {
+            doc[k]
+                .as_mapping()
+                .map(|m| m.keys().filter_map(scalar_string).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(keys("networks"), ["front"]);
+        assert_eq!(keys("volumes"), ["data"]);
+        assert_eq!(keys("secrets"), ["s1", "s2"]);
+        assert_eq!(keys("configs"), ["c1"]);
+
+        // Nothing used at all: the sections go, the default network with them.
+        let mut doc = norm("services:\n  a: {image: x, network_mode: host}\nvolumes: {v: {}}\n");
+        drop_unused_resources(&mut doc);
+        assert!(
+            doc.get("volumes").is_none() && doc.get("networks").is_none(),
+            "{doc:?}"
+        );
+
+        // The short syntax of an un-normalised tree counts too.
+        let mut doc = y("services:\n  a: {image: x, networks: [n], volumes: ['vol:/v', 'C:/x']}\nnetworks: {n: {}, m: {}}\nvolumes: {vol: {}, C: {}}\n");
+        drop_unused_resources(&mut doc);
+        assert_eq!(doc["networks"], y("{n: {}}"));
+        assert_eq!(doc["volumes"], y("{vol: {}}"));
+    }
+
+    #[test]
     fn healthcheck_secrets_hosts_devices() {
         let doc = norm(
             "services:\n  a:\n    image: x\n    healthcheck: {test: curl -f localhost}\n    secrets: [s, {source: t, target: /t}]\n    extra_hosts: ['b:1.2.3.4', 'a=::1', 'c:[::2]']\n    devices: ['/dev/x', '/dev/y:/dev/z']\n",
@@ -1645,7 +1834,10 @@ include: [./inc.yaml, {path: [a.yml], project_directory: ., env_file: x.env}]
             a["healthcheck"]["test"],
             y("[CMD-SHELL, curl -f localhost]")
         );
-        assert_eq!(a["secrets"], y("[{source: s}, {source: t, target: /t}]"));
+        assert_eq!(
+            a["secrets"],
+            y("[{source: s, target: /run/secrets/s}, {source: t, target: /t}]")
+        );
         assert_eq!(a["extra_hosts"], y("['a=::1', 'b=1.2.3.4', 'c=::2']"));
         assert_eq!(
             a["devices"],

@@ -40,6 +40,9 @@ pub struct LoadOptions {
     pub no_env_resolution: bool,
     /// Skip the semantic consistency checks (`--no-consistency`).
     pub no_consistency: bool,
+    /// Keep the networks, volumes, secrets, configs and models no service uses
+    /// (`--all-resources`); by default they are dropped, as docker compose does.
+    pub all_resources: bool,
     /// The process environment; `None` means `std::env::vars()`.
     pub environment: Option<IndexMap<String, String>>,
     /// The directory relative paths and discovery start from; `None` means the current directory.

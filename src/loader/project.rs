@@ -93,7 +93,10 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     let cwd = match &opts.working_dir {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| {
-            LoadError::new(ErrorKind::Io, format!("cannot read the current directory: {e}"))
+            LoadError::new(
+                ErrorKind::Io,
+                format!("cannot read the current directory: {e}"),
+            )
         })?,
     };
     let explicit_dir = opts.project_directory.as_ref().map(|d| absolute(&cwd, d));
@@ -144,14 +147,11 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     // known (as COMPOSE_PROJECT_NAME) before anything is interpolated.
     let mut docs = Vec::with_capacity(texts.len());
     for t in &texts {
-        let doc = yaml::parse(&t.name, &t.text)?;
-        if let Value::Mapping(m) = &doc {
-            if m.contains_key("version") {
-                warnings.push(format!(
-                    "{}: the attribute `version` is obsolete, it will be ignored; remove it to avoid confusion",
-                    t.name.display()
-                ));
-            }
+        let doc = yaml::parse_with_warnings(&t.name, &t.text, &mut warnings)?;
+        if doc.is_null() {
+            return Err(LoadError::new(ErrorKind::Schema, "empty compose file")
+                .in_file(&t.name)
+                .hint("add at least a `services:` section"));
         }
         docs.push(doc);
     }
@@ -178,20 +178,22 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         cache: HashMap::new(),
     };
     let mut merged: Option<Value> = None;
+    // Per file, as compose-go does: interpolate, resolve paths, include, extends; then merge it
+    // over the files before it (merging from Null also resolves a lone file's tags).
     for (doc, t) in docs.into_iter().zip(&texts) {
-        let doc = ctx.prepare(doc, &t.name, &project_dir)?;
-        merged = Some(match merged {
-            None => doc,
-            Some(base) => merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?,
-        });
+        let mut doc = ctx.prepare(doc, &t.name, &project_dir)?;
+        ctx.apply_extends(&mut doc, &t.name)?;
+        let base = merged.take().unwrap_or(Value::Null);
+        merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
     }
     let mut tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
     if !matches!(tree, Value::Mapping(_)) {
-        return Err(LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
-            .in_file(files.first().cloned().unwrap_or_default()));
+        return Err(
+            LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
+                .in_file(files.first().cloned().unwrap_or_default()),
+        );
     }
     let main_file = files.first().cloned().unwrap_or_default();
-    ctx.apply_extends(&mut tree, &main_file, &project_dir)?;
     strip_tags(&mut tree);
     set_key(&mut tree, "name", Value::String(name.clone()));
 
@@ -229,12 +231,17 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         for x in w.0 {
             warnings.push(x);
         }
+        normalize::resolve_build_args(&mut tree, &|k| env.get(k).map(str::to_string));
     }
     if !opts.no_consistency {
         let w = validate::check_semantics(&tree)?;
         for x in w.0 {
             warnings.push(x);
         }
+    }
+    // After the consistency checks, which see every declared resource, as in docker compose.
+    if !opts.all_resources {
+        normalize::drop_unused_resources(&mut tree);
     }
     let project = Project::from_value(tree.clone()).map_err(|e| e.or_file(&main_file))?;
     Ok(Loaded {
@@ -392,10 +399,16 @@ fn project_name(
                 }
                 s.value
             };
+            // compose-go normalises a `name:` from a file silently (`Shop_App.Prod` becomes
+            // `shop_appprod`), unlike `-p` and COMPOSE_PROJECT_NAME, which must already be normal.
+            let n = if opts.no_normalize {
+                n
+            } else {
+                normalize_project_name(&n)
+            };
             if n.is_empty() {
                 continue;
             }
-            check_project_name(&n, &format!("name: in {}", t.name.display()))?;
             return Ok(n);
         }
     }
@@ -429,7 +442,12 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// Interpolates one parsed file, resolves its relative paths against `base_dir`, applies its
     /// `include`s.
-    fn prepare(&mut self, mut doc: Value, file: &Path, base_dir: &Path) -> Result<Value, LoadError> {
+    fn prepare(
+        &mut self,
+        mut doc: Value,
+        file: &Path,
+        base_dir: &Path,
+    ) -> Result<Value, LoadError> {
         if !self.no_interpolate {
             let o = interpolate::Options {
                 strict: self.strict,
@@ -456,7 +474,7 @@ impl Ctx<'_> {
         Ok(doc)
     }
 
-    fn apply_extends(&mut self, doc: &mut Value, file: &Path, _dir: &Path) -> Result<(), LoadError> {
+    fn apply_extends(&mut self, doc: &mut Value, file: &Path) -> Result<(), LoadError> {
         let mut load = |p: &Path| self.load_file(p);
         extends::apply_extends(doc, file, &mut load)
     }
@@ -464,7 +482,12 @@ impl Ctx<'_> {
     /// Top-level `include`: each entry is loaded as a project of its own (its own directory and
     /// env files) and its resources are added to this one; a resource defined on both sides with
     /// different content is an error.
-    fn apply_include(&mut self, doc: &mut Value, file: &Path, base_dir: &Path) -> Result<(), LoadError> {
+    fn apply_include(
+        &mut self,
+        doc: &mut Value,
+        file: &Path,
+        base_dir: &Path,
+    ) -> Result<(), LoadError> {
         let Some(Value::Mapping(top)) = Some(&mut *doc) else {
             return Ok(());
         };
@@ -482,8 +505,8 @@ impl Ctx<'_> {
         };
         for (i, entry) in entries.into_iter().enumerate() {
             let at = KeyPath::root().key("include").index(i);
-            let (paths, project_directory, env_files) = include_entry(&entry, base_dir)
-                .map_err(|e| e.in_file(file).at(at.clone()))?;
+            let (paths, project_directory, env_files) =
+                include_entry(&entry, base_dir).map_err(|e| e.in_file(file).at(at.clone()))?;
             let Some(first) = paths.first() else {
                 continue;
             };
@@ -527,21 +550,17 @@ impl Ctx<'_> {
                     include_stack: self.include_stack.clone(),
                     cache: HashMap::new(),
                 };
-                let mut merged: Option<Value> = None;
+                let mut merged = Value::Null;
                 for p in &paths {
                     let text = std::fs::read_to_string(p).map_err(|e| {
                         LoadError::new(ErrorKind::Io, format!("cannot read included file: {e}"))
                             .in_file(p)
                     })?;
-                    let d = yaml::parse(p, &text)?;
-                    let d = sub.prepare(d, p, &sub_dir)?;
-                    merged = Some(match merged {
-                        None => d,
-                        Some(b) => merge::merge(b, d).map_err(|e| e.or_file(p))?,
-                    });
+                    let d = yaml::parse_with_warnings(p, &text, sub.warnings)?;
+                    let mut d = sub.prepare(d, p, &sub_dir)?;
+                    sub.apply_extends(&mut d, p)?;
+                    merged = merge::merge(merged, d).map_err(|e| e.or_file(p))?;
                 }
-                let mut merged = merged.unwrap_or(Value::Mapping(Mapping::new()));
-                sub.apply_extends(&mut merged, first, &sub_dir)?;
                 merged
             };
             self.include_stack.pop();
@@ -615,7 +634,9 @@ fn import_resources(
     let Value::Mapping(inc) = included else {
         return Ok(());
     };
-    for kind in ["services", "networks", "volumes", "secrets", "configs", "models"] {
+    for kind in [
+        "services", "networks", "volumes", "secrets", "configs", "models",
+    ] {
         let Some(Value::Mapping(items)) = inc.get(kind) else {
             continue;
         };
@@ -681,9 +702,11 @@ fn service_profiles(svc: &Value) -> Vec<String> {
 pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     match svc.get("depends_on") {
-        Some(Value::Sequence(s)) => {
-            out.extend(s.iter().filter_map(|d| d.as_str()).map(|d| (d.to_string(), true)))
-        }
+        Some(Value::Sequence(s)) => out.extend(
+            s.iter()
+                .filter_map(|d| d.as_str())
+                .map(|d| (d.to_string(), true)),
+        ),
         Some(Value::Mapping(m)) => {
             for (k, v) in m {
                 let required = v.get("required").and_then(Value::as_bool).unwrap_or(true);

@@ -82,7 +82,9 @@ pub fn explain_variable(loaded: &Loaded, name: &str) -> String {
                 }
             }
         }
-        None => out.push_str(&format!("{name} is unset (not in the shell or any env file)\n")),
+        None => out.push_str(&format!(
+            "{name} is unset (not in the shell or any env file)\n"
+        )),
     }
     let mut uses = Vec::new();
     for t in &loaded.sources {

@@ -541,6 +541,10 @@ fn service_scale(svc: &Mapping) -> u64 {
 /// One published host port binding, for conflict detection.
 struct Binding {
     service: String,
+    /// The entry's index in the service's `ports`.
+    index: usize,
+    /// How many containers the service runs.
+    scale: u64,
     ip: String,
     start: u64,
     end: u64,
@@ -681,7 +685,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
             .hint("remove container_name, or run a single replica"));
         }
         if let Some(Value::Sequence(ports)) = svc.get("ports") {
-            for p in ports {
+            for (index, p) in ports.iter().enumerate() {
                 let Value::Mapping(p) = p else { continue };
                 let Some((start, end)) = p
                     .get("published")
@@ -692,6 +696,8 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
                 };
                 bindings.push(Binding {
                     service: name.clone(),
+                    index,
+                    scale,
                     ip: p.get("host_ip").and_then(scalar_string).unwrap_or_default(),
                     start,
                     end,
@@ -713,10 +719,68 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         .hint("remove one of the depends_on links (or links / volumes_from / service: references) in the cycle"));
     }
 
+    check_host_ports(&bindings)?;
+
+    let mut container_names: BTreeMap<String, String> = BTreeMap::new();
+    for (name, svc) in &services_map {
+        let name = scalar_string(name).unwrap_or_default();
+        let Some(cn) = svc.get("container_name").and_then(scalar_string) else {
+            continue;
+        };
+        if let Some(first) = container_names.get(&cn) {
+            return Err(sem(
+                KeyPath::root()
+                    .key("services")
+                    .key(&name)
+                    .key("container_name"),
+                format!(
+                    "services {first:?} and {name:?} both use container_name {cn:?}; container names must be unique"
+                ),
+            )
+            .hint("rename one of them, or remove container_name to let the container be named <project>-<service>-<n>"));
+        }
+        container_names.insert(cn, name);
+    }
+    Ok(warnings)
+}
+
+/// Two containers cannot bind the same host port: two services publishing the same fixed port
+/// (same protocol, overlapping host IPs), or one service running several replicas of a fixed
+/// port, is an error. A range (`8000-8010:80`) is a pool the engine picks from, not a clash.
+fn check_host_ports(bindings: &[Binding]) -> Result<(), LoadError> {
+    let fixed = |x: &Binding| x.start == x.end;
+    let at = |x: &Binding| {
+        KeyPath::root()
+            .key("services")
+            .key(&x.service)
+            .key("ports")
+            .index(x.index)
+    };
+    let shown = |x: &Binding| {
+        if x.ip.is_empty() {
+            format!("{}/{}", x.start, x.protocol)
+        } else {
+            format!("{}:{}/{}", x.ip, x.start, x.protocol)
+        }
+    };
     for (i, a) in bindings.iter().enumerate() {
+        if fixed(a) && a.scale > 1 {
+            return Err(sem(
+                at(a),
+                format!(
+                    "service {:?} publishes host port {} but runs {} replicas; only one container can bind it",
+                    a.service,
+                    shown(a),
+                    a.scale
+                ),
+            )
+            .hint(format!(
+                "publish a range (\"{}-{}:<container port>\"), leave the host port out to let the engine pick one, or run a single replica",
+                a.start,
+                a.start.saturating_add(a.scale - 1)
+            )));
+        }
         for b in bindings.iter().skip(i + 1) {
-            // A range published by one entry (8000-8010:80) is a pool, not a fixed port.
-            let fixed = |x: &Binding| x.start == x.end;
             if a.protocol == b.protocol
                 && ips_overlap(&a.ip, &b.ip)
                 && fixed(a)
@@ -724,18 +788,25 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
                 && a.start == b.start
             {
                 let who = if a.service == b.service {
-                    format!("service {:?} publishes", a.service)
+                    format!(
+                        "service {:?} publishes host port {} twice",
+                        a.service,
+                        shown(b)
+                    )
                 } else {
-                    format!("services {:?} and {:?} both publish", a.service, b.service)
+                    format!(
+                        "services {:?} and {:?} both publish host port {}",
+                        a.service,
+                        b.service,
+                        shown(b)
+                    )
                 };
-                warnings.push(format!(
-                    "{who} host port {}/{}; they cannot run at the same time",
-                    a.start, a.protocol
-                ));
+                return Err(sem(at(b), format!("{who}; they cannot run at the same time"))
+                    .hint("publish one of them on another host port, bind them to different host IPs (\"127.0.0.1:8080:80\"), or leave the host port out to let the engine pick one"));
             }
         }
     }
-    Ok(warnings)
+    Ok(())
 }
 
 fn close_match(name: &str, candidates: &BTreeSet<String>) -> Option<String> {
@@ -1089,11 +1160,46 @@ mod tests {
     }
 
     #[test]
-    fn same_host_port_twice_is_a_warning() {
-        let mut doc = y("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['127.0.0.1:8080:81', '8080:81/udp']}\n  c: {image: x, ports: ['127.0.0.2:9000:1', '127.0.0.3:9000:1']}\n");
-        crate::loader::normalize::normalize(&mut doc, "p").expect("normalize");
-        let w = check_semantics(&doc).expect("no error");
-        assert_eq!(w.0.len(), 1, "{:?}", w.0);
-        assert!(w.0[0].contains("\"a\" and \"b\" both publish host port 8080/tcp"));
+    fn same_host_port_twice_is_an_error_naming_both() {
+        let ok = |text: &str| {
+            let mut doc = y(text);
+            crate::loader::normalize::normalize(&mut doc, "p").expect("normalize");
+            check_semantics(&doc).expect(text);
+        };
+        let e = sem_err("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['9000:1', '8080:81']}\n");
+        assert!(
+            e.message
+                .contains("services \"a\" and \"b\" both publish host port 8080/tcp"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some("services.b.ports[1]")
+        );
+        assert!(e.hint.is_some());
+        // Different host IPs, protocols or ranges do not clash.
+        ok("services:\n  a: {image: x, ports: ['127.0.0.1:8080:80', '8080:80/udp', '7000-7005:80']}\n  b: {image: x, ports: ['127.0.0.2:8080:81', '7000-7005:81']}\n");
+        // A wildcard host IP clashes with a specific one.
+        sem_err("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['127.0.0.1:8080:81']}\n");
+        // Replicas of a fixed host port clash with each other.
+        let e = sem_err("services:\n  a: {image: x, ports: ['8080:80'], deploy: {replicas: 2}}\n");
+        assert!(e.message.contains("2 replicas"), "{}", e.message);
+        ok("services:\n  a: {image: x, ports: ['80'], deploy: {replicas: 2}}\n");
+    }
+
+    #[test]
+    fn duplicate_container_name_names_both_services() {
+        let e = sem_err("services:\n  a: {image: x, container_name: same}\n  b: {image: x, container_name: same}\n");
+        assert!(
+            e.message
+                .contains("services \"a\" and \"b\" both use container_name \"same\""),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some("services.b.container_name")
+        );
     }
 }

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::desired::{Condition, Desired, DesiredService};
 use super::graph;
 use super::intent::{BuildPolicy, DownOptions, Intent, PullPolicy, RemoveImages, UpOptions};
-use super::observed::{Observed, ObservedContainer};
+use super::observed::{ContainerState, Observed, ObservedContainer};
 use super::step::{
     Action, ContainerRef, ContainerSnapshot, Dep, Plan, Reason, ServiceFacts, Step, StepId,
 };
@@ -293,80 +293,8 @@ impl<'a> Builder<'a> {
         };
         self.record_facts(&scope);
 
-        // Orphans first: they may hold names or ports the new containers need.
-        if opts.remove_orphans {
-            for c in self.orphans() {
-                self.stop_and_remove(c, Reason::Orphan, opts.timeout, false, vec![]);
-            }
-        } else {
-            self.orphan_warning();
-        }
-
-        // Networks and volumes used by the services in scope.
-        let mut net_steps: HashMap<String, StepId> = HashMap::new();
-        let mut vol_steps: HashMap<String, StepId> = HashMap::new();
-        let used_nets: BTreeSet<String> = scope
-            .iter()
-            .filter_map(|s| self.d.services.get(s))
-            .flat_map(|s| s.networks.iter().cloned())
-            .collect();
-        let used_vols: BTreeSet<String> = scope
-            .iter()
-            .filter_map(|s| self.d.services.get(s))
-            .flat_map(|s| s.named_volumes.iter().cloned())
-            .collect();
-        for (key, net) in &self.d.networks {
-            if net.external || !used_nets.contains(key) {
-                continue;
-            }
-            match self.o.network(&net.name) {
-                None => {
-                    let id = self.add(
-                        Action::CreateNetwork {
-                            key: key.clone(),
-                            name: net.name.clone(),
-                        },
-                        Reason::NotFound,
-                        vec![],
-                    );
-                    net_steps.insert(key.clone(), id);
-                }
-                Some(obs) if !obs.config_hash.is_empty() && obs.config_hash != net.config_hash => {
-                    self.plan.warnings.push(format!(
-                        "network {} exists but its configuration differs from the compose file; run `down` then `up` to apply the change",
-                        net.name
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        for (key, vol) in &self.d.volumes {
-            if vol.external || !used_vols.contains(key) {
-                continue;
-            }
-            match self.o.volume(&vol.name) {
-                None => {
-                    let id = self.add(
-                        Action::CreateVolume {
-                            key: key.clone(),
-                            name: vol.name.clone(),
-                        },
-                        Reason::NotFound,
-                        vec![],
-                    );
-                    vol_steps.insert(key.clone(), id);
-                }
-                Some(obs) if !obs.config_hash.is_empty() && obs.config_hash != vol.config_hash => {
-                    self.plan.warnings.push(format!(
-                        "volume {} already exists but was created with a different configuration; it is kept as it is (remove it to apply the change)",
-                        vol.name
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-
-        // Images.
+        // Images first, like docker compose: a missing image that cannot be pulled or built
+        // fails the run before anything is created or removed.
         let mut image_steps: HashMap<String, StepId> = HashMap::new();
         let mut by_image: HashMap<String, StepId> = HashMap::new();
         let mut rebuilt: BTreeSet<String> = BTreeSet::new();
@@ -443,6 +371,85 @@ impl<'a> Builder<'a> {
             }
         }
 
+        let image_deps: Vec<Dep> = {
+            let mut ids: Vec<StepId> = by_image.values().copied().collect();
+            ids.sort();
+            ids.into_iter().map(hard).collect()
+        };
+
+        // Orphans first: they may hold names or ports the new containers need.
+        if opts.remove_orphans {
+            for c in self.orphans() {
+                self.stop_and_remove(c, Reason::Orphan, opts.timeout, false, image_deps.clone());
+            }
+        } else {
+            self.orphan_warning();
+        }
+
+        // Networks and volumes used by the services in scope.
+        let mut net_steps: HashMap<String, StepId> = HashMap::new();
+        let mut vol_steps: HashMap<String, StepId> = HashMap::new();
+        let used_nets: BTreeSet<String> = scope
+            .iter()
+            .filter_map(|s| self.d.services.get(s))
+            .flat_map(|s| s.networks.iter().cloned())
+            .collect();
+        let used_vols: BTreeSet<String> = scope
+            .iter()
+            .filter_map(|s| self.d.services.get(s))
+            .flat_map(|s| s.named_volumes.iter().cloned())
+            .collect();
+        for (key, net) in &self.d.networks {
+            if net.external || !used_nets.contains(key) {
+                continue;
+            }
+            match self.o.network(&net.name) {
+                None => {
+                    let id = self.add(
+                        Action::CreateNetwork {
+                            key: key.clone(),
+                            name: net.name.clone(),
+                        },
+                        Reason::NotFound,
+                        image_deps.clone(),
+                    );
+                    net_steps.insert(key.clone(), id);
+                }
+                Some(obs) if !obs.config_hash.is_empty() && obs.config_hash != net.config_hash => {
+                    self.plan.warnings.push(format!(
+                        "network {} exists but its configuration differs from the compose file; run `down` then `up` to apply the change",
+                        net.name
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for (key, vol) in &self.d.volumes {
+            if vol.external || !used_vols.contains(key) {
+                continue;
+            }
+            match self.o.volume(&vol.name) {
+                None => {
+                    let id = self.add(
+                        Action::CreateVolume {
+                            key: key.clone(),
+                            name: vol.name.clone(),
+                        },
+                        Reason::NotFound,
+                        image_deps.clone(),
+                    );
+                    vol_steps.insert(key.clone(), id);
+                }
+                Some(obs) if !obs.config_hash.is_empty() && obs.config_hash != vol.config_hash => {
+                    self.plan.warnings.push(format!(
+                        "volume {} already exists but was created with a different configuration; it is kept as it is (remove it to apply the change)",
+                        vol.name
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+
         // Containers, dependencies first.
         for name in &scope {
             let Some(svc) = self.d.services.get(name) else {
@@ -511,7 +518,7 @@ impl<'a> Builder<'a> {
                         Reason::ScaledDown { replicas },
                         opts.timeout.or(svc.stop_grace_period),
                         false,
-                        vec![],
+                        image_deps.clone(),
                     );
                 }
             }
@@ -541,11 +548,21 @@ impl<'a> Builder<'a> {
                     .or_else(|| group.iter().find(|c| c.replaces.is_some()))
                     .or_else(|| group.first())
                     .copied();
+                // Leftovers (e.g. the replacement of an interrupted recreate) go before this
+                // replica's create: a new replacement may need the very same temporary name.
+                let mut create_deps = create_deps.clone();
                 for c in &group {
                     if keeper.is_some_and(|k| k.id == c.id) {
                         continue;
                     }
-                    self.stop_and_remove(c, Reason::Leftover, Some(0), false, vec![]);
+                    let rm = self.stop_and_remove(
+                        c,
+                        Reason::Leftover,
+                        Some(0),
+                        false,
+                        image_deps.clone(),
+                    );
+                    create_deps.push(hard(rm));
                 }
 
                 let Some(c) = keeper else {
@@ -689,7 +706,7 @@ impl<'a> Builder<'a> {
                             to: final_name.clone(),
                         },
                         Reason::InterruptedRecreate,
-                        vec![],
+                        image_deps.clone(),
                     );
                     self.created.entry(name.clone()).or_default().push(rename);
                     current.name = final_name.clone();
@@ -1030,6 +1047,31 @@ impl<'a> Builder<'a> {
     }
 }
 
+impl Builder<'_> {
+    /// `pause` (running containers) or `unpause` (paused ones).
+    fn pause(&mut self, services: &[String], pause: bool) -> Result<(), PlanError> {
+        self.check_services(services)?;
+        let scope = self.scope(services, false);
+        self.record_facts(&scope);
+        for name in &scope {
+            let containers: Vec<&ObservedContainer> = self.o.service_containers(name).collect();
+            for c in containers {
+                let action = match (pause, c.state) {
+                    (true, ContainerState::Running) => {
+                        Action::PauseContainer { container: cref(c) }
+                    }
+                    (false, ContainerState::Paused) => {
+                        Action::UnpauseContainer { container: cref(c) }
+                    }
+                    _ => continue,
+                };
+                self.add(action, Reason::Requested, vec![]);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The first network the container should be on but isn't, or is on but shouldn't be.
 /// Unknown attachments (an empty list) are not a change.
 fn network_change(
@@ -1070,6 +1112,8 @@ pub fn build(d: &Desired, o: &Observed, intent: &Intent) -> Result<Plan, PlanErr
             stop,
             volumes,
         } => b.rm(services, *stop, *volumes)?,
+        Intent::Pause { services } => b.pause(services, true)?,
+        Intent::Unpause { services } => b.pause(services, false)?,
     }
     let mut plan = b.plan;
     // Waits nobody needs are dropped; ids are renumbered so that they stay positions.

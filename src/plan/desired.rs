@@ -237,6 +237,92 @@ pub fn service_config_hash(service: &Value) -> String {
 }
 
 impl Desired {
+    /// The desired state as far as the engine's labels tell it, for commands run without a
+    /// compose file (`down -p name`): every service that has containers (with its `depends_on`
+    /// from the label, so that stops go in reverse dependency order), every network and volume
+    /// of the project. Nothing is created from it.
+    pub fn from_observed(project: &str, observed: &super::Observed) -> Desired {
+        let mut d = Desired {
+            project: project.to_string(),
+            ..Desired::default()
+        };
+        for c in observed.containers.iter().filter(|c| !c.oneoff) {
+            if c.service.is_empty() {
+                continue;
+            }
+            let entry = d
+                .services
+                .entry(c.service.clone())
+                .or_insert_with(|| DesiredService {
+                    name: c.service.clone(),
+                    image: None,
+                    image_name: String::new(),
+                    has_build: false,
+                    pull_policy: None,
+                    replicas: 0,
+                    container_name: None,
+                    depends_on: IndexMap::new(),
+                    network_mode: None,
+                    pid: None,
+                    ipc: None,
+                    volumes_from: Vec::new(),
+                    networks: Vec::new(),
+                    named_volumes: Vec::new(),
+                    has_healthcheck: false,
+                    stop_grace_period: None,
+                    stop_signal: None,
+                    config_hash: c.config_hash.clone(),
+                });
+            entry.replicas = entry.replicas.max(c.number);
+            for item in c.depends_on.split(',').filter(|s| !s.is_empty()) {
+                let mut parts = item.split(':');
+                let Some(dep) = parts.next().filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                let condition = parts
+                    .next()
+                    .and_then(Condition::parse)
+                    .unwrap_or(Condition::ServiceStarted);
+                let restart = parts.next() == Some("true");
+                entry
+                    .depends_on
+                    .entry(dep.to_string())
+                    .or_insert(Dependency {
+                        condition,
+                        required: true,
+                        restart,
+                    });
+            }
+        }
+        // Only services that still have containers take part.
+        let present: Vec<String> = d.services.keys().cloned().collect();
+        for svc in d.services.values_mut() {
+            svc.depends_on.retain(|k, _| present.contains(k));
+        }
+        for (kind, list, target) in [
+            ("network", &observed.networks, &mut d.networks),
+            ("volume", &observed.volumes, &mut d.volumes),
+        ] {
+            for r in list {
+                let key = if r.key.is_empty() {
+                    format!("{kind}:{}", r.name)
+                } else {
+                    r.key.clone()
+                };
+                target.insert(
+                    key.clone(),
+                    DesiredResource {
+                        key,
+                        name: r.name.clone(),
+                        external: false,
+                        config_hash: r.config_hash.clone(),
+                    },
+                );
+            }
+        }
+        d
+    }
+
     /// Reads the desired state from a project's canonical tree (`name`, `services`, `networks`,
     /// `volumes`). `project_name` overrides `name:` when given.
     pub fn from_canonical(root: &Value, project_name: Option<&str>) -> Result<Desired, PlanError> {

@@ -91,6 +91,14 @@ pub enum Intent {
         stop: bool,
         volumes: bool,
     },
+    /// `pause`: pause running containers.
+    Pause {
+        services: Vec<String>,
+    },
+    /// `unpause`: resume paused containers.
+    Unpause {
+        services: Vec<String>,
+    },
 }
 
 impl Intent {

@@ -4,8 +4,8 @@
 //! remove container, wait for a condition), each with the reason it is needed.
 //!
 //! Owns: the config hash, the recreate decision, replica numbering and names, orphan detection,
-//! cycle detection, the dry-run rendering. Must not import `engine` (except for the
-//! `ContainerSpec` conversion), `exec`, `loader` or `cli`, and never performs I/O.
+//! cycle detection, the dry-run rendering. Must not import `engine`, `exec`, `loader` or `cli`, and never performs I/O (the
+//! `ContainerSpec` conversion lives in `exec::spec`).
 
 mod build;
 pub mod desired;
@@ -16,7 +16,9 @@ pub mod observed;
 pub mod simulate;
 pub mod step;
 
-pub use desired::{service_config_hash, Condition, Dependency, Desired, DesiredService};
+pub use desired::{
+    service_config_hash, Condition, Dependency, Desired, DesiredResource, DesiredService,
+};
 pub use intent::{BuildPolicy, DownOptions, Intent, PullPolicy, RemoveImages, UpOptions};
 pub use observed::{ContainerState, Health, Observed, ObservedContainer, ObservedResource};
 pub use step::{
@@ -52,6 +54,50 @@ pub fn plan_desired(
     intent: &Intent,
 ) -> Result<Plan, PlanError> {
     build::build(desired, observed, intent)
+}
+
+/// The project as the planner and executor see it: every service that has neither `networks`
+/// nor `network_mode` joins the `default` network, which exists (`<project>_default`), as the
+/// loader's normalisation does. A project from the loader is returned unchanged.
+pub fn with_default_network(project: &crate::model::Project) -> crate::model::Project {
+    let mut p = project.clone();
+    let mut needs_default = false;
+    for svc in p.services.values_mut() {
+        if svc.networks.is_empty() && svc.network_mode.as_deref().is_none_or(str::is_empty) {
+            svc.networks.insert("default".to_string(), None);
+            needs_default = true;
+        }
+    }
+    if needs_default && !p.networks.contains_key("default") {
+        p.networks.insert(
+            "default".to_string(),
+            crate::model::Network {
+                name: Some(format!("{}_default", p.name)),
+                ..Default::default()
+            },
+        );
+    }
+    p
+}
+
+/// The planner's desired state of a (typed) project, read through its canonical form.
+pub fn desired_of(project: &crate::model::Project) -> Result<Desired, PlanError> {
+    let json = project.to_value();
+    let tree: serde_yaml::Value = serde_yaml::to_value(&json)
+        .map_err(|e| PlanError::Invalid(format!("cannot read the project: {e}")))?;
+    Desired::from_canonical(&tree, Some(&project.name))
+}
+
+/// Plans `intent` for `project` against `observed`. The project is taken as
+/// [`with_default_network`] returns it.
+pub fn plan(
+    project: &crate::model::Project,
+    observed: &Observed,
+    intent: &Intent,
+) -> Result<Plan, PlanError> {
+    let project = with_default_network(project);
+    let desired = desired_of(&project)?;
+    plan_desired(&desired, observed, intent)
 }
 
 /// Plans `intent` for a project given as its canonical tree (what `rcompose config` prints).

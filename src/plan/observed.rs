@@ -71,6 +71,9 @@ pub struct ObservedContainer {
     pub exit_code: Option<i64>,
     /// Engine names of the networks the container is attached to.
     pub networks: Vec<String>,
+    /// The raw `com.docker.compose.depends_on` label (`svc:condition:restart,...`), used to
+    /// order `stop`/`down` when there is no compose file.
+    pub depends_on: String,
 }
 
 impl ObservedContainer {
@@ -100,6 +103,7 @@ impl ObservedContainer {
             health,
             exit_code,
             networks,
+            depends_on: label(labels::DEPENDS_ON),
         }
     }
 

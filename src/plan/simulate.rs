@@ -78,6 +78,7 @@ pub fn simulate(plan: &Plan, desired: &Desired, observed: &Observed) -> Observed
                     health: None,
                     exit_code: None,
                     networks: networks.clone(),
+                    depends_on: String::new(),
                 });
             }
             Action::RenameContainer { container, to } => {
@@ -114,6 +115,16 @@ pub fn simulate(plan: &Plan, desired: &Desired, observed: &Observed) -> Observed
                 let target = find(&mut o, container).map(|c| c.id.clone());
                 if let Some(id) = target {
                     o.containers.retain(|c| c.id != id);
+                }
+            }
+            Action::PauseContainer { container } => {
+                if let Some(c) = find(&mut o, container) {
+                    c.state = ContainerState::Paused;
+                }
+            }
+            Action::UnpauseContainer { container } => {
+                if let Some(c) = find(&mut o, container) {
+                    c.state = ContainerState::Running;
                 }
             }
             Action::Await { .. } => {}

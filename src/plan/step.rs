@@ -97,6 +97,12 @@ pub enum Action {
         /// Also remove its anonymous volumes.
         volumes: bool,
     },
+    PauseContainer {
+        container: ContainerRef,
+    },
+    UnpauseContainer {
+        container: ContainerRef,
+    },
     /// Wait until every replica of `service` meets `condition` (no engine call; learned from the
     /// engine's events). With `required: false`, a failure is a warning, not an error.
     Await {
@@ -119,7 +125,9 @@ impl Action {
             | Action::StopContainer { container, .. }
             | Action::RestartContainer { container, .. }
             | Action::KillContainer { container, .. }
-            | Action::RemoveContainer { container, .. } => Some(&container.service),
+            | Action::RemoveContainer { container, .. }
+            | Action::PauseContainer { container }
+            | Action::UnpauseContainer { container } => Some(&container.service),
             _ => None,
         }
     }
@@ -162,6 +170,8 @@ impl Action {
                     format!("remove container {container}")
                 }
             }
+            Action::PauseContainer { container } => format!("pause container {container}"),
+            Action::UnpauseContainer { container } => format!("unpause container {container}"),
             Action::Await {
                 service,
                 condition,

@@ -1,0 +1,562 @@
+//! Clap definitions of the runtime commands (`up`, `down`, `ps`...) and of the runtime global
+//! flags (`--parallel`, `--progress`, `--ansi`, `--dry-run`), spelled as docker compose spells them.
+//!
+//! Pure data: no I/O here. Conversion into the planner's `Intent` lives next to each struct so
+//! that it is unit-testable. Must not import `engine` or `exec` internals.
+
+use clap::{Args, ValueEnum};
+use indexmap::IndexMap;
+
+use crate::plan::{BuildPolicy, DownOptions, PullPolicy, RemoveImages, UpOptions};
+
+/// `--progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ProgressMode {
+    /// A TTY gets live progress, anything else plain lines.
+    #[default]
+    Auto,
+    Tty,
+    Plain,
+    Json,
+    Quiet,
+}
+
+/// `--ansi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AnsiMode {
+    Never,
+    Always,
+    #[default]
+    Auto,
+}
+
+/// Global flags of the runtime commands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RuntimeGlobals {
+    /// Maximum number of engine calls in flight (`COMPOSE_PARALLEL_LIMIT`).
+    #[arg(long, global = true, value_name = "N", allow_negative_numbers = true)]
+    pub parallel: Option<i64>,
+    /// Progress output: auto, tty, plain, json or quiet.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "COMPOSE_PROGRESS",
+        value_name = "MODE"
+    )]
+    pub progress: Option<ProgressMode>,
+    /// Control characters: never, always or auto.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "COMPOSE_ANSI",
+        value_name = "WHEN"
+    )]
+    pub ansi: Option<AnsiMode>,
+    /// Show what would be done, change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+impl RuntimeGlobals {
+    /// `--parallel` (a value <= 0 means "no flag", as docker compose's -1 default), else
+    /// `COMPOSE_PARALLEL_LIMIT`, else the executor's default.
+    pub fn parallel_limit(&self, env: Option<&str>) -> usize {
+        let flag = self
+            .parallel
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0);
+        crate::exec::ExecOptions::parallel_from(flag, env)
+    }
+}
+
+/// `--pull`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullArg {
+    Always,
+    Missing,
+    Never,
+}
+
+impl From<PullArg> for PullPolicy {
+    fn from(p: PullArg) -> PullPolicy {
+        match p {
+            PullArg::Always => PullPolicy::Always,
+            PullArg::Missing => PullPolicy::Missing,
+            PullArg::Never => PullPolicy::Never,
+        }
+    }
+}
+
+/// Flags shared by `up` and `create`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CreateFlags {
+    /// Build images before starting containers.
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Don't build an image, even if it's missing.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Recreate containers even if their configuration and image haven't changed.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Remove containers for services not defined in the Compose file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances (overrides `scale` in the file). Repeatable.
+    #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
+    pub scale: Vec<(String, u32)>,
+    /// Pull image before running: always, missing or never.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub pull: Option<PullArg>,
+    /// Pull without printing progress information.
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Assume "yes" as answer to all prompts.
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
+}
+
+/// Parses `svc=N` for `--scale`.
+pub fn parse_scale(s: &str) -> Result<(String, u32), String> {
+    let (name, n) = s
+        .split_once('=')
+        .ok_or_else(|| format!("invalid --scale {s:?}: expected SERVICE=NUM, e.g. web=3"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("invalid --scale {s:?}: the service name is empty"));
+    }
+    let n: u32 = n.trim().parse().map_err(|_| {
+        format!("invalid --scale {s:?}: {n:?} is not a non-negative number of replicas")
+    })?;
+    Ok((name.to_string(), n))
+}
+
+impl CreateFlags {
+    /// The planner's options for these flags and the named services.
+    pub fn up_options(&self, services: &[String]) -> UpOptions {
+        let mut scale = IndexMap::new();
+        for (s, n) in &self.scale {
+            scale.insert(s.clone(), *n);
+        }
+        UpOptions {
+            services: services.to_vec(),
+            force_recreate: self.force_recreate,
+            no_recreate: self.no_recreate,
+            remove_orphans: self.remove_orphans,
+            scale,
+            build: if self.build {
+                BuildPolicy::Always
+            } else if self.no_build {
+                BuildPolicy::Never
+            } else {
+                BuildPolicy::IfMissing
+            },
+            pull: self.pull.map(PullPolicy::from).unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+}
+
+/// `up`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub create: CreateFlags,
+    /// Detached mode: run containers in the background.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Wait for services to be running|healthy. Implies detached mode.
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy.
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Recreate dependent containers. Incompatible with --no-recreate.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub always_recreate_deps: bool,
+    /// Don't start linked services.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Don't start the services after creating them.
+    #[arg(long)]
+    pub no_start: bool,
+    /// Stops all containers if any container was stopped. Incompatible with -d.
+    #[arg(long, conflicts_with_all = ["detach", "wait"])]
+    pub abort_on_container_exit: bool,
+    /// Stops all containers if any container exited with failure. Incompatible with -d.
+    #[arg(long, conflicts_with_all = ["detach", "wait", "abort_on_container_exit"])]
+    pub abort_on_container_failure: bool,
+    /// Return the exit code of the selected service container. Implies --abort-on-container-exit.
+    #[arg(long, value_name = "SERVICE", conflicts_with_all = ["detach", "wait"])]
+    pub exit_code_from: Option<String>,
+    /// Restrict attaching to the specified services. Repeatable.
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Do not attach (stream logs) to the specified services. Repeatable.
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
+    /// Automatically attach to log output of dependent services.
+    #[arg(long)]
+    pub attach_dependencies: bool,
+    /// Produce monochrome output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs.
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Show timestamps.
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Use this timeout in seconds for container shutdown when attached or when containers are
+    /// already running.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers.
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Services to start (default: all).
+    pub services: Vec<String>,
+}
+
+impl UpArgs {
+    pub fn up_options(&self) -> UpOptions {
+        let mut o = self.create.up_options(&self.services);
+        o.always_recreate_deps = self.always_recreate_deps;
+        o.no_deps = self.no_deps;
+        o.no_start = self.no_start;
+        o.renew_anon_volumes = self.renew_anon_volumes;
+        o.timeout = self.timeout;
+        o
+    }
+
+    /// Whether `up` stays attached to the containers' output.
+    pub fn attached(&self) -> bool {
+        !self.detach && !self.wait && !self.no_start
+    }
+
+    /// Whether the first container to exit stops them all.
+    pub fn aborts_on_exit(&self) -> bool {
+        self.abort_on_container_exit || self.exit_code_from.is_some()
+    }
+}
+
+/// `create`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub create: CreateFlags,
+    /// Services to create (default: all).
+    pub services: Vec<String>,
+}
+
+/// `--rmi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RmiArg {
+    Local,
+    All,
+}
+
+/// `down`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DownArgs {
+    /// Remove named volumes declared in the "volumes" section and anonymous volumes.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Remove images used by services: "local" removes only images without a custom tag.
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub rmi: Option<RmiArg>,
+    /// Remove containers for services not defined in the Compose file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Specify a shutdown timeout in seconds.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Services to stop and remove (default: the whole project).
+    pub services: Vec<String>,
+}
+
+impl DownArgs {
+    pub fn down_options(&self) -> DownOptions {
+        DownOptions {
+            remove_volumes: self.volumes,
+            remove_orphans: self.remove_orphans,
+            rmi: self.rmi.map(|r| match r {
+                RmiArg::Local => RemoveImages::Local,
+                RmiArg::All => RemoveImages::All,
+            }),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// `start`, `pause`, `unpause`: services only.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServicesArgs {
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
+/// `stop`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StopArgs {
+    /// Specify a shutdown timeout in seconds.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    pub services: Vec<String>,
+}
+
+/// `restart`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RestartArgs {
+    /// Specify a shutdown timeout in seconds.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Don't restart dependent services.
+    #[arg(long)]
+    pub no_deps: bool,
+    pub services: Vec<String>,
+}
+
+/// `kill`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct KillArgs {
+    /// SIGNAL to send to the container.
+    #[arg(short = 's', long, value_name = "SIGNAL", default_value = "SIGKILL")]
+    pub signal: String,
+    /// Remove containers for services not defined in the Compose file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    pub services: Vec<String>,
+}
+
+/// `rm`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RmArgs {
+    /// Don't ask to confirm removal.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Stop the containers, if required, before removing.
+    #[arg(short = 's', long)]
+    pub stop: bool,
+    /// Remove any anonymous volumes attached to containers.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    pub services: Vec<String>,
+}
+
+/// `--format` of `ps` and `ls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+/// `--status` of `ps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    Paused,
+    Restarting,
+    Removing,
+    Running,
+    Dead,
+    Created,
+    Exited,
+}
+
+impl StatusArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusArg::Paused => "paused",
+            StatusArg::Restarting => "restarting",
+            StatusArg::Removing => "removing",
+            StatusArg::Running => "running",
+            StatusArg::Dead => "dead",
+            StatusArg::Created => "created",
+            StatusArg::Exited => "exited",
+        }
+    }
+}
+
+/// `ps`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PsArgs {
+    /// Show all stopped containers (including those created by the run command).
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Only display IDs.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Display services.
+    #[arg(long)]
+    pub services: bool,
+    /// Filter services by status. Repeatable.
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: Vec<StatusArg>,
+    /// Format the output: table or json.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Don't truncate output.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Include orphaned services (not declared by project).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub orphans: bool,
+    pub service_names: Vec<String>,
+}
+
+/// `ls`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LsArgs {
+    /// Show all stopped Compose projects.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Only display project names.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Format the output: table or json.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// `--protocol` of `port`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ProtocolArg {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+/// `port`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PortArgs {
+    /// Index of the container if the service has multiple replicas.
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    /// tcp or udp.
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Tcp)]
+    pub protocol: ProtocolArg,
+    pub service: String,
+    pub private_port: u16,
+}
+
+/// `logs`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LogsArgs {
+    /// Follow log output.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Number of lines to show from the end of the logs for each container ("all" or a number).
+    #[arg(short = 'n', long, default_value = "all", value_parser = parse_tail)]
+    pub tail: Tail,
+    /// Show timestamps.
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    /// Produce monochrome output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs.
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Index of the container if the service has multiple replicas.
+    #[arg(long)]
+    pub index: Option<u32>,
+    pub services: Vec<String>,
+}
+
+/// `--tail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tail {
+    #[default]
+    All,
+    Last(u64),
+}
+
+pub fn parse_tail(s: &str) -> Result<Tail, String> {
+    if s.eq_ignore_ascii_case("all") || s == "-1" {
+        return Ok(Tail::All);
+    }
+    s.trim()
+        .parse()
+        .map(Tail::Last)
+        .map_err(|_| format!("invalid --tail {s:?}: expected \"all\" or a number of lines"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_parses_service_and_count() {
+        assert_eq!(parse_scale("web=3"), Ok(("web".to_string(), 3)));
+        assert_eq!(parse_scale(" web = 0 "), Ok(("web".to_string(), 0)));
+        assert!(parse_scale("web").is_err());
+        assert!(parse_scale("=3").is_err());
+        assert!(parse_scale("web=-1").is_err());
+        assert!(parse_scale("web=x").is_err());
+    }
+
+    #[test]
+    fn tail_accepts_all_or_a_count() {
+        assert_eq!(parse_tail("all"), Ok(Tail::All));
+        assert_eq!(parse_tail("-1"), Ok(Tail::All));
+        assert_eq!(parse_tail("10"), Ok(Tail::Last(10)));
+        assert!(parse_tail("ten").is_err());
+    }
+
+    #[test]
+    fn parallel_flag_wins_over_the_environment() {
+        let g = RuntimeGlobals {
+            parallel: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(g.parallel_limit(Some("7")), 3);
+        let g = RuntimeGlobals {
+            parallel: Some(-1),
+            ..Default::default()
+        };
+        assert_eq!(g.parallel_limit(Some("7")), 7);
+        assert_eq!(g.parallel_limit(None), crate::exec::DEFAULT_PARALLEL);
+    }
+
+    #[test]
+    fn up_flags_become_planner_options() {
+        let a = UpArgs {
+            create: CreateFlags {
+                build: true,
+                scale: vec![("web".into(), 3)],
+                pull: Some(PullArg::Never),
+                ..Default::default()
+            },
+            no_deps: true,
+            timeout: Some(4),
+            services: vec!["web".into()],
+            ..Default::default()
+        };
+        let o = a.up_options();
+        assert_eq!(o.build, BuildPolicy::Always);
+        assert_eq!(o.pull, PullPolicy::Never);
+        assert_eq!(o.scale.get("web"), Some(&3));
+        assert!(o.no_deps);
+        assert_eq!(o.timeout, Some(4));
+        assert_eq!(o.services, vec!["web".to_string()]);
+    }
+
+    #[test]
+    fn wait_and_detach_are_not_attached() {
+        let mut a = UpArgs::default();
+        assert!(a.attached());
+        a.wait = true;
+        assert!(!a.attached());
+        let b = UpArgs {
+            exit_code_from: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(b.aborts_on_exit());
+    }
+}

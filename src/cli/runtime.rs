@@ -1,0 +1,716 @@
+//! The runtime commands (`up`, `down`, `create`, `start`, `stop`, `restart`, `kill`, `rm`,
+//! `pause`, `unpause`, and the read-only ones in `read`): load the project, connect to the
+//! engine, call `exec::ops`, render progress, and map the outcome to an exit code (0 ok,
+//! 1 failure, 2 bad usage or bad compose file, 130 interrupted).
+//!
+//! Attached `up` streams the containers' logs with `web-1 | ` prefixes; the first Ctrl-C stops
+//! the project gracefully, the second kills; the exit code is then 130.
+//! Must not import `engine::docker` directly (the engine comes from `context::connect`).
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use futures::stream::{SelectAll, StreamExt};
+use tokio::sync::watch;
+
+use super::args::{
+    CreateArgs, DownArgs, KillArgs, RestartArgs, RmArgs, RuntimeGlobals, ServicesArgs, StopArgs,
+    UpArgs,
+};
+use super::context::{self, explicit_project_name, Unreachable};
+use super::logs::{self, Formatter, LogEvent};
+use super::progress::{style_for, ProgressReporter};
+use super::read::{self, service_containers};
+use super::{exit, Command, GlobalArgs};
+use crate::engine::{Engine, LogOptions};
+use crate::exec::ops;
+use crate::exec::{Cancel, ExecError};
+use crate::loader::{self, ErrorKind, LoadError, Loaded};
+use crate::model::Project;
+use crate::plan::{labels, PlanError};
+
+/// `--wait` without `--wait-timeout`: docker compose waits without limit; a day is as good.
+const DEFAULT_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// Runs a runtime command on a fresh tokio runtime.
+pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cmd {
+            Command::Up(a) => up(global, rt, a).await,
+            Command::Create(a) => create(global, rt, a).await,
+            Command::Down(a) => down(global, rt, a).await,
+            Command::Start(a) => start(global, rt, a).await,
+            Command::Stop(a) => stop(global, rt, a).await,
+            Command::Restart(a) => restart(global, rt, a).await,
+            Command::Kill(a) => kill(global, rt, a).await,
+            Command::Rm(a) => rm(global, rt, a).await,
+            Command::Pause(a) => pause(global, rt, a, true).await,
+            Command::Unpause(a) => pause(global, rt, a, false).await,
+            Command::Ps(a) => read::ps(global, a).await,
+            Command::Ls(a) => read::ls(a).await,
+            Command::Port(a) => read::port(global, a).await,
+            Command::Logs(a) => read::logs(global, a, rt.ansi).await,
+            Command::Config(_) | Command::Version => Ok(exit::OK),
+        }
+    })
+}
+
+/// The exit code (after printing the error) for errors that are not plain failures:
+/// interrupted runs (130), plan errors such as cycles or unknown services (2), an unreachable
+/// engine (1, one line). `None`: the generic report applies.
+pub fn exit_code(e: &anyhow::Error) -> Option<i32> {
+    if let Some(x) = e.downcast_ref::<ExecError>() {
+        return match x {
+            ExecError::Cancelled => {
+                eprintln!("interrupted");
+                Some(exit::INTERRUPTED)
+            }
+            ExecError::Plan(p) => {
+                eprintln!("error: {p}");
+                Some(plan_exit(p))
+            }
+            _ => None,
+        };
+    }
+    if let Some(p) = e.downcast_ref::<PlanError>() {
+        eprintln!("error: {p}");
+        return Some(plan_exit(p));
+    }
+    if let Some(u) = e.downcast_ref::<Unreachable>() {
+        eprintln!("error: {u}");
+        return Some(exit::FAILURE);
+    }
+    None
+}
+
+fn plan_exit(p: &PlanError) -> i32 {
+    match p {
+        PlanError::NothingToStart { .. } => exit::FAILURE,
+        _ => exit::USAGE,
+    }
+}
+
+/// Counts Ctrl-C presses for the rest of the process.
+#[derive(Clone)]
+struct Interrupts {
+    rx: watch::Receiver<u32>,
+}
+
+impl Interrupts {
+    fn install() -> Interrupts {
+        let (tx, rx) = watch::channel(0u32);
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                tx.send_modify(|n| *n += 1);
+            }
+        });
+        Interrupts { rx }
+    }
+
+    fn count(&self) -> u32 {
+        *self.rx.borrow()
+    }
+
+    /// Press `first` asks `cancel` for a graceful stop, any later press forces it.
+    fn drive(&self, cancel: Cancel, first: u32) {
+        let mut rx = self.rx.clone();
+        tokio::spawn(async move {
+            loop {
+                let n = *rx.borrow_and_update();
+                if n > first {
+                    cancel.force();
+                    return;
+                }
+                if n == first && !cancel.is_cancelled() {
+                    cancel.request();
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Press `at` (or any later one) forces `cancel`: stops become kills.
+    fn force_at(&self, cancel: Cancel, at: u32) {
+        let mut rx = self.rx.clone();
+        tokio::spawn(async move {
+            loop {
+                if *rx.borrow_and_update() >= at {
+                    cancel.force();
+                    return;
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Resolves at the next press.
+    async fn next(&mut self) {
+        if self.rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Loads the project named by the global flags; loader warnings go to standard error.
+fn load(global: &GlobalArgs, services: &[String]) -> Result<Loaded> {
+    let loaded = loader::load(&global.load_options(services)?)?;
+    for w in &loaded.warnings.0 {
+        eprintln!("WARN: {w}");
+    }
+    Ok(loaded)
+}
+
+fn no_compose_file(e: &LoadError) -> bool {
+    e.kind == ErrorKind::Usage && e.message.starts_with("no configuration file")
+}
+
+/// The project for commands that also work from labels alone: the compose file's project when
+/// there is one, else (no file found, and `-p` / `COMPOSE_PROJECT_NAME` given) the name only.
+fn load_optional(global: &GlobalArgs, services: &[String]) -> Result<(String, Option<Project>)> {
+    let opts = global.load_options(services)?;
+    match loader::load(&opts) {
+        Ok(l) => {
+            for w in &l.warnings.0 {
+                eprintln!("WARN: {w}");
+            }
+            Ok((l.project.name.clone(), Some(l.project)))
+        }
+        Err(e) if global.file.is_empty() && no_compose_file(&e) => {
+            match explicit_project_name(global) {
+                Some(n) => Ok((n, None)),
+                None => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct Session {
+    engine: Arc<dyn Engine>,
+    reporter: ProgressReporter,
+    interrupts: Interrupts,
+    parallel: usize,
+    dry_run: bool,
+}
+
+async fn session(rt: &RuntimeGlobals) -> Result<Session> {
+    let engine = context::connect().await?;
+    Ok(Session {
+        engine,
+        reporter: ProgressReporter::new(style_for(rt.progress, rt.ansi)),
+        interrupts: Interrupts::install(),
+        parallel: rt.parallel_limit(std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref()),
+        dry_run: rt.dry_run,
+    })
+}
+
+impl Session {
+    /// A cancel handle driven by Ctrl-C (first press graceful, second forced).
+    fn cancel(&self) -> Cancel {
+        let c = Cancel::new();
+        self.interrupts.drive(c.clone(), 1);
+        c
+    }
+
+    /// The exit code of a finished command.
+    fn finish(&mut self, r: Result<ops::Outcome, ExecError>) -> Result<i32> {
+        self.reporter.finish();
+        let outcome = r?;
+        if outcome.dry_run {
+            print_stdout(&outcome.rendered());
+        }
+        if self.interrupts.count() > 0 {
+            return Ok(exit::INTERRUPTED);
+        }
+        Ok(exit::OK)
+    }
+}
+
+fn print_stdout(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i32> {
+    let loaded = load(global, &args.services)?;
+    let project = loaded.project;
+    if let Some(s) = &args.exit_code_from {
+        if !project.services.contains_key(s) {
+            bail!(LoadError::new(
+                ErrorKind::Usage,
+                format!("--exit-code-from: no such service: {s}")
+            ));
+        }
+    }
+    let mut s = session(rt).await?;
+    let wait = args.wait.then(|| {
+        args.wait_timeout
+            .map(Duration::from_secs)
+            .unwrap_or(DEFAULT_WAIT)
+    });
+    let opts = ops::UpOptions {
+        plan: args.up_options(),
+        wait,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::up(
+        Arc::clone(&s.engine),
+        &project,
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    let code = s.finish(r)?;
+    if code != exit::OK || s.dry_run || !args.attached() {
+        return Ok(code);
+    }
+    attach(&mut s, &project, &args, rt).await
+}
+
+/// The services whose output attached `up` shows.
+fn attached_services(project: &Project, args: &UpArgs) -> BTreeSet<String> {
+    let mut set: BTreeSet<String> = if !args.attach.is_empty() {
+        args.attach.iter().cloned().collect()
+    } else if !args.services.is_empty() {
+        let mut set: BTreeSet<String> = args.services.iter().cloned().collect();
+        if args.attach_dependencies {
+            let mut todo: Vec<String> = set.iter().cloned().collect();
+            while let Some(name) = todo.pop() {
+                if let Some(svc) = project.services.get(&name) {
+                    for d in svc.dependencies() {
+                        if set.insert(d.to_string()) {
+                            todo.push(d.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        set
+    } else {
+        project.services.keys().cloned().collect()
+    };
+    for n in &args.no_attach {
+        set.remove(n);
+    }
+    set
+}
+
+/// Attached `up`: stream logs until every attached container has exited, a container exits
+/// with `--abort-on-container-exit`, or Ctrl-C; then stop the project.
+async fn attach(
+    s: &mut Session,
+    project: &Project,
+    args: &UpArgs,
+    rt: &RuntimeGlobals,
+) -> Result<i32> {
+    let wanted = attached_services(project, args);
+    let mut containers = service_containers(&s.engine, &project.name).await?;
+    containers.retain(|c| {
+        c.labels
+            .get(labels::SERVICE)
+            .is_some_and(|sv| wanted.contains(sv))
+    });
+    let targets = read::targets(&project.name, &containers);
+    let fmt = Formatter::new(
+        &targets,
+        read::log_colors(args.no_color, rt.ansi),
+        !args.no_log_prefix,
+    );
+    let names: Vec<&str> = targets.iter().map(|t| t.label.as_str()).collect();
+    s.reporter
+        .note(&format!("Attaching to {}", names.join(", ")));
+    let opts = LogOptions {
+        follow: true,
+        timestamps: args.timestamps,
+        ..Default::default()
+    };
+    let mut streams = SelectAll::new();
+    streams.push(logs::multiplex(Arc::clone(&s.engine), &targets, &opts));
+    let mut ended: BTreeSet<usize> = BTreeSet::new();
+    let mut exit_code = exit::OK;
+    let mut interrupts = s.interrupts.clone();
+    let mut interrupted = s.interrupts.count() > 0;
+    let mut aborted = false;
+    while !interrupted && ended.len() < targets.len() {
+        tokio::select! {
+            ev = streams.next() => match ev {
+                Some(LogEvent::Line { target, text }) => {
+                    print_stdout(&format!("{}\n", fmt.line(target, &text)));
+                }
+                Some(LogEvent::Error { target, message }) => {
+                    let label = targets.get(target).map(|t| t.label.as_str()).unwrap_or("?");
+                    s.reporter.note(&format!("cannot read the output of {label}: {message}"));
+                    ended.insert(target);
+                }
+                Some(LogEvent::Ended { target }) => {
+                    let Some(t) = targets.get(target) else { continue };
+                    let state = s.engine.inspect_container(&t.id).await.ok();
+                    let restarting = state
+                        .as_ref()
+                        .is_some_and(|d| d.state.running || d.state.restarting);
+                    if restarting {
+                        let since = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.as_secs() as i64)
+                            .unwrap_or(0);
+                        streams.push(logs::follow_again(Arc::clone(&s.engine), target, t, since));
+                        continue;
+                    }
+                    let code = state.map(|d| d.state.exit_code).unwrap_or(0);
+                    print_stdout(&format!("{}\n", fmt.exited(target, code)));
+                    ended.insert(target);
+                    let selected = match &args.exit_code_from {
+                        Some(svc) => *svc == t.service,
+                        None => true,
+                    };
+                    let code32 = i32::try_from(code).unwrap_or(exit::FAILURE);
+                    if args.aborts_on_exit() && selected {
+                        exit_code = code32;
+                    }
+                    if args.abort_on_container_failure && code != 0 {
+                        exit_code = code32;
+                    }
+                    if args.aborts_on_exit() || (args.abort_on_container_failure && code != 0) {
+                        s.reporter.note("Aborting on container exit...");
+                        aborted = true;
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = interrupts.next() => {
+                interrupted = true;
+            }
+        }
+    }
+    drop(streams);
+    if !interrupted && !aborted {
+        // Every attached container exited on its own: nothing left to stop.
+        return Ok(exit_code);
+    }
+    if interrupted {
+        s.reporter
+            .note("Gracefully stopping... (press Ctrl+C again to force)");
+    }
+    // Stop the whole project; a further Ctrl-C turns the stops into kills, then kills the rest.
+    let cancel = Cancel::new();
+    let presses = s.interrupts.count();
+    s.interrupts.force_at(cancel.clone(), presses + 1);
+    let opts = ops::StopOptions {
+        services: Vec::new(),
+        timeout: args.timeout,
+        dry_run: false,
+        parallel: s.parallel,
+    };
+    let r = ops::stop(
+        Arc::clone(&s.engine),
+        &project.name,
+        Some(project),
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    let forced = s.interrupts.count() > presses;
+    match r {
+        Ok(_) => {}
+        Err(ExecError::Cancelled) if forced => {}
+        Err(e) => return Err(e.into()),
+    }
+    if forced {
+        let opts = ops::KillOptions {
+            services: Vec::new(),
+            signal: None,
+            remove_orphans: false,
+            dry_run: false,
+            parallel: s.parallel,
+        };
+        let r = ops::kill(
+            Arc::clone(&s.engine),
+            &project.name,
+            Some(project),
+            &opts,
+            &mut s.reporter,
+            Cancel::new(),
+        )
+        .await;
+        if let Err(e) = r {
+            s.reporter
+                .note(&format!("cannot kill every container: {e}"));
+        }
+    }
+    s.reporter.finish();
+    if interrupted {
+        Ok(exit::INTERRUPTED)
+    } else {
+        Ok(exit_code)
+    }
+}
+
+async fn create(global: &GlobalArgs, rt: &RuntimeGlobals, args: CreateArgs) -> Result<i32> {
+    let loaded = load(global, &args.services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::UpOptions {
+        plan: args.create.up_options(&args.services),
+        wait: None,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::create(
+        Arc::clone(&s.engine),
+        &loaded.project,
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
+}
+
+async fn down(global: &GlobalArgs, rt: &RuntimeGlobals, args: DownArgs) -> Result<i32> {
+    let (name, project) = load_optional(global, &args.services)?;
+    let mut s = session(rt).await?;
+    let cancel = s.cancel();
+    if !args.services.is_empty() {
+        // `down SERVICE...`: stop and remove just those containers.
+        let stop = ops::StopOptions {
+            services: args.services.clone(),
+            timeout: args.timeout,
+            dry_run: s.dry_run,
+            parallel: s.parallel,
+        };
+        let r = ops::stop(
+            Arc::clone(&s.engine),
+            &name,
+            project.as_ref(),
+            &stop,
+            &mut s.reporter,
+            cancel.clone(),
+        )
+        .await;
+        s.finish(r)?;
+        let rm = ops::RmOptions {
+            services: args.services.clone(),
+            stop: true,
+            volumes: args.volumes,
+            dry_run: s.dry_run,
+            parallel: s.parallel,
+        };
+        let r = ops::rm(
+            Arc::clone(&s.engine),
+            &name,
+            project.as_ref(),
+            &rm,
+            &mut s.reporter,
+            cancel,
+        )
+        .await;
+        return s.finish(r);
+    }
+    let opts = ops::DownOptions {
+        plan: args.down_options(),
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let r = ops::down(
+        Arc::clone(&s.engine),
+        &name,
+        project.as_ref(),
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
+}
+
+async fn start(global: &GlobalArgs, rt: &RuntimeGlobals, args: ServicesArgs) -> Result<i32> {
+    let (name, project) = load_optional(global, &args.services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::StartOptions {
+        services: args.services,
+        wait: None,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::start(
+        Arc::clone(&s.engine),
+        &name,
+        project.as_ref(),
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
+}
+
+async fn stop(global: &GlobalArgs, rt: &RuntimeGlobals, args: StopArgs) -> Result<i32> {
+    let (name, project) = load_optional(global, &args.services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::StopOptions {
+        services: args.services,
+        timeout: args.timeout,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::stop(
+        Arc::clone(&s.engine),
+        &name,
+        project.as_ref(),
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
+}
+
+async fn restart(global: &GlobalArgs, rt: &RuntimeGlobals, args: RestartArgs) -> Result<i32> {
+    let (name, project) = load_optional(global, &args.services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::RestartOptions {
+        services: args.services,
+        timeout: args.timeout,
+        no_deps: args.no_deps,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::restart(
+        Arc::clone(&s.engine),
+        &name,
+        project.as_ref(),
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
+}
+
+async fn kill(global: &GlobalArgs, rt: &RuntimeGlobals, args: KillArgs) -> Result<i32> {
+    let (name, project) = load_optional(global, &args.services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::KillOptions {
+        services: args.services,
+        signal: Some(args.signal),
+        remove_orphans: args.remove_orphans,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::kill(
+        Arc::clone(&s.engine),
+        &name,
+        project.as_ref(),
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
+}
+
+/// Asks "Going to remove ... Are you sure? [y/N]" on a terminal unless `-f`.
+fn confirm(what: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return true;
+    }
+    eprint!("Going to remove {what}\nAre you sure? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+}
+
+async fn rm(global: &GlobalArgs, rt: &RuntimeGlobals, args: RmArgs) -> Result<i32> {
+    let (name, project) = load_optional(global, &args.services)?;
+    let mut s = session(rt).await?;
+    if !args.force && !s.dry_run {
+        let what = if args.services.is_empty() {
+            format!("the stopped containers of project {name}")
+        } else {
+            format!("the stopped containers of {}", args.services.join(", "))
+        };
+        if !confirm(&what) {
+            return Ok(exit::OK);
+        }
+    }
+    let opts = ops::RmOptions {
+        services: args.services,
+        stop: args.stop,
+        volumes: args.volumes,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::rm(
+        Arc::clone(&s.engine),
+        &name,
+        project.as_ref(),
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
+}
+
+async fn pause(
+    global: &GlobalArgs,
+    rt: &RuntimeGlobals,
+    args: ServicesArgs,
+    pause: bool,
+) -> Result<i32> {
+    let (name, project) = load_optional(global, &args.services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::PauseOptions {
+        services: args.services,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let engine = Arc::clone(&s.engine);
+    let r = if pause {
+        ops::pause(
+            engine,
+            &name,
+            project.as_ref(),
+            &opts,
+            &mut s.reporter,
+            cancel,
+        )
+        .await
+    } else {
+        ops::unpause(
+            engine,
+            &name,
+            project.as_ref(),
+            &opts,
+            &mut s.reporter,
+            cancel,
+        )
+        .await
+    };
+    s.finish(r)
+}

@@ -1,0 +1,621 @@
+//! The high-level API the CLI and library users call: `up`, `create`, `down`, `stop`, `start`,
+//! `restart`, `kill`, `rm`, `pause`, `unpause`. Each one reads what the engine has (`observe`),
+//! plans the command (`plan`), and runs the plan (`run_plan` over an `EngineDriver`), or with
+//! `dry_run` returns the plan without touching the engine beyond the list calls.
+//!
+//! Commands other than `up`/`create` work from the engine's labels alone when no project is given
+//! (`down -p name` without a compose file), like docker compose.
+//!
+//! Every command that changes something holds the project's lock (`lock`) from before it reads
+//! the engine until its plan has run, so two `up`s of one project (two terminals) are serialised:
+//! the second waits, saying so, then plans against what the first made. `RCOMPOSE_LOCK_TIMEOUT`
+//! (seconds) bounds the wait; by default it lasts until Ctrl-C.
+//! Must not import `loader` or `cli`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::engine::Engine;
+use crate::model::Project;
+use crate::plan::{
+    self, desired_of, plan_desired, with_default_network, Action, Desired, Intent, Observed, Plan,
+};
+
+use super::cancel::Cancel;
+use super::engine_driver::EngineDriver;
+use super::lock::{self, LockError, ProjectLock};
+use super::observe::observe;
+use super::reporter::{ExecEvent, Reporter};
+use super::{run_plan, ExecError, ExecOptions, RunReport};
+
+/// The engine, shared by the driver's in-flight steps.
+pub type EngineRef = Arc<dyn Engine>;
+
+/// `up` / `create` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpOptions {
+    /// What to plan (services, `--force-recreate`, `--scale`, `--no-start`, `--build`...).
+    pub plan: plan::UpOptions,
+    /// `--wait` (with `--wait-timeout`, or a long default): after the plan, wait until every
+    /// service is running (healthy when it has a healthcheck) or has completed successfully.
+    pub wait: Option<Duration>,
+    /// `--dry-run`: plan only; nothing is created.
+    pub dry_run: bool,
+    /// Engine calls in flight at once; 0 = `COMPOSE_PARALLEL_LIMIT` or the default.
+    pub parallel: usize,
+}
+
+/// `down` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownOptions {
+    pub plan: plan::DownOptions,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
+/// `stop` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StopOptions {
+    pub services: Vec<String>,
+    /// `-t`: seconds before SIGKILL (default: the service's `stop_grace_period`, else 10).
+    pub timeout: Option<u64>,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
+/// `start` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartOptions {
+    pub services: Vec<String>,
+    pub wait: Option<Duration>,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
+/// `restart` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestartOptions {
+    pub services: Vec<String>,
+    pub timeout: Option<u64>,
+    pub no_deps: bool,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
+/// `kill` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KillOptions {
+    pub services: Vec<String>,
+    /// `-s`: default SIGKILL.
+    pub signal: Option<String>,
+    pub remove_orphans: bool,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
+/// `rm` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RmOptions {
+    pub services: Vec<String>,
+    /// `-s`: stop running containers first (otherwise they are left alone).
+    pub stop: bool,
+    /// `-v`: also remove their anonymous volumes.
+    pub volumes: bool,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
+/// `pause` / `unpause` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PauseOptions {
+    pub services: Vec<String>,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
+/// What a command did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The plan that was run (or would be).
+    pub plan: Plan,
+    /// What happened to each step (empty for a dry run).
+    pub report: RunReport,
+    pub dry_run: bool,
+}
+
+impl Outcome {
+    /// The `--dry-run` text: one line per step with its reason.
+    pub fn rendered(&self) -> String {
+        self.plan.render()
+    }
+}
+
+/// The outcome of `up`.
+pub type UpOutcome = Outcome;
+
+fn parallel_of(p: usize) -> usize {
+    if p > 0 {
+        p
+    } else {
+        ExecOptions::parallel_from(
+            None,
+            std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref(),
+        )
+    }
+}
+
+/// The command name of an intent, for the lock holder's description.
+fn command_of(intent: &Intent) -> &'static str {
+    match intent {
+        Intent::Up(o) if o.no_start => "create",
+        Intent::Up(_) => "up",
+        Intent::Down(_) => "down",
+        Intent::Stop { .. } => "stop",
+        Intent::Start { .. } => "start",
+        Intent::Restart { .. } => "restart",
+        Intent::Kill { .. } => "kill",
+        Intent::Rm { .. } => "rm",
+        Intent::Pause { .. } => "pause",
+        Intent::Unpause { .. } => "unpause",
+    }
+}
+
+/// Takes the project's lock for a mutating command (none for a dry run), waiting while another
+/// rcompose command holds it.
+async fn lock_project(
+    engine: &EngineRef,
+    project_name: &str,
+    intent: &Intent,
+    dry_run: bool,
+    reporter: &mut dyn Reporter,
+    cancel: &Cancel,
+) -> Result<Option<ProjectLock>, ExecError> {
+    if dry_run {
+        return Ok(None);
+    }
+    let deadline = std::env::var("RCOMPOSE_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let r = lock::acquire(
+        project_name,
+        &engine.address(),
+        command_of(intent),
+        deadline,
+        cancel,
+        &mut |msg| reporter.report(ExecEvent::Warning(msg)),
+    )
+    .await;
+    match r {
+        Ok(l) => Ok(Some(l)),
+        Err(LockError::Cancelled { .. }) => Err(ExecError::Cancelled),
+        Err(e) => Err(ExecError::Lock(e)),
+    }
+}
+
+/// What the engine has for `project_name` (one list call per kind).
+pub async fn observed(engine: &EngineRef, project_name: &str) -> Result<Observed, ExecError> {
+    observe(engine.as_ref(), project_name)
+        .await
+        .map_err(|error| ExecError::Engine {
+            doing: format!("list the objects of project {project_name}"),
+            error,
+        })
+}
+
+/// Images that the plan needs but cannot obtain (missing, and neither pulled nor built by it).
+fn unobtainable_image(plan: &Plan, observed: &Observed) -> Option<ExecError> {
+    let obtained: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::PullImage { image, .. } | Action::BuildImage { image, .. } => {
+                Some(image.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    plan.steps.iter().find_map(|s| match &s.action {
+        Action::CreateContainer { service, image, .. }
+            if observed.image_id(image).is_none() && !obtained.contains(&image.as_str()) =>
+        {
+            let reason = plan
+                .warnings
+                .iter()
+                .find(|w| w.contains(image.as_str()) && w.contains(service.as_str()))
+                .and_then(|w| w.split(" and ").last())
+                .unwrap_or("it is neither pulled nor built")
+                .to_string();
+            Some(ExecError::ImageMissing {
+                service: service.clone(),
+                image: image.clone(),
+                reason,
+            })
+        }
+        _ => None,
+    })
+}
+
+/// A failed pull becomes `ImageMissing` (which names the service and image).
+fn pull_failure(plan: &Plan, report: &RunReport) -> Option<ExecError> {
+    report
+        .failed
+        .iter()
+        .find_map(|f| match plan.steps.get(f.step).map(|s| &s.action) {
+            Some(Action::PullImage { service, image }) => Some(ExecError::ImageMissing {
+                service: service.clone(),
+                image: image.clone(),
+                reason: f
+                    .error
+                    .split_once("cannot be pulled: ")
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_else(|| f.error.clone()),
+            }),
+            _ => None,
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    engine: EngineRef,
+    plan: Plan,
+    project: Option<Arc<Project>>,
+    desired: Option<Arc<Desired>>,
+    parallel: usize,
+    wait: Option<Duration>,
+    dry_run: bool,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    if dry_run {
+        for w in &plan.warnings {
+            reporter.report(ExecEvent::Warning(w.clone()));
+        }
+        return Ok(Outcome {
+            plan,
+            report: RunReport::default(),
+            dry_run: true,
+        });
+    }
+    let driver = Arc::new(EngineDriver::new(engine, &plan.project, project, desired));
+    let opts = ExecOptions {
+        parallel: parallel_of(parallel),
+        wait,
+    };
+    let report = run_plan(&plan, driver, reporter, opts, cancel).await;
+    if let Some(e) = pull_failure(&plan, &report) {
+        return Err(e);
+    }
+    let report = report.into_result()?;
+    Ok(Outcome {
+        plan,
+        report,
+        dry_run: false,
+    })
+}
+
+/// The project (when given) and the desired state to plan against: the compose file's, else
+/// what the engine's labels say.
+fn target(
+    project_name: &str,
+    project: Option<&Project>,
+    observed: &Observed,
+) -> Result<(Option<Arc<Project>>, Desired), ExecError> {
+    match project {
+        Some(p) => {
+            let mut p = with_default_network(p);
+            if p.name.is_empty() {
+                p.name = project_name.to_string();
+            }
+            let mut desired = desired_of(&p)?;
+            desired.project = project_name.to_string();
+            Ok((Some(Arc::new(p)), desired))
+        }
+        None => Ok((None, Desired::from_observed(project_name, observed))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn simple(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    intent: Intent,
+    parallel: usize,
+    wait: Option<Duration>,
+    dry_run: bool,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let _lock = lock_project(&engine, project_name, &intent, dry_run, reporter, &cancel).await?;
+    let observed = observed(&engine, project_name).await?;
+    let (project, desired) = target(project_name, project, &observed)?;
+    let plan = plan_desired(&desired, &observed, &intent)?;
+    run(
+        engine,
+        plan,
+        project,
+        Some(Arc::new(desired)),
+        parallel,
+        wait,
+        dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `up`: create what is missing, recreate what changed, start everything (in dependency order,
+/// each service once its dependencies meet their condition). Fails before creating anything when
+/// an image is missing and can be neither pulled nor built.
+pub async fn up(
+    engine: EngineRef,
+    project: &Project,
+    opts: &UpOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<UpOutcome, ExecError> {
+    if project.name.is_empty() {
+        return Err(ExecError::Plan(plan::PlanError::Invalid(
+            "the project has no name; set `name:` or pass -p".into(),
+        )));
+    }
+    let intent = Intent::Up(opts.plan.clone());
+    let _lock = lock_project(
+        &engine,
+        &project.name,
+        &intent,
+        opts.dry_run,
+        reporter,
+        &cancel,
+    )
+    .await?;
+    let observed = observed(&engine, &project.name).await?;
+    let (project, desired) = target(&project.name, Some(project), &observed)?;
+    let plan = plan_desired(&desired, &observed, &intent)?;
+    if let Some(e) = unobtainable_image(&plan, &observed) {
+        return Err(e);
+    }
+    let wait = if opts.plan.no_start { None } else { opts.wait };
+    run(
+        engine,
+        plan,
+        project,
+        Some(Arc::new(desired)),
+        opts.parallel,
+        wait,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `create`: `up --no-start`.
+pub async fn create(
+    engine: EngineRef,
+    project: &Project,
+    opts: &UpOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let mut opts = opts.clone();
+    opts.plan.no_start = true;
+    opts.wait = None;
+    up(engine, project, &opts, reporter, cancel).await
+}
+
+/// `down`: stop and remove the project's containers, then its networks (and named volumes with
+/// `remove_volumes`, images with `rmi`). Works from the engine's labels alone when `project` is
+/// `None`.
+pub async fn down(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &DownOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Down(opts.plan.clone());
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `stop`: stop running containers, dependents first.
+pub async fn stop(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &StopOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Stop {
+        services: opts.services.clone(),
+        timeout: opts.timeout,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `start`: start existing containers, dependencies first, honouring conditions.
+pub async fn start(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &StartOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Start {
+        services: opts.services.clone(),
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        opts.wait,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `restart`: restart containers (and dependents with `restart: true` unless `no_deps`).
+pub async fn restart(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &RestartOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Restart {
+        services: opts.services.clone(),
+        timeout: opts.timeout,
+        no_deps: opts.no_deps,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `kill`: send a signal (default SIGKILL) to running containers.
+pub async fn kill(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &KillOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Kill {
+        services: opts.services.clone(),
+        signal: opts.signal.clone(),
+        remove_orphans: opts.remove_orphans,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `rm`: remove stopped containers.
+pub async fn rm(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &RmOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Rm {
+        services: opts.services.clone(),
+        stop: opts.stop,
+        volumes: opts.volumes,
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `pause`: pause running containers.
+pub async fn pause(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &PauseOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Pause {
+        services: opts.services.clone(),
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}
+
+/// `unpause`: resume paused containers.
+pub async fn unpause(
+    engine: EngineRef,
+    project_name: &str,
+    project: Option<&Project>,
+    opts: &PauseOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let intent = Intent::Unpause {
+        services: opts.services.clone(),
+    };
+    simple(
+        engine,
+        project_name,
+        project,
+        intent,
+        opts.parallel,
+        None,
+        opts.dry_run,
+        reporter,
+        cancel,
+    )
+    .await
+}

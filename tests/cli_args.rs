@@ -1,0 +1,238 @@
+//! The command line accepts docker compose's spellings of the runtime commands, flags and
+//! environment variables, and rejects bad usage with exit code 2.
+
+use clap::Parser;
+use rcompose::cli::args::{AnsiMode, ListFormat, ProgressMode, RmiArg, StatusArg, Tail};
+use rcompose::cli::{Cli, Command};
+use rcompose::plan::{BuildPolicy, PullPolicy, RemoveImages};
+
+fn parse(args: &[&str]) -> Cli {
+    let mut v = vec!["rcompose"];
+    v.extend_from_slice(args);
+    Cli::try_parse_from(v).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+fn rejects(args: &[&str]) {
+    let mut v = vec!["rcompose"];
+    v.extend_from_slice(args);
+    assert!(Cli::try_parse_from(v).is_err(), "{args:?} was accepted");
+}
+
+#[test]
+fn up_takes_every_docker_compose_flag() {
+    let cli = parse(&[
+        "-p",
+        "proj",
+        "up",
+        "-d",
+        "--wait",
+        "--wait-timeout",
+        "30",
+        "--build",
+        "--force-recreate",
+        "--always-recreate-deps",
+        "--remove-orphans",
+        "--scale",
+        "web=3",
+        "--scale",
+        "db=0",
+        "--no-deps",
+        "-t",
+        "5",
+        "-V",
+        "--pull",
+        "never",
+        "web",
+        "db",
+    ]);
+    let Command::Up(a) = cli.command else {
+        panic!("not up")
+    };
+    assert!(a.detach && a.wait);
+    assert_eq!(a.wait_timeout, Some(30));
+    let o = a.up_options();
+    assert_eq!(o.build, BuildPolicy::Always);
+    assert_eq!(o.pull, PullPolicy::Never);
+    assert!(o.force_recreate && o.always_recreate_deps && o.remove_orphans && o.no_deps);
+    assert!(o.renew_anon_volumes);
+    assert_eq!(o.timeout, Some(5));
+    assert_eq!(o.scale.get("web"), Some(&3));
+    assert_eq!(o.scale.get("db"), Some(&0));
+    assert_eq!(o.services, ["web", "db"]);
+}
+
+#[test]
+fn up_attach_flags() {
+    let cli = parse(&[
+        "up",
+        "--abort-on-container-exit",
+        "--exit-code-from",
+        "job",
+        "--attach",
+        "a",
+        "--no-attach",
+        "b",
+        "--no-start",
+        "--no-recreate",
+        "--no-build",
+    ]);
+    let Command::Up(a) = cli.command else {
+        panic!("not up")
+    };
+    assert!(a.aborts_on_exit());
+    assert_eq!(a.attach, ["a"]);
+    assert_eq!(a.no_attach, ["b"]);
+    let o = a.up_options();
+    assert!(o.no_start && o.no_recreate);
+    assert_eq!(o.build, BuildPolicy::Never);
+}
+
+#[test]
+fn contradictory_up_flags_are_rejected() {
+    rejects(&["up", "--build", "--no-build"]);
+    rejects(&["up", "--force-recreate", "--no-recreate"]);
+    rejects(&["up", "-d", "--abort-on-container-exit"]);
+    rejects(&["up", "--scale", "web"]);
+    rejects(&["up", "--pull", "sometimes"]);
+}
+
+#[test]
+fn down_flags() {
+    let cli = parse(&[
+        "down",
+        "-v",
+        "--rmi",
+        "local",
+        "--remove-orphans",
+        "-t",
+        "0",
+    ]);
+    let Command::Down(a) = cli.command else {
+        panic!("not down")
+    };
+    assert_eq!(a.rmi, Some(RmiArg::Local));
+    let o = a.down_options();
+    assert!(o.remove_volumes && o.remove_orphans);
+    assert_eq!(o.rmi, Some(RemoveImages::Local));
+    assert_eq!(o.timeout, Some(0));
+    rejects(&["down", "--rmi", "some"]);
+}
+
+#[test]
+fn lifecycle_commands_parse() {
+    for args in [
+        &["create", "--force-recreate", "web"][..],
+        &["start", "web"],
+        &["stop", "-t", "3"],
+        &["restart", "--no-deps", "-t", "1", "web"],
+        &["kill", "-s", "SIGTERM", "--remove-orphans"],
+        &["rm", "-f", "-s", "-v", "web"],
+        &["pause", "web"],
+        &["unpause"],
+        &["ls", "-a", "-q", "--format", "json"],
+        &["port", "--index", "2", "--protocol", "udp", "web", "53"],
+        &["logs", "-f", "--tail", "10", "-t", "web"],
+    ] {
+        parse(args);
+    }
+    rejects(&["port", "web"]);
+    rejects(&["port", "web", "http"]);
+}
+
+#[test]
+fn ps_flags() {
+    let cli = parse(&[
+        "ps",
+        "-a",
+        "-q",
+        "--services",
+        "--status",
+        "running",
+        "--status",
+        "exited",
+        "--format",
+        "json",
+        "web",
+    ]);
+    let Command::Ps(a) = cli.command else {
+        panic!("not ps")
+    };
+    assert!(a.all && a.quiet && a.services);
+    assert_eq!(a.status, [StatusArg::Running, StatusArg::Exited]);
+    assert_eq!(a.format, ListFormat::Json);
+    assert_eq!(a.service_names, ["web"]);
+}
+
+#[test]
+fn logs_tail_all_or_number() {
+    let Command::Logs(a) = parse(&["logs", "--tail", "all"]).command else {
+        panic!()
+    };
+    assert_eq!(a.tail, Tail::All);
+    let Command::Logs(a) = parse(&["logs", "-n", "5"]).command else {
+        panic!()
+    };
+    assert_eq!(a.tail, Tail::Last(5));
+    rejects(&["logs", "--tail", "five"]);
+}
+
+#[test]
+fn global_runtime_flags_anywhere() {
+    let cli = parse(&[
+        "--parallel",
+        "4",
+        "--progress",
+        "json",
+        "--ansi",
+        "never",
+        "up",
+        "--dry-run",
+    ]);
+    assert_eq!(cli.runtime.parallel, Some(4));
+    assert_eq!(cli.runtime.progress, Some(ProgressMode::Json));
+    assert_eq!(cli.runtime.ansi, Some(AnsiMode::Never));
+    assert!(cli.runtime.dry_run);
+    let cli = parse(&["up", "--parallel", "-1"]);
+    assert_eq!(cli.runtime.parallel, Some(-1));
+    assert_eq!(cli.runtime.parallel_limit(Some("6")), 6);
+    rejects(&["--progress", "fancy", "up"]);
+}
+
+fn bin(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"));
+    c.args(args)
+        .env_remove("COMPOSE_PROGRESS")
+        .env_remove("COMPOSE_ANSI");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run rcompose")
+}
+
+#[test]
+fn bad_usage_exits_2_and_help_exits_0() {
+    assert_eq!(bin(&["up", "--no-such-flag"], &[]).status.code(), Some(2));
+    assert_eq!(bin(&["frobnicate"], &[]).status.code(), Some(2));
+    assert_eq!(bin(&["up", "--help"], &[]).status.code(), Some(0));
+}
+
+#[test]
+fn compose_progress_env_is_validated() {
+    let out = bin(&["ps"], &[("COMPOSE_PROGRESS", "sparkly")]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn missing_compose_file_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .current_dir(dir.path())
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROJECT_NAME")
+        .args(["up", "-d"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no configuration file"), "{err}");
+}

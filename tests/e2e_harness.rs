@@ -1,0 +1,386 @@
+//! End-to-end harness shared by `tests/e2e_*.rs` (included with `#[path]`): a `Stack` is one
+//! compose project with a unique name in its own temporary directory; it runs the real rcompose
+//! binary against the real engine and inspects the result with the docker CLI (independent of
+//! our engine code). Dropping it removes every container, network and volume carrying its project
+//! label, even when the test failed. A missing engine is a failure, never a skip.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_rcompose");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+static IMAGES: Once = Once::new();
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Fails the test unless the engine answers; builds the local test images once.
+pub fn require_engine() {
+    let out = Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "the Docker engine is required for end-to-end tests and did not answer: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!("the docker CLI is required for end-to-end tests: {e}"),
+    }
+    IMAGES.call_once(|| {
+        let st = Command::new("bash")
+            .arg(repo().join("scripts/build-test-images.sh"))
+            .status()
+            .expect("run scripts/build-test-images.sh");
+        assert!(st.success(), "scripts/build-test-images.sh failed");
+    });
+}
+
+/// A unique, valid project name: `e2e-<tag>-<pid>-<n>`.
+pub fn unique_name(tag: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    format!("e2e-{tag}-{}-{n}", std::process::id())
+}
+
+/// The docker CLI's stdout, trimmed; panics with its stderr on failure.
+pub fn docker(args: &[&str]) -> String {
+    let o = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run docker");
+    assert!(
+        o.status.success(),
+        "docker {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Like `docker` but returns `None` on failure.
+pub fn docker_try(args: &[&str]) -> Option<String> {
+    let o = Command::new("docker").args(args).output().ok()?;
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// Removes everything labelled with `project` (containers, then networks and volumes).
+pub fn purge(project: &str) {
+    let label = format!("label=com.docker.compose.project={project}");
+    let ids = docker_try(&["ps", "-aq", "--filter", &label]).unwrap_or_default();
+    let ids: Vec<&str> = ids.split_whitespace().collect();
+    if !ids.is_empty() {
+        let mut args = vec!["rm", "-f", "-v"];
+        args.extend(ids);
+        let _ = docker_try(&args);
+    }
+    for kind in ["network", "volume"] {
+        let names = docker_try(&[kind, "ls", "-q", "--filter", &label]).unwrap_or_default();
+        for n in names.split_whitespace() {
+            let _ = docker_try(&[kind, "rm", "-f", n]);
+        }
+        if kind == "network" {
+            // Networks made by a compose without labels are still named `<project>_...`.
+            let names = docker_try(&[
+                "network",
+                "ls",
+                "--format",
+                "{{.Name}}",
+                "--filter",
+                &format!("name={project}_"),
+            ])
+            .unwrap_or_default();
+            for n in names.split_whitespace() {
+                if n.starts_with(&format!("{project}_")) {
+                    let _ = docker_try(&["network", "rm", n]);
+                }
+            }
+        }
+    }
+}
+
+/// A command's result, with helpers for assertions.
+pub struct Run {
+    pub out: Output,
+    pub what: String,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    /// Asserts exit code 0 and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code(),
+            0,
+            "{} failed\n--- stdout\n{}\n--- stderr\n{}",
+            self.what,
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    #[track_caller]
+    pub fn code_is(self, want: i32) -> Run {
+        assert_eq!(
+            self.code(),
+            want,
+            "{}: unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.what,
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// One compose project under test.
+pub struct Stack {
+    pub project: String,
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Stack {
+    /// A project named `e2e-<tag>-...` with `compose.yaml` = `yaml`.
+    pub fn new(tag: &str, yaml: &str) -> Stack {
+        require_engine();
+        let project = unique_name(tag);
+        let dir = tempfile::Builder::new()
+            .prefix("rcompose-e2e-")
+            .tempdir()
+            .expect("temp dir");
+        let s = Stack {
+            project,
+            dir,
+            env: Vec::new(),
+        };
+        s.write(yaml);
+        s
+    }
+
+    pub fn file(&self) -> PathBuf {
+        self.dir.path().join("compose.yaml")
+    }
+
+    pub fn write(&self, yaml: &str) {
+        std::fs::write(self.file(), yaml).expect("write compose.yaml");
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Stack {
+        self.env.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    fn command(&self, program: &str, global: &[String], args: &[&str]) -> Command {
+        let mut c = Command::new(program);
+        c.current_dir(self.dir.path())
+            .args(global)
+            .args(args)
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_FILE")
+            .env("COMPOSE_PROGRESS", "plain")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn globals(&self) -> Vec<String> {
+        vec![
+            "-p".into(),
+            self.project.clone(),
+            "-f".into(),
+            self.file().display().to_string(),
+        ]
+    }
+
+    /// `rcompose -p <project> -f <file> ARGS`.
+    pub fn rc(&self, args: &[&str]) -> Run {
+        let out = self
+            .command(BIN, &self.globals(), args)
+            .output()
+            .expect("run rcompose");
+        Run {
+            out,
+            what: format!("rcompose {}", args.join(" ")),
+        }
+    }
+
+    /// `rcompose -p <project> ARGS` run in an empty directory (no compose file anywhere).
+    pub fn rc_without_file(&self, args: &[&str]) -> Run {
+        let empty = tempfile::tempdir().expect("temp dir");
+        let mut c = self.command(BIN, &["-p".into(), self.project.clone()], args);
+        c.current_dir(empty.path());
+        Run {
+            out: c.output().expect("run rcompose"),
+            what: format!("rcompose -p {} {}", self.project, args.join(" ")),
+        }
+    }
+
+    /// A running `rcompose` child (for attached `up`).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(BIN, &self.globals(), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn rcompose")
+    }
+
+    /// `docker-compose` (v1) `-p <project> -f <file> ARGS`.
+    pub fn v1(&self, args: &[&str]) -> Run {
+        let out = self
+            .command("docker-compose", &self.globals(), args)
+            .env("COMPOSE_INTERACTIVE_NO_CLI", "1")
+            .output()
+            .expect("run docker-compose");
+        Run {
+            out,
+            what: format!("docker-compose {}", args.join(" ")),
+        }
+    }
+
+    /// Container name -> id, for every container of the project (running or not).
+    pub fn containers(&self) -> BTreeMap<String, String> {
+        let label = format!("label=com.docker.compose.project={}", self.project);
+        let out = docker(&[
+            "ps",
+            "-a",
+            "--no-trunc",
+            "--filter",
+            &label,
+            "--format",
+            "{{.Names}} {{.ID}}",
+        ]);
+        out.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(n, i)| (n.to_string(), i.to_string()))
+            .collect()
+    }
+
+    /// Containers of one service: name -> id.
+    pub fn service(&self, service: &str) -> BTreeMap<String, String> {
+        let filters = [
+            format!("label=com.docker.compose.project={}", self.project),
+            format!("label=com.docker.compose.service={service}"),
+        ];
+        let out = docker(&[
+            "ps",
+            "-a",
+            "--no-trunc",
+            "--filter",
+            &filters[0],
+            "--filter",
+            &filters[1],
+            "--format",
+            "{{.Names}} {{.ID}}",
+        ]);
+        out.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(n, i)| (n.to_string(), i.to_string()))
+            .collect()
+    }
+
+    /// `docker inspect -f FORMAT NAME`.
+    pub fn inspect(&self, name: &str, format: &str) -> String {
+        docker(&["inspect", "-f", format, name])
+    }
+
+    /// Names of the project's volumes.
+    pub fn volumes(&self) -> Vec<String> {
+        let label = format!("label=com.docker.compose.project={}", self.project);
+        docker(&["volume", "ls", "-q", "--filter", &label])
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    }
+
+    /// Names of the project's networks (by name prefix, whoever made them).
+    pub fn networks(&self) -> Vec<String> {
+        let prefix = format!("{}_", self.project);
+        docker(&["network", "ls", "--format", "{{.Name}}"])
+            .split_whitespace()
+            .filter(|n| n.starts_with(&prefix))
+            .map(String::from)
+            .collect()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        purge(&self.project);
+    }
+}
+
+/// Polls `cond` every 100 ms until it holds or `timeout` passes.
+pub fn eventually(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cond()
+}
+
+/// Parses docker's RFC 3339 time (`2026-11-23T10:00:01.123456789Z`) into seconds since a fixed
+/// epoch (good for comparing times on one machine).
+pub fn time_secs(t: &str) -> f64 {
+    let t = t.trim().trim_end_matches('Z');
+    let (date, time) = t.split_once('T').unwrap_or((t, "0:0:0"));
+    let d: Vec<f64> = date.split('-').filter_map(|x| x.parse().ok()).collect();
+    let tm: Vec<f64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
+    let get = |v: &Vec<f64>, i: usize| v.get(i).copied().unwrap_or(0.0);
+    ((get(&d, 0) * 372.0 + get(&d, 1) * 31.0 + get(&d, 2)) * 86400.0)
+        + get(&tm, 0) * 3600.0
+        + get(&tm, 1) * 60.0
+        + get(&tm, 2)
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// `GET /` over plain HTTP/1.0; the body.
+pub fn http_get(port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
+
+/// The repository root (for `compose-examples/`, `scripts/`).
+pub fn repo_path(p: &str) -> PathBuf {
+    repo().join(p)
+}
+
+/// Whether `path` exists (helper for readability).
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}

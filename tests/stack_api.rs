@@ -1,0 +1,73 @@
+//! The library API for test suites, against the real engine.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use rcompose::engine::{self, LabelFilter};
+use rcompose::Stack;
+
+fn fixture() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/stack/compose.yaml")
+}
+
+fn http_get(addr: std::net::SocketAddr) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect to the published port");
+    s.write_all(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stack_comes_up_serves_and_is_removed_on_drop() {
+    engine::testing::ensure_test_images().expect("test images");
+    let name = format!("rcstack{}", std::process::id());
+    let stack = Stack::builder(fixture())
+        .project_name(&name)
+        .env("GREETING", "stack-api")
+        .up()
+        .await
+        .expect("up");
+
+    let addr = stack.host_port("web", 8080).await.expect("published port");
+    assert_ne!(addr.port(), 8080, "an ephemeral host port was asked for");
+    let body = tokio::task::spawn_blocking(move || http_get(addr))
+        .await
+        .unwrap();
+    assert!(body.contains("hello-from-stack-api"), "{body}");
+
+    let (code, out, _) = stack.exec("web", ["cat", "/www/index.html"]).await.unwrap();
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "hello-from-stack-api");
+
+    let engine = stack.engine();
+    drop(stack);
+
+    let left = engine
+        .list_containers(&LabelFilter::project(&name))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "containers left after drop: {left:?}");
+    let vols = engine
+        .list_volumes(&LabelFilter::project(&name))
+        .await
+        .unwrap();
+    assert!(vols.is_empty(), "volumes left after drop: {vols:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_service_port_is_a_clear_error() {
+    engine::testing::ensure_test_images().expect("test images");
+    let name = format!("rcstackerr{}", std::process::id());
+    let stack = Stack::builder(fixture())
+        .project_name(&name)
+        .up()
+        .await
+        .expect("up");
+    let err = stack.host_port("web", 9999).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "service \"web\" does not publish container port 9999"
+    );
+    stack.down().await.expect("down");
+}
