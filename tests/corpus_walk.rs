@@ -28,9 +28,9 @@ use rcompose::loader::{self, LoadOptions};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
-/// The minimum share (in percent) of files marked valid that must load. Measured at the first
-/// merge of the loader (2026-11-23): 292 of 463 = 63.1%.
-const VALID_FLOOR: f64 = 63.0;
+/// The minimum share (in percent) of files marked valid that must load. Measured 2026-11-23:
+/// 292 of 463 (63.1%) at the loader's first merge, 307 of 463 (66.3%) after the next fixes.
+const VALID_FLOOR: f64 = 66.0;
 
 /// How long one file may take before it counts as a hang.
 const TIME_LIMIT: Duration = Duration::from_secs(30);
