@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-test-images.sh
 status=0
-# Unit, integration and end-to-end tests; every binary runs even when one fails.
-cargo test --locked --no-fail-fast --lib --bins --tests -- --test-threads="${RCOMPOSE_TEST_THREADS:-4}" || status=$?
 # The criterion benches, once each in test mode (they must keep working).
 cargo test --locked --benches || status=$?
+# Unit, integration and end-to-end tests; every binary runs even when one fails.
+cargo test --locked --no-fail-fast --lib --bins --tests -- --test-threads="${RCOMPOSE_TEST_THREADS:-4}" || status=$?
 exit "$status"
