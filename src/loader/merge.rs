@@ -519,15 +519,18 @@ const UNIQUE: &[(&str, Indexer)] = &[
 
 fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
     match value {
-        Value::Mapping(m) => {
-            let mut out = Mapping::with_capacity(m.len());
-            for (k, v) in m {
-                path.push(key_string(&k));
-                let v = unicity(v, path);
-                path.pop();
-                out.insert(k, v?);
+        Value::Mapping(mut m) => {
+            // Only subtrees that can hold a keyed sequence are walked (and rewritten in place).
+            if !leads_to_unique(path) {
+                return Ok(Value::Mapping(m));
             }
-            Ok(Value::Mapping(out))
+            for (k, v) in m.iter_mut() {
+                path.push(key_string(k));
+                let done = unicity(std::mem::take(v), path);
+                path.pop();
+                *v = done?;
+            }
+            Ok(Value::Mapping(m))
         }
         Value::Sequence(s) => {
             let Some(indexer) = UNIQUE
@@ -555,6 +558,18 @@ fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
         }
         other => Ok(other),
     }
+}
+
+/// Whether some keyed-sequence pattern lies strictly below `path` (so its subtree must be walked).
+fn leads_to_unique(path: &[String]) -> bool {
+    UNIQUE.iter().any(|(pattern, _)| {
+        let mut segs = pattern.split('.');
+        path.iter().all(|p| match segs.next() {
+            Some("*") => true,
+            Some(s) => s == p,
+            None => false,
+        }) && segs.next().is_some()
+    })
 }
 
 /// The identity of a sequence entry, or `None` when it has none we can tell (left for schema
