@@ -517,6 +517,27 @@ const UNIQUE: &[(&str, Indexer)] = &[
     ("services.*.volumes", Indexer::Volume),
 ];
 
+/// [`UNIQUE`] with each pattern split into its segments, once.
+fn unique_table() -> &'static [(Vec<&'static str>, Indexer)] {
+    static TABLE: std::sync::OnceLock<Vec<(Vec<&'static str>, Indexer)>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        UNIQUE
+            .iter()
+            .map(|(pattern, ix)| (pattern.split('.').collect(), *ix))
+            .collect()
+    })
+}
+
+/// Whether `path` is matched by the first `path.len()` segments of `segs` (`*` matches any key).
+fn prefix_matches(path: &[String], segs: &[&str]) -> bool {
+    path.len() <= segs.len()
+        && path
+            .iter()
+            .zip(segs)
+            .all(|(p, s)| *s == "*" || *s == p.as_str())
+}
+
 fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
     match value {
         Value::Mapping(mut m) => {
@@ -533,9 +554,9 @@ fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
             Ok(Value::Mapping(m))
         }
         Value::Sequence(s) => {
-            let Some(indexer) = UNIQUE
+            let Some(indexer) = unique_table()
                 .iter()
-                .find(|(pattern, _)| matches(path, pattern))
+                .find(|(segs, _)| segs.len() == path.len() && prefix_matches(path, segs))
                 .map(|(_, ix)| *ix)
             else {
                 return Ok(Value::Sequence(s));
@@ -562,14 +583,9 @@ fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
 
 /// Whether some keyed-sequence pattern lies strictly below `path` (so its subtree must be walked).
 fn leads_to_unique(path: &[String]) -> bool {
-    UNIQUE.iter().any(|(pattern, _)| {
-        let mut segs = pattern.split('.');
-        path.iter().all(|p| match segs.next() {
-            Some("*") => true,
-            Some(s) => s == p,
-            None => false,
-        }) && segs.next().is_some()
-    })
+    unique_table()
+        .iter()
+        .any(|(segs, _)| segs.len() > path.len() && prefix_matches(path, segs))
 }
 
 /// The identity of a sequence entry, or `None` when it has none we can tell (left for schema
