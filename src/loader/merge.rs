@@ -45,7 +45,20 @@ pub fn merge_service(base: Value, over: Value, name: &str) -> Result<Value, Load
 /// value is dropped (a key holding it disappears), an `!override` value is kept untagged.
 /// A document that is itself `!reset` becomes `null`. Other tags are left alone.
 pub fn resolve_tags(value: Value) -> Value {
+    if !has_tag(&value) {
+        return value;
+    }
     strip_tags(value).unwrap_or(Value::Null)
+}
+
+/// Whether any node of `value` is tagged (untagged trees need no rewriting: no allocation).
+fn has_tag(value: &Value) -> bool {
+    match value {
+        Value::Tagged(_) => true,
+        Value::Mapping(m) => m.values().any(has_tag),
+        Value::Sequence(s) => s.iter().any(has_tag),
+        _ => false,
+    }
 }
 
 /// Removes redefinitions from the keyed sequences of a whole document (`ports`, `volumes`,
@@ -163,7 +176,11 @@ fn apply_resets(base: &mut Value, resets: &[&[String]]) {
 fn merge_at(base: Value, over: Value, path: &[String]) -> Result<Value, LoadError> {
     let mut base = resolve_tags(base);
     let mut resets = Vec::new();
-    let over = collect_resets(over, &mut Vec::new(), &mut resets);
+    let over = if has_tag(&over) {
+        collect_resets(over, &mut Vec::new(), &mut resets)
+    } else {
+        Some(over)
+    };
     let refs: Vec<&[String]> = resets.iter().map(Vec::as_slice).collect();
     if refs.iter().any(|r| r.is_empty()) {
         // The whole override document is `!reset` / `!override`.
