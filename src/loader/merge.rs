@@ -45,7 +45,20 @@ pub fn merge_service(base: Value, over: Value, name: &str) -> Result<Value, Load
 /// value is dropped (a key holding it disappears), an `!override` value is kept untagged.
 /// A document that is itself `!reset` becomes `null`. Other tags are left alone.
 pub fn resolve_tags(value: Value) -> Value {
+    if !has_tag(&value) {
+        return value;
+    }
     strip_tags(value).unwrap_or(Value::Null)
+}
+
+/// Whether any node of `value` is tagged (untagged trees need no rewriting: no allocation).
+fn has_tag(value: &Value) -> bool {
+    match value {
+        Value::Tagged(_) => true,
+        Value::Mapping(m) => m.values().any(has_tag),
+        Value::Sequence(s) => s.iter().any(has_tag),
+        _ => false,
+    }
 }
 
 /// Removes redefinitions from the keyed sequences of a whole document (`ports`, `volumes`,
@@ -163,7 +176,11 @@ fn apply_resets(base: &mut Value, resets: &[&[String]]) {
 fn merge_at(base: Value, over: Value, path: &[String]) -> Result<Value, LoadError> {
     let mut base = resolve_tags(base);
     let mut resets = Vec::new();
-    let over = collect_resets(over, &mut Vec::new(), &mut resets);
+    let over = if has_tag(&over) {
+        collect_resets(over, &mut Vec::new(), &mut resets)
+    } else {
+        Some(over)
+    };
     let refs: Vec<&[String]> = resets.iter().map(Vec::as_slice).collect();
     if refs.iter().any(|r| r.is_empty()) {
         // The whole override document is `!reset` / `!override`.
@@ -517,22 +534,46 @@ const UNIQUE: &[(&str, Indexer)] = &[
     ("services.*.volumes", Indexer::Volume),
 ];
 
+/// [`UNIQUE`] with each pattern split into its segments, once.
+fn unique_table() -> &'static [(Vec<&'static str>, Indexer)] {
+    static TABLE: std::sync::OnceLock<Vec<(Vec<&'static str>, Indexer)>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        UNIQUE
+            .iter()
+            .map(|(pattern, ix)| (pattern.split('.').collect(), *ix))
+            .collect()
+    })
+}
+
+/// Whether `path` is matched by the first `path.len()` segments of `segs` (`*` matches any key).
+fn prefix_matches(path: &[String], segs: &[&str]) -> bool {
+    path.len() <= segs.len()
+        && path
+            .iter()
+            .zip(segs)
+            .all(|(p, s)| *s == "*" || *s == p.as_str())
+}
+
 fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
     match value {
-        Value::Mapping(m) => {
-            let mut out = Mapping::with_capacity(m.len());
-            for (k, v) in m {
-                path.push(key_string(&k));
-                let v = unicity(v, path);
-                path.pop();
-                out.insert(k, v?);
+        Value::Mapping(mut m) => {
+            // Only subtrees that can hold a keyed sequence are walked (and rewritten in place).
+            if !leads_to_unique(path) {
+                return Ok(Value::Mapping(m));
             }
-            Ok(Value::Mapping(out))
+            for (k, v) in m.iter_mut() {
+                path.push(key_string(k));
+                let done = unicity(std::mem::take(v), path);
+                path.pop();
+                *v = done?;
+            }
+            Ok(Value::Mapping(m))
         }
         Value::Sequence(s) => {
-            let Some(indexer) = UNIQUE
+            let Some(indexer) = unique_table()
                 .iter()
-                .find(|(pattern, _)| matches(path, pattern))
+                .find(|(segs, _)| segs.len() == path.len() && prefix_matches(path, segs))
                 .map(|(_, ix)| *ix)
             else {
                 return Ok(Value::Sequence(s));
@@ -555,6 +596,13 @@ fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
         }
         other => Ok(other),
     }
+}
+
+/// Whether some keyed-sequence pattern lies strictly below `path` (so its subtree must be walked).
+fn leads_to_unique(path: &[String]) -> bool {
+    unique_table()
+        .iter()
+        .any(|(segs, _)| segs.len() > path.len() && prefix_matches(path, segs))
 }
 
 /// The identity of a sequence entry, or `None` when it has none we can tell (left for schema

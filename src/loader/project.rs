@@ -243,7 +243,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     if !opts.all_resources {
         normalize::drop_unused_resources(&mut tree);
     }
-    let project = Project::from_value(tree.clone()).map_err(|e| e.or_file(&main_file))?;
+    let project = Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?;
     Ok(Loaded {
         project,
         tree,

@@ -59,6 +59,28 @@ fn compiled() -> Result<&'static Compiled, LoadError> {
 
 /// Converts the YAML tree to JSON for the validator; compose rejects non-string keys.
 fn to_json(v: &Value, path: &KeyPath) -> Result<serde_json::Value, LoadError> {
+    to_json_inner(v).map_err(|(rev, k)| {
+        // The path is built only here, on the error path: the segments come innermost first.
+        let mut path = path.clone();
+        path.0.extend(rev.into_iter().rev());
+        let shown = scalar_string(&k).unwrap_or_else(|| "null".to_string());
+        let at = if path.is_root() {
+            "top level".to_string()
+        } else {
+            path.to_string()
+        };
+        LoadError::new(
+            ErrorKind::Schema,
+            format!("non-string key in {at}: {shown}"),
+        )
+        .at(path)
+        .hint(format!("quote the key: \"{shown}\""))
+    })
+}
+
+/// The conversion proper. On a non-string key: the segments leading to the mapping that holds it
+/// (innermost first) and the key.
+fn to_json_inner(v: &Value) -> Result<serde_json::Value, (Vec<Seg>, Value)> {
     use serde_json::Value as J;
     Ok(match v {
         Value::Null => J::Null,
@@ -76,34 +98,38 @@ fn to_json(v: &Value, path: &KeyPath) -> Result<serde_json::Value, LoadError> {
             }
         }
         Value::String(s) => J::String(s.clone()),
-        Value::Sequence(seq) => J::Array(
-            seq.iter()
-                .enumerate()
-                .map(|(i, e)| to_json(e, &path.index(i)))
-                .collect::<Result<_, _>>()?,
-        ),
+        Value::Sequence(seq) => {
+            let mut out = Vec::with_capacity(seq.len());
+            for (i, e) in seq.iter().enumerate() {
+                match to_json_inner(e) {
+                    Ok(j) => out.push(j),
+                    Err((mut rev, k)) => {
+                        rev.push(Seg::Index(i));
+                        return Err((rev, k));
+                    }
+                }
+            }
+            J::Array(out)
+        }
         Value::Mapping(m) => {
             let mut out = serde_json::Map::with_capacity(m.len());
             for (k, val) in m {
                 let Value::String(key) = k else {
-                    let shown = scalar_string(k).unwrap_or_else(|| "null".to_string());
-                    let at = if path.is_root() {
-                        "top level".to_string()
-                    } else {
-                        path.to_string()
-                    };
-                    return Err(LoadError::new(
-                        ErrorKind::Schema,
-                        format!("non-string key in {at}: {shown}"),
-                    )
-                    .at(path.clone())
-                    .hint(format!("quote the key: \"{shown}\"")));
+                    return Err((Vec::new(), k.clone()));
                 };
-                out.insert(key.clone(), to_json(val, &path.key(key))?);
+                match to_json_inner(val) {
+                    Ok(j) => {
+                        out.insert(key.clone(), j);
+                    }
+                    Err((mut rev, bad)) => {
+                        rev.push(Seg::Key(key.clone()));
+                        return Err((rev, bad));
+                    }
+                }
             }
             J::Object(out)
         }
-        Value::Tagged(t) => to_json(&t.value, path)?,
+        Value::Tagged(t) => to_json_inner(&t.value)?,
     })
 }
 
@@ -574,9 +600,10 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
     let volumes = map_keys(root, "volumes");
     let secrets = map_keys(root, "secrets");
     let configs = map_keys(root, "configs");
-    let services_map = match root.get("services") {
-        Some(Value::Mapping(m)) => m.clone(),
-        _ => Mapping::new(),
+    let no_services = Mapping::new();
+    let services_map: &Mapping = match root.get("services") {
+        Some(Value::Mapping(m)) => m,
+        _ => &no_services,
     };
     let service_names: BTreeSet<String> = services_map.keys().filter_map(scalar_string).collect();
 
@@ -584,7 +611,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
 
     let mut bindings: Vec<Binding> = Vec::new();
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, svc) in &services_map {
+    for (name, svc) in services_map {
         let name = scalar_string(name).unwrap_or_default();
         let path = KeyPath::root().key("services").key(&name);
         let Value::Mapping(svc) = svc else { continue };
@@ -722,7 +749,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
     check_host_ports(&bindings)?;
 
     let mut container_names: BTreeMap<String, String> = BTreeMap::new();
-    for (name, svc) in &services_map {
+    for (name, svc) in services_map {
         let name = scalar_string(name).unwrap_or_default();
         let Some(cn) = svc.get("container_name").and_then(scalar_string) else {
             continue;

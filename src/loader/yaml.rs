@@ -272,13 +272,28 @@ fn strip_unknown_tags(value: &mut Value, path: &mut KeyPath, found: &mut Vec<(Ke
 /// themselves use `<<` are expanded too. Keys written in the mapping win over merged ones; among
 /// several merged mappings, the first wins. Merged keys take the place of the `<<` key.
 fn apply_merge_keys(value: &mut Value, path: &mut KeyPath) -> Result<(), LoadError> {
+    merge_keys_in(value).map_err(|mut e| {
+        // The error's path is relative to `value`: put `path` in front of it.
+        let mut full = path.clone();
+        full.0.extend(e.path.take().unwrap_or_default().0);
+        e.at(full)
+    })
+}
+
+/// Prepends `seg` to the (relative) path of an error coming up from a child node.
+fn under(seg: Seg, mut e: LoadError) -> LoadError {
+    let mut p = vec![seg];
+    p.extend(e.path.take().unwrap_or_default().0);
+    e.at(KeyPath(p))
+}
+
+/// [`apply_merge_keys`] proper; an error's path is relative to `value` (key paths are built
+/// only for an error, not at every node).
+fn merge_keys_in(value: &mut Value) -> Result<(), LoadError> {
     match value {
         Value::Mapping(m) => {
             for (k, v) in m.iter_mut() {
-                path.0.push(Seg::Key(merge::key_string(k)));
-                let r = apply_merge_keys(v, path);
-                path.0.pop();
-                r?;
+                merge_keys_in(v).map_err(|e| under(Seg::Key(merge::key_string(k)), e))?;
             }
             if !m.contains_key("<<") {
                 return Ok(());
@@ -291,7 +306,7 @@ fn apply_merge_keys(value: &mut Value, path: &mut KeyPath) -> Result<(), LoadErr
                     out.insert(k, v);
                     continue;
                 }
-                let merge_path = path.key("<<");
+                let merge_path = KeyPath::root().key("<<");
                 let sources = match v {
                     Value::Mapping(src) => vec![src],
                     Value::Sequence(items) => {
@@ -321,14 +336,11 @@ fn apply_merge_keys(value: &mut Value, path: &mut KeyPath) -> Result<(), LoadErr
         }
         Value::Sequence(s) => {
             for (i, v) in s.iter_mut().enumerate() {
-                path.0.push(Seg::Index(i));
-                let r = apply_merge_keys(v, path);
-                path.0.pop();
-                r?;
+                merge_keys_in(v).map_err(|e| under(Seg::Index(i), e))?;
             }
             Ok(())
         }
-        Value::Tagged(t) => apply_merge_keys(&mut t.value, path),
+        Value::Tagged(t) => merge_keys_in(&mut t.value),
         _ => Ok(()),
     }
 }
@@ -363,6 +375,16 @@ mod tests {
 
     fn p(text: &str) -> Result<Value, LoadError> {
         parse(Path::new("compose.yaml"), text)
+    }
+
+    #[test]
+    fn merge_key_errors_name_the_full_path() {
+        let e = p("x: &s 1\nservices:\n  web:\n    <<: *s\n").err();
+        let path = e.and_then(|e| e.path).map(|p| p.to_string());
+        assert_eq!(path.as_deref(), Some("services.web.<<"));
+        let e = p("x: &s 1\ny: &m {a: 1}\nservices:\n  - web:\n      <<: [*m, *s]\n").err();
+        let path = e.and_then(|e| e.path).map(|p| p.to_string());
+        assert_eq!(path.as_deref(), Some("services[0].web.<<[1]"));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::loader::error::{ErrorKind, KeyPath, LoadError};
+use crate::loader::error::{ErrorKind, KeyPath, LoadError, Seg};
 
 pub use resources::{Config, FileObject, Ipam, IpamPool, Model, Network, Secret, Volume};
 pub use serde_util::{Extensions, FileMode, GoDuration, UnitBytes};
@@ -111,7 +111,13 @@ impl Project {
     /// Errors are `Schema` errors naming the key path of the offending value.
     #[allow(clippy::result_large_err)] // LoadError is the loader's shared error type
     pub fn from_value(value: serde_yaml::Value) -> Result<Project, LoadError> {
-        if let Some((path, tag)) = find_tag(&value, KeyPath::root()) {
+        Project::from_value_ref(&value)
+    }
+
+    /// [`Project::from_value`] without taking (or cloning) the tree.
+    #[allow(clippy::result_large_err)] // LoadError is the loader's shared error type
+    pub fn from_value_ref(value: &serde_yaml::Value) -> Result<Project, LoadError> {
+        if let Some((path, tag)) = find_tag(value, KeyPath::root()) {
             return Err(LoadError::new(
                 ErrorKind::Schema,
                 format!("unexpected YAML tag {tag} in a resolved project"),
@@ -227,15 +233,26 @@ fn go_json_escape(text: &str) -> String {
 
 /// The first tagged node (`!reset`, `!override`, ...) in document order, with its path.
 fn find_tag(v: &serde_yaml::Value, at: KeyPath) -> Option<(KeyPath, String)> {
+    let (rev, tag) = find_tag_inner(v)?;
+    // The path is built only on a hit: the segments come innermost first.
+    let mut at = at;
+    at.0.extend(rev.into_iter().rev());
+    Some((at, tag))
+}
+
+fn find_tag_inner(v: &serde_yaml::Value) -> Option<(Vec<Seg>, String)> {
     match v {
-        serde_yaml::Value::Tagged(t) => Some((at, t.tag.to_string())),
-        serde_yaml::Value::Mapping(m) => m
-            .iter()
-            .find_map(|(k, v)| find_tag(v, at.key(serde_util::key_to_string(k)))),
-        serde_yaml::Value::Sequence(s) => s
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| find_tag(v, at.index(i))),
+        serde_yaml::Value::Tagged(t) => Some((Vec::new(), t.tag.to_string())),
+        serde_yaml::Value::Mapping(m) => m.iter().find_map(|(k, v)| {
+            let (mut rev, tag) = find_tag_inner(v)?;
+            rev.push(Seg::Key(serde_util::key_to_string(k)));
+            Some((rev, tag))
+        }),
+        serde_yaml::Value::Sequence(s) => s.iter().enumerate().find_map(|(i, v)| {
+            let (mut rev, tag) = find_tag_inner(v)?;
+            rev.push(Seg::Index(i));
+            Some((rev, tag))
+        }),
         _ => None,
     }
 }
