@@ -40,6 +40,27 @@ async fn stack_comes_up_serves_and_is_removed_on_drop() {
     assert_eq!(code, 0);
     assert_eq!(out.trim(), "hello-from-stack-api");
 
+    // `config --hash` prints exactly the hash `up` wrote on the container.
+    let hash_out = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &name, "-f"])
+        .arg(fixture())
+        .args(["config", "--hash", "web"])
+        .env("GREETING", "stack-api")
+        .output()
+        .expect("run rcompose config --hash");
+    let printed = String::from_utf8_lossy(&hash_out.stdout).to_string();
+    let web = stack.container_id("web", 1).await.unwrap();
+    let label = stack
+        .engine()
+        .inspect_container(&web)
+        .await
+        .unwrap()
+        .labels
+        .get("com.docker.compose.config-hash")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(printed.trim(), format!("web {label}"));
+
     let engine = stack.engine();
     drop(stack);
 

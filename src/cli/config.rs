@@ -189,19 +189,13 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     }
     if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').map(str::trim).collect();
+        // The planner's own hashes, so these are exactly the `com.docker.compose.config-hash`
+        // labels `up` writes.
+        let desired = crate::plan::desired_of(&crate::plan::with_default_network(p))?;
         let mut out = Vec::new();
-        let tree = serde_yaml::to_value(p)?;
-        for name in p.services.keys() {
+        for (name, svc) in &desired.services {
             if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
-                let svc = tree
-                    .get("services")
-                    .and_then(|s| s.get(name.as_str()))
-                    .cloned()
-                    .unwrap_or_default();
-                out.push(format!(
-                    "{name} {}",
-                    crate::plan::desired::service_config_hash(&svc)
-                ));
+                out.push(format!("{name} {}", svc.config_hash));
             }
         }
         for w in wanted {

@@ -301,7 +301,7 @@ impl EngineDriver {
                 // Still used by a container outside the project, or (Docker 20.10, moby#42119)
                 // by endpoints it leaked: like docker compose v2, warn and leave it rather than
                 // fail the whole `down`.
-                Err(e) if e.to_string().contains("active endpoints") => {
+                Err(e) if e.is_conflict() => {
                     (ctx.progress)(format!(
                         "network {name} is still in use (active endpoints); left in place"
                     ));

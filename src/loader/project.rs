@@ -194,7 +194,6 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         );
     }
     let main_file = files.first().cloned().unwrap_or_default();
-    strip_tags(&mut tree);
     set_key(&mut tree, "name", Value::String(name.clone()));
 
     let named_texts: Vec<(PathBuf, String)> = texts
@@ -836,40 +835,4 @@ fn set_key(tree: &mut Value, key: &str, v: Value) {
         }
         *m = out;
     }
-}
-
-/// Drops any `!reset` / `!override` tags the merge left (e.g. in a single file): a `!reset` value
-/// with nothing to reset is removed; an `!override` value is kept as plain data.
-fn strip_tags(v: &mut Value) {
-    match v {
-        Value::Mapping(m) => {
-            let reset: Vec<Value> = m
-                .iter()
-                .filter(|(_, val)| is_tag(val, "reset"))
-                .map(|(k, _)| k.clone())
-                .collect();
-            for k in reset {
-                m.remove(&k);
-            }
-            for (_, val) in m.iter_mut() {
-                strip_tags(val);
-            }
-        }
-        Value::Sequence(s) => {
-            s.retain(|val| !is_tag(val, "reset"));
-            for val in s.iter_mut() {
-                strip_tags(val);
-            }
-        }
-        Value::Tagged(t) => {
-            let inner = std::mem::replace(&mut t.value, Value::Null);
-            *v = inner;
-            strip_tags(v);
-        }
-        _ => {}
-    }
-}
-
-fn is_tag(v: &Value, name: &str) -> bool {
-    matches!(v, Value::Tagged(t) if t.tag == name)
 }

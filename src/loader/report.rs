@@ -8,14 +8,9 @@ use super::yaml;
 /// The variables the compose files refer to, as a table like `docker compose config --variables`.
 pub fn variables_table(loaded: &Loaded) -> String {
     let mut all: Vec<interpolate::VariableUse> = Vec::new();
-    for t in &loaded.sources {
-        let Ok(doc) = yaml::parse(&t.name, &t.text) else {
-            continue;
-        };
-        for v in interpolate::variables(&doc) {
-            if !all.iter().any(|x| x.name == v.name) {
-                all.push(v);
-            }
+    for (_, v) in file_variables(loaded) {
+        if !all.iter().any(|x| x.name == v.name) {
+            all.push(v);
         }
     }
     all.sort_by(|a, b| a.name.cmp(&b.name));
@@ -86,17 +81,10 @@ pub fn explain_variable(loaded: &Loaded, name: &str) -> String {
             "{name} is unset (not in the shell or any env file)\n"
         )),
     }
-    let mut uses = Vec::new();
-    for t in &loaded.sources {
-        let Ok(doc) = yaml::parse(&t.name, &t.text) else {
-            continue;
-        };
-        for v in interpolate::variables(&doc) {
-            if v.name == name {
-                uses.push((t.name.display().to_string(), v));
-            }
-        }
-    }
+    let uses: Vec<(String, interpolate::VariableUse)> = file_variables(loaded)
+        .into_iter()
+        .filter(|(_, v)| v.name == name)
+        .collect();
     if uses.is_empty() {
         out.push_str("  no compose file refers to it\n");
     }
@@ -116,6 +104,24 @@ pub fn explain_variable(loaded: &Loaded, name: &str) -> String {
         }
         out.push_str(&what);
         out.push('\n');
+    }
+    out
+}
+
+/// Every variable each compose file refers to (read from the files as written, before
+/// interpolation), with the file's name.
+fn file_variables(loaded: &Loaded) -> Vec<(String, interpolate::VariableUse)> {
+    let mut out = Vec::new();
+    for t in &loaded.sources {
+        let Ok(doc) = yaml::parse(&t.name, &t.text) else {
+            continue;
+        };
+        let file = t.name.display().to_string();
+        out.extend(
+            interpolate::variables(&doc)
+                .into_iter()
+                .map(|v| (file.clone(), v)),
+        );
     }
     out
 }
