@@ -746,9 +746,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         .hint("remove one of the depends_on links (or links / volumes_from / service: references) in the cycle"));
     }
 
-    for w in check_host_ports(&bindings) {
-        warnings.push(w);
-    }
+    check_host_ports(&bindings)?;
 
     let mut container_names: BTreeMap<String, String> = BTreeMap::new();
     for (name, svc) in services_map {
@@ -775,15 +773,8 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
 
 /// Two containers cannot bind the same host port: two services publishing the same fixed port
 /// (same protocol, overlapping host IPs), or one service running several replicas of a fixed
-/// port, cannot all start. A range (`8000-8010:80`) is a pool the engine picks from, not a clash.
-/// docker compose accepts such a file (compose-go has no such check; the engine refuses the
-/// second bind at `up`), so this is a warning naming both sides, not a load error.
-fn check_host_ports(bindings: &[Binding]) -> Vec<String> {
-    let mut out = Vec::new();
-    let warn = |e: LoadError| match &e.hint {
-        Some(h) => format!("{e} ({h})"),
-        None => e.to_string(),
-    };
+/// port, is an error. A range (`8000-8010:80`) is a pool the engine picks from, not a clash.
+fn check_host_ports(bindings: &[Binding]) -> Result<(), LoadError> {
     let fixed = |x: &Binding| x.start == x.end;
     let at = |x: &Binding| {
         KeyPath::root()
@@ -801,7 +792,7 @@ fn check_host_ports(bindings: &[Binding]) -> Vec<String> {
     };
     for (i, a) in bindings.iter().enumerate() {
         if fixed(a) && a.scale > 1 {
-            out.push(warn(sem(
+            return Err(sem(
                 at(a),
                 format!(
                     "service {:?} publishes host port {} but runs {} replicas; only one container can bind it",
@@ -814,7 +805,7 @@ fn check_host_ports(bindings: &[Binding]) -> Vec<String> {
                 "publish a range (\"{}-{}:<container port>\"), leave the host port out to let the engine pick one, or run a single replica",
                 a.start,
                 a.start.saturating_add(a.scale - 1)
-            ))));
+            )));
         }
         for b in bindings.iter().skip(i + 1) {
             if a.protocol == b.protocol
@@ -837,12 +828,12 @@ fn check_host_ports(bindings: &[Binding]) -> Vec<String> {
                         shown(b)
                     )
                 };
-                out.push(warn(sem(at(b), format!("{who}; they cannot run at the same time"))
-                    .hint("publish one of them on another host port, bind them to different host IPs (\"127.0.0.1:8080:80\"), or leave the host port out to let the engine pick one")));
+                return Err(sem(at(b), format!("{who}; they cannot run at the same time"))
+                    .hint("publish one of them on another host port, bind them to different host IPs (\"127.0.0.1:8080:80\"), or leave the host port out to let the engine pick one"));
             }
         }
     }
-    out
+    Ok(())
 }
 
 fn close_match(name: &str, candidates: &BTreeSet<String>) -> Option<String> {
@@ -1196,33 +1187,32 @@ mod tests {
     }
 
     #[test]
-    fn same_host_port_twice_is_a_warning_naming_both() {
-        // docker compose loads these (compose-go has no such check; e.g. its
-        // TestOverrideSelfExtends publishes 8091 from two services): a warning, not an error.
-        let warns = |text: &str| {
+    fn same_host_port_twice_is_an_error_naming_both() {
+        let ok = |text: &str| {
             let mut doc = y(text);
             crate::loader::normalize::normalize(&mut doc, "p").expect("normalize");
-            check_semantics(&doc).expect(text).0
+            check_semantics(&doc).expect(text);
         };
-        let w = warns("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['9000:1', '8080:81']}\n");
-        assert_eq!(w.len(), 1, "{w:?}");
+        let e = sem_err("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['9000:1', '8080:81']}\n");
         assert!(
-            w[0].contains("services.b.ports[1]")
-                && w[0].contains("services \"a\" and \"b\" both publish host port 8080/tcp")
-                && w[0].contains("another host port"),
-            "{w:?}"
+            e.message
+                .contains("services \"a\" and \"b\" both publish host port 8080/tcp"),
+            "{}",
+            e.message
         );
+        assert_eq!(
+            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some("services.b.ports[1]")
+        );
+        assert!(e.hint.is_some());
         // Different host IPs, protocols or ranges do not clash.
-        let w = warns("services:\n  a: {image: x, ports: ['127.0.0.1:8080:80', '8080:80/udp', '7000-7005:80']}\n  b: {image: x, ports: ['127.0.0.2:8080:81', '7000-7005:81']}\n");
-        assert!(w.is_empty(), "{w:?}");
+        ok("services:\n  a: {image: x, ports: ['127.0.0.1:8080:80', '8080:80/udp', '7000-7005:80']}\n  b: {image: x, ports: ['127.0.0.2:8080:81', '7000-7005:81']}\n");
         // A wildcard host IP clashes with a specific one.
-        let w = warns("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['127.0.0.1:8080:81']}\n");
-        assert_eq!(w.len(), 1, "{w:?}");
+        sem_err("services:\n  a: {image: x, ports: ['8080:80']}\n  b: {image: x, ports: ['127.0.0.1:8080:81']}\n");
         // Replicas of a fixed host port clash with each other.
-        let w = warns("services:\n  a: {image: x, ports: ['8080:80'], deploy: {replicas: 2}}\n");
-        assert!(w.len() == 1 && w[0].contains("2 replicas"), "{w:?}");
-        let w = warns("services:\n  a: {image: x, ports: ['80'], deploy: {replicas: 2}}\n");
-        assert!(w.is_empty(), "{w:?}");
+        let e = sem_err("services:\n  a: {image: x, ports: ['8080:80'], deploy: {replicas: 2}}\n");
+        assert!(e.message.contains("2 replicas"), "{}", e.message);
+        ok("services:\n  a: {image: x, ports: ['80'], deploy: {replicas: 2}}\n");
     }
 
     #[test]
