@@ -10,6 +10,7 @@ pub mod engine;
 pub mod exec;
 pub mod loader;
 pub mod model;
+pub mod par;
 pub mod plan;
 pub mod stack;
 pub mod watch;

@@ -24,6 +24,7 @@ pub mod project;
 pub mod report;
 pub mod validate;
 pub mod yaml;
+pub mod yaml_events;
 
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
 pub use options::{ConfigSource, LoadOptions};

@@ -1,23 +1,26 @@
 //! YAML parsing of one compose file into a `serde_yaml::Value` tree, safely.
 //!
-//! Owns: the size cap, syntax errors with line and column, duplicate keys (both lines),
-//! non-string keys (with their path), `<<` merge keys (applied, recursively), the custom tags
-//! (`!reset` and `!override` are kept as `Value::Tagged` for the merge step; any other tag is
-//! dropped, keeping its value, as compose-go does, with a warning), several documents in one file (merged in order, like compose-go), and the warning for
-//! the obsolete top-level `version:`. Alias bombs and deep nesting fail fast (serde_yaml's
-//! repetition and recursion limits), never exhausting the machine; nothing here panics.
+//! The text is read by `yaml_events` (saphyr-parser's events, built straight into the tree with
+//! serde_yaml's scalar resolution). Owns: the size cap, syntax errors with line and column,
+//! duplicate keys (both lines), non-string keys (with their path), `<<` merge keys (applied,
+//! recursively), the custom tags (`!reset` and `!override` are kept as `Value::Tagged` for the
+//! merge step; any other tag is dropped, keeping its value, as compose-go does, with a warning),
+//! several documents in one file (merged in order, like compose-go), and the warning for the
+//! obsolete top-level `version:`. Alias bombs and deep nesting fail fast (serde_yaml's repetition
+//! and recursion limits, kept by `yaml_events`), never exhausting the machine; nothing here panics.
 //!
-//! Must not import other loader steps except `merge` (to fold several documents) and `locate`.
+//! Must not import other loader steps except `merge` (to fold several documents), `locate` and
+//! `yaml_events`.
 
 // `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
 #![allow(clippy::result_large_err)]
 
 use std::path::Path;
 
-use serde::Deserialize;
 use serde_yaml::value::{Mapping, Value};
 
 use super::error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
+use super::yaml_events::{self, BuildError};
 use super::{locate, merge};
 
 /// Files larger than this are refused before parsing.
@@ -44,10 +47,9 @@ fn parse_inner(file: &Path, text: &str, warnings: &mut Warnings) -> Result<Value
         )
         .in_file(file));
     }
+    let docs = yaml_events::documents(text).map_err(|e| build_error(file, text, &e))?;
     let mut result: Option<Value> = None;
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        // serde_yaml keeps yielding the same error after a broken document: stop at the first.
-        let value = Value::deserialize(doc).map_err(|e| syntax_error(file, text, &e))?;
+    for value in docs {
         if value.is_null() {
             continue;
         }
@@ -129,40 +131,60 @@ fn check_document(
     }
 }
 
-fn syntax_error(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
-    let mut message = e.to_string();
-    let mut err = LoadError::new(ErrorKind::Syntax, String::new()).in_file(file);
-    if let Some(loc) = e.location() {
-        let suffix = format!(" at line {} column {}", loc.line(), loc.column());
-        message = message.replacen(&suffix, "", 1);
-        err = err.at_line(loc.line(), Some(loc.column()));
-    }
-    if message.contains("duplicate entry with key") {
-        if let Some(dup) = locate::find_duplicate_key(text) {
-            return LoadError::new(
-                ErrorKind::Syntax,
-                format!(
-                    "mapping key {:?} already defined at line {}",
-                    dup.key, dup.first.0
-                ),
-            )
-            .in_file(file)
-            .at_line(dup.again.0, Some(dup.again.1))
-            .at(dup.path)
-            .hint("remove one of the two definitions");
+fn build_error(file: &Path, text: &str, e: &BuildError) -> LoadError {
+    let (line, col) = e.position();
+    let err = LoadError::new(ErrorKind::Syntax, String::new())
+        .in_file(file)
+        .at_line(line, Some(col));
+    match e {
+        BuildError::DuplicateKey { key, .. } => {
+            if let Some(dup) = locate::find_duplicate_key(text) {
+                return LoadError::new(
+                    ErrorKind::Syntax,
+                    format!(
+                        "mapping key {:?} already defined at line {}",
+                        dup.key, dup.first.0
+                    ),
+                )
+                .in_file(file)
+                .at_line(dup.again.0, Some(dup.again.1))
+                .at(dup.path)
+                .hint("remove one of the two definitions");
+            }
+            let mut err = err.hint("remove one of the two definitions");
+            err.message = format!("mapping key {} defined twice", merge::go_format(key));
+            err
+        }
+        BuildError::RepetitionLimit { .. } => {
+            let mut err =
+                err.hint("the file expands too many aliases (`*name`); is it an alias bomb?");
+            err.message = "repetition limit exceeded".into();
+            err
+        }
+        BuildError::RecursionLimit { .. } => {
+            let mut err = err.hint(
+                "the document is nested too deeply, or an alias (`*name`) refers to a mapping that contains it",
+            );
+            err.message = "recursion limit exceeded".into();
+            err
+        }
+        BuildError::Scalar { message, .. } => {
+            let mut err = err;
+            err.message.clone_from(message);
+            err
+        }
+        BuildError::Syntax { message, .. } => {
+            let mut err = if message.contains("tab")
+                || (text.contains('\t') && message.contains("cannot start any token"))
+            {
+                err.hint("YAML does not allow tabs for indentation; use spaces")
+            } else {
+                err
+            };
+            err.message.clone_from(message);
+            err
         }
     }
-    if message.contains("repetition limit exceeded") {
-        err = err.hint("the file expands too many aliases (`*name`); is it an alias bomb?");
-    } else if message.contains("recursion limit exceeded") {
-        err = err.hint(
-            "the document is nested too deeply, or an alias (`*name`) refers to a mapping that contains it",
-        );
-    } else if message.contains("cannot start any token") && text.contains('\t') {
-        err = err.hint("YAML does not allow tabs for indentation; use spaces");
-    }
-    err.message = message;
-    err
 }
 
 /// Rejects non-string keys, with compose-go's wording (`non-string key in services: 123`); the
