@@ -10,7 +10,6 @@ pub mod engine;
 pub mod exec;
 pub mod loader;
 pub mod model;
-pub mod par;
 pub mod plan;
 pub mod stack;
 pub mod watch;

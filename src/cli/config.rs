@@ -92,6 +92,9 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
     }
+    // The process ends right after this command: leave the project's memory to the OS instead
+    // of freeing every node of it (2% of a large `config -q`).
+    let loaded = std::mem::ManuallyDrop::new(loaded);
     if args.quiet {
         return Ok(exit::OK);
     }

@@ -415,10 +415,10 @@ fn scalar_string(v: &Value) -> Result<Option<String>, ()> {
     }
 }
 
-fn check_key(key: &str, path: &KeyPath) -> Result<(), LoadError> {
+fn check_key(key: &str, path: &dyn Fn() -> KeyPath) -> Result<(), LoadError> {
     if key.ends_with(char::is_whitespace) {
         return Err(schema_error(
-            path,
+            &path(),
             format!("environment variable {key:?} is declared with a trailing space"),
         )
         .hint("remove the blank before `=`"));
@@ -451,9 +451,10 @@ pub fn environment_entries(
                         .hint("quote the variable name"));
                     }
                 };
-                let item_path = path.key(key.clone());
-                check_key(&key, &item_path)?;
+                // Key paths are built only for an error.
+                check_key(&key, &|| path.key(key.clone()))?;
                 let value = scalar_string(v).map_err(|()| {
+                    let item_path = path.key(key.clone());
                     schema_error(
                         &item_path,
                         format!("{item_path} must be a boolean, null, number or string"),
@@ -479,7 +480,7 @@ pub fn environment_entries(
                     Some((k, v)) => (k.to_string(), Some(v.to_string())),
                     None => (text, None),
                 };
-                check_key(&key, &item_path)?;
+                check_key(&key, &|| item_path.clone())?;
                 out.insert(key, value);
             }
         }
@@ -623,6 +624,12 @@ pub fn resolve_service_environment(
         Some(v) => env_file_entries(v, &base.key("env_file"), working_dir)?,
         None => Vec::new(),
     };
+    if files.is_empty() && !svc.contains_key("env_file") {
+        // Nothing to merge: the declared entries, sorted, are the result.
+        declared.sort_keys();
+        store_environment(svc, declared);
+        return Ok(());
+    }
 
     let mut merged: IndexMap<String, String> = declared
         .iter()
@@ -661,7 +668,12 @@ pub fn resolve_service_environment(
         result.insert(k, v);
     }
     result.sort_keys();
+    store_environment(svc, result);
+    Ok(())
+}
 
+/// Writes the resolved `environment` (or removes it when empty) and drops `env_file`.
+fn store_environment(svc: &mut Mapping, result: IndexMap<String, Option<String>>) {
     svc.remove("env_file");
     if result.is_empty() {
         svc.remove("environment");
@@ -677,7 +689,6 @@ pub fn resolve_service_environment(
             }
         }
     }
-    Ok(())
 }
 
 /// [`resolve_service_environment`] for every service of a document (`services.*`).

@@ -66,6 +66,11 @@ pub fn apply_extends_in(
     };
     let names: Vec<String> = services.keys().map(merge::key_string).collect();
     for name in names {
+        // A service that extends nothing stays as it is (resolving it would only copy it).
+        if matches!(services.get(name.as_str()), Some(Value::Mapping(m)) if !m.contains_key("extends"))
+        {
+            continue;
+        }
         let mut chain = Vec::new();
         resolve(&mut ctx, services, &name, &file, base_dir, &mut chain)?;
     }
@@ -237,8 +242,9 @@ fn resolve(
     chain.pop();
 
     // Re-read: resolving the base may have rewritten `services` (never this entry, though).
-    let mut own = match services.get(name) {
-        Some(Value::Mapping(m)) => m.clone(),
+    // Taken out, not copied: the entry is written back below (and an error ends the load).
+    let mut own = match services.get_mut(name) {
+        Some(Value::Mapping(m)) => std::mem::take(m),
         _ => Mapping::new(),
     };
     own.shift_remove("extends");

@@ -792,20 +792,18 @@ pub fn normalize_in(
     let services_path = KeyPath::root().key("services");
     let mut uses_default_network = false;
     if let Some(Value::Mapping(services)) = root.get_mut("services") {
-        let mut entries: Vec<(&Value, &mut Value)> = services.iter_mut().collect();
-        let attached = crate::par::try_map_mut(&mut entries, |(name, svc)| {
+        for (name, svc) in services.iter_mut() {
             let name = scalar_string(name).unwrap_or_default();
             let path = services_path.key(&name);
             if svc.is_null() {
-                **svc = Value::Mapping(Mapping::new());
+                *svc = Value::Mapping(Mapping::new());
             }
             let Value::Mapping(svc) = svc else {
                 return Err(err(ErrorKind::Schema, path, "must be a mapping"));
             };
             normalize_service(svc, &path, &default_context)?;
-            Ok(attach_default_network(svc))
-        })?;
-        uses_default_network = attached.contains(&true);
+            uses_default_network |= attach_default_network(svc);
+        }
     } else if root.get("services").is_some_and(Value::is_null) {
         root.insert(s("services"), Value::Mapping(Mapping::new()));
     }

@@ -207,17 +207,15 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
 
     if !opts.no_env_resolution {
         if let Some(Value::Mapping(services)) = get_mut(&mut tree, "services") {
-            let mut entries: Vec<(&Value, &mut Value)> = services.iter_mut().collect();
-            let per_service = crate::par::try_map_mut(&mut entries, |(k, svc)| {
-                let mut w = Warnings::default();
-                let sname = k.as_str().unwrap_or_default();
-                environment::resolve_service_environment(svc, sname, &env, &project_dir, &mut w)?;
-                Ok::<_, LoadError>(w)
-            })?;
-            for w in per_service {
-                for x in w.0 {
-                    warnings.push(x);
-                }
+            for (k, svc) in services.iter_mut() {
+                let sname = k.as_str().unwrap_or_default().to_string();
+                environment::resolve_service_environment(
+                    svc,
+                    &sname,
+                    &env,
+                    &project_dir,
+                    &mut warnings,
+                )?;
             }
         }
     }

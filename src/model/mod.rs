@@ -125,10 +125,11 @@ impl Project {
             .at(path)
             .hint("!reset and !override only apply while merging compose files"));
         }
-        let mut project = match Project::from_value_fast(value) {
-            Some(p) => p,
-            // Deserialise again, tracking paths, to say where it failed.
-            None => serde_path_to_error::deserialize(value).map_err(|e| {
+        // Without path tracking first (it costs a third more); on an error, deserialise again,
+        // tracking paths, to say where it failed.
+        let mut project = match Project::deserialize(value) {
+            Ok(p) => p,
+            Err(_) => serde_path_to_error::deserialize(value).map_err(|e| {
                 let path = key_path(e.path());
                 let message = clean_message(&e.inner().to_string());
                 LoadError::new(ErrorKind::Schema, message).at(path)
@@ -138,38 +139,6 @@ impl Project {
             service.name = name.clone();
         }
         Ok(project)
-    }
-
-    /// The common case without path tracking: services one by one (in parallel on large
-    /// projects), the rest as a whole. `None` on any error, which the caller reports.
-    fn from_value_fast(value: &serde_yaml::Value) -> Option<Project> {
-        let root = value.as_mapping()?;
-        let services = match root.get("services") {
-            None | Some(serde_yaml::Value::Null) => None,
-            Some(serde_yaml::Value::Mapping(m)) => Some(m),
-            Some(_) => return None,
-        };
-        let rest: serde_yaml::Mapping = root
-            .iter()
-            .filter(|(k, _)| k.as_str() != Some("services"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let mut project = Project::deserialize(&serde_yaml::Value::Mapping(rest)).ok()?;
-        if let Some(services) = services {
-            let entries: Vec<(&serde_yaml::Value, &serde_yaml::Value)> = services.iter().collect();
-            let parsed = crate::par::try_map(&entries, |(k, v)| {
-                let name = k.as_str().ok_or(())?.to_string();
-                let service = if v.is_null() {
-                    Service::default()
-                } else {
-                    Service::deserialize(*v).map_err(|_| ())?
-                };
-                Ok::<_, ()>((name, service))
-            })
-            .ok()?;
-            project.services = parsed.into_iter().collect();
-        }
-        Some(project)
     }
 
     /// The project as the YAML tree `docker compose config` prints (maps in Go's key order).
