@@ -753,7 +753,7 @@ fn key_path(path: &[String]) -> KeyPath {
     p
 }
 
-fn kind_name(value: &Value) -> &'static str {
+pub(crate) fn kind_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

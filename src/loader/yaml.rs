@@ -123,7 +123,10 @@ fn check_document(
         Value::Mapping(_) => Ok(value),
         other => Err(LoadError::new(
             ErrorKind::Schema,
-            format!("Top-level object must be a mapping, found {}", kind(&other)),
+            format!(
+                "Top-level object must be a mapping, found {}",
+                merge::kind_name(&other)
+            ),
         )
         .in_file(file)
         .at_line(1, Some(1))
@@ -133,11 +136,9 @@ fn check_document(
 
 fn build_error(file: &Path, text: &str, e: &BuildError) -> LoadError {
     let (line, col) = e.position();
-    let err = LoadError::new(ErrorKind::Syntax, String::new())
-        .in_file(file)
-        .at_line(line, Some(col));
-    match e {
+    let (message, hint) = match e {
         BuildError::DuplicateKey { key, .. } => {
+            // Both positions of the key, read again from the text (an error path only).
             if let Some(dup) = locate::find_duplicate_key(text) {
                 return LoadError::new(
                     ErrorKind::Syntax,
@@ -151,39 +152,33 @@ fn build_error(file: &Path, text: &str, e: &BuildError) -> LoadError {
                 .at(dup.path)
                 .hint("remove one of the two definitions");
             }
-            let mut err = err.hint("remove one of the two definitions");
-            err.message = format!("mapping key {} defined twice", merge::go_format(key));
-            err
+            (
+                format!("mapping key {} defined twice", merge::go_format(key)),
+                Some("remove one of the two definitions"),
+            )
         }
-        BuildError::RepetitionLimit { .. } => {
-            let mut err =
-                err.hint("the file expands too many aliases (`*name`); is it an alias bomb?");
-            err.message = "repetition limit exceeded".into();
-            err
-        }
-        BuildError::RecursionLimit { .. } => {
-            let mut err = err.hint(
-                "the document is nested too deeply, or an alias (`*name`) refers to a mapping that contains it",
-            );
-            err.message = "recursion limit exceeded".into();
-            err
-        }
-        BuildError::Scalar { message, .. } => {
-            let mut err = err;
-            err.message.clone_from(message);
-            err
-        }
-        BuildError::Syntax { message, .. } => {
-            let mut err = if message.contains("tab")
-                || (text.contains('\t') && message.contains("cannot start any token"))
-            {
-                err.hint("YAML does not allow tabs for indentation; use spaces")
-            } else {
-                err
-            };
-            err.message.clone_from(message);
-            err
-        }
+        BuildError::RepetitionLimit { .. } => (
+            "repetition limit exceeded".to_string(),
+            Some("the file expands too many aliases (`*name`); is it an alias bomb?"),
+        ),
+        BuildError::RecursionLimit { .. } => (
+            "recursion limit exceeded".to_string(),
+            Some("the document is nested too deeply, or an alias (`*name`) refers to a mapping that contains it"),
+        ),
+        BuildError::Scalar { message, .. } => (message.clone(), None),
+        BuildError::Syntax { message, .. } => (
+            message.clone(),
+            message
+                .contains("tab")
+                .then_some("YAML does not allow tabs for indentation; use spaces"),
+        ),
+    };
+    let err = LoadError::new(ErrorKind::Syntax, message)
+        .in_file(file)
+        .at_line(line, Some(col));
+    match hint {
+        Some(h) => err.hint(h),
+        None => err,
     }
 }
 
@@ -372,23 +367,11 @@ fn merge_error(path: KeyPath, found: &Value) -> LoadError {
         ErrorKind::Syntax,
         format!(
             "map merge requires map or sequence of maps as the value, found {}",
-            kind(found)
+            merge::kind_name(found)
         ),
     )
     .at(path)
     .hint("`<<:` takes an alias of a mapping (`<<: *base`) or a list of them")
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Sequence(_) => "a sequence",
-        Value::Mapping(_) => "a mapping",
-        Value::Tagged(_) => "a tagged value",
-    }
 }
 
 #[cfg(test)]

@@ -307,7 +307,7 @@ fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, St
 }
 
 /// serde_yaml 0.9's resolution of an untagged plain scalar: null, bool, integer, float, string.
-pub fn resolve_plain(v: &str) -> Result<Value, String> {
+fn resolve_plain(v: &str) -> Result<Value, String> {
     match v {
         "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
         _ => {}
