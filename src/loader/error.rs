@@ -137,6 +137,14 @@ impl LoadError {
         self.path = Some(path);
         self
     }
+    /// Puts `seg` in front of the error's key path: walks that build a path only when something
+    /// fails wrap the error this way on the way back up.
+    pub fn under(mut self, seg: Seg) -> Self {
+        let mut p = vec![seg];
+        p.extend(self.path.take().unwrap_or_default().0);
+        self.path = Some(KeyPath(p));
+        self
+    }
     pub fn at_line(mut self, line: usize, column: Option<usize>) -> Self {
         self.line = Some(line);
         self.column = column;

@@ -552,8 +552,7 @@ pub fn interpolate(
     opts: &Options,
     warnings: &mut Warnings,
 ) -> Result<(), LoadError> {
-    let mut path = KeyPath::root();
-    walk(doc, &mut path, lookup, opts, warnings)
+    walk(doc, Steps::ROOT, lookup, opts, warnings)
 }
 
 fn key_segment(k: &Value) -> String {
@@ -566,9 +565,50 @@ fn key_segment(k: &Value) -> String {
     }
 }
 
-fn walk(
-    v: &mut Value,
-    path: &mut KeyPath,
+/// One step of the walk's position, borrowed from the tree.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    /// A key that is not a string (never named by a cast pattern).
+    OtherKey,
+    Index,
+}
+
+/// The longest cast pattern (`services.*.volumes[].volume.nocopy`).
+const MAX_STEPS: usize = 6;
+
+/// The walk's position as far as casts care: its first [`MAX_STEPS`] steps and its depth. The full
+/// key path is built only for an error, on the way back up ([`LoadError::under`]).
+#[derive(Debug, Clone, Copy)]
+struct Steps<'a> {
+    depth: usize,
+    at: [Step<'a>; MAX_STEPS],
+}
+
+impl<'a> Steps<'a> {
+    const ROOT: Steps<'static> = Steps {
+        depth: 0,
+        at: [Step::Index; MAX_STEPS],
+    };
+
+    fn then(self, step: Step<'a>) -> Self {
+        let mut next = self;
+        if let Some(slot) = next.at.get_mut(self.depth) {
+            *slot = step;
+        }
+        next.depth = self.depth.saturating_add(1);
+        next
+    }
+
+    /// The steps, when the path is short enough for a cast pattern to match it.
+    fn steps(&self) -> Option<&[Step<'a>]> {
+        self.at.get(..self.depth)
+    }
+}
+
+fn walk<'a>(
+    v: &'a mut Value,
+    at: Steps<'a>,
     lookup: &dyn Lookup,
     opts: &Options,
     warnings: &mut Warnings,
@@ -577,37 +617,37 @@ fn walk(
         Value::String(s) => {
             if s.contains('$') {
                 let done = substitute(s, lookup, opts.strict)
-                    .map_err(|e| e.into_load_error(path.clone()))?;
+                    .map_err(|e| e.into_load_error(KeyPath::root()))?;
                 for name in &done.unset {
                     warnings.push(unset_warning(name));
                 }
                 *s = done.value;
             }
-            if let Some(cast) = cast_for(path) {
+            if let Some(cast) = at.steps().and_then(cast_for_steps) {
                 let text = std::mem::take(s);
-                *v = apply_cast(cast, text, path, warnings)?;
+                *v = apply_cast(cast, text, &KeyPath::root(), warnings)?;
             }
             Ok(())
         }
         Value::Sequence(seq) => {
             for (i, item) in seq.iter_mut().enumerate() {
-                path.0.push(Seg::Index(i));
-                let r = walk(item, path, lookup, opts, warnings);
-                path.0.pop();
-                r?;
+                walk(item, at.then(Step::Index), lookup, opts, warnings)
+                    .map_err(|e| e.under(Seg::Index(i)))?;
             }
             Ok(())
         }
         Value::Mapping(m) => {
             for (k, item) in m.iter_mut() {
-                path.0.push(Seg::Key(key_segment(k)));
-                let r = walk(item, path, lookup, opts, warnings);
-                path.0.pop();
-                r?;
+                let step = match k {
+                    Value::String(s) => Step::Key(s),
+                    _ => Step::OtherKey,
+                };
+                walk(item, at.then(step), lookup, opts, warnings)
+                    .map_err(|e| e.under(Seg::Key(key_segment(k))))?;
             }
             Ok(())
         }
-        Value::Tagged(t) => walk(&mut t.value, path, lookup, opts, warnings),
+        Value::Tagged(t) => walk(&mut t.value, at, lookup, opts, warnings),
         Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
     }
 }
@@ -722,28 +762,86 @@ const TOP_CASTS: &[(&[P], Cast)] = &[
     (&[Key("configs"), Any, Key("external")], Cast::Bool),
 ];
 
-fn seg_matches(p: P, s: &Seg) -> bool {
+fn step_matches(p: P, s: &Step) -> bool {
     match (p, s) {
         (Any, _) => true,
-        (Item, Seg::Index(_)) => true,
-        (Key(k), Seg::Key(sk)) => k == sk,
+        (Item, Step::Index) => true,
+        (Key(k), Step::Key(sk)) => k == *sk,
         _ => false,
     }
 }
 
-fn matches(pattern: &[P], segs: &[Seg]) -> bool {
-    pattern.len() == segs.len()
+fn matches(pattern: &[P], steps: &[Step]) -> bool {
+    pattern.len() == steps.len()
         && pattern
             .iter()
-            .zip(segs.iter())
-            .all(|(p, s)| seg_matches(*p, s))
+            .zip(steps.iter())
+            .all(|(p, s)| step_matches(*p, s))
 }
 
 /// The cast compose applies to a string at `path`, if any.
 pub fn cast_for(path: &KeyPath) -> Option<Cast> {
-    let segs = path.0.as_slice();
-    if let Some(rest) = segs.get(SVC.len()..) {
-        if matches(&SVC, segs.get(..SVC.len()).unwrap_or_default()) {
+    let steps: Vec<Step> = path
+        .0
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => Step::Key(k),
+            Seg::Index(_) => Step::Index,
+        })
+        .collect();
+    cast_for_steps(&steps)
+}
+
+/// [`cast_for`] on the walk's borrowed steps. Most strings sit under a key no pattern ends with,
+/// which one `match` rules out before any pattern is tried.
+fn cast_for_steps(steps: &[Step]) -> Option<Cast> {
+    let last = match steps.last() {
+        Some(Step::Key(k)) => k,
+        _ => return None,
+    };
+    let ulimit = matches!(steps.get(2), Some(Step::Key("ulimits"))) && steps.len() == 4;
+    if !ulimit
+        && !matches!(
+            *last,
+            "mode"
+                | "cpu_count"
+                | "cpu_percent"
+                | "cpu_period"
+                | "cpu_quota"
+                | "cpu_rt_period"
+                | "cpu_rt_runtime"
+                | "cpus"
+                | "cpu_shares"
+                | "init"
+                | "replicas"
+                | "parallelism"
+                | "max_failure_ratio"
+                | "max_attempts"
+                | "max_replicas_per_node"
+                | "retries"
+                | "disable"
+                | "oom_kill_disable"
+                | "oom_score_adj"
+                | "pids_limit"
+                | "target"
+                | "privileged"
+                | "read_only"
+                | "scale"
+                | "stdin_open"
+                | "tty"
+                | "hard"
+                | "soft"
+                | "nocopy"
+                | "external"
+                | "internal"
+                | "attachable"
+                | "enable_ipv6"
+        )
+    {
+        return None;
+    }
+    if let Some(rest) = steps.get(SVC.len()..) {
+        if matches(&SVC, steps.get(..SVC.len()).unwrap_or_default()) {
             if let Some((_, c)) = SERVICE_CASTS.iter().find(|(p, _)| matches(p, rest)) {
                 return Some(*c);
             }
@@ -751,7 +849,7 @@ pub fn cast_for(path: &KeyPath) -> Option<Cast> {
     }
     TOP_CASTS
         .iter()
-        .find(|(p, _)| matches(p, segs))
+        .find(|(p, _)| matches(p, steps))
         .map(|(_, c)| *c)
 }
 
@@ -832,6 +930,30 @@ mod tests {
     fn sub(t: &str, e: &HashMap<String, String>) -> Result<String, TemplateError> {
         let l = |k: &str| e.get(k).cloned();
         substitute(t, &l, false).map(|s| s.value)
+    }
+
+    /// The quick rule-out in `cast_for_steps` must let every pattern through.
+    #[test]
+    fn every_cast_pattern_is_reached() {
+        let concrete = |pattern: &[P]| -> Vec<String> {
+            pattern
+                .iter()
+                .map(|p| match p {
+                    Key(k) => format!(".{k}"),
+                    Any => ".anything".to_string(),
+                    Item => "[0]".to_string(),
+                })
+                .collect()
+        };
+        for (pattern, cast) in SERVICE_CASTS {
+            let path = format!("services.web{}", concrete(pattern).concat());
+            assert_eq!(cast_for(&KeyPath::parse(&path)), Some(*cast), "{path}");
+        }
+        for (pattern, cast) in TOP_CASTS {
+            let path = concrete(pattern).concat();
+            let path = path.trim_start_matches('.');
+            assert_eq!(cast_for(&KeyPath::parse(path)), Some(*cast), "{path}");
+        }
     }
 
     #[test]

@@ -375,11 +375,22 @@ fn describe(c: &Candidate, schema: &serde_json::Value) -> (String, Option<String
 /// `files` are the compose files (path, text) the document came from, used to report the file
 /// and line where the offending key is written (the last file that has it wins).
 pub fn validate_schema(doc: &Value, files: &[(PathBuf, String)]) -> Result<(), LoadError> {
-    let compiled = compiled()?;
     let json = to_json(doc, &KeyPath::root()).map_err(|e| attach_location(e, files))?;
+    verdict(&json).map_err(|(e, at)| attach_location_at(e, files, &at))
+}
+
+/// The schema error (without its file location yet) and the key path to locate it by.
+type Verdict = Result<(), (LoadError, KeyPath)>;
+
+/// Validates a JSON document: the best error to report, and where to point at it.
+fn verdict(json: &serde_json::Value) -> Verdict {
+    let compiled = compiled().map_err(|e| (e, KeyPath::root()))?;
+    if compiled.validator.is_valid(json) {
+        return Ok(());
+    }
     let cands: Vec<Candidate> = compiled
         .validator
-        .iter_errors(&json)
+        .iter_errors(json)
         .filter_map(|e| candidate(&e))
         .collect();
     let Some(c) = best(cands) else {
@@ -401,7 +412,7 @@ pub fn validate_schema(doc: &Value, files: &[(PathBuf, String)]) -> Result<(), L
         }
         _ => KeyPath(c.path),
     };
-    Err(attach_location_at(e, files, &locate_path))
+    Err((e, locate_path))
 }
 
 fn attach_location(e: LoadError, files: &[(PathBuf, String)]) -> LoadError {

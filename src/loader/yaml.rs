@@ -47,13 +47,14 @@ fn parse_inner(file: &Path, text: &str, warnings: &mut Warnings) -> Result<Value
         )
         .in_file(file));
     }
-    let docs = yaml_events::documents(text).map_err(|e| build_error(file, text, &e))?;
+    let (docs, features) =
+        yaml_events::documents_with_features(text).map_err(|e| build_error(file, text, &e))?;
     let mut result: Option<Value> = None;
     for value in docs {
         if value.is_null() {
             continue;
         }
-        let value = check_document(file, text, value, warnings)?;
+        let value = check_document(file, text, value, features, warnings)?;
         result = Some(match result {
             None => value,
             Some(prev) => merge::merge(prev, value).map_err(|e| e.or_file(file))?,
@@ -85,6 +86,7 @@ fn check_document(
     file: &Path,
     text: &str,
     mut value: Value,
+    features: yaml_events::Features,
     warnings: &mut Warnings,
 ) -> Result<Value, LoadError> {
     let located = |e: LoadError| {
@@ -98,12 +100,17 @@ fn check_document(
             None => e,
         }
     };
-    check_keys(&value, &mut KeyPath::root(), text).map_err(|(e, at)| match at {
-        Some((line, col)) => e.in_file(file).at_line(line, Some(col)),
-        None => located(e),
-    })?;
+    // Each pass below walks the whole tree; the parser said which have anything to do.
+    if features.non_string_keys {
+        check_keys(&value, &mut KeyPath::root(), text).map_err(|(e, at)| match at {
+            Some((line, col)) => e.in_file(file).at_line(line, Some(col)),
+            None => located(e),
+        })?;
+    }
     let mut unknown = Vec::new();
-    strip_unknown_tags(&mut value, &mut KeyPath::root(), &mut unknown);
+    if features.tags {
+        strip_unknown_tags(&mut value, &mut KeyPath::root(), &mut unknown);
+    }
     for (path, tag) in unknown {
         let at = locate::locate_nearest(text, &path)
             .map(|(l, c)| format!(":{l}:{c}"))
@@ -118,7 +125,9 @@ fn check_document(
             file.display()
         ));
     }
-    apply_merge_keys(&mut value, &mut KeyPath::root()).map_err(located)?;
+    if features.merge_keys {
+        apply_merge_keys(&mut value, &mut KeyPath::root()).map_err(located)?;
+    }
     match value {
         Value::Mapping(_) => Ok(value),
         other => Err(LoadError::new(
@@ -298,10 +307,8 @@ fn apply_merge_keys(value: &mut Value, path: &mut KeyPath) -> Result<(), LoadErr
 }
 
 /// Prepends `seg` to the (relative) path of an error coming up from a child node.
-fn under(seg: Seg, mut e: LoadError) -> LoadError {
-    let mut p = vec![seg];
-    p.extend(e.path.take().unwrap_or_default().0);
-    e.at(KeyPath(p))
+fn under(seg: Seg, e: LoadError) -> LoadError {
+    e.under(seg)
 }
 
 /// [`apply_merge_keys`] proper; an error's path is relative to `value` (key paths are built
@@ -309,10 +316,12 @@ fn under(seg: Seg, mut e: LoadError) -> LoadError {
 fn merge_keys_in(value: &mut Value) -> Result<(), LoadError> {
     match value {
         Value::Mapping(m) => {
+            let mut has_merge_key = false;
             for (k, v) in m.iter_mut() {
+                has_merge_key |= matches!(k, Value::String(s) if s == "<<");
                 merge_keys_in(v).map_err(|e| under(Seg::Key(merge::key_string(k)), e))?;
             }
-            if !m.contains_key("<<") {
+            if !has_merge_key {
                 return Ok(());
             }
             let old = std::mem::take(m);

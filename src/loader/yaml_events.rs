@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
+use serde_yaml::mapping::Entry;
 use serde_yaml::value::{Mapping, Tag as YamlTag, TaggedValue, Value};
 use serde_yaml::Number;
 
@@ -81,6 +82,24 @@ enum Frame {
 
 /// Every non-empty-stream document of `text`, in order (an empty document is `Value::Null`).
 pub fn documents(text: &str) -> Result<Vec<Value>, BuildError> {
+    documents_with_features(text).map(|(docs, _)| docs)
+}
+
+/// What a stream contains, so that later passes over its tree can be skipped when they have
+/// nothing to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Features {
+    /// A tagged node (`!reset`, `!custom`...).
+    pub tags: bool,
+    /// A mapping key that is not a string (`1:`, `null:`, `true:`...).
+    pub non_string_keys: bool,
+    /// A `<<` key.
+    pub merge_keys: bool,
+}
+
+/// [`documents`], and what the stream contains.
+pub fn documents_with_features(text: &str) -> Result<(Vec<Value>, Features), BuildError> {
+    let mut features = Features::default();
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
@@ -196,6 +215,9 @@ pub fn documents(text: &str) -> Result<Vec<Value>, BuildError> {
             },
         };
         let (value, anchor, nodes) = done;
+        if let Value::Tagged(_) = value {
+            features.tags = true;
+        }
         if anchor != 0 {
             anchors.insert(anchor, Some((value.clone(), nodes)));
         }
@@ -214,10 +236,21 @@ pub fn documents(text: &str) -> Result<Vec<Value>, BuildError> {
                 match key.take() {
                     None => *key = Some((value, position(&span))),
                     Some((k, at)) => {
-                        if map.contains_key(&k) {
-                            return Err(BuildError::DuplicateKey { key: k, at });
+                        match &k {
+                            Value::String(s) => features.merge_keys |= s == "<<",
+                            _ => features.non_string_keys = true,
                         }
-                        map.insert(k, value);
+                        match map.entry(k) {
+                            Entry::Occupied(o) => {
+                                return Err(BuildError::DuplicateKey {
+                                    key: o.key().clone(),
+                                    at,
+                                })
+                            }
+                            Entry::Vacant(slot) => {
+                                slot.insert(value);
+                            }
+                        }
                     }
                 }
             }
@@ -226,7 +259,7 @@ pub fn documents(text: &str) -> Result<Vec<Value>, BuildError> {
     if let Some(v) = current.take() {
         docs.push(v);
     }
-    Ok(docs)
+    Ok((docs, features))
 }
 
 /// A tag as libyaml spells it (`!reset`, `tag:yaml.org,2002:str`).

@@ -167,9 +167,33 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
 {
-    let m: Option<IndexMap<String, Option<T>>> = Option::deserialize(d)?;
-    Ok(m.unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.unwrap_or_default()))
-        .collect())
+    d.deserialize_option(NullDefaultMapVisitor::<T>(PhantomData))
+}
+
+/// Reads `null` as an empty map, and each `null` value as `T::default()`, straight into a map sized
+/// from the input (a thousand services would otherwise be copied through a growing intermediate map).
+struct NullDefaultMapVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for NullDefaultMapVisitor<T> {
+    type Value = IndexMap<String, T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(IndexMap::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(IndexMap::new())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = IndexMap::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(k) = map.next_key::<String>()? {
+            let v: Option<T> = map.next_value()?;
+            out.insert(k, v.unwrap_or_default());
+        }
+        Ok(out)
+    }
 }

@@ -447,54 +447,89 @@ pub(crate) fn de_health_test<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Stri
 pub(crate) fn de_mapping<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<IndexMap<String, String>, D::Error> {
-    let v = Value::deserialize(d)?;
-    let m = mapping_with_equals(&v)?;
-    Ok(m.into_iter()
-        .map(|(k, v)| (k, v.unwrap_or_default()))
-        .collect())
+    d.deserialize_any(EqualsMapVisitor(|v: Option<String>| v.unwrap_or_default()))
 }
 
 /// `KEY: value` mapping where a value may be absent (`null`); also a list of `KEY[=value]`.
 pub(crate) fn de_mapping_opt<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<IndexMap<String, Option<String>>, D::Error> {
-    let v = Value::deserialize(d)?;
-    mapping_with_equals(&v)
+    d.deserialize_any(EqualsMapVisitor(|v: Option<String>| v))
 }
 
-fn mapping_with_equals<E: de::Error>(v: &Value) -> Result<IndexMap<String, Option<String>>, E> {
-    let mut out = IndexMap::new();
-    match v {
-        Value::Null => {}
-        Value::Mapping(m) => {
-            for (k, val) in m {
-                let key = key_to_string(k);
-                let val = match val {
-                    Value::Null => None,
-                    other => Some(scalar_text(other).ok_or_else(|| {
-                        E::custom(format!(
-                            "{key}: expected a string, number, boolean or null, found {}",
-                            kind(other)
-                        ))
-                    })?),
-                };
-                out.insert(key, val);
-            }
-        }
-        Value::Sequence(items) => {
-            for (i, it) in items.iter().enumerate() {
-                let s = scalar_text(it).ok_or_else(|| {
-                    E::custom(format!("item {i}: expected KEY=value, found {}", kind(it)))
-                })?;
-                match s.split_once('=') {
-                    Some((k, val)) => out.insert(k.to_string(), Some(val.to_string())),
-                    None => out.insert(s, None),
-                };
-            }
-        }
-        other => return Err(type_error("a mapping or a list of KEY=value", other)),
+/// Reads a `KEY: value` mapping or a `KEY[=value]` list entry by entry, straight into the result
+/// (no intermediate tree); the function makes each value (`None` for an absent one).
+struct EqualsMapVisitor<F>(F);
+
+const EQUALS_MAP: &str = "a mapping or a list of KEY=value";
+
+impl<'de, V, F: Fn(Option<String>) -> V> de::Visitor<'de> for EqualsMapVisitor<F> {
+    type Value = IndexMap<String, V>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(EQUALS_MAP)
     }
-    Ok(out)
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(IndexMap::new())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(IndexMap::new())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = IndexMap::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(k) = map.next_key::<Value>()? {
+            let key = key_to_string(&k);
+            let val: Value = map.next_value()?;
+            let val = match val {
+                Value::Null => None,
+                other => Some(scalar_text(&other).ok_or_else(|| {
+                    de::Error::custom(format!(
+                        "{key}: expected a string, number, boolean or null, found {}",
+                        kind(&other)
+                    ))
+                })?),
+            };
+            out.insert(key, (self.0)(val));
+        }
+        Ok(out)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = IndexMap::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut i = 0usize;
+        while let Some(it) = seq.next_element::<Value>()? {
+            let s = scalar_text(&it).ok_or_else(|| {
+                de::Error::custom(format!("item {i}: expected KEY=value, found {}", kind(&it)))
+            })?;
+            match s.split_once('=') {
+                Some((k, val)) => out.insert(k.to_string(), (self.0)(Some(val.to_string()))),
+                None => out.insert(s, (self.0)(None)),
+            };
+            i += 1;
+        }
+        Ok(out)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(format!("expected {EQUALS_MAP}, found a boolean")))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(E::custom(format!("expected {EQUALS_MAP}, found a number")))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(E::custom(format!("expected {EQUALS_MAP}, found a number")))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(E::custom(format!("expected {EQUALS_MAP}, found a number")))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(format!("expected {EQUALS_MAP}, found a string")))
+    }
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(de::Error::custom(format!(
+            "expected {EQUALS_MAP}, found a tagged value"
+        )))
+    }
 }
 
 /// Any mapping (`null` is empty) of deserialisable values.
