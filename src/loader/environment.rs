@@ -20,6 +20,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::loader::fields::Fields;
 use indexmap::IndexMap;
 use serde_yaml::{Mapping, Number, Value};
 
@@ -532,7 +533,7 @@ pub fn env_file_entries(
                 item_path,
             )),
             Value::Mapping(m) => {
-                let p = match m.get("path").map(unwrap_tags) {
+                let p = match m.field("path").map(unwrap_tags) {
                     Some(Value::String(s)) => s.clone(),
                     _ => {
                         return Err(schema_error(
@@ -541,11 +542,11 @@ pub fn env_file_entries(
                         ))
                     }
                 };
-                let required = match m.get("required") {
+                let required = match m.field("required") {
                     Some(v) => parse_required(v, &item_path.key("required"))?,
                     None => true,
                 };
-                let format = match m.get("format").map(unwrap_tags) {
+                let format = match m.field("format").map(unwrap_tags) {
                     None | Some(Value::Null) => Format::DotEnv,
                     Some(Value::String(f)) => Format::from_name(f).ok_or_else(|| {
                         schema_error(
@@ -611,7 +612,7 @@ pub fn resolve_service_environment(
         return Ok(());
     };
     let env_path = base.key("environment");
-    let mut declared = match svc.get("environment") {
+    let mut declared = match svc.field("environment") {
         Some(v) => environment_entries(v, &env_path)?,
         None => IndexMap::new(),
     };
@@ -620,11 +621,11 @@ pub fn resolve_service_environment(
             *v = env.get(k).map(str::to_string);
         }
     }
-    let files = match svc.get("env_file") {
+    let files = match svc.field("env_file") {
         Some(v) => env_file_entries(v, &base.key("env_file"), working_dir)?,
         None => Vec::new(),
     };
-    if files.is_empty() && !svc.contains_key("env_file") {
+    if files.is_empty() && !svc.has_field("env_file") {
         // Nothing to merge: the declared entries, sorted, are the result.
         declared.sort_keys();
         store_environment(svc, declared);
@@ -682,7 +683,7 @@ fn store_environment(svc: &mut Mapping, result: IndexMap<String, Option<String>>
             .into_iter()
             .map(|(k, v)| (Value::String(k), v.map_or(Value::Null, Value::String)))
             .collect();
-        match svc.get_mut("environment") {
+        match svc.field_mut("environment") {
             Some(slot) => *slot = Value::Mapping(mapping),
             None => {
                 svc.insert(Value::String("environment".into()), Value::Mapping(mapping));

@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
+use crate::loader::fields::Fields;
 use serde_yaml::value::{Mapping, Value};
 
 use super::error::{ErrorKind, KeyPath, LoadError};
@@ -45,7 +46,7 @@ pub fn apply_extends_in(
     let Value::Mapping(root) = doc else {
         return Ok(());
     };
-    let Some(services) = root.get_mut("services") else {
+    let Some(services) = root.field_mut("services") else {
         return Ok(());
     };
     if services.is_null() {
@@ -67,7 +68,7 @@ pub fn apply_extends_in(
     let names: Vec<String> = services.keys().map(merge::key_string).collect();
     for name in names {
         // A service that extends nothing stays as it is (resolving it would only copy it).
-        if matches!(services.get(name.as_str()), Some(Value::Mapping(m)) if !m.contains_key("extends"))
+        if matches!(services.get(name.as_str()), Some(Value::Mapping(m)) if !m.has_field("extends"))
         {
             continue;
         }
@@ -176,7 +177,7 @@ fn resolve(
             .at(KeyPath::root().key("services").key(name)));
         }
     };
-    let Some(extends) = service.get("extends") else {
+    let Some(extends) = service.field("extends") else {
         return Ok(Value::Mapping(service.clone()));
     };
     let (reference, other_file) = parse_extends(extends, file, name)?;
@@ -272,7 +273,7 @@ fn parse_extends(
     match extends {
         Value::String(s) => Ok((s.clone(), None)),
         Value::Mapping(m) => {
-            let service = match m.get("service") {
+            let service = match m.field("service") {
                 Some(Value::String(s)) => s.clone(),
                 _ => {
                     return Err(LoadError::new(
@@ -284,7 +285,7 @@ fn parse_extends(
                     .hint("name the service to extend: `extends: {service: base}`"));
                 }
             };
-            let other = match m.get("file") {
+            let other = match m.field("file") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(f)) => Some(PathBuf::from(f)),
                 Some(_) => {

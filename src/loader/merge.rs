@@ -19,6 +19,7 @@
 // `LoadError` (shared, in error.rs) is larger than clippy's `result_large_err` threshold.
 #![allow(clippy::result_large_err)]
 
+use crate::loader::fields::Fields;
 use serde_yaml::value::{Mapping, Value};
 
 use super::error::{ErrorKind, KeyPath, LoadError};
@@ -365,8 +366,8 @@ fn apply_rule(
         }
         Rule::Logging => match (base, over) {
             (Value::Mapping(b), Value::Mapping(o)) => {
-                let bd = b.get("driver");
-                let od = o.get("driver");
+                let bd = b.field("driver");
+                let od = o.field("driver");
                 if bd.is_none() || od.is_none() || bd == od {
                     merge_mappings(b, o, path).map(Value::Mapping)
                 } else {
@@ -448,7 +449,7 @@ fn merge_ipam_config(base: Value, over: Value, path: &mut Vec<String>) -> Result
     if overrides.is_empty() {
         return Ok(Value::Sequence(configs));
     }
-    let subnet = |m: &Mapping| m.get("subnet").cloned();
+    let subnet = |m: &Mapping| m.field("subnet").cloned();
     let mut out: Vec<Mapping> = Vec::new();
     for original in &configs {
         let right = to_mapping(original.clone(), None).unwrap_or_default();
@@ -579,10 +580,10 @@ fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
                 return Ok(Value::Sequence(s));
             };
             let mut out: Vec<Value> = Vec::with_capacity(s.len());
-            let mut seen: std::collections::HashMap<String, usize> = Default::default();
+            let mut seen = Seen::for_len(s.len());
             for (i, entry) in s.into_iter().enumerate() {
                 match index(indexer, &entry, path, i)? {
-                    Some(key) => match seen.get(&key).and_then(|j| out.get_mut(*j)) {
+                    Some(key) => match seen.get(&key).and_then(|j| out.get_mut(j)) {
                         Some(slot) => *slot = entry,
                         None => {
                             seen.insert(key, out.len());
@@ -595,6 +596,39 @@ fn unicity(value: Value, path: &mut Vec<String>) -> Result<Value, LoadError> {
             Ok(Value::Sequence(out))
         }
         other => Ok(other),
+    }
+}
+
+/// Identity -> position, for the entries of one keyed sequence. Most are short (a few ports or
+/// volumes), where a scan beats hashing each identity; long ones hash.
+enum Seen {
+    Few(Vec<(String, usize)>),
+    Many(std::collections::HashMap<String, usize>),
+}
+
+impl Seen {
+    fn for_len(len: usize) -> Seen {
+        if len <= 32 {
+            Seen::Few(Vec::with_capacity(len))
+        } else {
+            Seen::Many(std::collections::HashMap::with_capacity(len))
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<usize> {
+        match self {
+            Seen::Few(v) => v.iter().find(|(k, _)| k == key).map(|(_, j)| *j),
+            Seen::Many(m) => m.get(key).copied(),
+        }
+    }
+
+    fn insert(&mut self, key: String, at: usize) {
+        match self {
+            Seen::Few(v) => v.push((key, at)),
+            Seen::Many(m) => {
+                m.insert(key, at);
+            }
+        }
     }
 }
 
@@ -621,7 +655,7 @@ fn index(
         }),
         Indexer::Expose => scalar(entry),
         Indexer::Volume | Indexer::Device => match entry {
-            Value::Mapping(m) => match m.get("target").and_then(scalar) {
+            Value::Mapping(m) => match m.field("target").and_then(scalar) {
                 Some(t) => Some(t),
                 None => {
                     let what = if matches!(ix, Indexer::Volume) {
@@ -646,7 +680,7 @@ fn index(
         },
         Indexer::Port => match entry {
             Value::Mapping(m) => {
-                let Some(target) = m.get("target").and_then(scalar) else {
+                let Some(target) = m.field("target").and_then(scalar) else {
                     return Err(LoadError::new(
                         ErrorKind::Schema,
                         "service port is missing a target port",
@@ -655,12 +689,12 @@ fn index(
                     .hint("add `target:` (the container port)"));
                 };
                 let host = m
-                    .get("host_ip")
+                    .field("host_ip")
                     .and_then(scalar)
                     .unwrap_or_else(|| "0.0.0.0".into());
-                let published = m.get("published").and_then(scalar).unwrap_or_default();
+                let published = m.field("published").and_then(scalar).unwrap_or_default();
                 let protocol = m
-                    .get("protocol")
+                    .field("protocol")
                     .and_then(scalar)
                     .unwrap_or_else(|| "tcp".into());
                 Some(format!("{host}:{published}:{target}/{protocol}"))
@@ -669,7 +703,7 @@ fn index(
         },
         Indexer::EnvFile => match entry {
             Value::String(s) => Some(s.clone()),
-            Value::Mapping(m) => match m.get("path").and_then(scalar) {
+            Value::Mapping(m) => match m.field("path").and_then(scalar) {
                 Some(p) => Some(p),
                 None => {
                     return Err(LoadError::new(
@@ -683,10 +717,10 @@ fn index(
         },
         Indexer::Mount(default) => match entry {
             Value::String(s) => Some(format!("{default}/{s}")),
-            Value::Mapping(m) => match m.get("target").and_then(scalar) {
+            Value::Mapping(m) => match m.field("target").and_then(scalar) {
                 Some(t) => Some(t),
                 None => m
-                    .get("source")
+                    .field("source")
                     .and_then(scalar)
                     .map(|s| format!("{default}/{s}")),
             },

@@ -15,6 +15,7 @@ pub mod dotenv;
 pub mod environment;
 pub mod error;
 pub mod extends;
+mod fields;
 pub mod interpolate;
 pub mod locate;
 pub mod merge;

@@ -19,6 +19,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::loader::fields::Fields;
 use serde_yaml::{Mapping, Value};
 
 use crate::loader::error::{ErrorKind, KeyPath, LoadError, Warnings};
@@ -273,7 +274,7 @@ pub fn resolve_paths_with_home(doc: &mut Value, base_dir: &Path, home: Option<&P
         if let Some(defs) = get_map_mut(root, kind) {
             for (_, def) in defs.iter_mut() {
                 if let Value::Mapping(def) = untag_mut(def) {
-                    if let Some(f) = def.get_mut("file") {
+                    if let Some(f) = def.field_mut("file") {
                         ctx.abs_value(f);
                     }
                 }
@@ -287,18 +288,18 @@ pub fn resolve_paths_with_home(doc: &mut Value, base_dir: &Path, home: Option<&P
             }
         }
     }
-    if let Some(Value::Sequence(includes)) = root.get_mut("include").map(untag_mut) {
+    if let Some(Value::Sequence(includes)) = root.field_mut("include").map(untag_mut) {
         for inc in includes.iter_mut() {
             match untag_mut(inc) {
                 Value::String(p) => *p = ctx.abs(p),
                 Value::Mapping(m) => {
-                    if let Some(p) = m.get_mut("path") {
+                    if let Some(p) = m.field_mut("path") {
                         ctx.abs_value_or_list(p);
                     }
-                    if let Some(p) = m.get_mut("project_directory") {
+                    if let Some(p) = m.field_mut("project_directory") {
                         ctx.abs_value(p);
                     }
-                    if let Some(p) = m.get_mut("env_file") {
+                    if let Some(p) = m.field_mut("env_file") {
                         ctx.abs_value_or_list(p);
                     }
                 }
@@ -314,7 +315,7 @@ fn resolve_local_bind_volume(vol: &mut Mapping, ctx: &PathCtx) {
     }
     if let Some(opts) = get_map_mut(vol, "driver_opts") {
         if get_str(opts, "o") == Some("bind") {
-            if let Some(dev) = opts.get_mut("device") {
+            if let Some(dev) = opts.field_mut("device") {
                 ctx.abs_value(dev);
             }
         }
@@ -322,14 +323,14 @@ fn resolve_local_bind_volume(vol: &mut Mapping, ctx: &PathCtx) {
 }
 
 fn resolve_service_paths(svc: &mut Mapping, ctx: &PathCtx) {
-    if let Some(build) = svc.get_mut("build").map(untag_mut) {
+    if let Some(build) = svc.field_mut("build").map(untag_mut) {
         match build {
             Value::String(_) => ctx.abs_context(build),
             Value::Mapping(b) => {
-                if let Some(c) = b.get_mut("context") {
+                if let Some(c) = b.field_mut("context") {
                     ctx.abs_context(c);
                 }
-                match b.get_mut("additional_contexts").map(untag_mut) {
+                match b.field_mut("additional_contexts").map(untag_mut) {
                     Some(Value::Mapping(m)) => m.values_mut().for_each(|v| ctx.abs_context(v)),
                     Some(Value::Sequence(seq)) => {
                         for e in seq.iter_mut() {
@@ -344,7 +345,7 @@ fn resolve_service_paths(svc: &mut Mapping, ctx: &PathCtx) {
                     }
                     _ => {}
                 }
-                match b.get_mut("ssh").map(untag_mut) {
+                match b.field_mut("ssh").map(untag_mut) {
                     Some(Value::Sequence(seq)) => {
                         for e in seq.iter_mut() {
                             if let Value::String(x) = untag_mut(e) {
@@ -361,13 +362,13 @@ fn resolve_service_paths(svc: &mut Mapping, ctx: &PathCtx) {
             _ => {}
         }
     }
-    if let Some(env_file) = svc.get_mut("env_file").map(untag_mut) {
+    if let Some(env_file) = svc.field_mut("env_file").map(untag_mut) {
         match env_file {
             Value::Sequence(seq) => {
                 for e in seq.iter_mut() {
                     match untag_mut(e) {
                         Value::Mapping(m) => {
-                            if let Some(p) = m.get_mut("path") {
+                            if let Some(p) = m.field_mut("path") {
                                 ctx.abs_value(p);
                             }
                         }
@@ -378,26 +379,26 @@ fn resolve_service_paths(svc: &mut Mapping, ctx: &PathCtx) {
             other => ctx.abs_value(other),
         }
     }
-    if let Some(lf) = svc.get_mut("label_file") {
+    if let Some(lf) = svc.field_mut("label_file") {
         ctx.abs_value_or_list(lf);
     }
-    if let Some(Value::Mapping(ext)) = svc.get_mut("extends").map(untag_mut) {
-        if let Some(f) = ext.get_mut("file") {
+    if let Some(Value::Mapping(ext)) = svc.field_mut("extends").map(untag_mut) {
+        if let Some(f) = ext.field_mut("file") {
             ctx.abs_value(f);
         }
     }
     if let Some(develop) = get_map_mut(svc, "develop") {
-        if let Some(Value::Sequence(watch)) = develop.get_mut("watch").map(untag_mut) {
+        if let Some(Value::Sequence(watch)) = develop.field_mut("watch").map(untag_mut) {
             for w in watch.iter_mut() {
                 if let Value::Mapping(w) = untag_mut(w) {
-                    if let Some(p) = w.get_mut("path") {
+                    if let Some(p) = w.field_mut("path") {
                         ctx.abs_value_or_list(p);
                     }
                 }
             }
         }
     }
-    if let Some(Value::Sequence(vols)) = svc.get_mut("volumes").map(untag_mut) {
+    if let Some(Value::Sequence(vols)) = svc.field_mut("volumes").map(untag_mut) {
         for v in vols.iter_mut() {
             match untag_mut(v) {
                 Value::String(spec) => {
@@ -406,7 +407,7 @@ fn resolve_service_paths(svc: &mut Mapping, ctx: &PathCtx) {
                     }
                 }
                 Value::Mapping(m) if get_str(m, "type") == Some("bind") => {
-                    if let Some(src) = m.get_mut("source") {
+                    if let Some(src) = m.field_mut("source") {
                         ctx.abs_value(src);
                     }
                 }
@@ -685,22 +686,22 @@ pub fn drop_unused_resources(doc: &mut Value) {
         ("configs", Vec::new()),
         ("models", Vec::new()),
     ];
-    if let Some(Value::Mapping(services)) = root.get("services") {
+    if let Some(Value::Mapping(services)) = root.field("services") {
         for svc in services.values() {
             let Value::Mapping(svc) = svc else { continue };
             for (kind, names) in used.iter_mut() {
                 match *kind {
                     "networks" | "models" => names.extend(keys_or_items(svc.get(*kind))),
                     "volumes" => {
-                        if let Some(Value::Sequence(mounts)) = svc.get("volumes") {
+                        if let Some(Value::Sequence(mounts)) = svc.field("volumes") {
                             names.extend(mounts.iter().filter_map(named_volume_source));
                         }
                     }
                     _ => {
                         names.extend(mount_sources(svc.get(*kind)));
                         if *kind == "secrets" {
-                            if let Some(Value::Mapping(build)) = svc.get("build") {
-                                names.extend(mount_sources(build.get("secrets")));
+                            if let Some(Value::Mapping(build)) = svc.field("build") {
+                                names.extend(mount_sources(build.field("secrets")));
                             }
                         }
                     }
@@ -735,7 +736,7 @@ fn mount_sources(v: Option<&Value>) -> Vec<String> {
     };
     seq.iter()
         .filter_map(|e| match e {
-            Value::Mapping(m) => m.get("source").and_then(scalar_string),
+            Value::Mapping(m) => m.field("source").and_then(scalar_string),
             other => scalar_string(other),
         })
         .collect()
@@ -746,10 +747,10 @@ fn mount_sources(v: Option<&Value>) -> Vec<String> {
 fn named_volume_source(mount: &Value) -> Option<String> {
     match mount {
         Value::Mapping(m) => {
-            if m.get("type").and_then(Value::as_str) != Some("volume") {
+            if m.field("type").and_then(Value::as_str) != Some("volume") {
                 return None;
             }
-            m.get("source")
+            m.field("source")
                 .and_then(scalar_string)
                 .filter(|x| !x.is_empty())
         }
@@ -791,7 +792,7 @@ pub fn normalize_in(
 
     let services_path = KeyPath::root().key("services");
     let mut uses_default_network = false;
-    if let Some(Value::Mapping(services)) = root.get_mut("services") {
+    if let Some(Value::Mapping(services)) = root.field_mut("services") {
         for (name, svc) in services.iter_mut() {
             let name = scalar_string(name).unwrap_or_default();
             let path = services_path.key(&name);
@@ -804,7 +805,7 @@ pub fn normalize_in(
             normalize_service(svc, &path, &default_context)?;
             uses_default_network |= attach_default_network(svc);
         }
-    } else if root.get("services").is_some_and(Value::is_null) {
+    } else if root.field("services").is_some_and(Value::is_null) {
         root.insert(s("services"), Value::Mapping(Mapping::new()));
     }
 
@@ -817,7 +818,7 @@ pub fn normalize_in(
             *nets = Value::Mapping(Mapping::new());
         }
         if let Value::Mapping(nets) = nets {
-            if !nets.contains_key("default") {
+            if !nets.has_field("default") {
                 nets.insert(s("default"), Value::Null);
             }
         }
@@ -859,11 +860,11 @@ pub fn normalize_in(
 /// Adds `networks: {default: null}` to a service that declares none; says whether the service
 /// is on the default network.
 fn attach_default_network(svc: &mut Mapping) -> bool {
-    if svc.contains_key("provider") || svc.contains_key("network_mode") {
+    if svc.has_field("provider") || svc.has_field("network_mode") {
         return false;
     }
-    match svc.get_mut("networks") {
-        Some(Value::Mapping(nets)) if !nets.is_empty() => nets.contains_key("default"),
+    match svc.field_mut("networks") {
+        Some(Value::Mapping(nets)) if !nets.is_empty() => nets.has_field("default"),
         _ => {
             let mut m = Mapping::new();
             m.insert(s("default"), Value::Null);
@@ -888,15 +889,15 @@ fn normalize_resource(
         return Err(err(ErrorKind::Schema, path.clone(), "must be a mapping"));
     };
     // external: {name: x} (deprecated) -> name: x, external: true
-    if let Some(ext) = m.get("external").cloned() {
+    if let Some(ext) = m.field("external").cloned() {
         match ext {
             Value::Mapping(e) => {
                 m.insert(s("external"), Value::Bool(true));
-                if let Some(ext_name) = e.get("name") {
+                if let Some(ext_name) = e.field("name") {
                     warnings.push(format!(
                         "{path}: external.name is deprecated. Please set name and external: true"
                     ));
-                    match m.get("name") {
+                    match m.field("name") {
                         Some(name) if name != ext_name => {
                             return Err(err(
                                 ErrorKind::Semantic,
@@ -918,19 +919,19 @@ fn normalize_resource(
             _ => {}
         }
     }
-    if !m.contains_key("name") || m.get("name").is_some_and(Value::is_null) {
-        let name = if m.get("external").is_some_and(is_true) {
+    if !m.has_field("name") || m.field("name").is_some_and(Value::is_null) {
+        let name = if m.field("external").is_some_and(is_true) {
             key.to_string()
         } else {
             format!("{project}_{key}")
         };
         m.insert(s("name"), s(&name));
     }
-    if let Some(labels) = m.get_mut("labels") {
+    if let Some(labels) = m.field_mut("labels") {
         list_to_map(labels);
         stringify_values(labels);
     }
-    if let Some(opts) = m.get_mut("driver_opts") {
+    if let Some(opts) = m.field_mut("driver_opts") {
         stringify_values(opts);
     }
     Ok(())
@@ -1039,10 +1040,10 @@ fn default_secret_targets(v: &mut Value) {
     if let Value::Sequence(seq) = v {
         for e in seq.iter_mut() {
             if let Value::Mapping(m) = e {
-                if m.contains_key("target") {
+                if m.has_field("target") {
                     continue;
                 }
-                if let Some(source) = m.get("source").and_then(scalar_string) {
+                if let Some(source) = m.field("source").and_then(scalar_string) {
                     m.insert(s("target"), s(&format!("/run/secrets/{source}")));
                 }
             }
@@ -1118,24 +1119,24 @@ fn normalize_build(
     let Value::Mapping(b) = build else {
         return Ok(());
     };
-    if !b.contains_key("context") {
+    if !b.has_field("context") {
         b.insert(s("context"), s(default_context));
     }
-    if !b.contains_key("dockerfile") && !b.contains_key("dockerfile_inline") {
+    if !b.has_field("dockerfile") && !b.has_field("dockerfile_inline") {
         b.insert(s("dockerfile"), s("Dockerfile"));
     }
-    if let Some(args) = b.get_mut("args") {
+    if let Some(args) = b.field_mut("args") {
         list_to_map_nullable(args);
         stringify_values(args);
     }
-    if let Some(labels) = b.get_mut("labels") {
+    if let Some(labels) = b.field_mut("labels") {
         list_to_map(labels);
         stringify_values_opt(labels, true);
     }
-    if let Some(ac) = b.get_mut("additional_contexts") {
+    if let Some(ac) = b.field_mut("additional_contexts") {
         list_to_map(ac);
     }
-    if let Some(ssh) = b.get_mut("ssh") {
+    if let Some(ssh) = b.field_mut("ssh") {
         match ssh {
             Value::Mapping(m) => {
                 let list = m
@@ -1154,10 +1155,10 @@ fn normalize_build(
             _ => {}
         }
     }
-    if let Some(eh) = b.get_mut("extra_hosts") {
+    if let Some(eh) = b.field_mut("extra_hosts") {
         extra_hosts(eh, &path.key("extra_hosts"))?;
     }
-    if let Some(secrets) = b.get_mut("secrets") {
+    if let Some(secrets) = b.field_mut("secrets") {
         file_mounts(secrets);
     }
     Ok(())
@@ -1189,20 +1190,20 @@ fn normalize_ports(ports: &mut Value, path: &KeyPath) -> Result<(), LoadError> {
             },
             Value::Mapping(m) => {
                 let mut m = m.clone();
-                if let Some(t) = m.get_mut("target") {
+                if let Some(t) = m.field_mut("target") {
                     if let Some(n) = scalar_string(t).and_then(|x| x.parse::<u64>().ok()) {
                         *t = Value::Number(n.into());
                     }
                 }
-                if let Some(p) = m.get_mut("published") {
+                if let Some(p) = m.field_mut("published") {
                     if let Some(x) = scalar_string(p) {
                         *p = Value::String(x);
                     }
                 }
-                if !m.contains_key("mode") {
+                if !m.has_field("mode") {
                     m.insert(s("mode"), s("ingress"));
                 }
-                if !m.contains_key("protocol") {
+                if !m.has_field("protocol") {
                     m.insert(s("protocol"), s("tcp"));
                 }
                 out.push(Value::Mapping(m));
@@ -1228,7 +1229,7 @@ fn normalize_volumes(vols: &mut Value, path: &KeyPath) -> Result<(), LoadError> 
                 *e = Value::Mapping(m);
             }
             Value::Mapping(m) => {
-                if let Some(Value::String(t)) = m.get_mut("target") {
+                if let Some(Value::String(t)) = m.field_mut("target") {
                     *t = clean_unix(t);
                 }
             }
@@ -1255,10 +1256,10 @@ fn normalize_depends_on(dep: &mut Value) {
                     *d = Value::Mapping(Mapping::new());
                 }
                 if let Value::Mapping(d) = d {
-                    if !d.contains_key("condition") {
+                    if !d.has_field("condition") {
                         d.insert(s("condition"), s("service_started"));
                     }
-                    if !d.contains_key("required") {
+                    if !d.has_field("required") {
                         d.insert(s("required"), Value::Bool(true));
                     }
                 }
@@ -1281,7 +1282,7 @@ fn dependency(condition: &str, restart: Option<bool>) -> Value {
 /// depends_on entries implied by links, `service:` namespaces and volumes_from.
 fn implicit_dependencies(svc: &Mapping) -> Vec<(String, bool)> {
     let mut deps = Vec::new();
-    if let Some(Value::Sequence(links)) = svc.get("links") {
+    if let Some(Value::Sequence(links)) = svc.field("links") {
         for l in links {
             if let Some(l) = scalar_string(l) {
                 let name = l.split(':').next().unwrap_or("").to_string();
@@ -1294,7 +1295,7 @@ fn implicit_dependencies(svc: &Mapping) -> Vec<(String, bool)> {
             deps.push((name.to_string(), true));
         }
     }
-    if let Some(Value::Sequence(vf)) = svc.get("volumes_from") {
+    if let Some(Value::Sequence(vf)) = svc.field("volumes_from") {
         for v in vf {
             if let Some(v) = scalar_string(v) {
                 if !v.starts_with("container:") {
@@ -1342,7 +1343,7 @@ fn normalize_watch(watch: &mut Value) {
     let mut out = Vec::with_capacity(seq.len());
     for w in seq.drain(..) {
         match &w {
-            Value::Mapping(m) => match m.get("path") {
+            Value::Mapping(m) => match m.field("path") {
                 Some(Value::Sequence(paths)) => {
                     for p in paths {
                         let mut one = m.clone();
@@ -1362,10 +1363,10 @@ fn normalize_hooks(hooks: &mut Value, path: &KeyPath) -> Result<(), LoadError> {
     if let Value::Sequence(seq) = hooks {
         for (i, h) in seq.iter_mut().enumerate() {
             if let Value::Mapping(h) = h {
-                if let Some(cmd) = h.get_mut("command") {
+                if let Some(cmd) = h.field_mut("command") {
                     split_command(cmd, &path.index(i).key("command"))?;
                 }
-                if let Some(env) = h.get_mut("environment") {
+                if let Some(env) = h.field_mut("environment") {
                     list_to_map_nullable(env);
                     stringify_values(env);
                 }
@@ -1380,7 +1381,7 @@ fn normalize_service(
     path: &KeyPath,
     default_context: &str,
 ) -> Result<(), LoadError> {
-    if let Some(b) = svc.get_mut("build") {
+    if let Some(b) = svc.field_mut("build") {
         normalize_build(b, &path.key("build"), default_context)?;
     }
     for key in ["command", "entrypoint"] {
@@ -1388,7 +1389,7 @@ fn normalize_service(
             split_command(c, &path.key(key))?;
         }
     }
-    if let Some(d) = svc.get_mut("depends_on") {
+    if let Some(d) = svc.field_mut("depends_on") {
         normalize_depends_on(d);
     }
     let implicit = implicit_dependencies(svc);
@@ -1404,7 +1405,7 @@ fn normalize_service(
             }
         }
     }
-    if let Some(ef) = svc.get_mut("env_file") {
+    if let Some(ef) = svc.field_mut("env_file") {
         string_or_list(ef);
         if let Value::Sequence(seq) = ef {
             for e in seq.iter_mut() {
@@ -1416,9 +1417,9 @@ fn normalize_service(
                     }
                     Value::Mapping(m) => {
                         // `required: true` is the default and compose omits it.
-                        if m.get("required").is_some_and(is_true) {
+                        if m.field("required").is_some_and(is_true) {
                             m.shift_remove("required");
-                        } else if let Some(r) = m.get_mut("required") {
+                        } else if let Some(r) = m.field_mut("required") {
                             *r = Value::Bool(false);
                         }
                     }
@@ -1432,7 +1433,7 @@ fn normalize_service(
             string_or_list(v);
         }
     }
-    if let Some(env) = svc.get_mut("environment") {
+    if let Some(env) = svc.field_mut("environment") {
         list_to_map_nullable(env);
         stringify_values(env);
     }
@@ -1442,7 +1443,7 @@ fn normalize_service(
             stringify_values_opt(v, true);
         }
     }
-    if let Some(v) = svc.get_mut("sysctls") {
+    if let Some(v) = svc.field_mut("sysctls") {
         list_to_map(v);
         stringify_values_opt(v, true);
     }
@@ -1455,13 +1456,13 @@ fn normalize_service(
             }
         }
     }
-    if let Some(p) = svc.get_mut("ports") {
+    if let Some(p) = svc.field_mut("ports") {
         normalize_ports(p, &path.key("ports"))?;
     }
-    if let Some(v) = svc.get_mut("volumes") {
+    if let Some(v) = svc.field_mut("volumes") {
         normalize_volumes(v, &path.key("volumes"))?;
     }
-    if let Some(n) = svc.get_mut("networks") {
+    if let Some(n) = svc.field_mut("networks") {
         match n {
             Value::Sequence(seq) => {
                 let mut m = Mapping::new();
@@ -1478,7 +1479,7 @@ fn normalize_service(
             _ => {}
         }
     }
-    if let Some(Value::Sequence(models)) = svc.get("models") {
+    if let Some(Value::Sequence(models)) = svc.field("models") {
         let mut m = Mapping::new();
         for e in models {
             if let Some(name) = scalar_string(e) {
@@ -1492,22 +1493,22 @@ fn normalize_service(
             file_mounts(v);
         }
     }
-    if let Some(v) = svc.get_mut("secrets") {
+    if let Some(v) = svc.field_mut("secrets") {
         default_secret_targets(v);
     }
-    if let Some(Value::Mapping(hc)) = svc.get_mut("healthcheck") {
-        if let Some(Value::String(t)) = hc.get("test") {
+    if let Some(Value::Mapping(hc)) = svc.field_mut("healthcheck") {
+        if let Some(Value::String(t)) = hc.field("test") {
             let t = t.clone();
             hc.insert(s("test"), Value::Sequence(vec![s("CMD-SHELL"), s(&t)]));
         }
     }
-    if let Some(eh) = svc.get_mut("extra_hosts") {
+    if let Some(eh) = svc.field_mut("extra_hosts") {
         extra_hosts(eh, &path.key("extra_hosts"))?;
     }
-    if let Some(d) = svc.get_mut("devices") {
+    if let Some(d) = svc.field_mut("devices") {
         normalize_devices(d, &path.key("devices"))?;
     }
-    if let Some(g) = svc.get_mut("gpus") {
+    if let Some(g) = svc.field_mut("gpus") {
         if let Value::String(_) = g {
             let mut m = Mapping::new();
             m.insert(s("count"), s("all"));
@@ -1517,19 +1518,19 @@ fn normalize_service(
     if get_str(svc, "pull_policy") == Some("if_not_present") {
         svc.insert(s("pull_policy"), s("missing"));
     }
-    if let Some(Value::Mapping(logging)) = svc.get_mut("logging") {
-        if let Some(opts) = logging.get_mut("options") {
+    if let Some(Value::Mapping(logging)) = svc.field_mut("logging") {
+        if let Some(opts) = logging.field_mut("options") {
             stringify_values(opts);
         }
     }
-    if let Some(Value::Mapping(deploy)) = svc.get_mut("deploy") {
-        if let Some(labels) = deploy.get_mut("labels") {
+    if let Some(Value::Mapping(deploy)) = svc.field_mut("deploy") {
+        if let Some(labels) = deploy.field_mut("labels") {
             list_to_map(labels);
             stringify_values_opt(labels, true);
         }
     }
-    if let Some(Value::Mapping(develop)) = svc.get_mut("develop") {
-        if let Some(w) = develop.get_mut("watch") {
+    if let Some(Value::Mapping(develop)) = svc.field_mut("develop") {
+        if let Some(w) = develop.field_mut("watch") {
             normalize_watch(w);
         }
     }
@@ -1584,11 +1585,11 @@ mod tests {
         );
         let p = parse_short_port("8080-8090:80").expect("parse");
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].get("published"), Some(&s("8080-8090")));
+        assert_eq!(p[0].field("published"), Some(&s("8080-8090")));
         let p = parse_short_port("[::1]:8080:80").expect("parse");
-        assert_eq!(p[0].get("host_ip"), Some(&s("::1")));
+        assert_eq!(p[0].field("host_ip"), Some(&s("::1")));
         let p = parse_short_port("127.0.0.1::80").expect("parse");
-        assert!(p[0].get("published").is_none());
+        assert!(p[0].field("published").is_none());
         assert!(parse_short_port("1-3:4-5").is_err());
         assert!(parse_short_port("80/xyz").is_err());
         assert!(parse_short_port("abc").is_err());
@@ -1613,10 +1614,10 @@ mod tests {
             y("{type: volume, target: /anon, volume: {}}")
         );
         let v = parse_short_volume("C:\\data:/data").expect("parse");
-        assert_eq!(v.get("type"), Some(&s("bind")));
-        assert_eq!(v.get("source"), Some(&s("C:\\data")));
+        assert_eq!(v.field("type"), Some(&s("bind")));
+        assert_eq!(v.field("source"), Some(&s("C:\\data")));
         let v = parse_short_volume("${DATA:-x}:/data").expect("parse");
-        assert_eq!(v.get("source"), Some(&s("${DATA:-x}")));
+        assert_eq!(v.field("source"), Some(&s("${DATA:-x}")));
         assert!(parse_short_volume("ab::c").is_err());
         assert!(parse_short_volume("ab:cd:ef:gh").is_err());
     }

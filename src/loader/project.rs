@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::loader::fields::Fields;
 use indexmap::IndexMap;
 use serde_yaml::{Mapping, Value};
 
@@ -595,12 +596,12 @@ fn include_entry(entry: &Value, base_dir: &Path) -> Result<IncludeEntry, LoadErr
     match entry {
         Value::String(_) => Ok((strs(entry, "include")?, None, None)),
         Value::Mapping(m) => {
-            let path = m.get("path").ok_or_else(|| {
+            let path = m.field("path").ok_or_else(|| {
                 LoadError::new(ErrorKind::Schema, "include entry has no `path`")
                     .hint("write `- path: ../other/compose.yaml`")
             })?;
             let paths = strs(path, "include path")?;
-            let dir = match m.get("project_directory") {
+            let dir = match m.field("project_directory") {
                 Some(Value::String(s)) => Some(absolute(base_dir, Path::new(s))),
                 Some(Value::Null) | None => None,
                 Some(_) => {
@@ -610,7 +611,7 @@ fn include_entry(entry: &Value, base_dir: &Path) -> Result<IncludeEntry, LoadErr
                     ))
                 }
             };
-            let env_files = match m.get("env_file") {
+            let env_files = match m.field("env_file") {
                 Some(Value::Null) | None => None,
                 Some(v) => Some(strs(v, "env_file")?),
             };

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use crate::loader::fields::Fields;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::LocationSegment;
 use jsonschema::{Draft, ValidationError, Validator};
@@ -568,11 +569,11 @@ fn as_u64(v: Option<&Value>) -> Option<u64> {
 }
 
 fn service_scale(svc: &Mapping) -> u64 {
-    let replicas = match svc.get("deploy") {
-        Some(Value::Mapping(d)) => as_u64(d.get("replicas")),
+    let replicas = match svc.field("deploy") {
+        Some(Value::Mapping(d)) => as_u64(d.field("replicas")),
         _ => None,
     };
-    replicas.or_else(|| as_u64(svc.get("scale"))).unwrap_or(1)
+    replicas.or_else(|| as_u64(svc.field("scale"))).unwrap_or(1)
 }
 
 /// One published host port binding, for conflict detection.
@@ -612,7 +613,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
     let secrets = map_keys(root, "secrets");
     let configs = map_keys(root, "configs");
     let no_services = Mapping::new();
-    let services_map: &Mapping = match root.get("services") {
+    let services_map: &Mapping = match root.field("services") {
         Some(Value::Mapping(m)) => m,
         _ => &no_services,
     };
@@ -627,19 +628,18 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         let path = KeyPath::root().key("services").key(&name);
         let Value::Mapping(svc) = svc else { continue };
 
-        if !svc.contains_key("image") && !svc.contains_key("build") && !svc.contains_key("provider")
-        {
+        if !svc.has_field("image") && !svc.has_field("build") && !svc.has_field("provider") {
             return Err(sem(
                 path,
                 format!("service {name:?} has neither an image nor a build context specified"),
             )
             .hint("add `image:` or `build:` to the service"));
         }
-        let svc_networks: Vec<String> = match svc.get("networks") {
+        let svc_networks: Vec<String> = match svc.field("networks") {
             Some(Value::Mapping(m)) => m.keys().filter_map(scalar_string).collect(),
             _ => Vec::new(),
         };
-        if svc.contains_key("network_mode") && !svc_networks.is_empty() {
+        if svc.has_field("network_mode") && !svc_networks.is_empty() {
             return Err(sem(
                 path.key("network_mode"),
                 format!("service {name} declares mutually exclusive `network_mode` and `networks`"),
@@ -656,7 +656,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
             }
         }
         if let Some(target) = svc
-            .get("network_mode")
+            .field("network_mode")
             .and_then(Value::as_str)
             .and_then(|m| m.strip_prefix("service:"))
         {
@@ -671,9 +671,9 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         for (kind, defined) in [("secrets", &secrets), ("configs", &configs)] {
             check_grants(svc.get(kind), kind, &name, &path.key(kind), defined)?;
         }
-        if let Some(Value::Mapping(build)) = svc.get("build") {
+        if let Some(Value::Mapping(build)) = svc.field("build") {
             check_grants(
-                build.get("secrets"),
+                build.field("secrets"),
                 "secrets",
                 &name,
                 &path.key("build").key("secrets"),
@@ -683,11 +683,11 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         check_device_requests(svc, &path)?;
 
         let mut deps = Vec::new();
-        if let Some(Value::Mapping(d)) = svc.get("depends_on") {
+        if let Some(Value::Mapping(d)) = svc.field("depends_on") {
             for (dep, cfg) in d {
                 let dep = scalar_string(dep).unwrap_or_default();
                 let required = match cfg {
-                    Value::Mapping(c) => !matches!(c.get("required"), Some(Value::Bool(false))),
+                    Value::Mapping(c) => !matches!(c.field("required"), Some(Value::Bool(false))),
                     _ => true,
                 };
                 if !service_names.contains(&dep) {
@@ -715,18 +715,18 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         graph.insert(name.clone(), deps);
 
         let scale = service_scale(svc);
-        if svc.contains_key("container_name") && scale > 1 {
+        if svc.has_field("container_name") && scale > 1 {
             return Err(sem(
                 path.key("container_name"),
                 format!("service {name:?}: can't set container_name and scale/replicas > 1 ({scale}) as container names must be unique"),
             )
             .hint("remove container_name, or run a single replica"));
         }
-        if let Some(Value::Sequence(ports)) = svc.get("ports") {
+        if let Some(Value::Sequence(ports)) = svc.field("ports") {
             for (index, p) in ports.iter().enumerate() {
                 let Value::Mapping(p) = p else { continue };
                 let Some((start, end)) = p
-                    .get("published")
+                    .field("published")
                     .and_then(scalar_string)
                     .and_then(|x| published_range(&x))
                 else {
@@ -736,11 +736,14 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
                     service: name.clone(),
                     index,
                     scale,
-                    ip: p.get("host_ip").and_then(scalar_string).unwrap_or_default(),
+                    ip: p
+                        .field("host_ip")
+                        .and_then(scalar_string)
+                        .unwrap_or_default(),
                     start,
                     end,
                     protocol: p
-                        .get("protocol")
+                        .field("protocol")
                         .and_then(scalar_string)
                         .unwrap_or_else(|| "tcp".into()),
                 });
@@ -871,7 +874,7 @@ fn check_resources(root: &Mapping) -> Result<(), LoadError> {
         for (key, def) in defs {
             let key = scalar_string(key).unwrap_or_default();
             let Value::Mapping(def) = def else { continue };
-            let external = matches!(def.get("external"), Some(Value::Bool(true)));
+            let external = matches!(def.field("external"), Some(Value::Bool(true)));
             if !external {
                 continue;
             }
@@ -898,15 +901,15 @@ fn check_mounts(
     path: &KeyPath,
     volumes: &BTreeSet<String>,
 ) -> Result<(), LoadError> {
-    let Some(Value::Sequence(mounts)) = svc.get("volumes") else {
+    let Some(Value::Sequence(mounts)) = svc.field("volumes") else {
         return Ok(());
     };
     let mut targets = BTreeSet::new();
     for (i, m) in mounts.iter().enumerate() {
         let Value::Mapping(m) = m else { continue };
         let mpath = path.key("volumes").index(i);
-        let kind = m.get("type").and_then(Value::as_str).unwrap_or("");
-        let source = m.get("source").and_then(Value::as_str).unwrap_or("");
+        let kind = m.field("type").and_then(Value::as_str).unwrap_or("");
+        let source = m.field("source").and_then(Value::as_str).unwrap_or("");
         match kind {
             "bind" if source.is_empty() => {
                 return Err(sem(
@@ -928,7 +931,7 @@ fn check_mounts(
             }
             _ => {}
         }
-        if let Some(t) = m.get("target").and_then(Value::as_str) {
+        if let Some(t) = m.field("target").and_then(Value::as_str) {
             if !targets.insert(t.to_string()) {
                 return Err(sem(mpath, format!("duplicate mount target {t:?}")));
             }
@@ -949,7 +952,7 @@ fn check_grants(
     };
     for (i, g) in list.iter().enumerate() {
         let source = match g {
-            Value::Mapping(m) => m.get("source").and_then(scalar_string),
+            Value::Mapping(m) => m.field("source").and_then(scalar_string),
             other => scalar_string(other),
         };
         if let Some(source) = source {
@@ -967,16 +970,16 @@ fn check_grants(
 }
 
 fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError> {
-    let Some(Value::Mapping(deploy)) = svc.get("deploy") else {
+    let Some(Value::Mapping(deploy)) = svc.field("deploy") else {
         return Ok(());
     };
-    let Some(Value::Mapping(res)) = deploy.get("resources") else {
+    let Some(Value::Mapping(res)) = deploy.field("resources") else {
         return Ok(());
     };
-    let Some(Value::Mapping(resv)) = res.get("reservations") else {
+    let Some(Value::Mapping(resv)) = res.field("reservations") else {
         return Ok(());
     };
-    let Some(Value::Sequence(devs)) = resv.get("devices") else {
+    let Some(Value::Sequence(devs)) = resv.field("devices") else {
         return Ok(());
     };
     let base = path
@@ -986,13 +989,13 @@ fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError>
         .key("devices");
     for (i, d) in devs.iter().enumerate() {
         let Value::Mapping(d) = d else { continue };
-        if d.contains_key("count") && d.contains_key("device_ids") {
+        if d.has_field("count") && d.has_field("device_ids") {
             return Err(sem(
                 base.index(i),
                 "\"count\" and \"device_ids\" attributes are exclusive",
             ));
         }
-        if let Some(Value::String(c)) = d.get("count") {
+        if let Some(Value::String(c)) = d.field("count") {
             if c != "all" && c.parse::<i64>().is_err() {
                 return Err(sem(
                     base.index(i).key("count"),
