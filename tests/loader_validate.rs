@@ -314,3 +314,59 @@ fn awesome_compose_stacks_pass_every_check() {
     assert!(count >= 39, "only {count} stacks");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            yaml_files(&p, out);
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+            out.push(p);
+        }
+    }
+}
+
+/// The schema check reads the loader's tree in place (`loader::schema_yaml`); on every YAML file
+/// of the corpus and of the loader fixtures it must reach the verdict, and on a rejection the
+/// message and key path, that a JSON copy read by jsonschema's stock representation reaches.
+#[test]
+fn schema_in_place_agrees_with_a_json_copy_on_every_file() {
+    let mut files = Vec::new();
+    yaml_files(&support::corpus_dir(), &mut files);
+    yaml_files(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &mut files,
+    );
+    let (mut accepted, mut rejected) = (0, 0);
+    let mut problems = Vec::new();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let Some(doc) = first_doc(&text) else {
+            continue;
+        };
+        let Some((in_place, from_copy)) = rcompose::loader::validate::schema_verdicts(&doc) else {
+            continue;
+        };
+        if in_place != from_copy {
+            problems.push(format!(
+                "{}: in place {in_place:?}, JSON copy {from_copy:?}",
+                f.display()
+            ));
+        } else if in_place.is_ok() {
+            accepted += 1;
+        } else {
+            rejected += 1;
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    eprintln!("schema verdicts compared: {accepted} accepted, {rejected} rejected");
+    // Both outcomes must have been exercised on many files.
+    assert!(accepted > 500, "only {accepted} files accepted");
+    assert!(rejected > 100, "only {rejected} files rejected");
+}

@@ -23,6 +23,7 @@ pub mod normalize;
 pub mod options;
 pub mod project;
 pub mod report;
+mod schema_yaml;
 pub mod validate;
 pub mod yaml;
 pub mod yaml_events;

@@ -24,13 +24,15 @@ use serde_yaml::{Mapping, Value};
 
 use crate::loader::error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
 use crate::loader::normalize::scalar_string;
+use crate::loader::schema_yaml::YamlJson;
 
 /// The Compose Specification schema, vendored from compose-spec/compose-go (see `schema/NOTICE`).
 pub const COMPOSE_SCHEMA: &str = include_str!("schema/compose-spec.json");
 
 struct Compiled {
     schema: serde_json::Value,
-    validator: Validator,
+    /// Reads the loader's tree in place (`schema_yaml`), errors included.
+    validator: Validator<YamlJson>,
 }
 
 fn compiled() -> Result<&'static Compiled, LoadError> {
@@ -39,7 +41,7 @@ fn compiled() -> Result<&'static Compiled, LoadError> {
         .get_or_init(|| {
             let schema: serde_json::Value =
                 serde_json::from_str(COMPOSE_SCHEMA).map_err(|e| e.to_string())?;
-            let validator = jsonschema::options()
+            let validator = jsonschema::options_for::<YamlJson>()
                 .with_draft(Draft::Draft7)
                 .build(&schema)
                 .map_err(|e| e.to_string())?;
@@ -55,12 +57,13 @@ fn compiled() -> Result<&'static Compiled, LoadError> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// YAML -> JSON
+// Keys
 // ---------------------------------------------------------------------------------------------
 
-/// Converts the YAML tree to JSON for the validator; compose rejects non-string keys.
-fn to_json(v: &Value, path: &KeyPath) -> Result<serde_json::Value, LoadError> {
-    to_json_inner(v).map_err(|(rev, k)| {
+/// Compose rejects non-string keys; the validator reads the tree in place and sees only string
+/// keys, so any other key is an error here first.
+fn check_string_keys(v: &Value, path: &KeyPath) -> Result<(), LoadError> {
+    non_string_key(v).map_err(|(rev, k)| {
         // The path is built only here, on the error path: the segments come innermost first.
         let mut path = path.clone();
         path.0.extend(rev.into_iter().rev());
@@ -79,59 +82,34 @@ fn to_json(v: &Value, path: &KeyPath) -> Result<serde_json::Value, LoadError> {
     })
 }
 
-/// The conversion proper. On a non-string key: the segments leading to the mapping that holds it
-/// (innermost first) and the key.
-fn to_json_inner(v: &Value) -> Result<serde_json::Value, (Vec<Seg>, Value)> {
-    use serde_json::Value as J;
-    Ok(match v {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                J::from(i)
-            } else if let Some(u) = n.as_u64() {
-                J::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(J::Number)
-                    .unwrap_or_else(|| J::String(n.to_string()))
-            }
-        }
-        Value::String(s) => J::String(s.clone()),
+/// The first non-string key: the segments leading to the mapping that holds it (innermost
+/// first) and the key.
+fn non_string_key(v: &Value) -> Result<(), (Vec<Seg>, Value)> {
+    match v {
         Value::Sequence(seq) => {
-            let mut out = Vec::with_capacity(seq.len());
             for (i, e) in seq.iter().enumerate() {
-                match to_json_inner(e) {
-                    Ok(j) => out.push(j),
-                    Err((mut rev, k)) => {
-                        rev.push(Seg::Index(i));
-                        return Err((rev, k));
-                    }
-                }
+                non_string_key(e).map_err(|(mut rev, k)| {
+                    rev.push(Seg::Index(i));
+                    (rev, k)
+                })?;
             }
-            J::Array(out)
+            Ok(())
         }
         Value::Mapping(m) => {
-            let mut out = serde_json::Map::with_capacity(m.len());
             for (k, val) in m {
                 let Value::String(key) = k else {
                     return Err((Vec::new(), k.clone()));
                 };
-                match to_json_inner(val) {
-                    Ok(j) => {
-                        out.insert(key.clone(), j);
-                    }
-                    Err((mut rev, bad)) => {
-                        rev.push(Seg::Key(key.clone()));
-                        return Err((rev, bad));
-                    }
-                }
+                non_string_key(val).map_err(|(mut rev, bad)| {
+                    rev.push(Seg::Key(key.clone()));
+                    (rev, bad)
+                })?;
             }
-            J::Object(out)
+            Ok(())
         }
-        Value::Tagged(t) => to_json_inner(&t.value)?,
-    })
+        Value::Tagged(t) => non_string_key(&t.value),
+        _ => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,28 +354,37 @@ fn describe(c: &Candidate, schema: &serde_json::Value) -> (String, Option<String
 /// `files` are the compose files (path, text) the document came from, used to report the file
 /// and line where the offending key is written (the last file that has it wins).
 pub fn validate_schema(doc: &Value, files: &[(PathBuf, String)]) -> Result<(), LoadError> {
-    let json = to_json(doc, &KeyPath::root()).map_err(|e| attach_location(e, files))?;
-    verdict(&json).map_err(|(e, at)| attach_location_at(e, files, &at))
+    check_string_keys(doc, &KeyPath::root()).map_err(|e| attach_location(e, files))?;
+    verdict(doc).map_err(|(e, at)| attach_location_at(e, files, &at))
 }
 
 /// The schema error (without its file location yet) and the key path to locate it by.
 type Verdict = Result<(), (LoadError, KeyPath)>;
 
-/// Validates a JSON document: the best error to report, and where to point at it.
-fn verdict(json: &serde_json::Value) -> Verdict {
+/// Validates a document in place: the best error to report, and where to point at it.
+fn verdict(doc: &Value) -> Verdict {
     let compiled = compiled().map_err(|e| (e, KeyPath::root()))?;
-    if compiled.validator.is_valid(json) {
+    verdict_with(&compiled.validator, doc, &compiled.schema)
+}
+
+/// [`verdict`] with any representation of the document (the test of `schema_yaml` compares the
+/// tree read in place with a JSON copy of it read by the stock representation).
+fn verdict_with<'a, F: jsonschema::json::Json>(
+    validator: &'a Validator<F>,
+    doc: F::Node<'a>,
+    schema: &serde_json::Value,
+) -> Verdict {
+    if validator.is_valid(doc.clone()) {
         return Ok(());
     }
-    let cands: Vec<Candidate> = compiled
-        .validator
-        .iter_errors(json)
+    let cands: Vec<Candidate> = validator
+        .iter_errors(doc)
         .filter_map(|e| candidate(&e))
         .collect();
     let Some(c) = best(cands) else {
         return Ok(());
     };
-    let (message, hint) = describe(&c, &compiled.schema);
+    let (message, hint) = describe(&c, schema);
     let mut e = LoadError::new(ErrorKind::Schema, message).at(KeyPath(c.path.clone()));
     if let Some(h) = hint {
         e = e.hint(h);
@@ -414,6 +401,40 @@ fn verdict(json: &serde_json::Value) -> Verdict {
         _ => KeyPath(c.path),
     };
     Err((e, locate_path))
+}
+
+/// The schema verdict on a document, read in place as [`validate_schema`] reads it, and the
+/// verdict from a JSON copy of it read by jsonschema's stock `serde_json` representation (what
+/// the loader did before): `(in place, from the copy)`, each `Ok` or the error message and key
+/// path. For the differential test of the in-place representation; `None` when the document has
+/// a non-string key (no JSON copy exists, and the schema is never consulted).
+#[doc(hidden)]
+pub fn schema_verdicts(doc: &Value) -> Option<(Result<(), String>, Result<(), String>)> {
+    check_string_keys(doc, &KeyPath::root()).ok()?;
+    let show = |v: Verdict| {
+        v.map_err(|(e, at)| {
+            format!(
+                "{} at {}: {}",
+                e.path.map(|p| p.to_string()).unwrap_or_default(),
+                at,
+                e.message
+            )
+        })
+    };
+    let in_place = show(verdict(doc));
+    let compiled = compiled().ok()?;
+    static STOCK: OnceLock<Option<Validator>> = OnceLock::new();
+    let stock = STOCK
+        .get_or_init(|| {
+            jsonschema::options()
+                .with_draft(Draft::Draft7)
+                .build(&compiled.schema)
+                .ok()
+        })
+        .as_ref()?;
+    let copy = crate::loader::schema_yaml::json_value(doc);
+    let from_copy = show(verdict_with(stock, &copy, &compiled.schema));
+    Some((in_place, from_copy))
 }
 
 fn attach_location(e: LoadError, files: &[(PathBuf, String)]) -> LoadError {
