@@ -309,8 +309,8 @@ const LOAD_OPTIONS: &[(&str, Opts, &str)] = &[
     ),
     (
         "compose-go/inline/loader/tests/",
-        SKIP_CONSISTENCY,
-        "loader/tests' load(t, ...) helpers run with SkipNormalization + SkipConsistencyCheck (INDEX.md); normalisation is kept here, so the typed model is checked too",
+        SKIP_BOTH,
+        "loader/tests' load(t, ...) helpers run with SkipNormalization + SkipConsistencyCheck (INDEX.md)",
     ),
     (
         "compose-go/inline/loader/reset/",

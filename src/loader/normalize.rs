@@ -772,6 +772,28 @@ pub fn normalize_in(
     project_name: &str,
     project_dir: Option<&Path>,
 ) -> Result<Warnings, LoadError> {
+    let default_context = project_dir
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".".to_string());
+    normalize_with(doc, project_name, Some(&default_context))
+}
+
+/// The short syntax in its long form, without the defaults compose-go's `Normalize` adds
+/// (`config --no-normalize`): no default network, no implicit `depends_on`, no build context
+/// or dockerfile defaults, no resource names, `pull_policy` as written. compose-go converts the
+/// syntax whatever the options (its `transform` step), so this is still what the typed model
+/// reads.
+pub fn normalize_syntax(doc: &mut Value, project_name: &str) -> Result<Warnings, LoadError> {
+    normalize_with(doc, project_name, None)
+}
+
+/// `defaults`: `Some(default build context)` to add compose-go's defaults, `None` for the
+/// syntax only.
+fn normalize_with(
+    doc: &mut Value,
+    project_name: &str,
+    defaults: Option<&str>,
+) -> Result<Warnings, LoadError> {
     let mut warnings = Warnings::default();
     strip_tags(doc);
     if doc.is_null() {
@@ -786,10 +808,6 @@ pub fn normalize_in(
     root.shift_remove("version");
     root.shift_remove("include");
 
-    let default_context = project_dir
-        .map(|d| d.to_string_lossy().into_owned())
-        .unwrap_or_else(|| ".".to_string());
-
     let services_path = KeyPath::root().key("services");
     let mut uses_default_network = false;
     if let Some(Value::Mapping(services)) = root.field_mut("services") {
@@ -802,8 +820,10 @@ pub fn normalize_in(
             let Value::Mapping(svc) = svc else {
                 return Err(err(ErrorKind::Schema, path, "must be a mapping"));
             };
-            normalize_service(svc, &path, &default_context)?;
-            uses_default_network |= attach_default_network(svc);
+            normalize_service(svc, &path, defaults)?;
+            if defaults.is_some() {
+                uses_default_network |= attach_default_network(svc);
+            }
         }
     } else if root.field("services").is_some_and(Value::is_null) {
         root.insert(s("services"), Value::Mapping(Mapping::new()));
@@ -833,7 +853,7 @@ pub fn normalize_in(
                         def,
                         kind,
                         &key,
-                        project_name,
+                        defaults.map(|_| project_name),
                         &kpath.key(&key),
                         &mut warnings,
                     )?;
@@ -874,11 +894,13 @@ fn attach_default_network(svc: &mut Mapping) -> bool {
     }
 }
 
+/// `project`: the project name, to name the resource after when it has no `name` (compose-go's
+/// default); `None` leaves the name as written.
 fn normalize_resource(
     def: &mut Value,
     kind: &str,
     key: &str,
-    project: &str,
+    project: Option<&str>,
     path: &KeyPath,
     warnings: &mut Warnings,
 ) -> Result<(), LoadError> {
@@ -919,7 +941,8 @@ fn normalize_resource(
             _ => {}
         }
     }
-    if !m.has_field("name") || m.field("name").is_some_and(Value::is_null) {
+    let unnamed = !m.has_field("name") || m.field("name").is_some_and(Value::is_null);
+    if let (true, Some(project)) = (unnamed, project) {
         let name = if m.field("external").is_some_and(is_true) {
             key.to_string()
         } else {
@@ -1106,10 +1129,12 @@ fn extra_hosts(v: &mut Value, path: &KeyPath) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// `default_context`: the build context to add when there is none, and the default dockerfile
+/// with it; `None` adds neither.
 fn normalize_build(
     build: &mut Value,
     path: &KeyPath,
-    default_context: &str,
+    default_context: Option<&str>,
 ) -> Result<(), LoadError> {
     if let Value::String(ctx) = build {
         let mut m = Mapping::new();
@@ -1119,11 +1144,13 @@ fn normalize_build(
     let Value::Mapping(b) = build else {
         return Ok(());
     };
-    if !b.has_field("context") {
-        b.insert(s("context"), s(default_context));
-    }
-    if !b.has_field("dockerfile") && !b.has_field("dockerfile_inline") {
-        b.insert(s("dockerfile"), s("Dockerfile"));
+    if let Some(default_context) = default_context {
+        if !b.has_field("context") {
+            b.insert(s("context"), s(default_context));
+        }
+        if !b.has_field("dockerfile") && !b.has_field("dockerfile_inline") {
+            b.insert(s("dockerfile"), s("Dockerfile"));
+        }
     }
     if let Some(args) = b.field_mut("args") {
         list_to_map_nullable(args);
@@ -1376,13 +1403,14 @@ fn normalize_hooks(hooks: &mut Value, path: &KeyPath) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// One service in its long form; `defaults` as in [`normalize_with`].
 fn normalize_service(
     svc: &mut Mapping,
     path: &KeyPath,
-    default_context: &str,
+    defaults: Option<&str>,
 ) -> Result<(), LoadError> {
     if let Some(b) = svc.field_mut("build") {
-        normalize_build(b, &path.key("build"), default_context)?;
+        normalize_build(b, &path.key("build"), defaults)?;
     }
     for key in ["command", "entrypoint"] {
         if let Some(c) = svc.get_mut(key) {
@@ -1392,7 +1420,11 @@ fn normalize_service(
     if let Some(d) = svc.field_mut("depends_on") {
         normalize_depends_on(d);
     }
-    let implicit = implicit_dependencies(svc);
+    let implicit = if defaults.is_some() {
+        implicit_dependencies(svc)
+    } else {
+        Vec::new()
+    };
     if !implicit.is_empty() {
         let dep = svc
             .entry(s("depends_on"))
@@ -1515,7 +1547,7 @@ fn normalize_service(
             *g = Value::Sequence(vec![Value::Mapping(m)]);
         }
     }
-    if get_str(svc, "pull_policy") == Some("if_not_present") {
+    if defaults.is_some() && get_str(svc, "pull_policy") == Some("if_not_present") {
         svc.insert(s("pull_policy"), s("missing"));
     }
     if let Some(Value::Mapping(logging)) = svc.field_mut("logging") {

@@ -221,17 +221,17 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         }
     }
 
-    if opts.no_normalize {
-        if let Value::Mapping(m) = &mut tree {
-            m.remove("version");
-            m.remove("include");
-        }
+    // The short syntax always takes its long form (compose-go's transform step); only the
+    // defaults compose-go's `Normalize` adds are skipped with --no-normalize.
+    let w = if opts.no_normalize {
+        normalize::normalize_syntax(&mut tree, &name)?
     } else {
         let w = normalize::normalize_in(&mut tree, &name, Some(&project_dir))?;
-        for x in w.0 {
-            warnings.push(x);
-        }
         normalize::resolve_build_args(&mut tree, &|k| env.get(k).map(str::to_string));
+        w
+    };
+    for x in w.0 {
+        warnings.push(x);
     }
     if !opts.no_consistency {
         let w = validate::check_semantics(&tree)?;
