@@ -43,6 +43,26 @@ impl Fields for Mapping {
     }
 }
 
+/// On a value, as `Value::get` / `Value::get_mut` with a string: the tagged value's mapping, or
+/// nothing when it is not a mapping.
+impl Fields for Value {
+    fn field(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Mapping(m) => m.field(key),
+            Value::Tagged(t) => t.value.field(key),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, key: &str) -> Option<&mut Value> {
+        match self {
+            Value::Mapping(m) => m.field_mut(key),
+            Value::Tagged(t) => t.value.field_mut(key),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +82,20 @@ mod tests {
                 assert_eq!(m.has_field(key), m.contains_key(key));
                 let expected = m.get(key).cloned();
                 assert_eq!(m.field_mut(key).map(|v| v.clone()), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn values_answer_like_get_tagged_or_not() {
+        let doc: Value = serde_yaml::from_str("a: 1\nb: !t {c: 2}\nd: [x]\ne: s").unwrap();
+        let tagged = doc.get("b").unwrap().clone();
+        for v in [&doc, &tagged, &doc["d"], &doc["e"], &Value::Null] {
+            for key in ["a", "b", "c", "d", "0", "missing"] {
+                assert_eq!(v.field(key), v.get(key), "{v:?} {key}");
+                let mut owned = v.clone();
+                let expected = owned.get_mut(key).cloned();
+                assert_eq!(owned.field_mut(key).cloned(), expected);
             }
         }
     }

@@ -63,14 +63,14 @@ fn strip_tags(v: &mut Value) {
 }
 
 fn get_map_mut<'a>(m: &'a mut Mapping, key: &str) -> Option<&'a mut Mapping> {
-    match m.get_mut(key).map(untag_mut) {
+    match m.field_mut(key).map(untag_mut) {
         Some(Value::Mapping(inner)) => Some(inner),
         _ => None,
     }
 }
 
 fn get_str<'a>(m: &'a Mapping, key: &str) -> Option<&'a str> {
-    m.get(key).map(untag).and_then(Value::as_str)
+    m.field(key).map(untag).and_then(Value::as_str)
 }
 
 /// A scalar as the string Go's `fmt.Sprint` would print; `None` for null and non-scalars.
@@ -655,7 +655,7 @@ pub fn resolve_build_args(doc: &mut Value, lookup: &dyn Fn(&str) -> Option<Strin
         return;
     };
     for svc in services.values_mut() {
-        let Some(Value::Mapping(args)) = svc.get_mut("build").and_then(|b| b.get_mut("args"))
+        let Some(Value::Mapping(args)) = svc.field_mut("build").and_then(|b| b.field_mut("args"))
         else {
             continue;
         };
@@ -691,14 +691,14 @@ pub fn drop_unused_resources(doc: &mut Value) {
             let Value::Mapping(svc) = svc else { continue };
             for (kind, names) in used.iter_mut() {
                 match *kind {
-                    "networks" | "models" => names.extend(keys_or_items(svc.get(*kind))),
+                    "networks" | "models" => names.extend(keys_or_items(svc.field(kind))),
                     "volumes" => {
                         if let Some(Value::Sequence(mounts)) = svc.field("volumes") {
                             names.extend(mounts.iter().filter_map(named_volume_source));
                         }
                     }
                     _ => {
-                        names.extend(mount_sources(svc.get(*kind)));
+                        names.extend(mount_sources(svc.field(kind)));
                         if *kind == "secrets" {
                             if let Some(Value::Mapping(build)) = svc.field("build") {
                                 names.extend(mount_sources(build.field("secrets")));
@@ -1413,7 +1413,7 @@ fn normalize_service(
         normalize_build(b, &path.key("build"), defaults)?;
     }
     for key in ["command", "entrypoint"] {
-        if let Some(c) = svc.get_mut(key) {
+        if let Some(c) = svc.field_mut(key) {
             split_command(c, &path.key(key))?;
         }
     }
@@ -1431,7 +1431,7 @@ fn normalize_service(
             .or_insert_with(|| Value::Mapping(Mapping::new()));
         if let Value::Mapping(dep) = dep {
             for (name, restart) in implicit {
-                if !dep.contains_key(name.as_str()) {
+                if !dep.has_field(&name) {
                     dep.insert(s(&name), dependency("service_started", Some(restart)));
                 }
             }
@@ -1461,7 +1461,7 @@ fn normalize_service(
         }
     }
     for key in ["label_file", "dns", "dns_search", "tmpfs"] {
-        if let Some(v) = svc.get_mut(key) {
+        if let Some(v) = svc.field_mut(key) {
             string_or_list(v);
         }
     }
@@ -1470,7 +1470,7 @@ fn normalize_service(
         stringify_values(env);
     }
     for key in ["labels", "annotations"] {
-        if let Some(v) = svc.get_mut(key) {
+        if let Some(v) = svc.field_mut(key) {
             list_to_map(v);
             stringify_values_opt(v, true);
         }
@@ -1480,7 +1480,7 @@ fn normalize_service(
         stringify_values_opt(v, true);
     }
     for key in ["expose", "group_add"] {
-        if let Some(Value::Sequence(seq)) = svc.get_mut(key) {
+        if let Some(Value::Sequence(seq)) = svc.field_mut(key) {
             for e in seq.iter_mut() {
                 if let Some(x) = scalar_string(e) {
                     *e = Value::String(x);
@@ -1521,7 +1521,7 @@ fn normalize_service(
         svc.insert(s("models"), Value::Mapping(m));
     }
     for key in ["secrets", "configs"] {
-        if let Some(v) = svc.get_mut(key) {
+        if let Some(v) = svc.field_mut(key) {
             file_mounts(v);
         }
     }
@@ -1567,7 +1567,7 @@ fn normalize_service(
         }
     }
     for key in ["post_start", "pre_stop"] {
-        if let Some(h) = svc.get_mut(key) {
+        if let Some(h) = svc.field_mut(key) {
             normalize_hooks(h, &path.key(key))?;
         }
     }

@@ -689,7 +689,7 @@ fn active_profiles(opts: &LoadOptions, setting: &dyn Fn(&str) -> Option<String>)
 }
 
 fn service_profiles(svc: &Value) -> Vec<String> {
-    match svc.get("profiles") {
+    match svc.field("profiles") {
         Some(Value::Sequence(s)) => s
             .iter()
             .filter_map(|p| p.as_str().map(str::to_string))
@@ -701,7 +701,7 @@ fn service_profiles(svc: &Value) -> Vec<String> {
 /// The services a service needs, whatever syntax it used: (name, required).
 pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
     let mut out = Vec::new();
-    match svc.get("depends_on") {
+    match svc.field("depends_on") {
         Some(Value::Sequence(s)) => out.extend(
             s.iter()
                 .filter_map(|d| d.as_str())
@@ -709,7 +709,7 @@ pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
         ),
         Some(Value::Mapping(m)) => {
             for (k, v) in m {
-                let required = v.get("required").and_then(Value::as_bool).unwrap_or(true);
+                let required = v.field("required").and_then(Value::as_bool).unwrap_or(true);
                 if let Some(k) = k.as_str() {
                     out.push((k.to_string(), required));
                 }
@@ -719,14 +719,14 @@ pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
     }
     for key in ["network_mode", "pid", "ipc"] {
         if let Some(parent) = svc
-            .get(key)
+            .field(key)
             .and_then(Value::as_str)
             .and_then(|m| m.strip_prefix("service:"))
         {
             out.push((parent.to_string(), true));
         }
     }
-    if let Some(Value::Sequence(s)) = svc.get("volumes_from") {
+    if let Some(Value::Sequence(s)) = svc.field("volumes_from") {
         for v in s.iter().filter_map(Value::as_str) {
             if !v.starts_with("container:") {
                 let name = v.split(':').next().unwrap_or(v);
@@ -734,7 +734,7 @@ pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
             }
         }
     }
-    if let Some(Value::Sequence(s)) = svc.get("links") {
+    if let Some(Value::Sequence(s)) = svc.field("links") {
         for v in s.iter().filter_map(Value::as_str) {
             let name = v.split(':').next().unwrap_or(v);
             out.push((name.to_string(), true));

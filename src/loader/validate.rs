@@ -690,7 +690,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         }
         check_mounts(svc, &name, &path, &volumes)?;
         for (kind, defined) in [("secrets", &secrets), ("configs", &configs)] {
-            check_grants(svc.get(kind), kind, &name, &path.key(kind), defined)?;
+            check_grants(svc.field(kind), kind, &name, &path.key(kind), defined)?;
         }
         if let Some(Value::Mapping(build)) = svc.field("build") {
             check_grants(
@@ -786,7 +786,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
     let mut container_names: BTreeMap<String, String> = BTreeMap::new();
     for (name, svc) in services_map {
         let name = scalar_string(name).unwrap_or_default();
-        let Some(cn) = svc.get("container_name").and_then(scalar_string) else {
+        let Some(cn) = svc.field("container_name").and_then(scalar_string) else {
             continue;
         };
         if let Some(first) = container_names.get(&cn) {
