@@ -1,12 +1,13 @@
 //! The `serde_yaml::Value` tree as a JSON representation for the `jsonschema` validator, so the
 //! schema check reads the loader's tree in place instead of a JSON copy of it.
 //!
-//! The copy (`validate::to_json`) was a tenth of a large `config -q` and as much memory again as
-//! the tree. This representation answers every accessor exactly as that copy would have: keys are
-//! strings (the caller rejects any other key first), tags are transparent, integers stay integers,
-//! floats are JSON numbers, and a non-finite float (`.inf`, `.nan`), which JSON cannot hold, is
-//! the string serde_yaml prints for it, as the copy made it. Errors are still described from the
-//! JSON copy (`validate`), so messages do not depend on this module.
+//! The copy (the former `validate::to_json`) was a tenth of a large `config -q` and as much memory
+//! again as the tree. This representation answers every accessor exactly as that copy would have:
+//! keys are strings (the caller rejects any other key first), tags are transparent, integers stay
+//! integers, floats are JSON numbers, and a non-finite float (`.inf`, `.nan`), which JSON cannot
+//! hold, is the string serde_yaml prints for it, as the copy made it. Errors come from the same
+//! validator; `tests/loader_validate.rs` checks on every corpus and fixture file that verdicts and
+//! messages equal those from a JSON copy ([`json_value`]) read by jsonschema's own representation.
 //!
 //! Must not import other loader steps.
 
