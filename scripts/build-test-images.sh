@@ -31,7 +31,9 @@ if ! dpkg -s busybox-static >/dev/null 2>&1; then
   apt-get install -y -qq busybox-static >/dev/null 2>&1 ||
     { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq busybox-static >/dev/null; }
 fi
-bb=$(dpkg -L busybox-static | grep -E '/busybox$' | head -n1)
+# awk reads all of its input: with pipefail, a reader that stops early (head) would fail the
+# pipeline with SIGPIPE (exit 141) whenever the writer still had output.
+bb=$(dpkg -L busybox-static | awk '/\/busybox$/ && !found { print; found = 1 }')
 [[ -x $bb ]] || { echo "build-test-images: no static busybox found" >&2; exit 1; }
 
 ctx=$(mktemp -d)
@@ -50,7 +52,8 @@ cp "$fixture/passwd" "$ctx/rootfs/etc/passwd"
 cp "$fixture/group" "$ctx/rootfs/etc/group"
 cp "$fixture/Dockerfile" "$ctx/Dockerfile"
 
-version=$("$bb" 2>&1 | head -n1 | awk '{print $2}')
+banner=$("$bb" 2>&1 || true)
+version=$(printf '%s\n' "$banner" | awk 'NR == 1 { print $2 }')
 tags=()
 for img in "${missing[@]}"; do tags+=(-t "$img"); done
 docker build -q --label "org.rcompose.test-image=busybox" --label "org.rcompose.busybox-version=$version" \
