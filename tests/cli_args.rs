@@ -177,6 +177,39 @@ fn logs_tail_all_or_number() {
 }
 
 #[test]
+fn logs_since_and_until_take_docker_times() {
+    let Command::Logs(a) = parse(&[
+        "logs",
+        "--since",
+        "2023-11-14T22:13:20Z",
+        "--until",
+        "1700000100",
+    ])
+    .command
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (a.since, a.until),
+        (Some(1_700_000_000), Some(1_700_000_100))
+    );
+    let Command::Logs(a) = parse(&["logs", "--since", "10m"]).command else {
+        panic!()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let since = a.since.expect("since");
+    assert!(
+        (now - 600 - 5..=now - 600 + 5).contains(&since),
+        "{since} vs {now}"
+    );
+    rejects(&["logs", "--since", "yesterday"]);
+    rejects(&["logs", "--until", "2023-02-30"]);
+}
+
+#[test]
 fn global_runtime_flags_anywhere() {
     let cli = parse(&[
         "--parallel",

@@ -416,6 +416,61 @@ services:
 }
 
 #[test]
+fn logs_since_and_until_select_by_time() {
+    let yaml = r#"
+services:
+  talk:
+    image: busybox:stable
+    init: true
+    command: ["sh", "-c", "echo early; sleep 3; echo late; exec sleep 3600"]
+"#;
+    let s = Stack::new("logtime", yaml);
+    s.rc(&["up", "-d"]).ok();
+    let stamped = || {
+        s.rc(&["logs", "--no-color", "--no-log-prefix", "-t"])
+            .ok()
+            .stdout()
+    };
+    assert!(eventually(Duration::from_secs(15), || stamped().contains("late")));
+    // `-t` gives each line the engine's RFC 3339 timestamp: take the one of "late".
+    let out = stamped();
+    let late = out
+        .lines()
+        .find_map(|l| l.strip_suffix(" late"))
+        .unwrap_or_else(|| panic!("no timestamped late line in {out:?}"))
+        .to_string();
+    let plain = |extra: &[&str]| {
+        let mut args = vec!["logs", "--no-color", "--no-log-prefix"];
+        args.extend_from_slice(extra);
+        s.rc(&args).ok().stdout()
+    };
+    // --since the late line's own timestamp (RFC 3339 with nanoseconds): only it.
+    assert_eq!(plain(&["--since", &late]), "late\n");
+    // --until a Unix time a second before it (the early line is 3 s older): only the early line.
+    let until = unix_seconds(&late) - 1;
+    assert_eq!(plain(&["--until", &until.to_string()]), "early\n");
+    // A duration back from now covers both; a nonsense time is bad usage naming the value.
+    assert_eq!(plain(&["--since", "1h"]), "early\nlate\n");
+    let bad = s.rc(&["logs", "--since", "yesterday"]).code_is(2);
+    assert!(bad.stderr().contains("yesterday"), "{}", bad.stderr());
+}
+
+/// Whole seconds since the epoch of an RFC 3339 UTC timestamp (`2026-12-02T19:20:01.5Z`).
+fn unix_seconds(ts: &str) -> i64 {
+    let n = |a: usize, b: usize| -> i64 { ts[a..b].parse().expect("timestamp digits") };
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    let (hh, mm, ss) = (n(11, 13), n(14, 16), n(17, 19));
+    assert!(ts.ends_with('Z'), "expected a UTC timestamp: {ts}");
+    // Days from the civil date (proleptic Gregorian).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    days * 86_400 + hh * 3600 + mm * 60 + ss
+}
+
+#[test]
 fn stop_start_restart_pause_kill_rm() {
     let s = Stack::new("lifecycle", ONE);
     let name = format!("{}-web-1", s.project);

@@ -457,6 +457,12 @@ pub struct LogsArgs {
     /// Show timestamps.
     #[arg(short = 't', long)]
     pub timestamps: bool,
+    /// Show logs since a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes).
+    #[arg(long, value_name = "TIME", value_parser = super::logtime::parse_now)]
+    pub since: Option<i64>,
+    /// Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes).
+    #[arg(long, value_name = "TIME", value_parser = super::logtime::parse_now)]
+    pub until: Option<i64>,
     /// Produce monochrome output.
     #[arg(long)]
     pub no_color: bool,

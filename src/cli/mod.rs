@@ -8,6 +8,7 @@ mod config;
 pub mod context;
 pub mod list;
 pub mod logs;
+mod logtime;
 pub mod progress;
 pub mod read;
 pub mod render;

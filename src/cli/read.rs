@@ -185,7 +185,8 @@ pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -
             Tail::All => None,
             Tail::Last(n) => Some(n),
         },
-        ..Default::default()
+        since: args.since,
+        until: args.until,
     };
     let mut stream = logs::multiplex(Arc::clone(&engine), &targets, &opts);
     loop {
