@@ -315,32 +315,15 @@ fn awesome_compose_stacks_pass_every_check() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
-            out.push(p);
-        }
-    }
-}
-
 /// The schema check reads the loader's tree in place (`loader::schema_yaml`); on every YAML file
 /// of the corpus and of the loader fixtures it must reach the verdict, and on a rejection the
 /// message and key path, that a JSON copy read by jsonschema's stock representation reaches.
 #[test]
 fn schema_in_place_agrees_with_a_json_copy_on_every_file() {
-    let mut files = Vec::new();
-    yaml_files(&support::corpus_dir(), &mut files);
-    yaml_files(
+    let mut files = support::yaml_files(&support::corpus_dir());
+    files.extend(support::yaml_files(
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
-        &mut files,
-    );
+    ));
     let (mut accepted, mut rejected) = (0, 0);
     let mut problems = Vec::new();
     for f in &files {

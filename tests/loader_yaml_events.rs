@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::path::Path;
 
 use proptest::prelude::*;
 use rcompose::loader::yaml_events;
@@ -30,26 +29,10 @@ fn non_null(docs: Vec<Value>) -> Vec<Value> {
 /// with the reason; checked both ways (a stale entry fails the test).
 const PARSER_DIFFERENCES: &[(&str, &str)] = &[];
 
-fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn corpus_trees_equal_serde_yaml_trees() {
     let dir = support::corpus_dir();
-    let mut files = Vec::new();
-    yaml_files(&dir, &mut files);
+    let files = support::yaml_files(&dir);
     assert!(files.len() > 1000, "only {} YAML files found", files.len());
     let mut compared = 0;
     let mut problems = Vec::new();

@@ -1,7 +1,7 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The shared corpus of real compose files, read in place from `../shared/corpus`.
 ///
@@ -16,4 +16,25 @@ pub fn corpus_dir() -> PathBuf {
         dir.display()
     );
     dir
+}
+
+/// Every `.yml` / `.yaml` file below `dir`, in sorted order (a missing directory gives none).
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out
 }
