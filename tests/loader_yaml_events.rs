@@ -5,7 +5,6 @@
 
 mod support;
 
-
 use proptest::prelude::*;
 use rcompose::loader::yaml_events;
 use serde::Deserialize;

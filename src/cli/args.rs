@@ -475,6 +475,19 @@ pub struct LogsArgs {
     pub services: Vec<String>,
 }
 
+/// `watch`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WatchArgs {
+    /// Do not build and start the services before watching.
+    #[arg(long)]
+    pub no_up: bool,
+    /// Hide the progress of the initial up and of rebuilds.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Services to watch (default: every service with `develop.watch`).
+    pub services: Vec<String>,
+}
+
 /// `--tail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tail {

@@ -96,6 +96,9 @@ pub enum Command {
     Port(args::PortArgs),
     /// View output from containers.
     Logs(args::LogsArgs),
+    /// Watch the build contexts and files of services (`develop.watch`) and sync, restart or
+    /// rebuild them when files change.
+    Watch(args::WatchArgs),
     /// Show the rcompose version.
     Version,
 }

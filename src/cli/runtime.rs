@@ -18,11 +18,11 @@ use tokio::sync::watch;
 
 use super::args::{
     CreateArgs, DownArgs, KillArgs, RestartArgs, RmArgs, RuntimeGlobals, ServicesArgs, StopArgs,
-    UpArgs,
+    UpArgs, WatchArgs,
 };
 use super::context::{self, explicit_project_name, Unreachable};
 use super::logs::{self, Formatter, LogEvent};
-use super::progress::{style_for, ProgressReporter};
+use super::progress::{style_for, ProgressReporter, Style};
 use super::read::{self, service_containers};
 use super::{exit, Command, GlobalArgs};
 use crate::engine::{Engine, LogOptions};
@@ -30,7 +30,7 @@ use crate::exec::ops;
 use crate::exec::{Cancel, ExecError};
 use crate::loader::{self, ErrorKind, LoadError, Loaded};
 use crate::model::Project;
-use crate::plan::{labels, PlanError};
+use crate::plan::{self, labels, PlanError};
 
 /// `--wait` without `--wait-timeout`: docker compose waits without limit; a day is as good.
 const DEFAULT_WAIT: Duration = Duration::from_secs(24 * 3600);
@@ -56,6 +56,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Ls(a) => read::ls(a).await,
             Command::Port(a) => read::port(global, a).await,
             Command::Logs(a) => read::logs(global, a, rt.ansi).await,
+            Command::Watch(a) => watch_files(global, rt, a).await,
             Command::Config(_) | Command::Version => Ok(exit::OK),
         }
     })
@@ -279,6 +280,67 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
         return Ok(code);
     }
     attach(&mut s, &project, &args, rt).await
+}
+
+/// `watch`: `up` (unless `--no-up`), then sync, restart or rebuild services as their watched
+/// files change, until Ctrl-C (exit 130).
+async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) -> Result<i32> {
+    let loaded = load(global, &args.services)?;
+    let project = loaded.project;
+    let main_file = loaded.files.first().cloned().unwrap_or_default();
+    let triggers = crate::watch::triggers(&project, &args.services)
+        .map_err(|e| LoadError::new(ErrorKind::Semantic, e.to_string()).in_file(&main_file))?;
+    if triggers.is_empty() {
+        bail!(LoadError::new(
+            ErrorKind::Usage,
+            "none of the selected services is configured for watch"
+        )
+        .hint("add a `develop: {watch: [...]}` section to a service"));
+    }
+    let mut s = session(rt).await?;
+    if args.quiet {
+        s.reporter = ProgressReporter::new(Style::Quiet);
+    }
+    if !args.no_up {
+        let opts = ops::UpOptions {
+            plan: plan::UpOptions {
+                services: args.services.clone(),
+                ..Default::default()
+            },
+            wait: None,
+            dry_run: false,
+            parallel: s.parallel,
+        };
+        let cancel = s.cancel();
+        let r = ops::up(
+            Arc::clone(&s.engine),
+            &project,
+            &opts,
+            &mut s.reporter,
+            cancel,
+        )
+        .await;
+        let code = s.finish(r)?;
+        if code != exit::OK {
+            return Ok(code);
+        }
+    }
+    let cancel = s.cancel();
+    let mut say = |line: &str| print_stdout(&format!("{line}\n"));
+    crate::watch::watch(
+        Arc::clone(&s.engine),
+        &project,
+        &triggers,
+        &mut s.reporter,
+        &mut say,
+        cancel,
+    )
+    .await?;
+    s.reporter.finish();
+    if s.interrupts.count() > 0 {
+        return Ok(exit::INTERRUPTED);
+    }
+    Ok(exit::OK)
 }
 
 /// The services whose output attached `up` shows.

@@ -27,7 +27,7 @@ pub struct PackedContext {
     pub dockerfile: String,
 }
 
-fn read_dockerignore(dir: &Path) -> Result<Gitignore, String> {
+pub(crate) fn read_dockerignore(dir: &Path) -> Result<Gitignore, String> {
     let mut b = GitignoreBuilder::new(dir);
     let path = dir.join(".dockerignore");
     let text = match fs::read_to_string(&path) {
@@ -56,7 +56,7 @@ fn read_dockerignore(dir: &Path) -> Result<Gitignore, String> {
     b.build().map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn header_for(meta: &fs::Metadata) -> tar::Header {
+pub(crate) fn header_for(meta: &fs::Metadata) -> tar::Header {
     let mut h = tar::Header::new_gnu();
     #[cfg(unix)]
     {

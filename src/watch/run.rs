@@ -1,0 +1,272 @@
+//! The watch loop: file events in, one batch at a time out to the engine.
+//!
+//! notify's callback only forwards events into a channel (it never blocks). The loop waits for a
+//! first event, then keeps collecting until the files have been quiet for [`QUIET`] (or
+//! [`MAX_BATCH`] has passed since the first one), plans the batch (`rules::plan_batch`) and
+//! applies it, service by service: copy the changed files into every running container of the
+//! service (one archive), remove the deleted ones, run `exec` hooks, restart, or rebuild the image
+//! and recreate the service through `exec::ops::up`. A failed action is reported and the loop
+//! goes on (the next change may fix it); only a watcher that cannot be set up is fatal. Ends when
+//! `cancel` is requested.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::rules::{plan_batch, plan_initial, Action, Trigger};
+use super::sync::archive;
+use crate::engine::{ContainerSummary, ExecSpec, LabelFilter};
+use crate::exec::cancel::{Cancel, CancelLevel};
+use crate::exec::ops::{self, EngineRef, UpOptions};
+use crate::exec::reporter::Reporter;
+use crate::model::{Project, ServiceHook};
+use crate::plan::intent::BuildPolicy;
+use crate::plan::labels;
+
+/// How long the files must stay quiet before a batch is applied.
+pub const QUIET: Duration = Duration::from_millis(300);
+/// The longest a batch waits for quiet after its first event.
+pub const MAX_BATCH: Duration = Duration::from_secs(2);
+
+/// Why watching could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("cannot watch {path}: {message}")]
+    Watcher { path: PathBuf, message: String },
+}
+
+/// Watches `triggers` until `cancel`; `say` gets one line per thing done or failed.
+pub async fn watch(
+    engine: EngineRef,
+    project: &Project,
+    triggers: &[Trigger],
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: Cancel,
+) -> Result<(), WatchError> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res {
+            if !matches!(ev.kind, notify::EventKind::Access(_)) {
+                for p in ev.paths {
+                    let _ = tx.send(p);
+                }
+            }
+        }
+    })
+    .map_err(|e| WatchError::Watcher {
+        path: PathBuf::new(),
+        message: e.to_string(),
+    })?;
+    let mut watched: Vec<&Path> = Vec::new();
+    for t in triggers {
+        if watched.iter().any(|w| t.path.starts_with(w)) {
+            continue;
+        }
+        let mode = if t.path.is_dir() {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        watcher
+            .watch(&t.path, mode)
+            .map_err(|e| WatchError::Watcher {
+                path: t.path.clone(),
+                message: e.to_string(),
+            })?;
+        watched.push(&t.path);
+    }
+    say(&format!(
+        "watching {} for changes (Ctrl-C to stop)",
+        watched
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for (service, action) in plan_initial(triggers) {
+        apply(
+            &engine, project, triggers, &service, &action, reporter, say, &cancel,
+        )
+        .await;
+    }
+    loop {
+        let first = tokio::select! {
+            p = rx.recv() => p,
+            _ = cancel.reached(CancelLevel::Graceful) => None,
+        };
+        let Some(first) = first else { break };
+        let mut batch = vec![first];
+        let started = Instant::now();
+        loop {
+            let deadline = (Instant::now() + QUIET).min(started + MAX_BATCH);
+            tokio::select! {
+                p = rx.recv() => match p {
+                    Some(p) => batch.push(p),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = cancel.reached(CancelLevel::Graceful) => return Ok(()),
+            }
+        }
+        batch.sort();
+        batch.dedup();
+        for (service, action) in plan_batch(triggers, &batch) {
+            apply(
+                &engine, project, triggers, &service, &action, reporter, say, &cancel,
+            )
+            .await;
+        }
+    }
+    drop(watcher);
+    Ok(())
+}
+
+/// The running containers of a service (one-off containers excluded).
+async fn containers(engine: &EngineRef, project: &str, service: &str) -> Vec<ContainerSummary> {
+    let filter = LabelFilter::project(project).with(labels::SERVICE, service);
+    match engine.list_containers(&filter).await {
+        Ok(cs) => cs
+            .into_iter()
+            .filter(|c| {
+                c.state == crate::engine::ContainerState::Running
+                    && c.labels.get(labels::ONEOFF).map(String::as_str) != Some("True")
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    engine: &EngineRef,
+    project: &Project,
+    triggers: &[Trigger],
+    service: &str,
+    action: &Action,
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: &Cancel,
+) {
+    if action.rebuild {
+        say(&format!("rebuilding service {service:?} after changes"));
+        let mut opts = UpOptions::default();
+        opts.plan.services = vec![service.to_string()];
+        opts.plan.no_deps = true;
+        opts.plan.build = BuildPolicy::Always;
+        match ops::up(Arc::clone(engine), project, &opts, reporter, cancel.clone()).await {
+            Ok(_) => say(&format!("service {service:?} rebuilt and recreated")),
+            Err(e) => say(&format!("rebuilding service {service:?} failed: {e}")),
+        }
+        return;
+    }
+    let targets = containers(engine, &project.name, service).await;
+    if targets.is_empty() {
+        say(&format!(
+            "service {service:?} has no running container: changes not applied"
+        ));
+        return;
+    }
+    if !action.copy.is_empty() || !action.delete.is_empty() {
+        let keep = |p: &Path| {
+            triggers
+                .iter()
+                .any(|t| t.service == service && t.matches(p))
+        };
+        let packed = archive(&action.copy, &keep);
+        let (tar, files) = match packed {
+            Ok(x) => x,
+            Err(e) => {
+                say(&format!("syncing service {service:?} failed: {e}"));
+                return;
+            }
+        };
+        for c in &targets {
+            if files > 0 {
+                if let Err(e) = engine
+                    .copy_into(&c.id, "/", bytes::Bytes::from(tar.clone()))
+                    .await
+                {
+                    say(&format!("syncing to {} failed: {e}", c.name()));
+                    continue;
+                }
+            }
+            if !action.delete.is_empty() {
+                let mut cmd = vec!["rm".to_string(), "-rf".to_string(), "--".to_string()];
+                cmd.extend(action.delete.iter().cloned());
+                match engine.exec(&c.id, &ExecSpec::new(cmd)).await {
+                    Ok(out) if out.exit_code == 0 => {}
+                    Ok(out) => say(&format!(
+                        "removing deleted files from {} failed (exit {}): {}",
+                        c.name(),
+                        out.exit_code,
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    )),
+                    Err(e) => say(&format!(
+                        "removing deleted files from {} failed: {e}",
+                        c.name()
+                    )),
+                }
+            }
+        }
+        say(&format!(
+            "synced service {service:?}: {files} file(s) copied, {} removed",
+            action.delete.len()
+        ));
+    }
+    for hook in &action.exec {
+        for c in &targets {
+            run_hook(engine, c, hook, say).await;
+        }
+    }
+    if action.restart {
+        for c in &targets {
+            match engine.restart_container(&c.id, None).await {
+                Ok(()) => say(&format!("restarted {}", c.name())),
+                Err(e) => say(&format!("restarting {} failed: {e}", c.name())),
+            }
+        }
+    }
+}
+
+async fn run_hook(
+    engine: &EngineRef,
+    c: &ContainerSummary,
+    hook: &ServiceHook,
+    say: &mut dyn FnMut(&str),
+) {
+    let Some(cmd) = hook.command.clone() else {
+        return;
+    };
+    let mut spec = ExecSpec::new(cmd.clone());
+    spec.user = hook.user.clone();
+    spec.working_dir = hook.working_dir.clone();
+    spec.privileged = hook.privileged;
+    spec.env = hook
+        .environment
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect();
+    match engine.exec(&c.id, &spec).await {
+        Ok(out) if out.exit_code == 0 => say(&format!("ran {:?} in {}", cmd.join(" "), c.name())),
+        Ok(out) => say(&format!(
+            "{:?} in {} exited with {}: {}",
+            cmd.join(" "),
+            c.name(),
+            out.exit_code,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => say(&format!(
+            "running {:?} in {} failed: {e}",
+            cmd.join(" "),
+            c.name()
+        )),
+    }
+}

@@ -1,0 +1,174 @@
+//! End-to-end: `rcompose watch` against the real Docker engine. File changes in the project
+//! directory must reach the running container (sync), restart it (sync+restart), or rebuild its
+//! image and recreate it (rebuild); Ctrl-C ends watching with exit 130 and leaves the stack up.
+
+#[path = "e2e_harness.rs"]
+mod harness;
+
+use std::fs;
+use std::process::Child;
+use std::time::Duration;
+
+use harness::*;
+
+/// Sends SIGINT to the watcher and returns its exit code and output.
+fn interrupt(child: Child) -> (Option<i32>, String) {
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill -INT");
+    let out = child.wait_with_output().expect("wait for rcompose watch");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+fn cat(container: &str, path: &str) -> Option<String> {
+    docker_try(&["exec", container, "cat", path]).map(|s| s.trim().to_string())
+}
+
+#[test]
+fn watch_syncs_removes_and_restarts_then_stops_on_ctrl_c() {
+    let yaml = r#"
+services:
+  web:
+    image: busybox:stable
+    init: true
+    command: ["sh", "-c", "mkdir -p /www && exec httpd -f -p 8000 -h /www"]
+    develop:
+      watch:
+        - action: sync
+          path: ./site
+          target: /www
+          ignore: ["*.tmp"]
+          initial_sync: true
+        - action: sync+restart
+          path: ./conf
+          target: /etc/app
+"#;
+    let s = Stack::new("watch", yaml);
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("site")).unwrap();
+    fs::create_dir_all(dir.join("conf")).unwrap();
+    fs::write(dir.join("site/index.html"), "first").unwrap();
+    let child = s.spawn(&["watch"]);
+    let web = format!("{}-web-1", s.project);
+
+    // initial_sync copies what is there when watching starts.
+    let synced = eventually(Duration::from_secs(60), || {
+        cat(&web, "/www/index.html").as_deref() == Some("first")
+    });
+    if !synced {
+        let (_, out) = interrupt(child);
+        panic!("the initial sync never reached the container\n{out}");
+    }
+
+    // A change, a new file in a new directory, and an ignored file.
+    fs::write(dir.join("site/index.html"), "second").unwrap();
+    fs::create_dir_all(dir.join("site/sub")).unwrap();
+    fs::write(dir.join("site/sub/deep.txt"), "deep").unwrap();
+    fs::write(dir.join("site/scratch.tmp"), "ignored").unwrap();
+    let changed = eventually(Duration::from_secs(20), || {
+        cat(&web, "/www/index.html").as_deref() == Some("second")
+            && cat(&web, "/www/sub/deep.txt").as_deref() == Some("deep")
+    });
+    assert!(changed, "changes were not synced");
+    assert_eq!(
+        cat(&web, "/www/scratch.tmp"),
+        None,
+        "an ignored file was synced"
+    );
+
+    // A deleted file disappears from the container too.
+    fs::remove_file(dir.join("site/sub/deep.txt")).unwrap();
+    assert!(
+        eventually(Duration::from_secs(20), || cat(&web, "/www/sub/deep.txt")
+            .is_none()),
+        "a deleted file stayed in the container"
+    );
+
+    // sync+restart: the file lands and the container restarts.
+    let started = s.inspect(&web, "{{.State.StartedAt}}");
+    fs::write(dir.join("conf/app.conf"), "k=v").unwrap();
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            s.inspect(&web, "{{.State.StartedAt}}") != started
+                && cat(&web, "/etc/app/app.conf").as_deref() == Some("k=v")
+        }),
+        "sync+restart did not sync and restart"
+    );
+
+    let (code, out) = interrupt(child);
+    assert_eq!(code, Some(130), "{out}");
+    assert!(out.contains("synced service \"web\""), "{out}");
+    assert_eq!(s.inspect(&web, "{{.State.Status}}"), "running");
+}
+
+#[test]
+fn watch_rebuilds_the_image_and_recreates_the_service() {
+    let yaml = r#"
+services:
+  app:
+    build: ./app
+    init: true
+    command: ["sh", "-c", "exec sleep 86400"]
+    develop:
+      watch:
+        - action: rebuild
+          path: ./app
+"#;
+    let s = Stack::new("watchbuild", yaml);
+    let app = s.dir.path().join("app");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM busybox:stable\nCOPY version /version\n",
+    )
+    .unwrap();
+    fs::write(app.join("version"), "one").unwrap();
+    let child = s.spawn(&["watch"]);
+    let name = format!("{}-app-1", s.project);
+    let up = eventually(Duration::from_secs(90), || {
+        cat(&name, "/version").as_deref() == Some("one")
+    });
+    if !up {
+        let (_, out) = interrupt(child);
+        panic!("watch never brought the service up\n{out}");
+    }
+    let first = s.inspect(&name, "{{.Id}}");
+    fs::write(app.join("version"), "two").unwrap();
+    let rebuilt = eventually(Duration::from_secs(90), || {
+        cat(&name, "/version").as_deref() == Some("two")
+    });
+    let (code, out) = interrupt(child);
+    assert!(rebuilt, "the service was not rebuilt\n{out}");
+    assert_ne!(s.inspect(&name, "{{.Id}}"), first, "not recreated");
+    assert_eq!(code, Some(130), "{out}");
+}
+
+#[test]
+fn watch_without_rules_or_with_a_bad_rule_says_so() {
+    let s = Stack::new("watchnone", "services:\n  a:\n    image: busybox:stable\n");
+    let r = s.rc(&["watch"]).code_is(2);
+    assert!(
+        r.stderr()
+            .contains("none of the selected services is configured for watch"),
+        "{}",
+        r.stderr()
+    );
+    s.write(
+        "services:\n  a:\n    image: busybox:stable\n    develop:\n      watch:\n        - {action: sync, path: ./nope, target: /x}\n",
+    );
+    let r = s.rc(&["watch"]).code_is(2);
+    assert!(
+        r.stderr().contains("services.a.develop.watch[0]") && r.stderr().contains("does not exist"),
+        "{}",
+        r.stderr()
+    );
+    // Nothing was started for a bad configuration.
+    assert_eq!(s.rc(&["ps", "-q"]).ok().stdout().trim(), "");
+}
