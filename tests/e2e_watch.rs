@@ -49,12 +49,16 @@ services:
         - action: sync+restart
           path: ./conf
           target: /etc/app
+        - action: sync
+          path: ./single.conf
+          target: /etc/single.conf
 "#;
     let s = Stack::new("watch", yaml);
     let dir = s.dir.path();
     fs::create_dir_all(dir.join("site")).unwrap();
     fs::create_dir_all(dir.join("conf")).unwrap();
     fs::write(dir.join("site/index.html"), "first").unwrap();
+    fs::write(dir.join("single.conf"), "a").unwrap();
     let child = s.spawn(&["watch"]);
     let web = format!("{}-web-1", s.project);
 
@@ -82,6 +86,18 @@ services:
         None,
         "an ignored file was synced"
     );
+
+    // A single-file rule, saved the way editors do: a new file renamed over the old one, twice.
+    for text in ["b", "c"] {
+        fs::write(dir.join(".single.conf.new"), text).unwrap();
+        fs::rename(dir.join(".single.conf.new"), dir.join("single.conf")).unwrap();
+        assert!(
+            eventually(Duration::from_secs(20), || {
+                cat(&web, "/etc/single.conf").as_deref() == Some(text)
+            }),
+            "the single file was not synced as {text:?}"
+        );
+    }
 
     // A deleted file disappears from the container too.
     fs::remove_file(dir.join("site/sub/deep.txt")).unwrap();

@@ -62,31 +62,38 @@ pub async fn watch(
         path: PathBuf::new(),
         message: e.to_string(),
     })?;
-    let mut watched: Vec<&Path> = Vec::new();
+    // Directories recursively; a single file through its directory, because editors often save
+    // by writing a new file and renaming it over the old one, which ends a watch on the file.
+    let mut watched: Vec<(PathBuf, RecursiveMode)> = Vec::new();
     for t in triggers {
-        if watched.iter().any(|w| t.path.starts_with(w)) {
+        let (dir, mode) = if t.path.is_dir() {
+            (t.path.clone(), RecursiveMode::Recursive)
+        } else {
+            let parent = t.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            (parent, RecursiveMode::NonRecursive)
+        };
+        let covered = watched
+            .iter()
+            .any(|(w, m)| w == &dir || (*m == RecursiveMode::Recursive && dir.starts_with(w)));
+        if covered {
             continue;
         }
-        let mode = if t.path.is_dir() {
-            RecursiveMode::Recursive
-        } else {
-            RecursiveMode::NonRecursive
-        };
-        watcher
-            .watch(&t.path, mode)
-            .map_err(|e| WatchError::Watcher {
-                path: t.path.clone(),
-                message: e.to_string(),
-            })?;
-        watched.push(&t.path);
+        watcher.watch(&dir, mode).map_err(|e| WatchError::Watcher {
+            path: dir.clone(),
+            message: e.to_string(),
+        })?;
+        watched.push((dir, mode));
+    }
+    let mut paths: Vec<String> = Vec::new();
+    for t in triggers {
+        let p = t.path.display().to_string();
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
     }
     say(&format!(
         "watching {} for changes (Ctrl-C to stop)",
-        watched
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        paths.join(", ")
     ));
     for (service, action) in plan_initial(triggers) {
         apply(
