@@ -242,9 +242,9 @@ fn ps_lists_filters_and_formats() {
     assert!(table.contains(&format!("{}-web-1", s.project)), "{table}");
 }
 
-#[test]
-fn ctrl_c_stops_an_attached_up_with_exit_130() {
-    let s = Stack::new("sigint", ONE);
+/// Spawns an attached `up`, presses Ctrl-C once `{project}-web-1` runs, and checks that rcompose
+/// exits 130 after stopping it gracefully.
+fn ctrl_c_once_web_runs(s: &Stack) -> String {
     let mut child = s.spawn(&["up"]);
     let name = format!("{}-web-1", s.project);
     let running = eventually(Duration::from_secs(60), || {
@@ -265,15 +265,49 @@ fn ctrl_c_stops_an_attached_up_with_exit_130() {
         .expect("kill -INT");
     assert!(st.success());
     let out = child.wait_with_output().expect("wait for rcompose");
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "stderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(s.inspect(&name, "{{.State.Status}}"), "exited");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(130), "stderr:\n{err}");
+    assert_eq!(s.inspect(&name, "{{.State.Status}}"), "exited", "{err}");
     assert!(err.contains("Gracefully stopping"), "{err}");
+    err
+}
+
+#[test]
+fn ctrl_c_stops_an_attached_up_with_exit_130() {
+    let s = Stack::new("sigint", ONE);
+    ctrl_c_once_web_runs(&s);
+}
+
+#[test]
+fn ctrl_c_while_an_attached_up_is_still_starting_stops_what_it_started() {
+    // web runs at once but stays "starting" (failures inside start_period do not count), so `up`
+    // is still waiting to start app when Ctrl-C lands.
+    let yaml = r#"
+services:
+  web:
+    image: busybox:stable
+    init: true
+    command: ["sleep", "86400"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      start_period: 10m
+  app:
+    image: busybox:stable
+    command: ["sleep", "86400"]
+    depends_on:
+      web:
+        condition: service_healthy
+"#;
+    let s = Stack::new("sigint-starting", yaml);
+    ctrl_c_once_web_runs(&s);
+    let app = format!("{}-app-1", s.project);
+    let state = docker_try(&["inspect", "-f", "{{.State.Status}}", &app]);
+    assert_ne!(
+        state.as_deref(),
+        Some("running"),
+        "app was started after Ctrl-C"
+    );
 }
 
 #[test]

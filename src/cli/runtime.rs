@@ -275,6 +275,14 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
         cancel,
     )
     .await;
+    if args.attached() && !s.dry_run && s.interrupts.count() > 0 {
+        // Ctrl-C while the stack was still coming up: an attached `up` stops what it started,
+        // whichever phase the press landed in.
+        if matches!(r, Ok(_) | Err(ExecError::Cancelled)) {
+            s.reporter.finish();
+            return teardown(&mut s, &project, &args, true, exit::INTERRUPTED).await;
+        }
+    }
     let code = s.finish(r)?;
     if code != exit::OK || s.dry_run || !args.attached() {
         return Ok(code);
@@ -464,11 +472,23 @@ async fn attach(
         // Every attached container exited on its own: nothing left to stop.
         return Ok(exit_code);
     }
+    teardown(s, project, args, interrupted, exit_code).await
+}
+
+/// The end of an attached `up` (Ctrl-C, or a container exit with `--abort-on-container-exit`):
+/// stop the whole project; a further Ctrl-C turns the stops into kills, then kills the rest.
+/// Returns 130 when interrupted, else `exit_code`.
+async fn teardown(
+    s: &mut Session,
+    project: &Project,
+    args: &UpArgs,
+    interrupted: bool,
+    exit_code: i32,
+) -> Result<i32> {
     if interrupted {
         s.reporter
             .note("Gracefully stopping... (press Ctrl+C again to force)");
     }
-    // Stop the whole project; a further Ctrl-C turns the stops into kills, then kills the rest.
     let cancel = Cancel::new();
     let presses = s.interrupts.count();
     s.interrupts.force_at(cancel.clone(), presses + 1);
