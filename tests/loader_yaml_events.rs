@@ -151,3 +151,74 @@ proptest! {
         }
     }
 }
+
+/// Every YAML file of the corpus and of our fixtures, with its text.
+fn corpus_and_fixture_texts() -> Vec<(std::path::PathBuf, String)> {
+    let mut files = support::yaml_files(&support::corpus_dir());
+    files.extend(support::yaml_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+    ));
+    files
+        .into_iter()
+        .filter_map(|f| std::fs::read_to_string(&f).ok().map(|t| (f, t)))
+        .collect()
+}
+
+#[test]
+fn scanning_on_a_second_thread_builds_the_same_documents() {
+    // Large files are scanned on a second thread; the same text read on one thread must give
+    // the same documents, features and errors (the fixtures hold an alias bomb and syntax errors).
+    let mut texts = corpus_and_fixture_texts();
+    texts.push((
+        "late error".into(),
+        format!(
+            "{}  broken: [\n",
+            "services:\n".to_string() + &"  a: {}\n".repeat(5000)
+        ),
+    ));
+    let mut compared = 0;
+    for (f, text) in &texts {
+        for merges in [false, true] {
+            let one = yaml_events::documents_with(text, merges, false);
+            let two = yaml_events::documents_with(text, merges, true);
+            assert_eq!(one, two, "{} (merges: {merges})", f.display());
+            compared += 1;
+        }
+    }
+    assert!(compared > 2000, "only {compared} comparisons");
+}
+
+#[test]
+fn merge_keys_resolved_while_building_equal_the_merge_key_pass() {
+    // The loader resolves `<<` while building the tree where that cannot change the outcome;
+    // the tree, the warnings and any error must be those of the merge-key pass alone.
+    let mut texts = corpus_and_fixture_texts();
+    let extra = [
+        // A tag seen before the merge: left to the pass.
+        "x: &b {a: !custom 1}\nservices:\n  web:\n    <<: *b\n    image: i\n",
+        // A non-string key after a resolved merge.
+        "x: &b {a: 1}\nservices:\n  web:\n    <<: *b\n    image: i\n  1: x\n",
+        // An invalid merge value inside a merged source, and a list of sources.
+        "x: &b {<<: 3}\ny:\n  <<: [*b]\n",
+        "a: &a {p: 1, q: 1}\nb: &b {q: 2, r: 2}\nc: {<<: [*a, *b], p: 0}\n",
+        // Nested merges through anchors.
+        "a: &a {p: 1}\nb: &b {<<: *a, q: 2}\nc: {<<: *b, r: 3}\n",
+        // A tagged merge value.
+        "a: &a {p: 1}\nc: {<<: !reset *a}\n",
+    ];
+    for (i, t) in extra.iter().enumerate() {
+        texts.push((format!("extra {i}").into(), t.to_string()));
+    }
+    let mut compared = 0;
+    for (f, text) in &texts {
+        let pass = rcompose::loader::yaml::parse_with_early_merges(f, text, false);
+        let early = rcompose::loader::yaml::parse_with_early_merges(f, text, true);
+        match (&pass, &early) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", f.display()),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", f.display()),
+            _ => panic!("{}: {pass:?} vs {early:?}", f.display()),
+        }
+        compared += 1;
+    }
+    assert!(compared > 1000, "only {compared} files");
+}

@@ -676,10 +676,17 @@ pub fn resolve_build_args(doc: &mut Value, lookup: &dyn Fn(&str) -> Option<Strin
 /// `--all-resources` is given. Reads the references in the long and the short syntax alike, so
 /// it also works on a tree that was not normalised.
 pub fn drop_unused_resources(doc: &mut Value) {
+    let unused = unused_resources(doc);
+    drop_resources(doc, &unused);
+}
+
+/// The top-level resources (kind, names) that no service uses: what
+/// [`drop_unused_resources`] removes. Reads the tree only.
+pub fn unused_resources(doc: &Value) -> Vec<(&'static str, Vec<String>)> {
     let Value::Mapping(root) = doc else {
-        return;
+        return Vec::new();
     };
-    let mut used: [(&str, Vec<String>); 5] = [
+    let mut used: [(&'static str, Vec<String>); 5] = [
         ("networks", Vec::new()),
         ("volumes", Vec::new()),
         ("secrets", Vec::new()),
@@ -709,13 +716,36 @@ pub fn drop_unused_resources(doc: &mut Value) {
             }
         }
     }
-    for (kind, names) in used {
-        let Some(Value::Mapping(defined)) = root.get_mut(kind) else {
+    used.into_iter()
+        .filter_map(|(kind, names)| {
+            let Some(Value::Mapping(defined)) = root.get(kind) else {
+                return None;
+            };
+            let unused: Vec<String> = defined
+                .keys()
+                .filter(|k| !scalar_string(k).is_some_and(|k| names.contains(&k)))
+                .filter_map(scalar_string)
+                .collect();
+            let emptied = unused.len() == defined.len();
+            // An emptied section goes too (an empty name list says so).
+            (!unused.is_empty() || emptied).then_some((kind, unused))
+        })
+        .collect()
+}
+
+/// Removes the resources [`unused_resources`] found (and any key that is not a string); a
+/// section left empty goes too.
+pub fn drop_resources(doc: &mut Value, unused: &[(&'static str, Vec<String>)]) {
+    let Value::Mapping(root) = doc else {
+        return;
+    };
+    for (kind, names) in unused {
+        let Some(Value::Mapping(defined)) = root.get_mut(*kind) else {
             continue;
         };
-        defined.retain(|k, _| scalar_string(k).is_some_and(|k| names.contains(&k)));
+        defined.retain(|k, _| scalar_string(k).is_some_and(|k| !names.contains(&k)));
         if defined.is_empty() {
-            root.shift_remove(kind);
+            root.shift_remove(*kind);
         }
     }
 }

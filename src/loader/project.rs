@@ -87,6 +87,7 @@ fn attribute(mut e: LoadError, texts: &[SourceText]) -> LoadError {
 }
 
 fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Loaded, LoadError> {
+    validate::prefetch_schema();
     let shell: IndexMap<String, String> = match &opts.environment {
         Some(e) => e.clone(),
         None => std::env::vars().collect(),
@@ -233,17 +234,45 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     for x in w.0 {
         warnings.push(x);
     }
-    if !opts.no_consistency {
-        let w = validate::check_semantics(&tree)?;
-        for x in w.0 {
-            warnings.push(x);
+    // The consistency checks see every declared resource, as in docker compose; the unused ones
+    // are dropped after them. The checks and the typed model only read the tree, so on a large
+    // project they run side by side, the model read before the drop and then given the same drop.
+    let check = |tree: &Value| {
+        if opts.no_consistency {
+            Ok(Warnings::default())
+        } else {
+            validate::check_semantics(tree)
         }
+    };
+    let unused = if opts.all_resources {
+        Vec::new()
+    } else {
+        normalize::unused_resources(&tree)
+    };
+    let (checked, early) = if service_count(&tree) >= PARALLEL_MIN_SERVICES {
+        std::thread::scope(|s| {
+            let typed = s.spawn(|| Project::from_value_ref(&tree));
+            let checked = check(&tree);
+            let typed = typed
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (checked, typed.ok())
+        })
+    } else {
+        (check(&tree), None)
+    };
+    for x in checked?.0 {
+        warnings.push(x);
     }
-    // After the consistency checks, which see every declared resource, as in docker compose.
-    if !opts.all_resources {
-        normalize::drop_unused_resources(&mut tree);
-    }
-    let project = Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?;
+    normalize::drop_resources(&mut tree, &unused);
+    let project = match early {
+        Some(mut p) => {
+            p.drop_resources(&unused);
+            p
+        }
+        // Read from the dropped tree (also for the error: an unused resource is not reported).
+        None => Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?,
+    };
     Ok(Loaded {
         project,
         tree,
@@ -254,6 +283,17 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         active_profiles,
         sources: texts,
     })
+}
+
+/// From this many services on, the consistency checks and the typed model are built on two
+/// threads (below it, starting a thread costs more than it saves).
+const PARALLEL_MIN_SERVICES: usize = 64;
+
+fn service_count(tree: &Value) -> usize {
+    match tree.get("services") {
+        Some(Value::Mapping(m)) => m.len(),
+        _ => 0,
+    }
 }
 
 /// Reads the `.env` of the starting directory for `COMPOSE_*` settings only (the shell wins).

@@ -35,8 +35,20 @@ struct Compiled {
     validator: Validator<YamlJson>,
 }
 
+static COMPILED: OnceLock<Result<Compiled, String>> = OnceLock::new();
+
+/// Starts compiling the schema on another thread, once per process, so that it is ready by the
+/// time the files are parsed and merged (`compiled` waits for it, or compiles it itself when no
+/// thread could be started).
+pub fn prefetch_schema() {
+    if COMPILED.get().is_none() {
+        let _ = std::thread::Builder::new().name("schema".into()).spawn(|| {
+            let _ = compiled();
+        });
+    }
+}
+
 fn compiled() -> Result<&'static Compiled, LoadError> {
-    static COMPILED: OnceLock<Result<Compiled, String>> = OnceLock::new();
     COMPILED
         .get_or_init(|| {
             let schema: serde_json::Value =

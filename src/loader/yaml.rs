@@ -36,6 +36,29 @@ pub fn parse(file: &Path, text: &str) -> Result<Value, LoadError> {
 }
 
 fn parse_inner(file: &Path, text: &str, warnings: &mut Warnings) -> Result<Value, LoadError> {
+    parse_documents(file, text, warnings, true)
+}
+
+/// [`parse`] with merge keys resolved only by the merge-key pass (`early_merges: false`) or also
+/// while the tree is built, as the loader does; the warnings too. For the test that holds the
+/// two to the same result.
+#[doc(hidden)]
+pub fn parse_with_early_merges(
+    file: &Path,
+    text: &str,
+    early_merges: bool,
+) -> Result<(Value, Vec<String>), LoadError> {
+    let mut warnings = Warnings::default();
+    let v = parse_documents(file, text, &mut warnings, early_merges)?;
+    Ok((v, warnings.0))
+}
+
+fn parse_documents(
+    file: &Path,
+    text: &str,
+    warnings: &mut Warnings,
+    early_merges: bool,
+) -> Result<Value, LoadError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(LoadError::new(
             ErrorKind::Syntax,
@@ -47,8 +70,9 @@ fn parse_inner(file: &Path, text: &str, warnings: &mut Warnings) -> Result<Value
         )
         .in_file(file));
     }
-    let (docs, features) =
-        yaml_events::documents_with_features(text).map_err(|e| build_error(file, text, &e))?;
+    let pipeline = yaml_events::pipelined(text);
+    let (docs, features) = yaml_events::documents_with(text, early_merges, pipeline)
+        .map_err(|e| build_error(file, text, &e))?;
     let mut result: Option<Value> = None;
     for value in docs {
         if value.is_null() {

@@ -13,9 +13,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
+
 use serde_yaml::mapping::Entry;
 use serde_yaml::value::{Mapping, Tag as YamlTag, TaggedValue, Value};
 use serde_yaml::Number;
+
+/// One parser event, or the error that ends the stream.
+type ParseResult<'a> = Result<(Event<'a>, Span), ScanError>;
 
 /// How deeply sequences and mappings may nest (serde_yaml's recursion limit).
 pub const MAX_DEPTH: usize = 128;
@@ -77,12 +81,15 @@ enum Frame {
         anchor: usize,
         tag: Option<String>,
         nodes: usize,
+        /// It has a `<<` key.
+        merge: bool,
     },
 }
 
-/// Every non-empty-stream document of `text`, in order (an empty document is `Value::Null`).
+/// Every non-empty-stream document of `text`, in order (an empty document is `Value::Null`),
+/// as serde_yaml reads it (`<<` keys left as they are).
 pub fn documents(text: &str) -> Result<Vec<Value>, BuildError> {
-    documents_with_features(text).map(|(docs, _)| docs)
+    documents_with(text, false, pipelined(text)).map(|(docs, _)| docs)
 }
 
 /// What a stream contains, so that later passes over its tree can be skipped when they have
@@ -93,14 +100,77 @@ pub struct Features {
     pub tags: bool,
     /// A mapping key that is not a string (`1:`, `null:`, `true:`...).
     pub non_string_keys: bool,
-    /// A `<<` key.
+    /// A `<<` key left for the merge-key pass (see [`documents_with_features`]).
     pub merge_keys: bool,
 }
 
-/// [`documents`], and what the stream contains.
+/// From this size on, the text is scanned and parsed on a second thread while this one builds
+/// the tree from its events (scanning is two thirds of the work).
+const PIPELINE_MIN_BYTES: usize = 64 * 1024;
+
+/// Events per hand-over between the two threads.
+const BATCH: usize = 256;
+
+/// [`documents`], and what the stream contains; merge keys (`<<: *base`) are already resolved
+/// where that cannot change what the loader's merge-key pass would report, which is: the `<<`
+/// value is a mapping or a list of mappings, and no tag, no non-string key and no merge key left
+/// unresolved came before the mapping closed. Any other `<<` is left in place, and
+/// `Features::merge_keys` asks for the pass (which leaves resolved mappings as they are).
 pub fn documents_with_features(text: &str) -> Result<(Vec<Value>, Features), BuildError> {
+    documents_with(text, true, pipelined(text))
+}
+
+/// Whether `text` is large enough to be scanned on a second thread.
+pub(crate) fn pipelined(text: &str) -> bool {
+    text.len() >= PIPELINE_MIN_BYTES
+}
+
+/// The builder with its two choices made by the caller: resolve merge keys while building
+/// (`merges`), scan on a second thread (`pipeline`). For the tests that hold each choice to the
+/// result without it.
+#[doc(hidden)]
+pub fn documents_with(
+    text: &str,
+    merges: bool,
+    pipeline: bool,
+) -> Result<(Vec<Value>, Features), BuildError> {
+    if !pipeline {
+        return build(Parser::new_from_str(text), merges);
+    }
+    std::thread::scope(|s| {
+        // Bounded: the parser runs at most this many batches ahead of the tree (an error or an
+        // alias bomb found while building stops it at its next hand-over).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ParseResult<'_>>>(16);
+        let parse = move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in Parser::new_from_str(text) {
+                let failed = item.is_err();
+                batch.push(item);
+                if batch.len() == BATCH || failed {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if tx.send(full).is_err() || failed {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(batch);
+        };
+        match std::thread::Builder::new()
+            .name("yaml".into())
+            .spawn_scoped(s, parse)
+        {
+            Ok(_) => build(rx.into_iter().flatten(), merges),
+            Err(_) => build(Parser::new_from_str(text), merges),
+        }
+    })
+}
+
+/// Builds the documents from a stream of parser events, resolving merge keys when `merges`.
+fn build<'a>(
+    mut events_in: impl Iterator<Item = ParseResult<'a>>,
+    merges: bool,
+) -> Result<(Vec<Value>, Features), BuildError> {
     let mut features = Features::default();
-    let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Anchored nodes by id, with their size in nodes; `None` while the node is still open.
@@ -109,7 +179,7 @@ pub fn documents_with_features(text: &str) -> Result<(Vec<Value>, Features), Bui
     let mut events = 0usize;
     let mut alias_nodes = 0usize;
     loop {
-        let (event, span) = match parser.next_event() {
+        let (event, span) = match events_in.next() {
             None => break,
             Some(Ok(e)) => e,
             Some(Err(e)) => return Err(scan_error(&e)),
@@ -188,6 +258,7 @@ pub fn documents_with_features(text: &str) -> Result<(Vec<Value>, Features), Bui
                         anchor,
                         tag,
                         nodes: 1,
+                        merge: false,
                     }
                 });
                 continue;
@@ -200,12 +271,24 @@ pub fn documents_with_features(text: &str) -> Result<(Vec<Value>, Features), Bui
                     nodes,
                 }) => (tagged(Value::Sequence(items), tag), anchor, nodes),
                 Some(Frame::Map {
-                    map,
+                    mut map,
                     anchor,
                     tag,
                     nodes,
+                    merge,
                     ..
-                }) => (tagged(Value::Mapping(map), tag), anchor, nodes),
+                }) => {
+                    if merge {
+                        let clean = !(features.tags || features.non_string_keys);
+                        let resolved = merges
+                            && clean
+                            && !features.merge_keys
+                            && tag.is_none()
+                            && resolve_merge_key(&mut map);
+                        features.merge_keys |= !resolved;
+                    }
+                    (tagged(Value::Mapping(map), tag), anchor, nodes)
+                }
                 None => {
                     return Err(BuildError::Syntax {
                         message: "unbalanced end of a collection".into(),
@@ -230,14 +313,18 @@ pub fn documents_with_features(text: &str) -> Result<(Vec<Value>, Features), Bui
                 items.push(value);
             }
             Some(Frame::Map {
-                map, key, nodes: n, ..
+                map,
+                key,
+                nodes: n,
+                merge,
+                ..
             }) => {
                 *n += nodes;
                 match key.take() {
                     None => *key = Some((value, position(&span))),
                     Some((k, at)) => {
                         match &k {
-                            Value::String(s) => features.merge_keys |= s == "<<",
+                            Value::String(s) => *merge |= s == "<<",
                             _ => features.non_string_keys = true,
                         }
                         match map.entry(k) {
@@ -260,6 +347,50 @@ pub fn documents_with_features(text: &str) -> Result<(Vec<Value>, Features), Bui
         docs.push(v);
     }
     Ok((docs, features))
+}
+
+/// Resolves the `<<` key of a finished mapping as the loader's merge-key pass does: keys
+/// written in the mapping win over merged ones, among several merged mappings the first wins,
+/// and merged keys take the place of the `<<` key. Returns `false`, leaving `map` untouched,
+/// when the `<<` value is not a mapping or a list of mappings (the pass reports that).
+fn resolve_merge_key(map: &mut Mapping) -> bool {
+    let valid = match map.get("<<") {
+        Some(Value::Mapping(_)) => true,
+        Some(Value::Sequence(items)) => items.iter().all(Value::is_mapping),
+        _ => false,
+    };
+    if !valid {
+        return false;
+    }
+    let old = std::mem::take(map);
+    let mut out = Mapping::with_capacity(old.len());
+    let explicit: Vec<Value> = old.keys().filter(|k| *k != "<<").cloned().collect();
+    for (k, v) in old {
+        if k != "<<" {
+            out.insert(k, v);
+            continue;
+        }
+        let sources = match v {
+            Value::Mapping(src) => vec![src],
+            Value::Sequence(items) => items
+                .into_iter()
+                .filter_map(|i| match i {
+                    Value::Mapping(src) => Some(src),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for src in sources {
+            for (sk, sv) in src {
+                if !explicit.contains(&sk) && !out.contains_key(&sk) {
+                    out.insert(sk, sv);
+                }
+            }
+        }
+    }
+    *map = out;
+    true
 }
 
 /// A tag as libyaml spells it (`!reset`, `tag:yaml.org,2002:str`).

@@ -141,6 +141,24 @@ impl Project {
         Ok(project)
     }
 
+    /// Removes the named top-level resources (`kind` is `networks`, `volumes`, `secrets`,
+    /// `configs` or `models`), as the loader drops from its tree those no service uses.
+    pub fn drop_resources(&mut self, unused: &[(&str, Vec<String>)]) {
+        fn drop<T>(map: &mut IndexMap<String, T>, names: &[String]) {
+            map.retain(|k, _| !names.contains(k));
+        }
+        for (kind, names) in unused {
+            match *kind {
+                "networks" => drop(&mut self.networks, names),
+                "volumes" => drop(&mut self.volumes, names),
+                "secrets" => drop(&mut self.secrets, names),
+                "configs" => drop(&mut self.configs, names),
+                "models" => drop(&mut self.models, names),
+                _ => {}
+            }
+        }
+    }
+
     /// The project as the YAML tree `docker compose config` prints (maps in Go's key order).
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
