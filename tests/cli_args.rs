@@ -269,3 +269,58 @@ fn missing_compose_file_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no configuration file"), "{err}");
 }
+
+#[test]
+fn inspection_commands_parse() {
+    let Command::Top(a) = parse(&["top", "web", "db"]).command else {
+        panic!("not top")
+    };
+    assert_eq!(a.services, ["web", "db"]);
+    let Command::Events(a) = parse(&["events", "--json", "web"]).command else {
+        panic!("not events")
+    };
+    assert!(a.json);
+    assert_eq!(a.services, ["web"]);
+    let Command::Wait(a) = parse(&["wait", "--down-project", "job", "web"]).command else {
+        panic!("not wait")
+    };
+    assert!(a.down_project);
+    assert_eq!(a.services, ["job", "web"]);
+    rejects(&["wait"]);
+    rejects(&["events", "--format", "x"]);
+}
+
+#[test]
+fn cp_takes_docker_compose_flags_and_dash() {
+    let Command::Cp(a) =
+        parse(&["cp", "--index", "2", "--all", "-L", "-a", "web:/tmp/x", "-"]).command
+    else {
+        panic!("not cp")
+    };
+    assert_eq!(
+        (a.index, a.all, a.follow_link, a.archive),
+        (2, true, true, true)
+    );
+    assert_eq!(
+        (a.source.as_str(), a.destination.as_str()),
+        ("web:/tmp/x", "-")
+    );
+    let Command::Cp(a) = parse(&["cp", "-", "web:/tmp"]).command else {
+        panic!("not cp")
+    };
+    assert_eq!((a.index, a.source.as_str()), (0, "-"));
+    rejects(&["cp", "only-one"]);
+    rejects(&["cp", "a", "b", "c"]);
+    rejects(&["cp", "--index", "x", "a", "web:/b"]);
+}
+
+#[test]
+fn up_watch_flag() {
+    for flag in ["--watch", "-w"] {
+        let Command::Up(a) = parse(&["up", flag, "web"]).command else {
+            panic!("not up")
+        };
+        assert!(a.watch && a.attached());
+        assert_eq!(a.services, ["web"]);
+    }
+}

@@ -321,6 +321,12 @@ impl Stack {
             .map(String::from)
             .collect()
     }
+
+    /// A configured `rcompose -p <project> -f <file> ARGS` command, for tests that wire its
+    /// standard streams themselves (a file to read while it runs, bytes on standard input).
+    pub fn rc_command(&self, args: &[&str]) -> Command {
+        self.command(BIN, &self.globals(), args)
+    }
 }
 
 impl Drop for Stack {

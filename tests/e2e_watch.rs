@@ -1,6 +1,7 @@
 //! End-to-end: `rcompose watch` against the real Docker engine. File changes in the project
 //! directory must reach the running container (sync), restart it (sync+restart), or rebuild its
 //! image and recreate it (rebuild); Ctrl-C ends watching with exit 130 and leaves the stack up.
+//! `up --watch` does the same while the logs stream, and Ctrl-C then stops the stack (exit 130).
 
 #[path = "e2e_harness.rs"]
 mod harness;
@@ -187,4 +188,102 @@ fn watch_without_rules_or_with_a_bad_rule_says_so() {
     );
     // Nothing was started for a bad configuration.
     assert_eq!(s.rc(&["ps", "-q"]).ok().stdout().trim(), "");
+}
+
+#[test]
+fn up_watch_syncs_while_logs_stream_then_ctrl_c_stops_the_stack() {
+    let yaml = r#"
+services:
+  web:
+    image: busybox:stable
+    init: true
+    stop_grace_period: 2s
+    command: ["sh", "-c", "while true; do cat /www/index.html 2>/dev/null; echo; sleep 0.5; done"]
+    develop:
+      watch:
+        - action: sync
+          path: ./site
+          target: /www
+          initial_sync: true
+"#;
+    let s = Stack::new("upwatch", yaml);
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("site")).unwrap();
+    fs::write(dir.join("site/index.html"), "first-version").unwrap();
+    // Output goes to a file, read while `up --watch` runs.
+    let log = dir.join("up.log");
+    let child = s
+        .rc_command(&["up", "--watch"])
+        .stdout(std::process::Stdio::from(fs::File::create(&log).unwrap()))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose up --watch");
+    let web = format!("{}-web-1", s.project);
+    let read = || fs::read_to_string(&log).unwrap_or_default();
+    let stop = |mut child: Child| {
+        let pid = child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill -INT");
+        let code = child.wait().expect("wait").code();
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        (code, err)
+    };
+    // The initial sync reaches the container, and its output streams with the prefix.
+    if !eventually(Duration::from_secs(60), || {
+        read().contains("web-1  | first-version")
+    }) {
+        let (_, err) = stop(child);
+        panic!("no log line with the synced file\n{}\n{err}", read());
+    }
+    fs::write(dir.join("site/index.html"), "second-version").unwrap();
+    let synced = eventually(Duration::from_secs(20), || {
+        read().contains("web-1  | second-version")
+    });
+    assert_eq!(
+        cat(&web, "/www/index.html").as_deref(),
+        Some("second-version")
+    );
+    let (code, err) = stop(child);
+    let out = read();
+    assert!(
+        synced,
+        "the change was not synced while logs streamed\n{out}\n{err}"
+    );
+    assert!(out.contains("synced service \"web\""), "{out}");
+    assert_eq!(code, Some(130), "{out}\n{err}");
+    assert!(err.contains("Gracefully stopping"), "{err}");
+    // Like an attached up: the stack is stopped, not removed.
+    assert_eq!(s.inspect(&web, "{{.State.Status}}"), "exited");
+}
+
+#[test]
+fn up_watch_refuses_detach_and_missing_rules() {
+    let s = Stack::new(
+        "upwatchbad",
+        "services:\n  a:\n    image: busybox:stable\n    command: [\"sleep\", \"86400\"]\n",
+    );
+    for flags in [&["up", "-d", "--watch"][..], &["up", "--wait", "--watch"]] {
+        let r = s.rc(flags).code_is(2);
+        assert!(
+            r.stderr()
+                .contains("--watch cannot be combined with --detach"),
+            "{}",
+            r.stderr()
+        );
+    }
+    let r = s.rc(&["up", "--watch"]).code_is(2);
+    assert!(
+        r.stderr()
+            .contains("none of the selected services is configured for watch"),
+        "{}",
+        r.stderr()
+    );
+    // Nothing was started.
+    assert!(s.containers().is_empty(), "{:?}", s.containers());
 }

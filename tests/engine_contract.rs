@@ -1195,6 +1195,158 @@ async fn follow_logs_stream_new_output(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+async fn top_lists_the_processes_of_a_running_container(ctx: &Ctx) -> TestResult {
+    let spec = ctx.sleeper("top-1");
+    let id = ctx.engine.create_container(&spec).await?;
+    let e = ctx.engine.top_processes(&id).await;
+    assert!(
+        matches!(e, Err(EngineError::Conflict { .. })),
+        "top before start: {e:?}"
+    );
+    ctx.engine.start_container(&id).await?;
+    let list = ctx.engine.top_processes(&id).await?;
+    for title in ["UID", "PID", "CMD"] {
+        assert!(list.titles.iter().any(|t| t == title), "{list:?}");
+    }
+    let cmd = list.titles.iter().position(|t| t == "CMD").unwrap_or(0);
+    let pid = list.titles.iter().position(|t| t == "PID").unwrap_or(0);
+    assert!(
+        list.processes
+            .iter()
+            .any(|p| p.get(cmd).is_some_and(|c| c.contains("while true"))
+                && p.get(pid).is_some_and(|n| n.parse::<u32>().is_ok())),
+        "{list:?}"
+    );
+    assert!(list.processes.iter().all(|p| p.len() == list.titles.len()));
+    let e = ctx.engine.top_processes(&ctx.name("nobody")).await;
+    assert!(matches!(e, Err(EngineError::NotFound { .. })), "{e:?}");
+    Ok(())
+}
+
+/// The archive's entries as (name without `./` or a trailing `/`, content for files).
+fn entries(tar: &[u8]) -> std::io::Result<BTreeMap<String, Option<String>>> {
+    use std::io::Read;
+    let mut out = BTreeMap::new();
+    let mut archive = tar::Archive::new(tar);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let name = entry.path()?.to_string_lossy().into_owned();
+        let name = name
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string();
+        let content = if entry.header().entry_type().is_file() {
+            let mut text = String::new();
+            entry.read_to_string(&mut text)?;
+            Some(text)
+        } else {
+            None
+        };
+        out.insert(name, content);
+    }
+    Ok(out)
+}
+
+async fn download(ctx: &Ctx, id: &str, path: &str) -> Result<Vec<u8>, EngineError> {
+    let mut stream = ctx.engine.copy_from(id, path);
+    let mut tar = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        tar.extend_from_slice(&chunk?);
+    }
+    Ok(tar)
+}
+
+async fn archives_copy_in_and_out_with_stat(ctx: &Ctx) -> TestResult {
+    let spec = ctx.sleeper("files-1");
+    let id = ctx.engine.create_container(&spec).await?;
+    ctx.engine.start_container(&id).await?;
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, content) in [("d/a.txt", "aa"), ("d/sub/b.txt", "b")] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        builder.append_data(&mut h, name, content.as_bytes())?;
+    }
+    let tar = Bytes::from(builder.into_inner()?);
+    let opts = CopyIntoOptions {
+        copy_uid_gid: false,
+        no_overwrite_dir_non_dir: true,
+    };
+    ctx.engine.copy_into_with(&id, "/tmp", tar, &opts).await?;
+
+    let st = ctx.engine.stat_path(&id, "/tmp/d").await?;
+    assert_eq!((st.kind, st.name.as_str()), (PathKind::Dir, "d"));
+    let st = ctx.engine.stat_path(&id, "/tmp/d/a.txt").await?;
+    assert_eq!((st.kind, st.size), (PathKind::File, 2));
+    let e = ctx.engine.stat_path(&id, "/tmp/nope").await;
+    assert!(
+        matches!(
+            e,
+            Err(EngineError::NotFound {
+                kind: ObjectKind::Path,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+
+    // The directory, under its own name; then its contents only.
+    let got = entries(&download(ctx, &id, "/tmp/d").await?)?;
+    assert_eq!(got.get("d/a.txt"), Some(&Some("aa".to_string())), "{got:?}");
+    assert_eq!(
+        got.get("d/sub/b.txt"),
+        Some(&Some("b".to_string())),
+        "{got:?}"
+    );
+    assert_eq!(got.get("d"), Some(&None), "{got:?}");
+    let got = entries(&download(ctx, &id, "/tmp/d/.").await?)?;
+    assert_eq!(got.get("a.txt"), Some(&Some("aa".to_string())), "{got:?}");
+    assert_eq!(
+        got.get("sub/b.txt"),
+        Some(&Some("b".to_string())),
+        "{got:?}"
+    );
+    let got = entries(&download(ctx, &id, "/tmp/d/a.txt").await?)?;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got.get("a.txt"), Some(&Some("aa".to_string())));
+
+    let e = download(ctx, &id, "/tmp/nope").await;
+    assert!(
+        matches!(
+            e,
+            Err(EngineError::NotFound {
+                kind: ObjectKind::Path,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    let e = download(ctx, &ctx.name("nobody"), "/tmp").await;
+    assert!(
+        matches!(
+            e,
+            Err(EngineError::NotFound {
+                kind: ObjectKind::Container,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+
+    // A file never replaces a directory when asked not to.
+    let e = ctx
+        .engine
+        .copy_into_with(&id, "/tmp", tar_with("d", b"file")?, &opts)
+        .await;
+    assert!(e.is_err(), "a file replaced a directory: {e:?}");
+    assert_eq!(
+        ctx.engine.stat_path(&id, "/tmp/d").await?.kind,
+        PathKind::Dir
+    );
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run every contract case against both engines.
 // ---------------------------------------------------------------------------------------------
@@ -1245,4 +1397,6 @@ contract!(
     containers_can_share_another_containers_network,
     failing_healthcheck_turns_unhealthy,
     follow_logs_stream_new_output,
+    top_lists_the_processes_of_a_running_container,
+    archives_copy_in_and_out_with_stat,
 );

@@ -221,6 +221,10 @@ pub struct UpArgs {
     pub renew_anon_volumes: bool,
     /// Services to start (default: all).
     pub services: Vec<String>,
+    /// Watch source code and sync, restart or rebuild containers when files change
+    /// (`develop.watch`), while attached.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
 }
 
 impl UpArgs {

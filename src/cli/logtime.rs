@@ -145,7 +145,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// The local zone's offset from UTC at `now`, in seconds (0 when it cannot be read).
-fn local_offset(now: i64) -> i64 {
+pub(super) fn local_offset(now: i64) -> i64 {
     let t: libc::time_t = now as libc::time_t;
     // SAFETY: `localtime_r` reads `t` and writes only into `tm`, which lives on this stack frame;
     // a null result (time out of range) is checked before `tm` is read.

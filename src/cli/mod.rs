@@ -6,6 +6,8 @@
 pub mod args;
 mod config;
 pub mod context;
+pub mod cp;
+pub mod inspect;
 pub mod list;
 pub mod logs;
 mod logtime;
@@ -13,6 +15,7 @@ pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
+mod upwatch;
 
 use std::path::PathBuf;
 
@@ -101,6 +104,17 @@ pub enum Command {
     Watch(args::WatchArgs),
     /// Show the rcompose version.
     Version,
+    /// Display the running processes.
+    Top(inspect::TopArgs),
+    /// Receive real time events from containers.
+    Events(inspect::EventsArgs),
+    /// Copy files/folders between a service container and the local filesystem.
+    #[command(
+        override_usage = "rcompose cp [OPTIONS] SERVICE:SRC_PATH DEST_PATH|-\n       rcompose cp [OPTIONS] SRC_PATH|- SERVICE:DEST_PATH"
+    )]
+    Cp(cp::CpArgs),
+    /// Block until the containers of the given services stop.
+    Wait(inspect::WaitArgs),
 }
 
 impl GlobalArgs {

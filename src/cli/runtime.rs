@@ -58,6 +58,10 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Logs(a) => read::logs(global, a, rt.ansi).await,
             Command::Watch(a) => watch_files(global, rt, a).await,
             Command::Config(_) | Command::Version => Ok(exit::OK),
+            Command::Top(a) => super::inspect::top(global, a).await,
+            Command::Events(a) => super::inspect::events(global, a).await,
+            Command::Cp(a) => super::cp::cp(global, rt, a).await,
+            Command::Wait(a) => super::inspect::wait(global, rt, a).await,
         }
     })
 }
@@ -99,7 +103,7 @@ fn plan_exit(p: &PlanError) -> i32 {
 
 /// Counts Ctrl-C presses for the rest of the process.
 #[derive(Clone)]
-struct Interrupts {
+pub(super) struct Interrupts {
     rx: watch::Receiver<u32>,
 }
 
@@ -114,12 +118,12 @@ impl Interrupts {
         Interrupts { rx }
     }
 
-    fn count(&self) -> u32 {
+    pub(super) fn count(&self) -> u32 {
         *self.rx.borrow()
     }
 
     /// Press `first` asks `cancel` for a graceful stop, any later press forces it.
-    fn drive(&self, cancel: Cancel, first: u32) {
+    pub(super) fn drive(&self, cancel: Cancel, first: u32) {
         let mut rx = self.rx.clone();
         tokio::spawn(async move {
             loop {
@@ -155,7 +159,7 @@ impl Interrupts {
     }
 
     /// Resolves at the next press.
-    async fn next(&mut self) {
+    pub(super) async fn next(&mut self) {
         if self.rx.changed().await.is_err() {
             std::future::pending::<()>().await;
         }
@@ -196,10 +200,10 @@ fn load_optional(global: &GlobalArgs, services: &[String]) -> Result<(String, Op
     }
 }
 
-struct Session {
-    engine: Arc<dyn Engine>,
-    reporter: ProgressReporter,
-    interrupts: Interrupts,
+pub(super) struct Session {
+    pub(super) engine: Arc<dyn Engine>,
+    pub(super) reporter: ProgressReporter,
+    pub(super) interrupts: Interrupts,
     parallel: usize,
     dry_run: bool,
 }
@@ -237,7 +241,7 @@ impl Session {
     }
 }
 
-fn print_stdout(s: &str) {
+pub(super) fn print_stdout(s: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(s.as_bytes());
     let _ = out.flush();
@@ -245,6 +249,8 @@ fn print_stdout(s: &str) {
 
 async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i32> {
     let loaded = load(global, &args.services)?;
+    // `up --watch`: the flags and the watch rules are checked before anything starts.
+    let watching = super::upwatch::prepare(&loaded, &args)?;
     let project = loaded.project;
     if let Some(s) = &args.exit_code_from {
         if !project.services.contains_key(s) {
@@ -286,6 +292,9 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
     let code = s.finish(r)?;
     if code != exit::OK || s.dry_run || !args.attached() {
         return Ok(code);
+    }
+    if let Some(triggers) = watching {
+        return super::upwatch::attach_watching(&mut s, &project, &args, rt, &triggers).await;
     }
     attach(&mut s, &project, &args, rt).await
 }
@@ -352,7 +361,7 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
 }
 
 /// The services whose output attached `up` shows.
-fn attached_services(project: &Project, args: &UpArgs) -> BTreeSet<String> {
+pub(super) fn attached_services(project: &Project, args: &UpArgs) -> BTreeSet<String> {
     let mut set: BTreeSet<String> = if !args.attach.is_empty() {
         args.attach.iter().cloned().collect()
     } else if !args.services.is_empty() {
@@ -478,7 +487,7 @@ async fn attach(
 /// The end of an attached `up` (Ctrl-C, or a container exit with `--abort-on-container-exit`):
 /// stop the whole project; a further Ctrl-C turns the stops into kills, then kills the rest.
 /// Returns 130 when interrupted, else `exit_code`.
-async fn teardown(
+pub(super) async fn teardown(
     s: &mut Session,
     project: &Project,
     args: &UpArgs,

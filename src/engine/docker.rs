@@ -1618,6 +1618,135 @@ impl Engine for DockerEngine {
         }
         Ok(())
     }
+
+    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
+        let top = self
+            .docker
+            .top_processes(
+                id,
+                Some(qp::TopOptions {
+                    ps_args: "-ef".to_string(),
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(ProcessList {
+            titles: top.titles.unwrap_or_default(),
+            processes: top.processes.unwrap_or_default(),
+        })
+    }
+
+    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
+        let r = self
+            .docker
+            .get_container_archive_info(
+                id,
+                Some(qp::ContainerArchiveInfoOptions {
+                    path: path.to_string(),
+                }),
+            )
+            .await;
+        match r {
+            Ok(stat) => Ok(path_stat_of(stat)),
+            Err(e) if is_status(&e, 404) => {
+                // A HEAD answer has no body: tell a missing container from a missing path.
+                self.inspect_container(id).await?;
+                Err(EngineError::NotFound {
+                    kind: ObjectKind::Path,
+                    name: path.to_string(),
+                    message: format!("no such file or directory in container {id}: {path}"),
+                })
+            }
+            Err(e) => Err(self.err(e, ObjectKind::Container, id)),
+        }
+    }
+
+    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        let address = self.address.clone();
+        let (id, path) = (id.to_string(), path.to_string());
+        self.docker
+            .download_from_container(
+                &id,
+                Some(qp::DownloadFromContainerOptions { path: path.clone() }),
+            )
+            .map(move |item| {
+                item.map_err(|e| match e {
+                    BollardError::DockerResponseServerError {
+                        status_code: 404,
+                        message,
+                    } if !message.contains("No such container") => EngineError::NotFound {
+                        kind: ObjectKind::Path,
+                        name: path.clone(),
+                        message,
+                    },
+                    e => map_error(&address, e, ObjectKind::Container, &id),
+                })
+            })
+            .boxed()
+    }
+
+    async fn copy_into_with(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Bytes,
+        options: &CopyIntoOptions,
+    ) -> EngineResult<()> {
+        let flag = |on: bool| on.then(|| "true".to_string());
+        self.docker
+            .upload_to_container(
+                id,
+                Some(qp::UploadToContainerOptions {
+                    path: path.to_string(),
+                    no_overwrite_dir_non_dir: flag(options.no_overwrite_dir_non_dir),
+                    copy_uidgid: flag(options.copy_uid_gid),
+                }),
+                bollard::body_full(tar),
+            )
+            .await
+            .map_err(|e| match e {
+                BollardError::DockerResponseServerError {
+                    status_code: 404,
+                    message,
+                } if !message.contains("No such container") => EngineError::NotFound {
+                    kind: ObjectKind::Path,
+                    name: path.to_string(),
+                    message,
+                },
+                e => self.err(e, ObjectKind::Container, id),
+            })
+    }
+}
+
+/// Go's `os.FileMode` type bits, as the archive `stat` header carries them.
+const GO_MODE_DIR: u32 = 1 << 31;
+const GO_MODE_SYMLINK: u32 = 1 << 27;
+const GO_MODE_TYPE: u32 = GO_MODE_DIR
+    | GO_MODE_SYMLINK
+    | (1 << 26) // device
+    | (1 << 25) // named pipe
+    | (1 << 24) // socket
+    | (1 << 21) // character device
+    | (1 << 19); // irregular
+
+fn path_stat_of(s: bollard::container::PathStatResponse) -> PathStat {
+    let m = s.file_mode;
+    let kind = if m & GO_MODE_DIR != 0 {
+        PathKind::Dir
+    } else if m & GO_MODE_SYMLINK != 0 {
+        PathKind::Symlink
+    } else if m & GO_MODE_TYPE != 0 {
+        PathKind::Other
+    } else {
+        PathKind::File
+    };
+    PathStat {
+        name: s.name,
+        kind,
+        size: s.size,
+        mode: m & 0o777,
+        link_target: s.link_target,
+    }
 }
 
 #[cfg(test)]

@@ -1662,6 +1662,271 @@ impl Engine for FakeEngine {
         self.add_image(image);
         Ok(())
     }
+
+    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
+        let mut st = self.lock();
+        self.enter(&mut st, "top", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if !c.state.is_up() {
+            return Err(conflict(format!("Container {} is not running", c.id)));
+        }
+        let cmd = summary_of(c).command;
+        let titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"];
+        let row = [
+            "root",
+            "1000",
+            "999",
+            "0",
+            "00:00",
+            "?",
+            "00:00:00",
+            cmd.as_str(),
+        ];
+        Ok(ProcessList {
+            titles: titles.iter().map(|t| t.to_string()).collect(),
+            processes: vec![row.iter().map(|v| v.to_string()).collect()],
+        })
+    }
+
+    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
+        let mut st = self.lock();
+        self.enter(&mut st, "stat_path", id)?;
+        let cid = require(&st, id)?;
+        let files = st
+            .containers
+            .get(&cid)
+            .map(|c| c.files.clone())
+            .unwrap_or_default();
+        let p = fake_clean(path);
+        let name = p.rsplit('/').next().unwrap_or_default().to_string();
+        if let Some(content) = files.get(&p) {
+            if path.ends_with('/') || path.ends_with("/.") {
+                return Err(EngineError::Api {
+                    status: 400,
+                    message: format!("not a directory: {path}"),
+                });
+            }
+            return Ok(PathStat {
+                name,
+                kind: PathKind::File,
+                size: content.len() as i64,
+                mode: 0o644,
+                link_target: String::new(),
+            });
+        }
+        if fake_is_dir(&files, &p) {
+            return Ok(PathStat {
+                name: if p == "/" { "/".to_string() } else { name },
+                kind: PathKind::Dir,
+                size: 4096,
+                mode: 0o755,
+                link_target: String::new(),
+            });
+        }
+        Err(EngineError::NotFound {
+            kind: ObjectKind::Path,
+            name: path.to_string(),
+            message: format!("Could not find the file {path} in container {id}"),
+        })
+    }
+
+    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        let files = {
+            let mut st = self.lock();
+            if let Err(e) = self.enter(&mut st, "copy_from", id) {
+                return stream::once(async move { Err(e) }).boxed();
+            }
+            match require(&st, id) {
+                Ok(cid) => st
+                    .containers
+                    .get(&cid)
+                    .map(|c| c.files.clone())
+                    .unwrap_or_default(),
+                Err(e) => return stream::once(async move { Err(e) }).boxed(),
+            }
+        };
+        let r = fake_archive(&files, path).and_then(|tar| {
+            tar.ok_or_else(|| EngineError::NotFound {
+                kind: ObjectKind::Path,
+                name: path.to_string(),
+                message: format!("Could not find the file {path} in container {id}"),
+            })
+        });
+        stream::once(async move { r.map(Bytes::from) }).boxed()
+    }
+
+    async fn copy_into_with(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Bytes,
+        options: &CopyIntoOptions,
+    ) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "copy_into", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get_mut(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        let base = fake_clean(path);
+        if c.files.contains_key(&base) {
+            return Err(EngineError::Api {
+                status: 400,
+                message: format!("extraction point is not a directory: {path}"),
+            });
+        }
+        let bad = |e: std::io::Error| EngineError::Api {
+            status: 400,
+            message: format!("not a tar archive: {e}"),
+        };
+        let mut archive = tar::Archive::new(tar.as_ref());
+        let mut files = c.files.clone();
+        for entry in archive.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            let rel: Vec<String> = entry
+                .path()
+                .map_err(bad)?
+                .components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect();
+            let target = if rel.is_empty() {
+                base.clone()
+            } else {
+                format!("{}/{}", base.trim_end_matches('/'), rel.join("/"))
+            };
+            let kind = entry.header().entry_type();
+            if kind.is_dir() {
+                if options.no_overwrite_dir_non_dir && files.contains_key(&target) {
+                    return Err(EngineError::Api {
+                        status: 400,
+                        message: format!("cannot overwrite non-directory {target} with directory"),
+                    });
+                }
+                files.insert(format!("{}/", target.trim_end_matches('/')), Vec::new());
+            } else if kind.is_file() {
+                if options.no_overwrite_dir_non_dir && fake_is_dir(&files, &target) {
+                    return Err(EngineError::Api {
+                        status: 400,
+                        message: format!("cannot overwrite directory {target} with non-directory"),
+                    });
+                }
+                let mut content = Vec::new();
+                entry.read_to_end(&mut content).map_err(bad)?;
+                files.insert(target, content);
+            }
+        }
+        c.files = files;
+        Ok(())
+    }
+}
+
+/// An absolute path without `.`, `..`, repeated or trailing slashes (`/` stays `/`).
+fn fake_clean(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether the fake file map has a directory at the clean path `p` (a `p/` marker, a file
+/// below it, or the root).
+fn fake_is_dir(files: &BTreeMap<String, Vec<u8>>, p: &str) -> bool {
+    let prefix = format!("{}/", p.trim_end_matches('/'));
+    p == "/" || files.keys().any(|k| k.starts_with(&prefix))
+}
+
+/// A `docker cp`-style archive of `path` from the fake file map; `None` when nothing is there.
+fn fake_archive(files: &BTreeMap<String, Vec<u8>>, path: &str) -> EngineResult<Option<Vec<u8>>> {
+    let p = fake_clean(path);
+    let contents_only = path.ends_with("/.") || path == "." || p == "/";
+    let root = if contents_only {
+        ".".to_string()
+    } else {
+        p.rsplit('/').next().unwrap_or_default().to_string()
+    };
+    let io = |e: std::io::Error| EngineError::Client(format!("fake archive: {e}"));
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, content: Option<&[u8]>| -> std::io::Result<()> {
+        let mut h = tar::Header::new_gnu();
+        match content {
+            Some(data) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(data.len() as u64);
+                h.set_mode(0o644);
+                h.set_cksum();
+                builder.append_data(&mut h, name, data)
+            }
+            None => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_size(0);
+                h.set_mode(0o755);
+                h.set_cksum();
+                builder.append_data(&mut h, format!("{name}/"), std::io::empty())
+            }
+        }
+    };
+    if let Some(content) = files.get(&p) {
+        if path.ends_with('/') || contents_only {
+            return Err(EngineError::Api {
+                status: 400,
+                message: format!("not a directory: {path}"),
+            });
+        }
+        add(&root, Some(content)).map_err(io)?;
+    } else if fake_is_dir(files, &p) {
+        let prefix = format!("{}/", p.trim_end_matches('/'));
+        let named = |rel: &str| {
+            if root == "." {
+                rel.to_string()
+            } else {
+                format!("{root}/{rel}")
+            }
+        };
+        add(&root, None).map_err(io)?;
+        let mut dirs: Vec<String> = Vec::new();
+        for k in files.keys().filter_map(|k| k.strip_prefix(&prefix)) {
+            let rel = k.trim_end_matches('/');
+            let parts: Vec<&str> = rel.split('/').collect();
+            let last = if k.ends_with('/') {
+                parts.len()
+            } else {
+                parts.len() - 1
+            };
+            for i in 1..=last {
+                let d = parts[..i].join("/");
+                if !d.is_empty() && !dirs.contains(&d) {
+                    dirs.push(d);
+                }
+            }
+        }
+        dirs.sort();
+        for d in &dirs {
+            add(&named(d), None).map_err(io)?;
+        }
+        for (k, content) in files.iter() {
+            if let Some(rel) = k.strip_prefix(&prefix) {
+                if !k.ends_with('/') {
+                    add(&named(rel), Some(content)).map_err(io)?;
+                }
+            }
+        }
+    } else {
+        return Ok(None);
+    }
+    builder.into_inner().map(Some).map_err(io)
 }
 
 #[cfg(test)]

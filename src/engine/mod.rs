@@ -31,6 +31,8 @@ pub enum ObjectKind {
     Volume,
     Image,
     Exec,
+    /// A file or directory inside a container.
+    Path,
 }
 
 impl std::fmt::Display for ObjectKind {
@@ -41,6 +43,7 @@ impl std::fmt::Display for ObjectKind {
             ObjectKind::Volume => "volume",
             ObjectKind::Image => "image",
             ObjectKind::Exec => "exec",
+            ObjectKind::Path => "path",
         })
     }
 }
@@ -185,6 +188,26 @@ pub trait Engine: Send + Sync {
     ) -> EngineResult<String>;
     /// Pulls an image. Fails with [`EngineError::Pull`] when no registry can serve it.
     async fn pull_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()>;
+
+    // ----- processes and archives (`top`, `cp`) -----
+    /// The processes of a running container (`ps -ef` columns). A stopped container is a
+    /// [`EngineError::Conflict`].
+    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList>;
+    /// What `path` names in the container, without following a final symlink. Nothing there is
+    /// [`EngineError::NotFound`] of kind [`ObjectKind::Path`].
+    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat>;
+    /// A tar archive of `path` in the container, as `docker cp` reads it: its root entry is named
+    /// after the last component of `path` (`.` for `dir/.`, whose entries are the contents).
+    /// A missing path is [`EngineError::NotFound`] of kind [`ObjectKind::Path`].
+    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>>;
+    /// [`Engine::copy_into`] with `cp`'s options.
+    async fn copy_into_with(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Bytes,
+        options: &CopyIntoOptions,
+    ) -> EngineResult<()>;
 }
 
 /// Connects to the Docker engine named by the environment (`DOCKER_HOST`, the current docker

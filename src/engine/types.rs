@@ -1007,6 +1007,49 @@ pub struct ExecOutput {
     pub stderr: Vec<u8>,
 }
 
+/// The processes of a running container, as `ps` shows them (`top`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProcessList {
+    /// Column titles: `UID PID PPID C STIME TTY TIME CMD` (`ps -ef`).
+    pub titles: Vec<String>,
+    /// One row per process, one value per title.
+    pub processes: Vec<Vec<String>>,
+}
+
+/// What a path in a container names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathKind {
+    #[default]
+    File,
+    Dir,
+    Symlink,
+    /// A device, socket, pipe...
+    Other,
+}
+
+/// A path in a container, as the engine's archive `stat` reports it (a final symlink is not
+/// followed).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PathStat {
+    /// The last component.
+    pub name: String,
+    pub kind: PathKind,
+    pub size: i64,
+    /// Permission bits (`0o644`).
+    pub mode: u32,
+    /// For a symlink: where it points (as written, possibly relative).
+    pub link_target: String,
+}
+
+/// How an archive is extracted into a container (`cp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CopyIntoOptions {
+    /// `cp -a`: ask the engine to keep the archive's ownership information.
+    pub copy_uid_gid: bool,
+    /// Refuse to replace a directory with a file or a file with a directory.
+    pub no_overwrite_dir_non_dir: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
