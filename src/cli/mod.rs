@@ -9,10 +9,12 @@ pub mod context;
 pub mod list;
 pub mod logs;
 mod logtime;
+pub mod oneoff;
 pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
+pub mod tty;
 
 use std::path::PathBuf;
 
@@ -101,6 +103,10 @@ pub enum Command {
     Watch(args::WatchArgs),
     /// Show the rcompose version.
     Version,
+    /// Execute a command in a running container of a service.
+    Exec(oneoff::ExecArgs),
+    /// Run a one-off command on a service (in a new container).
+    Run(oneoff::RunArgs),
 }
 
 impl GlobalArgs {
@@ -135,7 +141,8 @@ impl GlobalArgs {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse_from(hoist_file_flags(std::env::args_os().collect())) {
+    let args = oneoff::rewrite_args(hoist_file_flags(std::env::args_os().collect()));
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -187,7 +194,8 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
     let Some(at) = command_at else {
         return args;
     };
-    if matches!(text(&args[at]).as_str(), "logs" | "rm") {
+    // `exec`/`run`: what follows the service is the command to run, `-f` included.
+    if matches!(text(&args[at]).as_str(), "logs" | "rm" | "exec" | "run") {
         return args;
     }
     let mut moved = Vec::new();
