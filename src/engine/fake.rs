@@ -452,12 +452,36 @@ impl FakeEngine {
             self.container_event(&snapshot, EventAction::Stop, st);
         }
         if snapshot.spec.auto_remove {
-            for net in st.networks.values_mut() {
-                net.details.containers.remove(id);
+            // Like the engine, remove it a moment after it exits (attached readers get the
+            // rest of its output first).
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let me = self.clone();
+                let id = id.to_string();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let mut st = me.lock();
+                    me.auto_remove(&mut st, &id);
+                    drop(st);
+                    me.notify();
+                });
+            } else {
+                self.auto_remove(st, id);
             }
-            st.containers.remove(id);
-            self.container_event(&snapshot, EventAction::Destroy, st);
         }
+    }
+
+    fn auto_remove(&self, st: &mut State, id: &str) {
+        let Some(c) = st.containers.get(id).cloned() else {
+            return;
+        };
+        if c.state.is_up() {
+            return;
+        }
+        for net in st.networks.values_mut() {
+            net.details.containers.remove(id);
+        }
+        st.containers.remove(id);
+        self.container_event(&c, EventAction::Destroy, st);
     }
 
     fn spawn_timers(&self, st: &State, id: &str) {
@@ -1787,10 +1811,26 @@ impl Engine for FakeEngine {
         })
     }
 
+    /// A detached exec ends at once with its scripted exit code (default 0).
     async fn start_exec_detached(&self, exec_id: &str) -> EngineResult<()> {
         let mut st = self.lock();
         self.enter(&mut st, "start_exec", exec_id)?;
-        self.start_exec_in(&mut st, exec_id)?;
+        let exec = self.start_exec_in(&mut st, exec_id)?;
+        let name = st
+            .containers
+            .get(&exec.container)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let code = st
+            .scripts
+            .get_mut(&name)
+            .and_then(|s| (!s.exec.is_empty()).then(|| s.exec.remove(0)))
+            .map(|o| o.exit_code)
+            .unwrap_or(0);
+        if let Some(e) = st.execs.get_mut(exec_id) {
+            e.running = false;
+            e.exit_code = Some(code);
+        }
         Ok(())
     }
 
@@ -1868,26 +1908,40 @@ impl Engine for FakeEngine {
         };
         let me = self.clone();
         let changed = self.shared.changed.subscribe();
-        let output = stream::unfold((from, changed), move |(mut index, mut changed)| {
-            let me = me.clone();
-            let cid = cid.clone();
-            async move {
-                loop {
-                    {
-                        let st = me.lock();
-                        let c = st.containers.get(&cid)?;
-                        if let Some(chunk) = c.logs.get(index) {
-                            index += 1;
-                            return Some((Ok(chunk.clone()), (index, changed)));
+        // Output is taken from the container's log as it grows; what was written before an
+        // auto-removal is still delivered.
+        let state = (from, std::collections::VecDeque::new(), changed, false);
+        let output = stream::unfold(
+            state,
+            move |(mut index, mut pending, mut changed, mut ended)| {
+                let me = me.clone();
+                let cid = cid.clone();
+                async move {
+                    loop {
+                        if let Some(chunk) = pending.pop_front() {
+                            return Some((Ok(chunk), (index, pending, changed, ended)));
                         }
-                        if c.generation != generation && !c.state.is_up() {
+                        if ended {
                             return None;
                         }
+                        {
+                            let st = me.lock();
+                            match st.containers.get(&cid) {
+                                None => ended = true,
+                                Some(c) => {
+                                    pending.extend(c.logs.iter().skip(index).cloned());
+                                    index = c.logs.len();
+                                    ended = c.generation != generation && !c.state.is_up();
+                                }
+                            }
+                        }
+                        if pending.is_empty() && !ended && changed.changed().await.is_err() {
+                            ended = true;
+                        }
                     }
-                    changed.changed().await.ok()?;
                 }
-            }
-        })
+            },
+        )
         .boxed();
         Ok(AttachedIo { output, input })
     }
