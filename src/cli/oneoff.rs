@@ -381,7 +381,12 @@ fn code32(code: i64) -> i32 {
 }
 
 /// `exec SERVICE COMMAND...`: the exit code is the command's.
-pub async fn exec(global: &GlobalArgs, args: ExecArgs) -> Result<i32> {
+pub async fn exec(global: &GlobalArgs, rt: &RuntimeGlobals, args: ExecArgs) -> Result<i32> {
+    if rt.dry_run {
+        return Err(usage(
+            "exec does not support --dry-run: it would have to run the command",
+        ));
+    }
     let (project_name, project) = load_optional(global, &args.service)?;
     let engine = context::connect().await?;
     let filter = LabelFilter::project(&project_name).with(labels::SERVICE, &args.service);
@@ -689,12 +694,13 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
                 if let Err(e) = r {
                     pump_error = Some(e);
                 }
-                drain_until.get_or_insert(tokio::time::Instant::now() + Duration::from_secs(10));
+                // A process may close its output and go on running: wait for its exit.
             }
             ev = events.next(), if events_open => match ev {
                 Some(Ok(e)) => match e.action {
                     EventAction::Die => {
                         exit_code = Some(e.exit_code.unwrap_or(-1));
+                        // Give the rest of its output (and --rm's removal) a moment.
                         drain_until.get_or_insert(tokio::time::Instant::now() + Duration::from_secs(10));
                     }
                     EventAction::Destroy => destroyed = true,

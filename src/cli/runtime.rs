@@ -58,7 +58,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Logs(a) => read::logs(global, a, rt.ansi).await,
             Command::Watch(a) => watch_files(global, rt, a).await,
             Command::Config(_) | Command::Version => Ok(exit::OK),
-            Command::Exec(a) => super::oneoff::exec(global, a).await,
+            Command::Exec(a) => super::oneoff::exec(global, rt, a).await,
             Command::Run(a) => super::oneoff::run(global, rt, a).await,
         }
     })
