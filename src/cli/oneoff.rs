@@ -614,6 +614,10 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
         oneoff::service_ids(&all),
     )
     .map_err(|m| anyhow!(m))?;
+    if *ctrl_c.borrow() > 0 {
+        // Ctrl-C while the dependencies or the image were being prepared: create nothing.
+        return Ok(exit::INTERRUPTED);
+    }
     let id = oneoff::create(&engine, &container)
         .await
         .map_err(|m| anyhow!("service {}: {m}", service.name))?;
