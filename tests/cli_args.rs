@@ -324,3 +324,131 @@ fn up_watch_flag() {
         assert_eq!(a.services, ["web"]);
     }
 }
+
+fn parse_rewritten(args: &[&str]) -> Cli {
+    let mut v: Vec<std::ffi::OsString> = vec!["rcompose".into()];
+    v.extend(args.iter().map(Into::into));
+    let v = rcompose::cli::oneoff::rewrite_args(rcompose::cli::hoist_file_flags(v));
+    Cli::try_parse_from(v).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+#[test]
+fn exec_takes_docker_compose_flags_and_keeps_the_command_verbatim() {
+    let cli = parse_rewritten(&[
+        "-p",
+        "proj",
+        "exec",
+        "-T",
+        "-d",
+        "-e",
+        "A=1",
+        "--env",
+        "B",
+        "-u",
+        "1000",
+        "-w",
+        "/tmp",
+        "--index",
+        "2",
+        "--privileged",
+        "web",
+        "sh",
+        "-c",
+        "echo -f -p $A",
+        "-e",
+        "x",
+    ]);
+    assert_eq!(cli.global.project_name.as_deref(), Some("proj"));
+    let Command::Exec(a) = cli.command else {
+        panic!("not exec")
+    };
+    assert!(a.no_tty && a.detach && a.privileged && a.interactive);
+    assert_eq!(a.env, ["A=1", "B"]);
+    assert_eq!(a.user.as_deref(), Some("1000"));
+    assert_eq!(a.workdir.as_deref(), Some("/tmp"));
+    assert_eq!(a.index, Some(2));
+    assert_eq!(a.service, "web");
+    assert_eq!(a.command, ["sh", "-c", "echo -f -p $A", "-e", "x"]);
+    let Command::Exec(a) = parse_rewritten(&["exec", "--interactive=false", "web", "ls"]).command
+    else {
+        panic!("not exec")
+    };
+    assert!(!a.interactive);
+    rejects(&["exec", "web"]);
+    rejects(&["exec", "--index", "0", "web", "ls"]);
+}
+
+#[test]
+fn run_p_publishes_and_every_flag_parses() {
+    let cli = parse_rewritten(&[
+        "-p",
+        "proj",
+        "run",
+        "--rm",
+        "-p",
+        "8080:80",
+        "-p127.0.0.1:9090:90",
+        "-v",
+        "./d:/d:ro",
+        "-e",
+        "A=1",
+        "-l",
+        "k=v",
+        "-u",
+        "1000",
+        "-w",
+        "/w",
+        "--entrypoint",
+        "sh -c",
+        "--name",
+        "custom",
+        "--no-deps",
+        "-T",
+        "--use-aliases",
+        "web",
+        "echo",
+        "-p",
+        "hi",
+    ]);
+    assert_eq!(cli.global.project_name.as_deref(), Some("proj"));
+    let Command::Run(a) = cli.command else {
+        panic!("not run")
+    };
+    assert!(a.rm && a.no_deps && a.no_tty && a.use_aliases && !a.detach && a.interactive);
+    assert_eq!(a.publish, ["8080:80", "127.0.0.1:9090:90"]);
+    assert_eq!(a.volume, ["./d:/d:ro"]);
+    assert_eq!(a.label, ["k=v"]);
+    assert_eq!(a.entrypoint.as_deref(), Some("sh -c"));
+    assert_eq!(a.name.as_deref(), Some("custom"));
+    assert_eq!(a.service, "web");
+    assert_eq!(a.command, ["echo", "-p", "hi"]);
+    let o = a.run_options(false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.entrypoint, Some(vec!["sh".to_string(), "-c".to_string()]));
+    assert_eq!(o.publish.len(), 2);
+    assert_eq!(o.publish[1].host_ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(o.volumes[0].kind, "bind");
+    assert!(o.volumes[0].read_only);
+
+    let Command::Run(a) = parse_rewritten(&["run", "-d", "-P", "web"]).command else {
+        panic!("not run")
+    };
+    assert!(a.detach && a.service_ports && a.command.is_empty());
+    rejects(&["run", "-P", "--publish", "80", "web"]);
+    rejects(&["run"]);
+}
+
+#[test]
+fn run_rejects_bad_values_naming_the_flag() {
+    for (args, flag) in [
+        (&["run", "-p", "http", "web"][..], "--publish"),
+        (&["run", "-l", "novalue", "web"][..], "--label"),
+        (&["run", "-v", "/a:/b:ro:x", "web"][..], "--volume"),
+        (&["run", "--entrypoint", "sh 'x", "web"][..], "--entrypoint"),
+    ] {
+        let Command::Run(a) = parse_rewritten(args).command else {
+            panic!("not run")
+        };
+        let e = a.run_options(false).expect_err("bad value accepted");
+        assert!(e.to_string().contains(flag), "{args:?}: {e}");
+    }
+}

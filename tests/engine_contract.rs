@@ -1347,6 +1347,202 @@ async fn archives_copy_in_and_out_with_stat(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// Reads an attached process's output to its end (bounded in time).
+async fn read_all(
+    io: AttachedIo,
+) -> Result<Vec<LogChunk>, Box<dyn std::error::Error + Send + Sync>> {
+    let chunks =
+        tokio::time::timeout(Duration::from_secs(20), io.output.collect::<Vec<_>>()).await?;
+    Ok(chunks.into_iter().collect::<Result<Vec<_>, _>>()?)
+}
+
+fn text_of(chunks: &[LogChunk], stream: LogStream) -> String {
+    chunks
+        .iter()
+        .filter(|c| c.stream == stream)
+        .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
+        .collect()
+}
+
+/// Polls an exec until it has ended; its exit code.
+async fn exec_exit(ctx: &Ctx, exec_id: &str) -> Result<Option<i64>, EngineError> {
+    for _ in 0..100 {
+        let st = ctx.engine.inspect_exec(exec_id).await?;
+        if !st.running {
+            return Ok(st.exit_code);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(None)
+}
+
+async fn interactive_exec_streams_stdin_and_exit_code(ctx: &Ctx) -> TestResult {
+    use tokio::io::AsyncWriteExt;
+    let spec = ctx.sleeper("ixec-1");
+    let id = ctx.engine.create_container(&spec).await?;
+    let e = ctx
+        .engine
+        .create_exec(&id, &ExecSpec::new(["cat"]), true)
+        .await;
+    assert!(
+        matches!(e, Err(EngineError::Conflict { .. })),
+        "exec before start: {e:?}"
+    );
+    ctx.engine.start_container(&id).await?;
+
+    // stdin in, the same bytes out, end-of-file ends the process with 0.
+    let exec = ctx
+        .engine
+        .create_exec(&id, &ExecSpec::new(["cat"]), true)
+        .await?;
+    let mut io = ctx.engine.start_exec_attached(&exec, false).await?;
+    io.input.write_all(b"hello\nworld\n").await?;
+    io.input.shutdown().await?;
+    let chunks = read_all(io).await?;
+    assert_eq!(text_of(&chunks, LogStream::Stdout), "hello\nworld\n");
+    assert_eq!(exec_exit(ctx, &exec).await?, Some(0));
+
+    // Without a TTY, stdout and stderr stay apart; the exit code is the command's.
+    ctx.will_exec(
+        &spec.name,
+        ExecOutput {
+            exit_code: 3,
+            stdout: b"out\n".to_vec(),
+            stderr: b"err\n".to_vec(),
+        },
+    );
+    let exec = ctx
+        .engine
+        .create_exec(
+            &id,
+            &ExecSpec::new(["sh", "-c", "echo out; echo err >&2; exit 3"]),
+            false,
+        )
+        .await?;
+    let chunks = read_all(ctx.engine.start_exec_attached(&exec, false).await?).await?;
+    assert_eq!(text_of(&chunks, LogStream::Stdout), "out\n");
+    assert_eq!(text_of(&chunks, LogStream::Stderr), "err\n");
+    assert_eq!(exec_exit(ctx, &exec).await?, Some(3));
+
+    // Detached: returns at once, the exec runs on its own.
+    let exec = ctx
+        .engine
+        .create_exec(&id, &ExecSpec::new(["true"]), false)
+        .await?;
+    ctx.engine.start_exec_detached(&exec).await?;
+    assert_eq!(exec_exit(ctx, &exec).await?, Some(0));
+
+    let e = ctx.engine.inspect_exec("0000000000000000deadbeef").await;
+    assert!(matches!(e, Err(EngineError::NotFound { .. })), "{e:?}");
+    Ok(())
+}
+
+async fn tty_exec_is_one_stream_and_resizes(ctx: &Ctx) -> TestResult {
+    use tokio::io::AsyncWriteExt;
+    let spec = ctx.sleeper("texec-1");
+    let id = ctx.engine.create_container(&spec).await?;
+    ctx.engine.start_container(&id).await?;
+    ctx.will_exec(
+        &spec.name,
+        ExecOutput {
+            exit_code: 0,
+            stdout: b"33 111\r\n".to_vec(),
+            stderr: Vec::new(),
+        },
+    );
+    let mut tty = ExecSpec::new(["sh", "-c", "read x; stty size"]);
+    tty.tty = true;
+    let exec = ctx.engine.create_exec(&id, &tty, true).await?;
+    let mut io = ctx.engine.start_exec_attached(&exec, true).await?;
+    ctx.engine
+        .resize_exec(
+            &exec,
+            TtySize {
+                rows: 33,
+                cols: 111,
+            },
+        )
+        .await?;
+    io.input.write_all(b"go\r").await?;
+    io.input.flush().await?;
+    let chunks = read_all(io).await?;
+    assert!(
+        chunks.iter().all(|c| c.stream == LogStream::Console),
+        "a TTY has one stream: {chunks:?}"
+    );
+    let text = text_of(&chunks, LogStream::Console);
+    assert!(text.contains("33 111"), "{text:?}");
+    assert_eq!(exec_exit(ctx, &exec).await?, Some(0));
+    let e = ctx
+        .engine
+        .resize_exec("0000000000000000deadbeef", TtySize { rows: 1, cols: 1 })
+        .await;
+    assert!(e.is_err(), "{e:?}");
+    Ok(())
+}
+
+async fn attach_before_start_gets_stdin_output_and_auto_removal(ctx: &Ctx) -> TestResult {
+    use tokio::io::AsyncWriteExt;
+    let mut spec = ctx.spec("attach-1", &["cat"]);
+    spec.stdin_open = true;
+    spec.stdin_once = true;
+    spec.auto_remove = true;
+    let id = ctx.engine.create_container(&spec).await?;
+    let mut events = ctx.engine.events(&EventFilter {
+        labels: ctx.filter(),
+        kinds: vec!["container".into()],
+    });
+    let mut io = ctx.engine.attach_container(&id, true).await?;
+    ctx.engine.start_container(&id).await?;
+    io.input.write_all(b"ping\n").await?;
+    io.input.shutdown().await?;
+    let chunks = read_all(io).await?;
+    assert_eq!(text_of(&chunks, LogStream::Stdout), "ping\n");
+    // The exit code comes with `die`, even though the engine then removes the container.
+    let died = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(Ok(e)) = events.next().await {
+            if e.id == id && e.action == EventAction::Die {
+                return e.exit_code;
+            }
+        }
+        None
+    })
+    .await?;
+    assert_eq!(died, Some(0));
+    let gone = eventually(Duration::from_secs(10), || async {
+        matches!(
+            ctx.engine.inspect_container(&id).await,
+            Err(EngineError::NotFound { .. })
+        )
+        .then_some(())
+    })
+    .await;
+    assert!(
+        gone.is_some(),
+        "auto_remove: the container is removed after it exits"
+    );
+
+    // A TTY container resizes while it runs.
+    let mut tty = ctx.sleeper("attach-2");
+    tty.tty = true;
+    let id = ctx.engine.create_container(&tty).await?;
+    let e = ctx
+        .engine
+        .resize_container(&id, TtySize { rows: 20, cols: 70 })
+        .await;
+    assert!(e.is_err(), "resize before start: {e:?}");
+    ctx.engine.start_container(&id).await?;
+    ctx.engine
+        .resize_container(&id, TtySize { rows: 20, cols: 70 })
+        .await?;
+    let e = ctx
+        .engine
+        .attach_container(&ctx.name("nobody"), false)
+        .await;
+    assert!(matches!(e, Err(EngineError::NotFound { .. })), "{e:?}");
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run every contract case against both engines.
 // ---------------------------------------------------------------------------------------------
@@ -1397,6 +1593,9 @@ contract!(
     containers_can_share_another_containers_network,
     failing_healthcheck_turns_unhealthy,
     follow_logs_stream_new_output,
+    interactive_exec_streams_stdin_and_exit_code,
+    tty_exec_is_one_stream_and_resizes,
+    attach_before_start_gets_stdin_output_and_auto_removal,
     top_lists_the_processes_of_a_running_container,
     archives_copy_in_and_out_with_stat,
 );

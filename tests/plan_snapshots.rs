@@ -264,6 +264,26 @@ fn orphans_warn_or_are_removed() {
 }
 
 #[test]
+fn down_leaves_one_offs_unless_removing_orphans() {
+    // docker compose v2: `down` leaves `run` containers; `--remove-orphans` takes them all
+    // (finished and running), while `up --remove-orphans` leaves a running one-off alone.
+    insta::assert_snapshot!(
+        "orphans_down",
+        render("orphans", &Intent::Down(DownOptions::default()))
+    );
+    insta::assert_snapshot!(
+        "orphans_down_remove_orphans",
+        render(
+            "orphans",
+            &Intent::Down(DownOptions {
+                remove_orphans: true,
+                ..Default::default()
+            })
+        )
+    );
+}
+
+#[test]
 fn interrupted_recreate_is_recovered() {
     insta::assert_snapshot!(render("interrupted", &Intent::up()));
     assert_converges("interrupted", &Intent::up());

@@ -11,11 +11,13 @@ pub mod inspect;
 pub mod list;
 pub mod logs;
 mod logtime;
+pub mod oneoff;
 pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
 mod upwatch;
+pub mod tty;
 
 use std::path::PathBuf;
 
@@ -115,6 +117,10 @@ pub enum Command {
     Cp(cp::CpArgs),
     /// Block until the containers of the given services stop.
     Wait(inspect::WaitArgs),
+    /// Execute a command in a running container of a service.
+    Exec(oneoff::ExecArgs),
+    /// Run a one-off command on a service (in a new container).
+    Run(oneoff::RunArgs),
 }
 
 impl GlobalArgs {
@@ -149,7 +155,8 @@ impl GlobalArgs {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse_from(hoist_file_flags(std::env::args_os().collect())) {
+    let args = oneoff::rewrite_args(hoist_file_flags(std::env::args_os().collect()));
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -201,7 +208,8 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
     let Some(at) = command_at else {
         return args;
     };
-    if matches!(text(&args[at]).as_str(), "logs" | "rm") {
+    // `exec`/`run`: what follows the service is the command to run, `-f` included.
+    if matches!(text(&args[at]).as_str(), "logs" | "rm" | "exec" | "run") {
         return args;
     }
     let mut moved = Vec::new();

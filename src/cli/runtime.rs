@@ -62,6 +62,8 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Events(a) => super::inspect::events(global, a).await,
             Command::Cp(a) => super::cp::cp(global, rt, a).await,
             Command::Wait(a) => super::inspect::wait(global, rt, a).await,
+            Command::Exec(a) => super::oneoff::exec(global, rt, a).await,
+            Command::Run(a) => super::oneoff::run(global, rt, a).await,
         }
     })
 }

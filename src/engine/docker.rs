@@ -618,6 +618,7 @@ fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
                 })
                 .collect(),
         ),
+        auto_remove: spec.auto_remove.then_some(true),
         ..Default::default()
     };
     let networking_config = first_network.map(|n| bm::NetworkingConfig {
@@ -635,6 +636,8 @@ fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         domainname: spec.domainname.clone(),
         tty: spec.tty.then_some(true),
         open_stdin: spec.stdin_open.then_some(true),
+        stdin_once: spec.stdin_once.then_some(true),
+        attach_stdin: spec.stdin_once.then_some(true),
         attach_stdout: Some(true),
         attach_stderr: Some(true),
         exposed_ports: none_if_empty(exposed),
@@ -1715,6 +1718,168 @@ impl Engine for DockerEngine {
                 },
                 e => self.err(e, ObjectKind::Container, id),
             })
+    }
+
+    async fn create_exec(
+        &self,
+        id: &str,
+        spec: &ExecSpec,
+        attach_stdin: bool,
+    ) -> EngineResult<String> {
+        let config = bm::ExecConfig {
+            attach_stdin: Some(attach_stdin),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(spec.tty),
+            env: none_if_empty(spec.env.clone()),
+            cmd: Some(spec.cmd.clone()),
+            privileged: Some(spec.privileged),
+            user: spec.user.clone(),
+            working_dir: spec.working_dir.clone(),
+            ..Default::default()
+        };
+        self.docker
+            .create_exec(id, config)
+            .await
+            .map(|c| c.id)
+            .map_err(|e| self.err(e, ObjectKind::Container, id))
+    }
+
+    async fn start_exec_attached(&self, exec_id: &str, tty: bool) -> EngineResult<AttachedIo> {
+        let started = self
+            .docker
+            .start_exec(
+                exec_id,
+                Some(bollard::exec::StartExecOptions {
+                    detach: false,
+                    tty,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
+        match started {
+            bollard::exec::StartExecResults::Attached { output, input } => {
+                Ok(attached_io(&self.address, exec_id, output, input))
+            }
+            bollard::exec::StartExecResults::Detached => Err(EngineError::Client(format!(
+                "exec {exec_id} started detached although an attached start was asked for"
+            ))),
+        }
+    }
+
+    async fn start_exec_detached(&self, exec_id: &str) -> EngineResult<()> {
+        self.docker
+            .start_exec(
+                exec_id,
+                Some(bollard::exec::StartExecOptions {
+                    detach: true,
+                    tty: false,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
+    }
+
+    async fn inspect_exec(&self, exec_id: &str) -> EngineResult<ExecStatus> {
+        let i = self
+            .docker
+            .inspect_exec(exec_id)
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
+        let running = i.running.unwrap_or(false);
+        Ok(ExecStatus {
+            running,
+            exit_code: if running { None } else { i.exit_code },
+        })
+    }
+
+    async fn resize_exec(&self, exec_id: &str, size: TtySize) -> EngineResult<()> {
+        self.docker
+            .resize_exec(
+                exec_id,
+                bollard::exec::ResizeExecOptions {
+                    height: size.rows,
+                    width: size.cols,
+                },
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
+    }
+
+    async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
+        let attached = self
+            .docker
+            .attach_container(
+                id,
+                Some(qp::AttachContainerOptions {
+                    detach_keys: None,
+                    logs: false,
+                    stream: true,
+                    stdin,
+                    stdout: true,
+                    stderr: true,
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(attached_io(
+            &self.address,
+            id,
+            attached.output,
+            attached.input,
+        ))
+    }
+
+    async fn resize_container(&self, id: &str, size: TtySize) -> EngineResult<()> {
+        self.docker
+            .resize_container_tty(
+                id,
+                qp::ResizeContainerTTYOptions {
+                    h: i32::from(size.rows),
+                    w: i32::from(size.cols),
+                },
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))
+    }
+}
+
+/// One chunk of hijacked output as the engine types say it.
+fn chunk_of(out: bollard::container::LogOutput) -> LogChunk {
+    let stream = match &out {
+        bollard::container::LogOutput::StdErr { .. } => LogStream::Stderr,
+        bollard::container::LogOutput::StdOut { .. } => LogStream::Stdout,
+        bollard::container::LogOutput::StdIn { .. } => LogStream::Stdin,
+        bollard::container::LogOutput::Console { .. } => LogStream::Console,
+    };
+    LogChunk {
+        stream,
+        bytes: out.into_bytes(),
+    }
+}
+
+/// A hijacked connection (attached exec or container) as [`AttachedIo`].
+fn attached_io(
+    address: &str,
+    name: &str,
+    output: std::pin::Pin<
+        Box<dyn futures::Stream<Item = Result<bollard::container::LogOutput, BollardError>> + Send>,
+    >,
+    input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+) -> AttachedIo {
+    let address = address.to_string();
+    let name = name.to_string();
+    AttachedIo {
+        output: output
+            .map(move |item| match item {
+                Ok(out) => Ok(chunk_of(out)),
+                Err(e) => Err(map_error(&address, e, ObjectKind::Container, &name)),
+            })
+            .boxed(),
+        input,
     }
 }
 

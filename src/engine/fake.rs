@@ -92,6 +92,19 @@ struct State {
     scripts: HashMap<String, ContainerScript>,
     next_id: u64,
     clock: i64,
+    /// Exec instances by id (`create_exec`).
+    execs: HashMap<String, FakeExec>,
+}
+
+/// An exec instance of the fake.
+#[derive(Debug, Clone)]
+struct FakeExec {
+    container: String,
+    spec: ExecSpec,
+    stdin: bool,
+    started: bool,
+    running: bool,
+    exit_code: Option<i64>,
 }
 
 struct Shared {
@@ -438,6 +451,37 @@ impl FakeEngine {
         if stop_event {
             self.container_event(&snapshot, EventAction::Stop, st);
         }
+        if snapshot.spec.auto_remove {
+            // Like the engine, remove it a moment after it exits (attached readers get the
+            // rest of its output first).
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let me = self.clone();
+                let id = id.to_string();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let mut st = me.lock();
+                    me.auto_remove(&mut st, &id);
+                    drop(st);
+                    me.notify();
+                });
+            } else {
+                self.auto_remove(st, id);
+            }
+        }
+    }
+
+    fn auto_remove(&self, st: &mut State, id: &str) {
+        let Some(c) = st.containers.get(id).cloned() else {
+            return;
+        };
+        if c.state.is_up() {
+            return;
+        }
+        for net in st.networks.values_mut() {
+            net.details.containers.remove(id);
+        }
+        st.containers.remove(id);
+        self.container_event(&c, EventAction::Destroy, st);
     }
 
     fn spawn_timers(&self, st: &State, id: &str) {
@@ -1823,6 +1867,290 @@ impl Engine for FakeEngine {
         }
         c.files = files;
         Ok(())
+    }
+
+    async fn create_exec(
+        &self,
+        id: &str,
+        spec: &ExecSpec,
+        attach_stdin: bool,
+    ) -> EngineResult<String> {
+        let mut st = self.lock();
+        self.enter(&mut st, "create_exec", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if c.state != ContainerState::Running {
+            return Err(conflict(format!("Container {} is not running", c.id)));
+        }
+        st.next_id += 1;
+        let exec_id = hex_id(st.next_id, "exec");
+        st.execs.insert(
+            exec_id.clone(),
+            FakeExec {
+                container: cid,
+                spec: spec.clone(),
+                stdin: attach_stdin,
+                started: false,
+                running: false,
+                exit_code: None,
+            },
+        );
+        Ok(exec_id)
+    }
+
+    /// `cat` with stdin echoes its input until end-of-file; any other command gives the output
+    /// queued with [`FakeEngine::script_exec`] for its container (default: nothing, exit 0).
+    async fn start_exec_attached(&self, exec_id: &str, tty: bool) -> EngineResult<AttachedIo> {
+        let mut st = self.lock();
+        self.enter(&mut st, "start_exec", exec_id)?;
+        let exec = self.start_exec_in(&mut st, exec_id)?;
+        let console = |stream: LogStream| if tty { LogStream::Console } else { stream };
+        if exec.stdin && exec.spec.cmd == ["cat"] {
+            let (client, server) = tokio::io::duplex(64 * 1024);
+            let me = self.clone();
+            let id = exec_id.to_string();
+            let stream = console(LogStream::Stdout);
+            let output = stream::unfold(Some(server), move |server| {
+                let me = me.clone();
+                let id = id.clone();
+                async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut server = server?;
+                    let mut buf = vec![0u8; 8192];
+                    match server.read(&mut buf).await {
+                        Ok(n) if n > 0 => {
+                            buf.truncate(n);
+                            let chunk = LogChunk {
+                                stream,
+                                bytes: Bytes::from(buf),
+                            };
+                            Some((Ok(chunk), Some(server)))
+                        }
+                        _ => {
+                            me.finish_exec(&id, 0);
+                            None
+                        }
+                    }
+                }
+            })
+            .boxed();
+            return Ok(AttachedIo {
+                output,
+                input: Box::pin(client),
+            });
+        }
+        let name = st
+            .containers
+            .get(&exec.container)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let out = st
+            .scripts
+            .get_mut(&name)
+            .and_then(|s| (!s.exec.is_empty()).then(|| s.exec.remove(0)))
+            .unwrap_or_default();
+        if let Some(e) = st.execs.get_mut(exec_id) {
+            e.running = false;
+            e.exit_code = Some(out.exit_code);
+        }
+        let mut chunks = Vec::new();
+        for (stream, bytes) in [
+            (LogStream::Stdout, out.stdout),
+            (LogStream::Stderr, out.stderr),
+        ] {
+            if !bytes.is_empty() {
+                chunks.push(Ok(LogChunk {
+                    stream: console(stream),
+                    bytes: Bytes::from(bytes),
+                }));
+            }
+        }
+        Ok(AttachedIo {
+            output: stream::iter(chunks).boxed(),
+            input: Box::pin(tokio::io::sink()),
+        })
+    }
+
+    /// A detached exec ends at once with its scripted exit code (default 0).
+    async fn start_exec_detached(&self, exec_id: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "start_exec", exec_id)?;
+        let exec = self.start_exec_in(&mut st, exec_id)?;
+        let name = st
+            .containers
+            .get(&exec.container)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let code = st
+            .scripts
+            .get_mut(&name)
+            .and_then(|s| (!s.exec.is_empty()).then(|| s.exec.remove(0)))
+            .map(|o| o.exit_code)
+            .unwrap_or(0);
+        if let Some(e) = st.execs.get_mut(exec_id) {
+            e.running = false;
+            e.exit_code = Some(code);
+        }
+        Ok(())
+    }
+
+    async fn inspect_exec(&self, exec_id: &str) -> EngineResult<ExecStatus> {
+        let mut st = self.lock();
+        self.enter(&mut st, "inspect_exec", exec_id)?;
+        let e = st
+            .execs
+            .get(exec_id)
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Exec, exec_id))?;
+        Ok(ExecStatus {
+            running: e.running,
+            exit_code: e.exit_code,
+        })
+    }
+
+    async fn resize_exec(&self, exec_id: &str, _size: TtySize) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "resize_exec", exec_id)?;
+        match st.execs.get(exec_id) {
+            Some(e) if e.started => Ok(()),
+            Some(_) => Err(conflict(format!("exec {exec_id} is not running"))),
+            None => Err(EngineError::not_found(ObjectKind::Exec, exec_id)),
+        }
+    }
+
+    /// Streams what the container writes from now on until it stops. A container created with
+    /// `stdin_open` running `cat` echoes its stdin and exits 0 at end-of-file.
+    async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
+        let (cid, from, generation, echo, tty) = {
+            let mut st = self.lock();
+            self.enter(&mut st, "attach", id)?;
+            let cid = require(&st, id)?;
+            let Some(c) = st.containers.get(&cid) else {
+                return Err(EngineError::not_found(ObjectKind::Container, id));
+            };
+            let echo = stdin
+                && c.spec.stdin_open
+                && c.spec.cmd.as_deref() == Some(&["cat".to_string()][..]);
+            (cid, c.logs.len(), c.generation, echo, c.spec.tty)
+        };
+        let input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>> = if echo {
+            let (client, mut server) = tokio::io::duplex(64 * 1024);
+            let me = self.clone();
+            let cid = cid.clone();
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                let mut buf = vec![0u8; 8192];
+                loop {
+                    let n = server.read(&mut buf).await.unwrap_or(0);
+                    let mut st = me.lock();
+                    if n == 0 {
+                        me.exit_container(&mut st, &cid, 0, false);
+                        drop(st);
+                        me.notify();
+                        return;
+                    }
+                    if let Some(c) = st.containers.get_mut(&cid) {
+                        c.logs.push(LogChunk {
+                            stream: if tty {
+                                LogStream::Console
+                            } else {
+                                LogStream::Stdout
+                            },
+                            bytes: Bytes::copy_from_slice(&buf[..n]),
+                        });
+                    }
+                    drop(st);
+                    me.notify();
+                }
+            });
+            Box::pin(client)
+        } else {
+            Box::pin(tokio::io::sink())
+        };
+        let me = self.clone();
+        let changed = self.shared.changed.subscribe();
+        // Output is taken from the container's log as it grows; what was written before an
+        // auto-removal is still delivered.
+        let state = (from, std::collections::VecDeque::new(), changed, false);
+        let output = stream::unfold(
+            state,
+            move |(mut index, mut pending, mut changed, mut ended)| {
+                let me = me.clone();
+                let cid = cid.clone();
+                async move {
+                    loop {
+                        if let Some(chunk) = pending.pop_front() {
+                            return Some((Ok(chunk), (index, pending, changed, ended)));
+                        }
+                        if ended {
+                            return None;
+                        }
+                        {
+                            let st = me.lock();
+                            match st.containers.get(&cid) {
+                                None => ended = true,
+                                Some(c) => {
+                                    pending.extend(c.logs.iter().skip(index).cloned());
+                                    index = c.logs.len();
+                                    ended = c.generation != generation && !c.state.is_up();
+                                }
+                            }
+                        }
+                        if pending.is_empty() && !ended && changed.changed().await.is_err() {
+                            ended = true;
+                        }
+                    }
+                }
+            },
+        )
+        .boxed();
+        Ok(AttachedIo { output, input })
+    }
+
+    async fn resize_container(&self, id: &str, _size: TtySize) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "resize", id)?;
+        let cid = require(&st, id)?;
+        match st.containers.get(&cid) {
+            Some(c) if c.state == ContainerState::Running => Ok(()),
+            Some(c) => Err(conflict(format!("Container {} is not running", c.id))),
+            None => Err(EngineError::not_found(ObjectKind::Container, id)),
+        }
+    }
+}
+
+impl FakeEngine {
+    /// Marks an exec started (it must exist, not be started yet, and its container run).
+    fn start_exec_in(&self, st: &mut State, exec_id: &str) -> EngineResult<FakeExec> {
+        let Some(e) = st.execs.get(exec_id).cloned() else {
+            return Err(EngineError::not_found(ObjectKind::Exec, exec_id));
+        };
+        if e.started {
+            return Err(conflict(format!("exec {exec_id} has already been started")));
+        }
+        let running = st
+            .containers
+            .get(&e.container)
+            .is_some_and(|c| c.state == ContainerState::Running);
+        if !running {
+            return Err(conflict(format!(
+                "Container {} is not running",
+                e.container
+            )));
+        }
+        if let Some(x) = st.execs.get_mut(exec_id) {
+            x.started = true;
+            x.running = true;
+        }
+        Ok(e)
+    }
+
+    fn finish_exec(&self, exec_id: &str, code: i64) {
+        if let Some(e) = self.lock().execs.get_mut(exec_id) {
+            e.running = false;
+            e.exit_code = Some(code);
+        }
     }
 }
 

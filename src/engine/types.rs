@@ -385,6 +385,10 @@ pub struct ContainerSpec {
     pub storage_opt: Labels,
     pub isolation: Option<String>,
     pub annotations: Labels,
+    /// Close the container's stdin when the attached client closes it (`run` with stdin).
+    pub stdin_once: bool,
+    /// The engine removes the container when it exits (`run --rm`).
+    pub auto_remove: bool,
 }
 
 /// IPAM pool of a network.
@@ -1048,6 +1052,36 @@ pub struct CopyIntoOptions {
     pub copy_uid_gid: bool,
     /// Refuse to replace a directory with a file or a file with a directory.
     pub no_overwrite_dir_non_dir: bool,
+}
+
+/// A terminal size in character cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TtySize {
+    pub rows: u16,
+    pub cols: u16,
+}
+
+/// The state of an exec instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecStatus {
+    pub running: bool,
+    /// `None` while it runs (or if the engine does not know).
+    pub exit_code: Option<i64>,
+}
+
+/// A live connection to a process's standard streams (an attached exec or container).
+pub struct AttachedIo {
+    /// Output as it comes: `Stdout`/`Stderr` chunks, or `Console` with a TTY. Ends when the
+    /// process closes its output (it exited).
+    pub output: BoxStream<'static, Result<LogChunk, super::EngineError>>,
+    /// The process's standard input; `shutdown()` sends end-of-file.
+    pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+impl fmt::Debug for AttachedIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AttachedIo")
+    }
 }
 
 #[cfg(test)]

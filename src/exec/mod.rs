@@ -16,6 +16,7 @@ pub mod driver;
 pub mod engine_driver;
 pub mod lock;
 pub mod observe;
+pub mod oneoff;
 pub mod ops;
 pub mod reporter;
 pub mod spec;

@@ -845,6 +845,8 @@ pub fn container_spec(
         storage_opt: service.storage_opt.clone().into_iter().collect(),
         isolation: service.isolation.clone().filter(|s| !s.is_empty()),
         annotations: service.annotations.clone().into_iter().collect(),
+        stdin_once: false,
+        auto_remove: false,
     };
     Ok(ContainerPlan { spec, files })
 }

@@ -1604,6 +1604,18 @@ fn normalize_service(
     Ok(())
 }
 
+/// One `run -p` value in the short port syntax (`[[IP:]HOST:]CONTAINER[/PROTO]`), as the long
+/// form entries of a compose file's `ports:` (one per container port of a range).
+pub fn short_port(raw: &str) -> Result<Vec<Value>, String> {
+    parse_short_port(raw.trim()).map(|v| v.into_iter().map(Value::Mapping).collect())
+}
+
+/// One `run -v` value in the short volume syntax (`[SOURCE:]TARGET[:MODE]`), as the long form
+/// entry of a compose file's `volumes:`.
+pub fn short_volume(raw: &str) -> Result<Value, String> {
+    parse_short_volume(raw.trim()).map(Value::Mapping)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -229,11 +229,29 @@ impl<'a> Builder<'a> {
         deps
     }
 
+    /// Containers no service of the project accounts for, as docker compose v2 counts them: those
+    /// of services not in the project, and one-off (`run`) containers that have finished (a
+    /// running one-off is somebody's live session).
     fn orphans(&self) -> Vec<&'a ObservedContainer> {
         self.o
             .containers
             .iter()
-            .filter(|c| !c.oneoff && !self.d.services.contains_key(&c.service))
+            .filter(|c| {
+                if c.oneoff {
+                    matches!(c.state, ContainerState::Exited | ContainerState::Dead)
+                } else {
+                    !self.d.services.contains_key(&c.service)
+                }
+            })
+            .collect()
+    }
+
+    /// `down --remove-orphans` also takes the project's running one-off containers down.
+    fn running_oneoffs(&self, scope: &[String]) -> Vec<&'a ObservedContainer> {
+        self.o
+            .containers
+            .iter()
+            .filter(|c| c.oneoff && c.state.is_up() && scope.contains(&c.service))
             .collect()
     }
 
@@ -380,7 +398,12 @@ impl<'a> Builder<'a> {
         // Orphans first: they may hold names or ports the new containers need.
         if opts.remove_orphans {
             for c in self.orphans() {
-                self.stop_and_remove(c, Reason::Orphan, opts.timeout, false, image_deps.clone());
+                let reason = if c.oneoff {
+                    Reason::OneOff
+                } else {
+                    Reason::Orphan
+                };
+                self.stop_and_remove(c, reason, opts.timeout, false, image_deps.clone());
             }
         } else {
             self.orphan_warning();
@@ -766,7 +789,11 @@ impl<'a> Builder<'a> {
                         container: cref(c),
                         timeout,
                     },
-                    Reason::Orphan,
+                    if c.oneoff {
+                        Reason::OneOff
+                    } else {
+                        Reason::Orphan
+                    },
                     vec![],
                 )
             });
@@ -806,7 +833,9 @@ impl<'a> Builder<'a> {
         let scope = self.scope(&[], false);
         self.record_facts(&scope);
         let orphans = if opts.remove_orphans {
-            self.orphans()
+            let mut o = self.orphans();
+            o.extend(self.running_oneoffs(&scope));
+            o
         } else {
             self.orphan_warning();
             Vec::new()
@@ -825,7 +854,9 @@ impl<'a> Builder<'a> {
                 .map(hard)
                 .into_iter()
                 .collect();
-            let reason = if self.d.services.contains_key(&c.service) {
+            let reason = if c.oneoff {
+                Reason::OneOff
+            } else if self.d.services.contains_key(&c.service) {
                 Reason::Requested
             } else {
                 Reason::Orphan

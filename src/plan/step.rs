@@ -254,6 +254,9 @@ pub enum Reason {
     DependencyCondition,
     /// Asked for by the command (`down`, `stop`...).
     Requested,
+    /// A one-off container (`run`): finished ones are orphans; `down --remove-orphans` takes
+    /// running ones too.
+    OneOff,
 }
 
 impl fmt::Display for Reason {
@@ -292,6 +295,7 @@ impl fmt::Display for Reason {
             Reason::NotRunning => f.write_str("not running"),
             Reason::ScaledDown { replicas } => write!(f, "scaled down to {replicas}"),
             Reason::Orphan => f.write_str("orphan: its service is not in the project"),
+            Reason::OneOff => f.write_str("one-off container (run)"),
             Reason::Leftover => f.write_str("leftover of an interrupted recreate"),
             Reason::InterruptedRecreate => f.write_str("finishing an interrupted recreate"),
             Reason::ImageMissing => f.write_str("image not found locally"),

@@ -1,0 +1,746 @@
+//! One-off containers (`run`) and the container an `exec` lands in.
+//!
+//! Owns: the service as `run` creates it (command/entrypoint/env/user/workdir/ports/volumes
+//! overridden, no restart policy), the one-off's container spec (docker compose v2's name
+//! `<project>-<service>-run-<12 hex>`, labels `com.docker.compose.oneoff=True` and
+//! `com.docker.compose.slug`, only its own name as network alias unless `--use-aliases`), what it
+//! needs before it can be created (its image, networks and named volumes), the wait for its
+//! dependencies' `depends_on` conditions, and the choice of the container `exec` runs in.
+//! Must not import `loader` or `cli`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use crate::engine::{
+    ContainerState, ContainerSummary, Engine, EventFilter, HealthStatus, LabelFilter, ObjectKind,
+};
+use crate::model::{Condition, Port, Project, Service, ServiceVolume};
+use crate::plan::{labels, Desired};
+
+use super::engine_driver::progress_text;
+use super::spec::{self, ContainerPlan, SpecContext};
+
+/// The label docker compose v2 puts on a one-off container: its full random id.
+pub const SLUG: &str = "com.docker.compose.slug";
+
+/// What `run` changes in the service's configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOptions {
+    /// `--name` (default: `<project>-<service>-run-<12 hex>`).
+    pub name: Option<String>,
+    /// The command; empty keeps the service's.
+    pub command: Vec<String>,
+    /// `--entrypoint`, already split into words. Without a command it also resets the command.
+    pub entrypoint: Option<Vec<String>>,
+    /// `-e KEY=VAL`, or `-e KEY` (its value from the project's environment, else left out).
+    pub env: Vec<String>,
+    /// `-l KEY=VAL`.
+    pub labels: Vec<(String, String)>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    /// `-v`, in the long form.
+    pub volumes: Vec<ServiceVolume>,
+    /// `-p`, in the long form (replaces the service's ports).
+    pub publish: Vec<Port>,
+    /// `--service-ports`: keep the service's ports (without it, none are published).
+    pub service_ports: bool,
+    /// `--use-aliases`: join networks with the service's aliases too.
+    pub use_aliases: bool,
+    pub tty: bool,
+    /// Keep stdin open (`-i`, the default).
+    pub interactive: bool,
+    /// `--rm`: the engine removes the container when it exits.
+    pub remove: bool,
+}
+
+/// A fresh random 64-hex id (the slug), from the kernel's random source.
+pub fn new_slug() -> String {
+    let mut bytes = [0u8; 32];
+    let from_kernel = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .is_ok();
+    if !from_kernel {
+        use sha2::{Digest, Sha256};
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let seed = format!(
+            "{}-{}-{:?}",
+            std::process::id(),
+            now.as_nanos(),
+            &bytes as *const _
+        );
+        bytes.copy_from_slice(&Sha256::digest(seed.as_bytes()));
+    }
+    hex::encode(bytes)
+}
+
+/// docker compose v2's one-off name: `<project>-<service>-run-<first 12 hex of the slug>`.
+pub fn oneoff_name(project: &str, service: &str, slug: &str) -> String {
+    let short: String = slug.chars().take(12).collect();
+    format!("{project}-{service}-run-{short}")
+}
+
+/// The service as `run` creates it: `o`'s overrides applied; no restart policy, no ports unless
+/// asked for, and `tty`/`stdin_open` as the run wants them.
+pub fn run_service(project: &Project, service: &Service, o: &RunOptions) -> Service {
+    let mut s = service.clone();
+    s.container_name = None;
+    if !o.command.is_empty() {
+        s.command = Some(o.command.clone());
+    }
+    if let Some(ep) = &o.entrypoint {
+        s.entrypoint = Some(ep.clone());
+        if o.command.is_empty() {
+            s.command = Some(Vec::new());
+        }
+    }
+    if let Some(u) = o.user.as_ref().filter(|u| !u.is_empty()) {
+        s.user = Some(u.clone());
+    }
+    if let Some(w) = o.workdir.as_ref().filter(|w| !w.is_empty()) {
+        s.working_dir = Some(w.clone());
+    }
+    for e in &o.env {
+        match e.split_once('=') {
+            Some((k, v)) => {
+                s.environment.insert(k.to_string(), Some(v.to_string()));
+            }
+            None => {
+                if let Some(v) = project.environment.get(e.as_str()) {
+                    s.environment.insert(e.clone(), Some(v.clone()));
+                }
+            }
+        }
+    }
+    for (k, v) in &o.labels {
+        s.labels.insert(k.clone(), v.clone());
+    }
+    if !o.service_ports {
+        s.ports.clear();
+    }
+    if !o.publish.is_empty() {
+        s.ports = o.publish.clone();
+    }
+    for v in &o.volumes {
+        // A volume on a target the service already mounts replaces that mount.
+        s.volumes
+            .retain(|old| old.target.is_none() || old.target != v.target);
+        s.volumes.push(v.clone());
+    }
+    s.restart = None;
+    if let Some(d) = s.deploy.as_mut() {
+        d.restart_policy = None;
+    }
+    s.tty = o.tty;
+    s.stdin_open = o.interactive;
+    s
+}
+
+/// Container ids of the project's service containers by (service, number), for `service:x`
+/// references (`network_mode`, `volumes_from`...).
+pub fn service_ids(containers: &[ContainerSummary]) -> BTreeMap<(String, u32), String> {
+    containers
+        .iter()
+        .filter(|c| !is_oneoff(c))
+        .filter_map(|c| {
+            let service = c.labels.get(labels::SERVICE)?.clone();
+            let number = c.labels.get(labels::CONTAINER_NUMBER)?.parse().ok()?;
+            Some(((service, number), c.id.clone()))
+        })
+        .collect()
+}
+
+/// Whether a container was made by `run`.
+pub fn is_oneoff(c: &ContainerSummary) -> bool {
+    c.labels
+        .get(labels::ONEOFF)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// The one-off container to create for `service` (already passed through [`run_service`]) in
+/// `project` (as `plan::with_default_network` returns it).
+#[allow(clippy::too_many_arguments)]
+pub fn container_plan(
+    project: &Project,
+    service: &Service,
+    o: &RunOptions,
+    name: &str,
+    slug: &str,
+    config_hash: &str,
+    image_id: Option<String>,
+    ids: BTreeMap<(String, u32), String>,
+) -> Result<ContainerPlan, String> {
+    let mut svc = service.clone();
+    svc.container_name = Some(name.to_string());
+    let ctx = SpecContext {
+        number: 1,
+        create_as: name.to_string(),
+        config_hash: config_hash.to_string(),
+        image_id,
+        replaces: None,
+        ids,
+        inherited: Vec::new(),
+    };
+    let mut plan = spec::container_spec(project, &svc, &ctx)?;
+    plan.spec
+        .labels
+        .insert(labels::ONEOFF.into(), "True".into());
+    plan.spec.labels.insert(SLUG.into(), slug.to_string());
+    if !o.use_aliases {
+        for n in &mut plan.spec.networks {
+            n.aliases = vec![name.to_string()];
+        }
+    }
+    plan.spec.restart = None;
+    plan.spec.stdin_once = o.interactive;
+    plan.spec.auto_remove = o.remove;
+    Ok(plan)
+}
+
+/// Creates the one-off container and copies its `content`/`environment` secrets and configs in;
+/// returns its id. Nothing is left behind when the copy fails.
+pub async fn create(engine: &Arc<dyn Engine>, plan: &ContainerPlan) -> Result<String, String> {
+    let name = &plan.spec.name;
+    let id = engine
+        .create_container(&plan.spec)
+        .await
+        .map_err(|e| match &e {
+            crate::engine::EngineError::NotFound {
+                kind: ObjectKind::Image,
+                ..
+            } => format!(
+                "image {} is not present locally; pull or build it first",
+                plan.spec.image
+            ),
+            _ => format!("cannot create the one-off container {name}: {e}"),
+        })?;
+    if !plan.files.is_empty() {
+        let mut b = tar::Builder::new(Vec::new());
+        for f in &plan.files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(f.content.len() as u64);
+            h.set_mode(f.mode);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(
+                &mut h,
+                f.target.trim_start_matches('/'),
+                f.content.as_slice(),
+            )
+            .map_err(|e| format!("cannot pack {}: {e}", f.target))?;
+        }
+        let tar = b
+            .into_inner()
+            .map_err(|e| format!("cannot pack secrets/configs: {e}"))?;
+        if let Err(e) = engine.copy_into(&id, "/", tar.into()).await {
+            let _ = engine
+                .remove_container(
+                    &id,
+                    crate::engine::RemoveOptions {
+                        force: true,
+                        volumes: true,
+                    },
+                )
+                .await;
+            return Err(format!("cannot copy secrets/configs into {name}: {e}"));
+        }
+    }
+    Ok(id)
+}
+
+/// Makes sure what the one-off needs exists: its image (built when the service has `build:`,
+/// else pulled), its project networks and named volumes. `progress` gets build/pull lines.
+pub async fn ensure_resources(
+    engine: &Arc<dyn Engine>,
+    project: &Project,
+    desired: &Desired,
+    service: &Service,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<(), String> {
+    let name = &service.name;
+    let image = service.image_name(&project.name);
+    let present = engine
+        .image_exists(&image)
+        .await
+        .map_err(|e| format!("service {name}: cannot inspect image {image}: {e}"))?;
+    if !present {
+        if service.build.is_some() {
+            let p = project.clone();
+            let svc = service.clone();
+            let spec = tokio::task::spawn_blocking(move || super::context::build_spec(&p, &svc))
+                .await
+                .map_err(|e| format!("service {name}: packing the build context failed: {e}"))??;
+            engine
+                .build_image(spec, &|p| progress(progress_text(p)))
+                .await
+                .map_err(|e| format!("service {name}: cannot build image {image}: {e}"))?;
+        } else {
+            engine
+                .pull_image(&image, &|p| progress(progress_text(p)))
+                .await
+                .map_err(|e| {
+                    format!(
+                        "service {name} needs image {image}, which is not present locally and cannot be pulled: {e}; build it locally or fix the image name"
+                    )
+                })?;
+        }
+    }
+    for key in service.networks.keys() {
+        let external = project.networks.get(key).is_some_and(|n| n.external);
+        let net = spec::network_name(project, key);
+        match engine.inspect_network(&net).await {
+            Ok(_) => continue,
+            Err(e) if !e.is_not_found() => {
+                return Err(format!("service {name}: cannot inspect network {net}: {e}"))
+            }
+            Err(_) if external => {
+                return Err(format!(
+                    "service {name}: external network {net} does not exist; create it first (docker network create {net})"
+                ))
+            }
+            Err(_) => {}
+        }
+        let hash = desired
+            .networks
+            .get(key)
+            .map(|n| n.config_hash.clone())
+            .unwrap_or_default();
+        match engine
+            .create_network(&spec::network_spec(project, key, &hash))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_conflict() => {}
+            Err(e) => return Err(format!("service {name}: cannot create network {net}: {e}")),
+        }
+    }
+    for v in &service.volumes {
+        let Some(source) = v.source.as_deref() else {
+            continue;
+        };
+        let Some(def) = project.volumes.get(source) else {
+            continue;
+        };
+        if !matches!(v.kind.as_str(), "volume" | "") || def.external {
+            continue;
+        }
+        let vol = spec::volume_name(project, source);
+        match engine.inspect_volume(&vol).await {
+            Ok(_) => continue,
+            Err(e) if !e.is_not_found() => {
+                return Err(format!("service {name}: cannot inspect volume {vol}: {e}"))
+            }
+            Err(_) => {}
+        }
+        let hash = desired
+            .volumes
+            .get(source)
+            .map(|n| n.config_hash.clone())
+            .unwrap_or_default();
+        match engine
+            .create_volume(&spec::volume_spec(project, source, &hash))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_conflict() => {}
+            Err(e) => return Err(format!("service {name}: cannot create volume {vol}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// How far one dependency is from its condition.
+enum Progress {
+    Met,
+    Waiting,
+    Failed(String),
+}
+
+async fn dependency_progress(
+    engine: &Arc<dyn Engine>,
+    service: &str,
+    dep: &str,
+    condition: Condition,
+    containers: &[ContainerSummary],
+) -> Progress {
+    if condition == Condition::ServiceStarted {
+        return Progress::Met;
+    }
+    let mut all_met = true;
+    for c in containers {
+        let up = c.state.is_up();
+        match condition {
+            Condition::ServiceStarted => {}
+            Condition::ServiceHealthy => {
+                if !up && c.state != ContainerState::Created {
+                    return Progress::Failed(format!(
+                        "dependency {dep} of service {service} stopped ({}) before it became healthy",
+                        c.status
+                    ));
+                }
+                match c.health {
+                    Some(HealthStatus::Healthy) => {}
+                    Some(HealthStatus::Unhealthy) => {
+                        return Progress::Failed(format!(
+                            "dependency {dep} of service {service} is unhealthy"
+                        ))
+                    }
+                    Some(HealthStatus::Starting) => all_met = false,
+                    None if up => {
+                        return Progress::Failed(format!(
+                            "dependency {dep} of service {service} has no healthcheck, so it cannot become healthy; give it one or use `condition: service_started`"
+                        ))
+                    }
+                    None => all_met = false,
+                }
+            }
+            Condition::ServiceCompletedSuccessfully => {
+                if up || c.state == ContainerState::Created {
+                    all_met = false;
+                    continue;
+                }
+                let code = match engine.inspect_container(&c.id).await {
+                    Ok(d) => d.state.exit_code,
+                    Err(e) => {
+                        return Progress::Failed(format!(
+                            "cannot inspect {} (dependency {dep} of service {service}): {e}",
+                            c.name()
+                        ))
+                    }
+                };
+                if code != 0 {
+                    return Progress::Failed(format!(
+                        "dependency {dep} of service {service} did not complete successfully: {} exited with code {code}",
+                        c.name()
+                    ));
+                }
+            }
+        }
+    }
+    if all_met {
+        Progress::Met
+    } else {
+        Progress::Waiting
+    }
+}
+
+/// Waits until each of `service`'s dependencies meets its `depends_on` condition (started,
+/// healthy, completed successfully), learning about changes from the engine's events. A
+/// dependency with `required: false` that has no container is skipped.
+pub async fn wait_for_dependencies(
+    engine: &Arc<dyn Engine>,
+    project_name: &str,
+    service: &Service,
+) -> Result<(), String> {
+    for (dep, d) in &service.depends_on {
+        let filter = LabelFilter::project(project_name).with(labels::SERVICE, dep);
+        // Subscribe before looking, so that no change between the two is missed.
+        let mut events = engine.events(&EventFilter {
+            labels: filter.clone(),
+            kinds: vec!["container".to_string()],
+        });
+        loop {
+            let mut containers = engine
+                .list_containers(&filter)
+                .await
+                .map_err(|e| format!("cannot list the containers of dependency {dep}: {e}"))?;
+            containers.retain(|c| !is_oneoff(c));
+            if containers.is_empty() {
+                if !d.required {
+                    break;
+                }
+                return Err(format!(
+                    "service {} depends on {dep}, which has no container; start it (`up -d {dep}`) or run without --no-deps",
+                    service.name
+                ));
+            }
+            match dependency_progress(engine, &service.name, dep, d.condition, &containers).await {
+                Progress::Met => break,
+                Progress::Failed(_) if !d.required => break,
+                Progress::Failed(why) => return Err(why),
+                Progress::Waiting => {}
+            }
+            match events.next().await {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    return Err(format!(
+                        "lost the engine's events while waiting for {dep}: {e}"
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "the engine's event stream ended while waiting for {dep}"
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The container `exec` runs in: among the service's running containers, replica `index`
+/// (default: the lowest number, service containers before one-offs).
+pub fn exec_target<'a>(
+    containers: &'a [ContainerSummary],
+    service: &str,
+    index: Option<u32>,
+) -> Result<&'a ContainerSummary, String> {
+    let number = |c: &ContainerSummary| -> u32 {
+        c.labels
+            .get(labels::CONTAINER_NUMBER)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let mut running: Vec<&ContainerSummary> = containers
+        .iter()
+        .filter(|c| c.labels.get(labels::SERVICE).map(String::as_str) == Some(service))
+        .filter(|c| c.state == ContainerState::Running || c.state == ContainerState::Paused)
+        .collect();
+    running.sort_by_key(|c| (number(c), is_oneoff(c), c.name().to_string()));
+    if running.is_empty() {
+        return Err(format!(
+            "service {service:?} is not running; start it with `up -d {service}` (or use `run` for a one-off container)"
+        ));
+    }
+    match index {
+        None => Ok(running[0]),
+        Some(i) => running
+            .iter()
+            .copied()
+            .find(|c| !is_oneoff(c) && number(c) == i)
+            .ok_or_else(|| {
+                let mut have: Vec<String> = running
+                    .iter()
+                    .filter(|c| !is_oneoff(c))
+                    .map(|c| format!("#{}", number(c)))
+                    .collect();
+                have.dedup();
+                format!(
+                    "service {service:?} is not running container #{i} (running: {}); pick one of those with --index",
+                    if have.is_empty() { "none".to_string() } else { have.join(", ") }
+                )
+            }),
+    }
+}
+
+/// A short reason for a failed one-off start, and the exit code docker gives it: 127 when the
+/// command cannot be found, 126 when it cannot be run, else 1.
+pub fn start_failure_code(message: &str) -> i32 {
+    let m = message.to_ascii_lowercase();
+    if m.contains("executable file not found") || m.contains("no such file or directory") {
+        127
+    } else if m.contains("permission denied") {
+        126
+    } else {
+        1
+    }
+}
+
+/// Whether an engine error says the object is gone (e.g. an auto-removed one-off).
+pub fn gone(e: &crate::engine::EngineError) -> bool {
+    matches!(
+        e,
+        crate::engine::EngineError::NotFound {
+            kind: ObjectKind::Container,
+            ..
+        }
+    ) || e.to_string().contains("is already in progress")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Labels;
+
+    fn summary(
+        name: &str,
+        service: &str,
+        number: Option<u32>,
+        oneoff: bool,
+        state: ContainerState,
+    ) -> ContainerSummary {
+        let mut l = Labels::new();
+        l.insert(labels::SERVICE.into(), service.into());
+        if let Some(n) = number {
+            l.insert(labels::CONTAINER_NUMBER.into(), n.to_string());
+        }
+        l.insert(
+            labels::ONEOFF.into(),
+            if oneoff { "True" } else { "False" }.into(),
+        );
+        ContainerSummary {
+            id: format!("id-{name}"),
+            names: vec![name.to_string()],
+            labels: l,
+            state,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn oneoff_names_follow_docker_compose_v2() {
+        let slug = new_slug();
+        assert_eq!(slug.len(), 64);
+        assert!(slug.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(slug, new_slug());
+        assert_eq!(
+            oneoff_name("p", "web", "0123456789abcdef"),
+            "p-web-run-0123456789ab"
+        );
+    }
+
+    #[test]
+    fn exec_picks_the_lowest_running_replica_before_one_offs() {
+        let list = vec![
+            summary("p-web-run-x", "web", Some(1), true, ContainerState::Running),
+            summary("p-web-2", "web", Some(2), false, ContainerState::Running),
+            summary("p-web-1", "web", Some(1), false, ContainerState::Running),
+            summary("p-db-1", "db", Some(1), false, ContainerState::Running),
+        ];
+        assert_eq!(
+            exec_target(&list, "web", None).map(|c| c.name()),
+            Ok("p-web-1")
+        );
+        assert_eq!(
+            exec_target(&list, "web", Some(2)).map(|c| c.name()),
+            Ok("p-web-2")
+        );
+        let e = exec_target(&list, "web", Some(3)).unwrap_err();
+        assert!(
+            e.contains("#3") && e.contains("#1, #2") && e.contains("--index"),
+            "{e}"
+        );
+        let stopped = vec![summary(
+            "p-web-1",
+            "web",
+            Some(1),
+            false,
+            ContainerState::Exited,
+        )];
+        let e = exec_target(&stopped, "web", None).unwrap_err();
+        assert!(e.contains("not running") && e.contains("up -d web"), "{e}");
+        let only_oneoff = vec![summary(
+            "p-web-run-x",
+            "web",
+            Some(1),
+            true,
+            ContainerState::Running,
+        )];
+        assert_eq!(
+            exec_target(&only_oneoff, "web", None).map(|c| c.name()),
+            Ok("p-web-run-x")
+        );
+    }
+
+    #[test]
+    fn run_overrides_command_entrypoint_env_ports_and_restart() {
+        let mut project = Project {
+            name: "p".into(),
+            ..Default::default()
+        };
+        project
+            .environment
+            .insert("FROM_SHELL".into(), "shell".into());
+        let mut svc = Service {
+            name: "web".into(),
+            command: Some(vec!["serve".into()]),
+            restart: Some("always".into()),
+            ports: vec![Port {
+                target: 80,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        svc.environment.insert("KEEP".into(), Some("1".into()));
+        let o = RunOptions {
+            entrypoint: Some(vec!["sh".into()]),
+            env: vec!["A=b".into(), "FROM_SHELL".into(), "UNSET".into()],
+            interactive: true,
+            ..Default::default()
+        };
+        let s = run_service(&project, &svc, &o);
+        assert_eq!(s.entrypoint, Some(vec!["sh".to_string()]));
+        assert_eq!(
+            s.command,
+            Some(vec![]),
+            "--entrypoint without a command resets it"
+        );
+        assert_eq!(s.environment.get("A"), Some(&Some("b".to_string())));
+        assert_eq!(
+            s.environment.get("FROM_SHELL"),
+            Some(&Some("shell".to_string()))
+        );
+        assert!(!s.environment.contains_key("UNSET"));
+        assert_eq!(s.environment.get("KEEP"), Some(&Some("1".to_string())));
+        assert!(
+            s.ports.is_empty(),
+            "ports are published only with --service-ports"
+        );
+        assert_eq!(s.restart, None);
+        assert!(s.stdin_open);
+        let kept = run_service(
+            &project,
+            &svc,
+            &RunOptions {
+                service_ports: true,
+                command: vec!["echo".into()],
+                ..Default::default()
+            },
+        );
+        assert_eq!(kept.ports.len(), 1);
+        assert_eq!(kept.command, Some(vec!["echo".to_string()]));
+    }
+
+    #[test]
+    fn oneoff_spec_is_labelled_and_aliased_like_docker_compose() {
+        let project = crate::plan::with_default_network(&Project {
+            name: "p".into(),
+            services: [(
+                "web".to_string(),
+                Service {
+                    name: "web".into(),
+                    image: Some("busybox".into()),
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        });
+        let svc = project.services["web"].clone();
+        let o = RunOptions {
+            remove: true,
+            interactive: true,
+            ..Default::default()
+        };
+        let plan = container_plan(
+            &project,
+            &svc,
+            &o,
+            "p-web-run-abc",
+            "abc",
+            "h",
+            None,
+            BTreeMap::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let l = &plan.spec.labels;
+        assert_eq!(l[labels::ONEOFF], "True");
+        assert_eq!(l[SLUG], "abc");
+        assert_eq!(l[labels::SERVICE], "web");
+        assert_eq!(l[labels::PROJECT], "p");
+        assert_eq!(plan.spec.name, "p-web-run-abc");
+        assert_eq!(
+            plan.spec.networks[0].aliases,
+            vec!["p-web-run-abc".to_string()]
+        );
+        assert!(plan.spec.auto_remove && plan.spec.stdin_once);
+        assert_eq!(
+            start_failure_code("exec: \"nope\": executable file not found in $PATH"),
+            127
+        );
+        assert_eq!(start_failure_code("boom"), 1);
+    }
+}
