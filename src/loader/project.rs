@@ -243,7 +243,8 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     if !opts.all_resources {
         normalize::drop_unused_resources(&mut tree);
     }
-    let project = Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?;
+    let mut project = Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?;
+    project.environment = env_map(&env);
     Ok(Loaded {
         project,
         tree,
