@@ -6,6 +6,7 @@
 pub mod args;
 mod config;
 pub mod context;
+pub mod images;
 pub mod list;
 pub mod logs;
 mod logtime;
@@ -101,6 +102,14 @@ pub enum Command {
     Watch(args::WatchArgs),
     /// Show the rcompose version.
     Version,
+    /// Build or rebuild services.
+    Build(args::BuildArgs),
+    /// Pull service images.
+    Pull(args::PullArgs),
+    /// Push service images.
+    Push(args::PushArgs),
+    /// List images used by the created containers.
+    Images(args::ImagesArgs),
 }
 
 impl GlobalArgs {

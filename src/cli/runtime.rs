@@ -57,6 +57,10 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Port(a) => read::port(global, a).await,
             Command::Logs(a) => read::logs(global, a, rt.ansi).await,
             Command::Watch(a) => watch_files(global, rt, a).await,
+            Command::Build(a) => super::images::build(global, rt, a).await,
+            Command::Pull(a) => super::images::pull(global, rt, a).await,
+            Command::Push(a) => super::images::push(global, rt, a).await,
+            Command::Images(a) => super::images::images(global, a).await,
             Command::Config(_) | Command::Version => Ok(exit::OK),
         }
     })
