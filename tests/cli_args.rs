@@ -452,3 +452,89 @@ fn run_rejects_bad_values_naming_the_flag() {
         assert!(e.to_string().contains(flag), "{args:?}: {e}");
     }
 }
+
+#[test]
+fn build_takes_docker_compose_flags() {
+    let cli = parse(&[
+        "build",
+        "--no-cache",
+        "--pull",
+        "--push",
+        "-q",
+        "--with-dependencies",
+        "--build-arg",
+        "A=1",
+        "--build-arg",
+        "B",
+        "--build-arg",
+        "C=x=y",
+        "-m",
+        "1g",
+        "--force-rm",
+        "web",
+    ]);
+    let Command::Build(a) = cli.command else {
+        panic!("not build")
+    };
+    assert!(a.no_cache && a.pull && a.push && a.quiet && a.with_dependencies);
+    assert_eq!(
+        a.build_args,
+        vec![
+            ("A".to_string(), Some("1".to_string())),
+            ("B".to_string(), None),
+            ("C".to_string(), Some("x=y".to_string())),
+        ]
+    );
+    assert_eq!(a.services, vec!["web".to_string()]);
+    rejects(&["build", "--build-arg", "=1"]);
+    // `-f` after the command is still the compose file.
+    let cli = Cli::try_parse_from(rcompose::cli::hoist_file_flags(
+        ["rcompose", "build", "-f", "x.yaml", "web"]
+            .iter()
+            .map(Into::into)
+            .collect(),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cli.global.file, vec![std::path::PathBuf::from("x.yaml")]);
+}
+
+#[test]
+fn pull_push_and_images_take_docker_compose_flags() {
+    let cli = parse(&[
+        "pull",
+        "-q",
+        "--include-deps",
+        "--ignore-pull-failures",
+        "--ignore-buildable",
+        "--policy",
+        "always",
+        "db",
+    ]);
+    let Command::Pull(a) = cli.command else {
+        panic!("not pull")
+    };
+    assert!(a.quiet && a.include_deps && a.ignore_pull_failures && a.ignore_buildable);
+    assert_eq!(a.policy.map(|p| p.as_str()), Some("always"));
+    rejects(&["pull", "--policy", "never"]);
+
+    let cli = parse(&[
+        "push",
+        "--ignore-push-failures",
+        "--include-deps",
+        "-q",
+        "web",
+    ]);
+    let Command::Push(a) = cli.command else {
+        panic!("not push")
+    };
+    assert!(a.ignore_push_failures && a.include_deps && a.quiet);
+    assert_eq!(a.services, vec!["web".to_string()]);
+
+    let cli = parse(&["images", "-q", "--format", "json", "web"]);
+    let Command::Images(a) = cli.command else {
+        panic!("not images")
+    };
+    assert!(a.quiet);
+    assert_eq!(a.format, ListFormat::Json);
+    rejects(&["images", "--format", "yaml"]);
+}

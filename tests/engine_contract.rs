@@ -19,6 +19,9 @@ use rcompose::engine::fake::FakeEngine;
 use rcompose::engine::testing::{real_engine, TEST_IMAGE};
 use rcompose::engine::*;
 
+#[path = "support/registry.rs"]
+mod registry;
+
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 const TEST_LABEL: &str = "org.rcompose.test";
@@ -1543,6 +1546,105 @@ async fn attach_before_start_gets_stdin_output_and_auto_removal(ctx: &Ctx) -> Te
     Ok(())
 }
 
+/// A registry for push/pull cases: for the real engine a throwaway `docker-registry` on a loopback
+/// port (stopped when the guard drops), for the fake a registry host it is told to answer for.
+fn registry_for(ctx: &Ctx) -> (String, Option<registry::LocalRegistry>) {
+    match &ctx.fake {
+        Some(f) => {
+            let host = "127.0.0.1:5999".to_string();
+            f.add_registry(&host);
+            (host, None)
+        }
+        None => {
+            let r = registry::LocalRegistry::start();
+            (r.host.clone(), Some(r))
+        }
+    }
+}
+
+/// A small image of the test project (labelled, so cleanup finds every tag of it).
+async fn build_small(
+    ctx: &Ctx,
+    tag: &str,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let dockerfile = format!("FROM {TEST_IMAGE}\nRUN echo {} > /stamp\n", ctx.project);
+    let mut build = BuildSpec::new(
+        BuildContext::Tar(tar_with("Dockerfile", dockerfile.as_bytes())?),
+        tag,
+    );
+    build.labels = ctx.labels();
+    Ok(ctx.engine.build_image(build, &no_progress).await?)
+}
+
+async fn push_then_pull_round_trips_through_a_registry(ctx: &Ctx) -> TestResult {
+    let (host, _registry) = registry_for(ctx);
+    let image = format!("{host}/{}/app:t1", ctx.project);
+    let id = build_small(ctx, &image).await?;
+    let lines = std::sync::Mutex::new(Vec::new());
+    let sink = |p: Progress| {
+        if let Ok(mut l) = lines.lock() {
+            l.push(p);
+        }
+    };
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        ctx.engine.push_image(&image, &sink),
+    )
+    .await??;
+    assert!(
+        lines.lock().map(|l| !l.is_empty()).unwrap_or(false),
+        "no push progress"
+    );
+    ctx.engine.remove_image(&image, false).await?;
+    assert!(!ctx.engine.image_exists(&image).await?);
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        ctx.engine.pull_image(&image, &no_progress),
+    )
+    .await??;
+    let back = ctx.engine.inspect_image(&image).await?;
+    assert_eq!(back.id, id, "the pulled image is not the pushed one");
+    assert_eq!(back.labels.get(PROJECT_LABEL), Some(&ctx.project));
+    Ok(())
+}
+
+async fn push_and_pull_failures_name_the_image(ctx: &Ctx) -> TestResult {
+    let (host, _registry) = registry_for(ctx);
+    // Not present locally.
+    let absent = format!("{host}/{}/absent:1", ctx.project);
+    match ctx.engine.push_image(&absent, &no_progress).await {
+        Err(EngineError::Push { image, message }) => {
+            assert_eq!(image, absent);
+            assert!(message.contains("does not exist locally"), "{message}");
+        }
+        other => panic!("expected a push error, got {other:?}"),
+    }
+    // Unknown to a registry that answers.
+    match ctx.engine.pull_image(&absent, &no_progress).await {
+        Err(EngineError::Pull { image, message }) => {
+            assert_eq!(image, absent);
+            assert!(message.contains("manifest unknown"), "{message}");
+        }
+        other => panic!("expected a pull error, got {other:?}"),
+    }
+    // A registry that does not answer.
+    let nowhere = format!("127.0.0.1:{}/{}/app:1", free_port(), ctx.project);
+    build_small(ctx, &nowhere).await?;
+    let e = tokio::time::timeout(
+        Duration::from_secs(120),
+        ctx.engine.push_image(&nowhere, &no_progress),
+    )
+    .await?;
+    match e {
+        Err(EngineError::Push { image, message }) => {
+            assert_eq!(image, nowhere);
+            assert!(!message.is_empty());
+        }
+        other => panic!("expected a push error, got {other:?}"),
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run every contract case against both engines.
 // ---------------------------------------------------------------------------------------------
@@ -1593,6 +1695,8 @@ contract!(
     containers_can_share_another_containers_network,
     failing_healthcheck_turns_unhealthy,
     follow_logs_stream_new_output,
+    push_then_pull_round_trips_through_a_registry,
+    push_and_pull_failures_name_the_image,
     interactive_exec_streams_stdin_and_exit_code,
     tty_exec_is_one_stream_and_resizes,
     attach_before_start_gets_stdin_output_and_auto_removal,

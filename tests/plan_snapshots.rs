@@ -7,10 +7,11 @@
 
 use std::path::PathBuf;
 
+use rcompose::plan::images::{BuildSelection, PullSelection, PushSelection};
 use rcompose::plan::simulate::simulate;
 use rcompose::plan::{
-    plan_desired, Action, BuildPolicy, Desired, DownOptions, Intent, Observed, PlanError,
-    RemoveImages, UpOptions,
+    plan_desired, plan_images, Action, BuildPolicy, Desired, DownOptions, ImageIntent, Intent,
+    Observed, PlanError, RemoveImages, UpOptions,
 };
 use serde_yaml::{Mapping, Value};
 
@@ -428,5 +429,109 @@ fn required_dependency_must_exist() {
     assert_eq!(
         err.map(|e| e.to_string()).as_deref(),
         Some("service web depends on undefined service db")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image commands: `build`, `pull`, `push` (`plan::images`).
+// ---------------------------------------------------------------------------------------------
+
+fn render_images(case: &str, intent: &ImageIntent) -> String {
+    let (d, o) = load(case);
+    match plan_images(&d, &o, intent) {
+        Ok(p) => {
+            if let Err(e) = p.plan.check_order() {
+                panic!("{case}: {e}");
+            }
+            p.render()
+        }
+        Err(e) => format!("error: {e}\n"),
+    }
+}
+
+fn build_of(services: &[&str], with_dependencies: bool) -> ImageIntent {
+    ImageIntent::Build(BuildSelection {
+        services: services.iter().map(|s| s.to_string()).collect(),
+        with_dependencies,
+    })
+}
+
+#[test]
+fn build_builds_each_buildable_image_once_after_its_dependencies() {
+    // `twin` shares `base`'s image: one build. `worker` waits for `base` through `mid`, which
+    // is not built. Services without `build:` are left out silently.
+    insta::assert_snapshot!(
+        "build_all",
+        render_images("image_commands", &build_of(&[], false))
+    );
+}
+
+#[test]
+fn build_of_named_services_leaves_dependencies_unless_asked() {
+    insta::assert_snapshot!(
+        "build_named",
+        render_images("image_commands", &build_of(&["worker", "cache"], false))
+    );
+    insta::assert_snapshot!(
+        "build_with_dependencies",
+        render_images("image_commands", &build_of(&["worker"], true))
+    );
+    assert_eq!(
+        render_images("image_commands", &build_of(&["wroker"], false)),
+        "error: no such service: wroker (did you mean \"worker\"?)\n"
+    );
+}
+
+#[test]
+fn pull_follows_docker_compose_policies() {
+    insta::assert_snapshot!(
+        "pull_all",
+        render_images(
+            "image_commands",
+            &ImageIntent::Pull(PullSelection::default())
+        )
+    );
+    insta::assert_snapshot!(
+        "pull_ignore_buildable_policy_always",
+        render_images(
+            "image_commands",
+            &ImageIntent::Pull(PullSelection {
+                ignore_buildable: true,
+                policy: Some("always".into()),
+                ..Default::default()
+            })
+        )
+    );
+    insta::assert_snapshot!(
+        "pull_named_with_deps",
+        render_images(
+            "image_commands",
+            &ImageIntent::Pull(PullSelection {
+                services: vec!["worker".into()],
+                include_deps: true,
+                ..Default::default()
+            })
+        )
+    );
+}
+
+#[test]
+fn push_pushes_built_images_under_every_name() {
+    insta::assert_snapshot!(
+        "push_all",
+        render_images(
+            "image_commands",
+            &ImageIntent::Push(PushSelection::default())
+        )
+    );
+    insta::assert_snapshot!(
+        "push_named",
+        render_images(
+            "image_commands",
+            &ImageIntent::Push(PushSelection {
+                services: vec!["app".into()],
+                include_deps: false,
+            })
+        )
     );
 }

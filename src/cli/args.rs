@@ -510,6 +510,129 @@ pub fn parse_tail(s: &str) -> Result<Tail, String> {
         .map_err(|_| format!("invalid --tail {s:?}: expected \"all\" or a number of lines"))
 }
 
+/// `build`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BuildArgs {
+    /// Set build-time variables for services: KEY=VAL, or KEY to take the value from the
+    /// environment. Repeatable.
+    #[arg(long = "build-arg", value_name = "KEY[=VAL]", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, Option<String>)>,
+    /// Do not use cache when building the image.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Always attempt to pull a newer version of the image.
+    #[arg(long)]
+    pub pull: bool,
+    /// Push service images after building them.
+    #[arg(long)]
+    pub push: bool,
+    /// Don't print anything (no progress, no build output).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Also build dependencies (transitively).
+    #[arg(long)]
+    pub with_dependencies: bool,
+    /// Memory limit for the build container: accepted for docker compose's scripts, ignored.
+    #[arg(short = 'm', long, hide = true, value_name = "BYTES")]
+    pub memory: Option<String>,
+    /// Deprecated in docker compose, accepted and ignored.
+    #[arg(long, hide = true)]
+    pub compress: bool,
+    /// Deprecated in docker compose, accepted and ignored.
+    #[arg(long, hide = true)]
+    pub force_rm: bool,
+    /// Deprecated in docker compose, accepted and ignored.
+    #[arg(long, hide = true)]
+    pub no_rm: bool,
+    /// Services to build (default: every service with a `build:` section).
+    pub services: Vec<String>,
+}
+
+/// Parses `KEY=VAL` (or a bare `KEY`) for `--build-arg`.
+pub fn parse_build_arg(s: &str) -> Result<(String, Option<String>), String> {
+    let (key, value) = match s.split_once('=') {
+        Some((k, v)) => (k, Some(v.to_string())),
+        None => (s, None),
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!(
+            "invalid --build-arg {s:?}: expected KEY=VALUE or KEY, e.g. VERSION=1.2"
+        ));
+    }
+    Ok((key.to_string(), value))
+}
+
+/// `pull --policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullPolicyArg {
+    Missing,
+    Always,
+}
+
+impl PullPolicyArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicyArg::Missing => "missing",
+            PullPolicyArg::Always => "always",
+        }
+    }
+}
+
+/// `pull`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PullArgs {
+    /// Pull without printing progress information.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Also pull services declared as dependencies.
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Pull what it can and ignore images with pull failures.
+    #[arg(long)]
+    pub ignore_pull_failures: bool,
+    /// Ignore images that can be built.
+    #[arg(long)]
+    pub ignore_buildable: bool,
+    /// Apply pull policy: missing or always.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub policy: Option<PullPolicyArg>,
+    /// Deprecated in docker compose, accepted and ignored.
+    #[arg(long, hide = true)]
+    pub no_parallel: bool,
+    /// Services to pull (default: all).
+    pub services: Vec<String>,
+}
+
+/// `push`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PushArgs {
+    /// Push what it can and ignore images with push failures.
+    #[arg(long)]
+    pub ignore_push_failures: bool,
+    /// Also push images of services declared as dependencies.
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Push without printing progress information.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Services to push (default: all).
+    pub services: Vec<String>,
+}
+
+/// `images`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ImagesArgs {
+    /// Format the output: table or json.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Only display IDs.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

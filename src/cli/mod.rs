@@ -7,6 +7,7 @@ pub mod args;
 mod config;
 pub mod context;
 pub mod cp;
+pub mod images;
 pub mod inspect;
 pub mod list;
 pub mod logs;
@@ -16,8 +17,8 @@ pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
-mod upwatch;
 pub mod tty;
+mod upwatch;
 
 use std::path::PathBuf;
 
@@ -121,6 +122,14 @@ pub enum Command {
     Exec(oneoff::ExecArgs),
     /// Run a one-off command on a service (in a new container).
     Run(oneoff::RunArgs),
+    /// Build or rebuild services.
+    Build(args::BuildArgs),
+    /// Pull service images.
+    Pull(args::PullArgs),
+    /// Push service images.
+    Push(args::PushArgs),
+    /// List images used by the created containers.
+    Images(args::ImagesArgs),
 }
 
 impl GlobalArgs {

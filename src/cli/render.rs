@@ -114,6 +114,7 @@ fn words(action: &Action) -> (&'static str, String, &'static str, &'static str) 
             };
             ("Service", service.clone(), "Waiting", done)
         }
+        Action::PushImage { image, .. } => ("Image", image.clone(), "Pushing", "Pushed"),
     }
 }
 
@@ -241,6 +242,7 @@ pub fn what_line(what: &str, phase: &Phase) -> Option<Line> {
         ("remove", "volume") => ("Volume", first.into(), "Removing", "Removed"),
         ("build", "image") => ("Image", first.into(), "Building", "Built"),
         ("pull", "image") => ("Image", first.into(), "Pulling", "Pulled"),
+        ("push", "image") => ("Image", first.into(), "Pushing", "Pushed"),
         ("remove", "image") => ("Image", first.into(), "Removing", "Removed"),
         ("create", "container") => match strip_temporary(first) {
             Some(n) => ("Container", n.into(), "Recreate", "Recreated"),

@@ -1594,12 +1594,19 @@ impl Engine for DockerEngine {
             tag: Some(tag.unwrap_or_else(|| "latest".to_string())),
             ..Default::default()
         };
-        let mut stream = self.docker.create_image(Some(options), None, None);
+        let mut stream = self
+            .docker
+            .create_image(Some(options), None, credentials(image));
         while let Some(item) = stream.next().await {
             let info =
                 item.map_err(
                     |e| match map_error(&self.address, e, ObjectKind::Image, image) {
                         u @ EngineError::Unavailable { .. } => u,
+                        EngineError::NotFound { message, .. }
+                        | EngineError::Api { message, .. } => EngineError::Pull {
+                            image: image.to_string(),
+                            message,
+                        },
                         other => EngineError::Pull {
                             image: image.to_string(),
                             message: other.to_string(),
@@ -1845,6 +1852,52 @@ impl Engine for DockerEngine {
             .await
             .map_err(|e| self.err(e, ObjectKind::Container, id))
     }
+
+    async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
+        let (repo, tag) = split_tag(image);
+        let options = qp::PushImageOptions {
+            tag: Some(tag.unwrap_or_else(|| "latest".to_string())),
+            platform: None,
+        };
+        let push_error = |message: String| EngineError::Push {
+            image: image.to_string(),
+            message,
+        };
+        let mut stream = self
+            .docker
+            .push_image(&repo, Some(options), credentials(image));
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| match e {
+                BollardError::DockerStreamError { error } => push_error(error),
+                e => match map_error(&self.address, e, ObjectKind::Image, image) {
+                    u @ EngineError::Unavailable { .. } => u,
+                    EngineError::NotFound { message, .. } | EngineError::Api { message, .. } => {
+                        push_error(message)
+                    }
+                    other => push_error(other.to_string()),
+                },
+            })?;
+            if let Some(detail) = info.error_detail {
+                return Err(push_error(detail.message.unwrap_or_default()));
+            }
+            if let Some(status) = info.status {
+                progress(Progress::Status { id: None, status });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Registry credentials for `image` from the docker config file (`super::auth`), if any.
+fn credentials(image: &str) -> Option<bollard::auth::DockerCredentials> {
+    let auth = super::auth::for_image(image, &|k| std::env::var(k).ok())?;
+    Some(bollard::auth::DockerCredentials {
+        username: auth.username,
+        password: auth.password,
+        identitytoken: auth.identity_token,
+        serveraddress: Some(auth.server_address),
+        ..Default::default()
+    })
 }
 
 /// One chunk of hijacked output as the engine types say it.

@@ -6,7 +6,8 @@
 //! true)]`). The fake answers like Docker 20.10 does where the executor cares: name conflicts,
 //! missing images and networks, "port is already allocated", removing a running container,
 //! removing a network that has endpoints. It runs no processes: a started container stays running
-//! until stopped, killed, or a scripted exit fires.
+//! until stopped, killed, or a scripted exit fires. No registry answers unless one is added
+//! (`add_registry`): images named after it can then be pushed and pulled back, as with a real one.
 //! Must not import `bollard`, `model`, `loader`, `plan`, `exec` or `cli`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -92,6 +93,10 @@ struct State {
     scripts: HashMap<String, ContainerScript>,
     next_id: u64,
     clock: i64,
+    /// Registry hosts that answer (`add_registry`).
+    registries: Vec<String>,
+    /// What was pushed, by normalised reference.
+    registry: BTreeMap<String, ImageDetails>,
     /// Exec instances by id (`create_exec`).
     execs: HashMap<String, FakeExec>,
 }
@@ -229,6 +234,12 @@ impl FakeEngine {
     /// registry).
     pub fn allow_pull(&self, reference: &str) {
         self.lock().pullable.push(normalize_image(reference));
+    }
+
+    /// Makes the registry at `host` (`127.0.0.1:5000`) reachable: images named after it can be
+    /// pushed there and pulled back (by default no registry answers, as without a network).
+    pub fn add_registry(&self, host: &str) {
+        self.lock().registries.push(host.to_string());
     }
 
     /// Makes every call `op` on `target` (any target when `None`) fail with `error`.
@@ -1688,15 +1699,42 @@ impl Engine for FakeEngine {
     }
 
     async fn pull_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
-        let allowed = {
+        let (allowed, pushed, reachable) = {
             let mut st = self.lock();
             self.enter(&mut st, "pull", image)?;
-            st.pullable.contains(&normalize_image(image))
+            let key = normalize_image(image);
+            let host = super::auth::registry_of(image);
+            (
+                st.pullable.contains(&key),
+                st.registry.get(&key).cloned(),
+                st.registries.contains(&host),
+            )
         };
+        if let Some(pushed) = pushed {
+            progress(Progress::Status {
+                id: None,
+                status: format!("Pulling from {image}"),
+            });
+            let key = normalize_image(image);
+            self.lock().images.insert(
+                key.clone(),
+                ImageDetails {
+                    repo_tags: vec![key],
+                    ..pushed
+                },
+            );
+            return Ok(());
+        }
         if !allowed {
+            let (repo, _) = image.rsplit_once(':').unwrap_or((image, ""));
+            let message = if reachable {
+                format!("manifest for {image} not found: manifest unknown (repository {repo})")
+            } else {
+                "no registry is reachable (fake engine)".to_string()
+            };
             return Err(EngineError::Pull {
                 image: image.to_string(),
-                message: "no registry is reachable (fake engine)".to_string(),
+                message,
             });
         }
         progress(Progress::Status {
@@ -2117,6 +2155,37 @@ impl Engine for FakeEngine {
             Some(c) => Err(conflict(format!("Container {} is not running", c.id))),
             None => Err(EngineError::not_found(ObjectKind::Container, id)),
         }
+    }
+
+    async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "push", image)?;
+        let key = normalize_image(image);
+        let repo = key.rsplit_once(':').map(|(r, _)| r).unwrap_or(&key);
+        let push_error = |message: String| EngineError::Push {
+            image: image.to_string(),
+            message,
+        };
+        let Some(found) = st.images.get(&key).cloned() else {
+            return Err(push_error(format!(
+                "An image does not exist locally with the tag: {repo}"
+            )));
+        };
+        let host = super::auth::registry_of(image);
+        if !st.registries.contains(&host) {
+            return Err(push_error(format!(
+                "Get \"https://{host}/v2/\": no registry is reachable (fake engine)"
+            )));
+        }
+        let status = format!("The push refers to repository [{repo}]");
+        st.registry.insert(key, found);
+        drop(st);
+        progress(Progress::Status { id: None, status });
+        progress(Progress::Status {
+            id: None,
+            status: "Pushed".to_string(),
+        });
+        Ok(())
     }
 }
 

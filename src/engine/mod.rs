@@ -2,7 +2,8 @@
 //!
 //! Owns [`Engine`] (the trait), its engine-level types ([`types`]), [`EngineError`], the Docker
 //! implementation over bollard ([`docker`], the ONLY file in the crate that imports bollard), an
-//! in-memory scriptable fake for tests ([`fake`]), and test-image helpers ([`testing`]).
+//! in-memory scriptable fake for tests ([`fake`]), test-image helpers ([`testing`]), and registry
+//! credentials from the docker config file ([`auth`]).
 //! Must not import `model`, `loader`, `plan`, `exec`, `watch` or `cli`: the executor translates the
 //! Compose model into these types.
 //!
@@ -10,6 +11,7 @@
 //! method is cancel-safe in the sense that dropping its future leaves no half-applied local state
 //! (the engine itself may of course have done the work already).
 
+pub mod auth;
 pub mod docker;
 pub mod fake;
 pub mod testing;
@@ -76,6 +78,9 @@ pub enum EngineError {
     /// A local failure while talking to the engine (bad TLS files, bad DOCKER_HOST, I/O).
     #[error("{0}")]
     Client(String),
+    /// An image cannot be pushed (not present locally, registry unreachable, denied...).
+    #[error("cannot push image {image}: {message}; check the image name, that the registry is reachable, and `docker login` for a private one")]
+    Push { image: String, message: String },
 }
 
 impl EngineError {
@@ -230,6 +235,9 @@ pub trait Engine: Send + Sync {
     async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo>;
     /// Resizes the TTY of a running container.
     async fn resize_container(&self, id: &str, size: TtySize) -> EngineResult<()>;
+    /// Pushes a local image (`registry/repo[:tag]`, tag `latest` when none) to its registry, with
+    /// the credentials `auth` finds for it (else anonymously). Fails with [`EngineError::Push`].
+    async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()>;
 }
 
 /// Connects to the Docker engine named by the environment (`DOCKER_HOST`, the current docker

@@ -233,6 +233,10 @@ pub fn build_spec(project: &Project, service: &Service) -> Result<BuildSpec, Str
         crate::plan::labels::SERVICE.to_string(),
         service.name.clone(),
     );
+    labels.insert(
+        crate::plan::labels::VERSION.to_string(),
+        crate::plan::labels::COMPOSE_VERSION.to_string(),
+    );
     spec.labels = labels;
     for t in &build.tags {
         if !spec.tags.contains(t) {

@@ -498,6 +498,11 @@ impl EngineDriver {
                     .map_err(|e| format!("service {}: cannot unpause {}: {e}", container.service, container.name))
             }
             Action::Await { .. } => Ok(StepOutput::Done),
+            Action::PushImage { service, image } => engine
+                .push_image(&image, &|p| (ctx.progress)(progress_text(p)))
+                .await
+                .map(|_| StepOutput::Done)
+                .map_err(|e| format!("service {service}: {e}")),
         }
     }
 }

@@ -7,13 +7,15 @@
 //! Engine effects go through the `Driver` trait (`driver`); `engine_driver` implements it over
 //! `engine::Engine`; `spec` turns a `model::Service` into an `engine::ContainerSpec`, `context` packs
 //! a build context, `observe` reads what the engine has, and `ops` is the high-level API the CLI
-//! and library users call (`up`, `down`, `stop`...). Must not import `loader` or `cli`.
+//! and library users call (`up`, `down`, `stop`...; `images` for `build`, `pull`, `push`).
+//! Must not import `loader` or `cli`.
 
 pub mod cancel;
 pub mod context;
 mod dispatch;
 pub mod driver;
 pub mod engine_driver;
+pub mod images;
 pub mod lock;
 pub mod observe;
 pub mod oneoff;

@@ -265,7 +265,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         warnings.push(x);
     }
     normalize::drop_resources(&mut tree, &unused);
-    let project = match early {
+    let mut project = match early {
         Some(mut p) => {
             p.drop_resources(&unused);
             p
@@ -273,6 +273,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         // Read from the dropped tree (also for the error: an unused resource is not reported).
         None => Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?,
     };
+    project.environment = env_map(&env);
     Ok(Loaded {
         project,
         tree,

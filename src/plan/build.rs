@@ -67,7 +67,7 @@ fn dedup(mut deps: Vec<Dep>) -> Vec<Dep> {
     deps
 }
 
-fn suggest(name: &str, options: impl Iterator<Item = String>) -> Option<String> {
+pub(super) fn suggest(name: &str, options: impl Iterator<Item = String>) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     options
         .map(|o| (strsim::damerau_levenshtein(name, &o), o))

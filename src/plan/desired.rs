@@ -58,6 +58,8 @@ pub struct DesiredService {
     /// The image the containers run: `image`, else `<project>-<service>` (built).
     pub image_name: String,
     pub has_build: bool,
+    /// `build.tags`: more names the built image gets (pushed by `push` too).
+    pub build_tags: Vec<String>,
     /// `pull_policy:` (`always`, `never`, `missing`, `build`, `if_not_present`, `daily`...).
     pub pull_policy: Option<String>,
     /// `scale` / `deploy.replicas`, default 1.
@@ -258,6 +260,7 @@ impl Desired {
                     image: None,
                     image_name: String::new(),
                     has_build: false,
+                    build_tags: Vec::new(),
                     pull_policy: None,
                     replicas: 0,
                     container_name: None,
@@ -531,6 +534,13 @@ fn read_service(
             get(m, "build"),
             Some(Value::Mapping(_)) | Some(Value::String(_))
         ),
+        build_tags: match get(m, "build") {
+            Some(Value::Mapping(b)) => match get(b, "tags") {
+                Some(Value::Sequence(tags)) => tags.iter().filter_map(key_str).collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        },
         pull_policy: get_str(m, "pull_policy"),
         replicas,
         container_name: get_str(m, "container_name"),

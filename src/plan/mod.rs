@@ -4,12 +4,14 @@
 //! remove container, wait for a condition), each with the reason it is needed.
 //!
 //! Owns: the config hash, the recreate decision, replica numbering and names, orphan detection,
-//! cycle detection, the dry-run rendering. Must not import `engine`, `exec`, `loader` or `cli`, and never performs I/O (the
+//! cycle detection, the dry-run rendering, and the plans of the image commands `build`, `pull`,
+//! `push` (`images`). Must not import `engine`, `exec`, `loader` or `cli`, and never performs I/O (the
 //! `ContainerSpec` conversion lives in `exec::spec`).
 
 mod build;
 pub mod desired;
 pub mod graph;
+pub mod images;
 pub mod intent;
 pub mod labels;
 pub mod observed;
@@ -19,6 +21,7 @@ pub mod step;
 pub use desired::{
     service_config_hash, Condition, Dependency, Desired, DesiredResource, DesiredService,
 };
+pub use images::{plan_images, ImageIntent, ImagePlan};
 pub use intent::{BuildPolicy, DownOptions, Intent, PullPolicy, RemoveImages, UpOptions};
 pub use observed::{ContainerState, Health, Observed, ObservedContainer, ObservedResource};
 pub use step::{

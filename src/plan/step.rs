@@ -110,6 +110,11 @@ pub enum Action {
         condition: Condition,
         required: bool,
     },
+    /// Push a local image (`image:`, or one of `build.tags`) to its registry.
+    PushImage {
+        service: String,
+        image: String,
+    },
 }
 
 impl Action {
@@ -119,7 +124,8 @@ impl Action {
             Action::BuildImage { service, .. }
             | Action::PullImage { service, .. }
             | Action::CreateContainer { service, .. }
-            | Action::Await { service, .. } => Some(service),
+            | Action::Await { service, .. }
+            | Action::PushImage { service, .. } => Some(service),
             Action::RenameContainer { container, .. }
             | Action::StartContainer { container }
             | Action::StopContainer { container, .. }
@@ -183,6 +189,7 @@ impl Action {
                     condition_word(*condition)
                 )
             }
+            Action::PushImage { image, .. } => format!("push image {image}"),
         }
     }
 }

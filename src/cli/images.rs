@@ -1,0 +1,587 @@
+//! The image commands: `build`, `pull`, `push` (run by `exec::images` with the runtime's progress
+//! reporter, parallel limit, `--dry-run` and Ctrl-C handling) and `images` (the images of the
+//! project's containers: a table like docker compose's, JSON, or IDs with `-q`).
+//!
+//! The text of `images` comes from pure functions (`image_rows`, `render_table`, `render_json`,
+//! `render_quiet`, `human_size`), tested here. Must not import `engine::docker` directly (the
+//! engine comes from `context::connect`).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use super::args::{BuildArgs, ImagesArgs, ListFormat, PullArgs, PushArgs, RuntimeGlobals};
+use super::context;
+use super::progress::{style_for, ProgressReporter, Style};
+use super::read;
+use super::render::{self, Line};
+use super::{exit, GlobalArgs};
+use crate::engine::{ContainerSummary, Engine, ImageDetails, LabelFilter};
+use crate::exec::images::{self as ops, ImageOutcome};
+use crate::exec::Cancel;
+use crate::loader;
+use crate::model::Project;
+use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
+use crate::plan::labels;
+
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Loads the project named by the global flags; loader warnings go to standard error.
+fn load(global: &GlobalArgs, services: &[String]) -> Result<Project> {
+    let loaded = loader::load(&global.load_options(services)?)?;
+    for w in &loaded.warnings.0 {
+        eprintln!("WARN: {w}");
+    }
+    Ok(loaded.project)
+}
+
+/// What every image command needs: the engine, a reporter, a Ctrl-C driven cancel handle.
+struct Session {
+    engine: Arc<dyn Engine>,
+    reporter: ProgressReporter,
+    cancel: Cancel,
+    parallel: usize,
+    dry_run: bool,
+}
+
+async fn session(rt: &RuntimeGlobals, quiet: bool) -> Result<Session> {
+    let engine = context::connect().await?;
+    let style = if quiet {
+        Style::Quiet
+    } else {
+        style_for(rt.progress, rt.ansi)
+    };
+    let cancel = Cancel::new();
+    context::on_ctrl_c(cancel.clone(), |_| {});
+    Ok(Session {
+        engine,
+        reporter: ProgressReporter::new(style),
+        cancel,
+        parallel: rt.parallel_limit(std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref()),
+        dry_run: rt.dry_run,
+    })
+}
+
+impl Session {
+    /// Ends the progress display; prints the plan of a dry run and the skipped services.
+    fn finish(&mut self, outcome: &ImageOutcome, show_skipped: bool) {
+        if show_skipped && !outcome.dry_run {
+            for s in &outcome.plan.skipped {
+                self.reporter.note(&render::plain(&skipped_line(s)));
+            }
+        }
+        self.reporter.finish();
+        if outcome.dry_run {
+            print(&outcome.plan.render());
+        }
+    }
+}
+
+/// `Image busybox:stable  Skipped (Image is already present locally)`; `Service x ...` when
+/// the service has no image.
+fn skipped_line(s: &Skipped) -> Line {
+    let (kind, name) = match &s.image {
+        Some(i) => ("Image", i.clone()),
+        None => ("Service", s.service.clone()),
+    };
+    Line {
+        kind,
+        name,
+        status: "Skipped".to_string(),
+        detail: Some(s.reason.clone()),
+        error: false,
+        done: true,
+    }
+}
+
+/// `build [SERVICE...]`.
+pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) -> Result<i32> {
+    let project = load(global, &args.services)?;
+    let mut s = session(rt, args.quiet).await?;
+    if args.memory.is_some() && !args.quiet {
+        s.reporter
+            .note("WARN: --memory is ignored (accepted for docker compose compatibility)");
+    }
+    let opts = ops::BuildOptions {
+        selection: BuildSelection {
+            services: args.services.clone(),
+            with_dependencies: args.with_dependencies,
+        },
+        no_cache: args.no_cache,
+        pull: args.pull,
+        args: args.build_args.clone(),
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let r = ops::build(
+        Arc::clone(&s.engine),
+        &project,
+        &opts,
+        &mut s.reporter,
+        s.cancel.clone(),
+    )
+    .await;
+    let outcome = match r {
+        Ok(o) => o,
+        Err(e) => {
+            s.reporter.finish();
+            return Err(e.into());
+        }
+    };
+    s.finish(&outcome, false);
+    if !args.push {
+        return Ok(exit::OK);
+    }
+    let push = ops::PushOptions {
+        selection: PushSelection {
+            services: args.services,
+            include_deps: args.with_dependencies,
+        },
+        ignore_failures: false,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let r = ops::push(
+        Arc::clone(&s.engine),
+        &project,
+        &push,
+        &mut s.reporter,
+        s.cancel.clone(),
+    )
+    .await;
+    finish_with(&mut s, r, false)
+}
+
+fn finish_with(
+    s: &mut Session,
+    r: Result<ImageOutcome, crate::exec::ExecError>,
+    show_skipped: bool,
+) -> Result<i32> {
+    match r {
+        Ok(o) => {
+            s.finish(&o, show_skipped);
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            s.reporter.finish();
+            Err(e.into())
+        }
+    }
+}
+
+/// `pull [SERVICE...]`.
+pub async fn pull(global: &GlobalArgs, rt: &RuntimeGlobals, args: PullArgs) -> Result<i32> {
+    let project = load(global, &args.services)?;
+    let mut s = session(rt, args.quiet).await?;
+    let opts = ops::PullOptions {
+        selection: PullSelection {
+            services: args.services,
+            include_deps: args.include_deps,
+            ignore_buildable: args.ignore_buildable,
+            policy: args.policy.map(|p| p.as_str().to_string()),
+        },
+        ignore_failures: args.ignore_pull_failures,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let r = ops::pull(
+        Arc::clone(&s.engine),
+        &project,
+        &opts,
+        &mut s.reporter,
+        s.cancel.clone(),
+    )
+    .await;
+    finish_with(&mut s, r, true)
+}
+
+/// `push [SERVICE...]`.
+pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> Result<i32> {
+    let project = load(global, &args.services)?;
+    let mut s = session(rt, args.quiet).await?;
+    let opts = ops::PushOptions {
+        selection: PushSelection {
+            services: args.services,
+            include_deps: args.include_deps,
+        },
+        ignore_failures: args.ignore_push_failures,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let r = ops::push(
+        Arc::clone(&s.engine),
+        &project,
+        &opts,
+        &mut s.reporter,
+        s.cancel.clone(),
+    )
+    .await;
+    finish_with(&mut s, r, true)
+}
+
+/// `images [SERVICE...]`: works from the engine's labels (the project name is enough).
+pub async fn images(global: &GlobalArgs, args: ImagesArgs) -> Result<i32> {
+    let project = read::project_name(global)?;
+    let engine = context::connect().await?;
+    let containers = engine
+        .list_containers(&LabelFilter::project(&project))
+        .await
+        .with_context(|| format!("cannot list the containers of project {project}"))?;
+    let containers: Vec<ContainerSummary> = containers
+        .into_iter()
+        .filter(|c| {
+            args.services.is_empty()
+                || c.labels
+                    .get(labels::SERVICE)
+                    .is_some_and(|s| args.services.contains(s))
+        })
+        .collect();
+    let mut found: BTreeMap<String, ImageDetails> = BTreeMap::new();
+    for c in &containers {
+        if found.contains_key(&c.image_id) {
+            continue;
+        }
+        match engine.inspect_image(&c.image_id).await {
+            Ok(i) => {
+                found.insert(c.image_id.clone(), i);
+            }
+            // Removed since the container was created: listed without size.
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("cannot inspect image {} of container {}", c.image, c.name())
+                })
+            }
+        }
+    }
+    let rows = image_rows(&containers, &found);
+    let text = if args.quiet {
+        render_quiet(&rows)
+    } else {
+        match args.format {
+            ListFormat::Table => render_table(&rows),
+            ListFormat::Json => render_json(&rows),
+        }
+    };
+    print(&text);
+    Ok(exit::OK)
+}
+
+/// One row of `images`: a container and its image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRow {
+    pub container: String,
+    /// Familiar name (`busybox`, `127.0.0.1:5000/app`); empty when the container's image is
+    /// known by id only.
+    pub repository: String,
+    pub tag: String,
+    /// `sha256:...`.
+    pub id: String,
+    pub size: i64,
+    pub created: String,
+}
+
+/// Repository and tag of an image reference, as docker compose shows them: the familiar name
+/// (`docker.io/library/` left out) and the tag (`latest` when none is written, empty for a
+/// digest reference). An image id gives neither.
+pub fn repository_and_tag(reference: &str) -> (String, String) {
+    if reference.starts_with("sha256:") || reference.is_empty() {
+        return (String::new(), String::new());
+    }
+    let r = reference
+        .strip_prefix("docker.io/library/")
+        .or_else(|| reference.strip_prefix("docker.io/"))
+        .or_else(|| reference.strip_prefix("index.docker.io/library/"))
+        .or_else(|| reference.strip_prefix("index.docker.io/"))
+        .unwrap_or(reference);
+    if let Some((name, _digest)) = r.split_once('@') {
+        let last_slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
+        let name = match name.get(last_slash..).and_then(|t| t.rfind(':')) {
+            Some(i) => name.get(..last_slash + i).unwrap_or(name),
+            None => name,
+        };
+        return (name.to_string(), String::new());
+    }
+    let last_slash = r.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match r.get(last_slash..).and_then(|t| t.rfind(':')) {
+        Some(i) => {
+            let at = last_slash + i;
+            (
+                r.get(..at).unwrap_or(r).to_string(),
+                r.get(at + 1..).unwrap_or("").to_string(),
+            )
+        }
+        None => (r.to_string(), "latest".to_string()),
+    }
+}
+
+/// The rows of `images`, sorted by container name.
+pub fn image_rows(
+    containers: &[ContainerSummary],
+    images: &BTreeMap<String, ImageDetails>,
+) -> Vec<ImageRow> {
+    let mut rows: Vec<ImageRow> = containers
+        .iter()
+        .map(|c| {
+            let (repository, tag) = repository_and_tag(&c.image);
+            let image = images.get(&c.image_id);
+            ImageRow {
+                container: c.name().to_string(),
+                repository,
+                tag,
+                id: image
+                    .map(|i| i.id.clone())
+                    .unwrap_or_else(|| c.image_id.clone()),
+                size: image.map(|i| i.size).unwrap_or(0),
+                created: image.map(|i| i.created.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.container.cmp(&b.container));
+    rows
+}
+
+/// `sha256:0123456789abcdef...` -> `0123456789ab`.
+fn short_id(id: &str) -> String {
+    let hex = id.split_once(':').map(|(_, h)| h).unwrap_or(id);
+    hex.chars().take(12).collect()
+}
+
+/// `%.3g` as Go prints it (3 significant digits, trailing zeros dropped, exponent form from
+/// 1000 up).
+fn three_significant(v: f64) -> String {
+    fn trim(s: String) -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+    if v == 0.0 || !v.is_finite() {
+        return "0".to_string();
+    }
+    let mut exp = v.abs().log10().floor() as i32;
+    let mut scaled = (v / 10f64.powi(exp - 2)).round();
+    if scaled.abs() >= 1000.0 {
+        scaled = (scaled / 10.0).round();
+        exp += 1;
+    }
+    if !(-4..3).contains(&exp) {
+        let mantissa = trim(format!("{:.2}", scaled / 100.0));
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    let decimals = usize::try_from(2 - exp).unwrap_or(0);
+    trim(format!("{:.*}", decimals, scaled * 10f64.powi(exp - 2)))
+}
+
+/// Sizes as docker prints them: decimal units, 3 significant digits (`1.99MB`, `120kB`, `0B`).
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    format!("{}{}", three_significant(size), UNITS[unit])
+}
+
+/// Columns as docker's tabwriter lays them out (cells at least 20 wide, 3 spaces of padding;
+/// the last column is not padded).
+fn tab_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cols = header.len();
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, cell) in r.iter().enumerate() {
+            if let Some(w) = width.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let width: Vec<usize> = width.into_iter().map(|w| (w + 3).max(20)).collect();
+    let mut out = String::new();
+    let all = std::iter::once(header.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+        .chain(rows.iter().cloned());
+    for r in all {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            if i + 1 == cols {
+                line.push_str(cell);
+            } else {
+                let w = width.get(i).copied().unwrap_or(20);
+                line.push_str(&format!("{cell:<w$}"));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The `images` table: CONTAINER, REPOSITORY, TAG, IMAGE ID, SIZE (`<none>` for what is not
+/// known).
+pub fn render_table(rows: &[ImageRow]) -> String {
+    let none = |s: &str| {
+        if s.is_empty() {
+            "<none>".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.container.clone(),
+                none(&r.repository),
+                none(&r.tag),
+                short_id(&r.id),
+                human_size(r.size),
+            ]
+        })
+        .collect();
+    tab_table(
+        &["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"],
+        &cells,
+    )
+}
+
+/// `images --format json`: one JSON array, as docker compose prints it.
+pub fn render_json(rows: &[ImageRow]) -> String {
+    let list: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let mut m = serde_json::Map::new();
+            m.insert("ID".into(), r.id.clone().into());
+            m.insert("ContainerName".into(), r.container.clone().into());
+            m.insert("Repository".into(), r.repository.clone().into());
+            m.insert("Tag".into(), r.tag.clone().into());
+            m.insert("Size".into(), r.size.into());
+            if !r.created.is_empty() {
+                m.insert("Created".into(), r.created.clone().into());
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    format!("{}\n", serde_json::Value::Array(list))
+}
+
+/// `images -q`: each image id once (without `sha256:`), in container order.
+pub fn render_quiet(rows: &[ImageRow]) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for r in rows {
+        let id =
+            r.id.split_once(':')
+                .map(|(_, h)| h.to_string())
+                .unwrap_or_else(|| r.id.clone());
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    seen.iter().map(|i| format!("{i}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_docker() {
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(999), "999B");
+        assert_eq!(human_size(1000), "1kB");
+        assert_eq!(human_size(1_993_457), "1.99MB");
+        assert_eq!(human_size(4_260), "4.26kB");
+        assert_eq!(human_size(120_000_000), "120MB");
+        assert_eq!(human_size(1_234_567_890), "1.23GB");
+        // Go's %.3g of 999.9 is 1e+03: docker prints that too.
+        assert_eq!(human_size(999_900), "1e+03kB");
+        assert_eq!(human_size(10_500), "10.5kB");
+    }
+
+    #[test]
+    fn repository_and_tag_are_familiar() {
+        let rt = |r: &str| repository_and_tag(r);
+        assert_eq!(rt("busybox:stable"), ("busybox".into(), "stable".into()));
+        assert_eq!(rt("busybox"), ("busybox".into(), "latest".into()));
+        assert_eq!(
+            rt("docker.io/library/redis:7"),
+            ("redis".into(), "7".into())
+        );
+        assert_eq!(
+            rt("127.0.0.1:5000/p/app"),
+            ("127.0.0.1:5000/p/app".into(), "latest".into())
+        );
+        assert_eq!(rt("app@sha256:abc"), ("app".into(), String::new()));
+        assert_eq!(rt("sha256:0123"), (String::new(), String::new()));
+    }
+
+    fn summary(name: &str, image: &str, image_id: &str) -> ContainerSummary {
+        ContainerSummary {
+            id: format!("id-{name}"),
+            names: vec![name.to_string()],
+            image: image.to_string(),
+            image_id: image_id.to_string(),
+            ..Default::default()
+        }
+    }
+
+    fn rows() -> Vec<ImageRow> {
+        let id = format!("sha256:{}", "406e1a93353a".repeat(5));
+        let mut images = BTreeMap::new();
+        images.insert(
+            id.clone(),
+            ImageDetails {
+                id: id.clone(),
+                size: 1_993_457,
+                created: "2026-11-23T10:00:00Z".into(),
+                ..Default::default()
+            },
+        );
+        image_rows(
+            &[
+                summary("p-web-1", "p-web", &id),
+                summary("p-db-1", "busybox:stable", &id),
+                summary("p-old-1", "sha256:gone", "sha256:gone"),
+            ],
+            &images,
+        )
+    }
+
+    #[test]
+    fn table_has_docker_compose_columns_sorted_by_container() {
+        let t = render_table(&rows());
+        let expected = "\
+CONTAINER           REPOSITORY          TAG                 IMAGE ID            SIZE
+p-db-1              busybox             stable              406e1a93353a        1.99MB
+p-old-1             <none>              <none>              gone                0B
+p-web-1             p-web               latest              406e1a93353a        1.99MB
+";
+        assert_eq!(t, expected);
+    }
+
+    #[test]
+    fn quiet_lists_each_image_once_and_json_is_one_array() {
+        let r = rows();
+        let q = render_quiet(&r);
+        assert_eq!(q.lines().count(), 2, "{q}");
+        assert_eq!(q.lines().next().map(str::len), Some(60));
+        let j: serde_json::Value =
+            serde_json::from_str(&render_json(&r)).unwrap_or(serde_json::Value::Null);
+        let list = j.as_array().cloned().unwrap_or_default();
+        assert_eq!(list.len(), 3);
+        assert_eq!(list[0]["ContainerName"], "p-db-1");
+        assert_eq!(list[0]["Repository"], "busybox");
+        assert_eq!(list[0]["Size"], 1_993_457);
+        assert!(list[0]["ID"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("sha256:")));
+    }
+}
