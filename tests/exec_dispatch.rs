@@ -1,6 +1,7 @@
 //! The dispatcher against a scripted driver, with paused tokio time: order, conditions learned
 //! from events, parallelism bound, failure propagation, optional dependencies, cancellation,
-//! healthy-late dependencies and the `--wait` deadline.
+//! healthy-late dependencies, the `--wait` deadline, and waits that re-read containers whose
+//! events were missed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,10 +12,13 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 use rcompose::exec::{
-    execute, run_plan, Cancel, ContainerEvent, ContainerEventKind, Driver, ExecError, ExecEvent,
-    ExecOptions, RecordingReporter, StepCtx, StepOutput,
+    execute, run_plan, Cancel, ContainerEvent, ContainerEventKind, ContainerNow, Driver, ExecError,
+    ExecEvent, ExecOptions, RecordingReporter, StepCtx, StepOutput,
 };
-use rcompose::plan::{plan_canonical, Action, Health, Intent, Observed, Plan, Step};
+use rcompose::plan::{
+    plan_canonical, plan_desired, Action, ContainerState, Desired, Health, Intent, Observed,
+    ObservedContainer, Plan, Step,
+};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -24,6 +28,9 @@ struct Behaviour {
     healthy_after: Option<Duration>,
     unhealthy_after: Option<Duration>,
     exit_after: Option<(Duration, i64)>,
+    /// Its exit and health changes happen (an inspect sees them) but their events never reach
+    /// the stream.
+    events_lost: bool,
 }
 
 struct Inner {
@@ -37,6 +44,25 @@ struct Inner {
     max_in_flight: AtomicUsize,
     tx: mpsc::UnboundedSender<ContainerEvent>,
     rx: Mutex<Option<mpsc::UnboundedReceiver<ContainerEvent>>>,
+    /// What an inspect of each container id reports now.
+    engine: Arc<Mutex<HashMap<String, ContainerNow>>>,
+}
+
+/// The engine's view of a container after `kind` happened to it.
+fn apply(now: &mut ContainerNow, kind: &ContainerEventKind) {
+    match kind {
+        ContainerEventKind::Started => {
+            now.running = true;
+            now.started = true;
+            now.exit_code = None;
+        }
+        ContainerEventKind::Died { exit_code } => {
+            now.running = false;
+            now.exit_code = Some(*exit_code);
+        }
+        ContainerEventKind::Health(h) => now.health = Some(*h),
+        ContainerEventKind::Destroyed => now.running = false,
+    }
 }
 
 #[derive(Clone)]
@@ -49,6 +75,7 @@ impl Script {
             slow: HashMap::new(),
             fail: HashSet::new(),
             behaviour: HashMap::new(),
+            engine: HashMap::new(),
         }
     }
     fn log(&self) -> Vec<(u128, String)> {
@@ -74,9 +101,15 @@ struct ScriptBuilder {
     slow: HashMap<String, Duration>,
     fail: HashSet<String>,
     behaviour: HashMap<String, Behaviour>,
+    engine: HashMap<String, ContainerNow>,
 }
 
 impl ScriptBuilder {
+    /// A container the engine already has, as an inspect reports it.
+    fn existing(mut self, id: &str, now: ContainerNow) -> Self {
+        self.engine.insert(id.to_string(), now);
+        self
+    }
     fn fail(mut self, what: &str) -> Self {
         self.fail.insert(what.to_string());
         self
@@ -102,6 +135,7 @@ impl ScriptBuilder {
             max_in_flight: AtomicUsize::new(0),
             tx,
             rx: Mutex::new(Some(rx)),
+            engine: Arc::new(Mutex::new(self.engine)),
         }))
     }
 }
@@ -151,8 +185,17 @@ impl Driver for Script {
                         number: container.number,
                         kind,
                     };
-                    let _ = inner.tx.send(ev(ContainerEventKind::Started));
+                    let engine = inner.engine.clone();
+                    let happen = move |e: &ContainerEvent| {
+                        if let Ok(mut g) = engine.lock() {
+                            apply(g.entry(e.id.clone()).or_default(), &e.kind);
+                        }
+                    };
+                    let started = ev(ContainerEventKind::Started);
+                    happen(&started);
+                    let _ = inner.tx.send(started);
                     let tx = inner.tx.clone();
+                    let lost = b.events_lost;
                     let later: Vec<(Duration, ContainerEvent)> = [
                         b.healthy_after
                             .map(|d| (d, ev(ContainerEventKind::Health(Health::Healthy)))),
@@ -170,7 +213,10 @@ impl Driver for Script {
                         later.sort_by_key(|(d, _)| *d);
                         for (d, e) in later {
                             tokio::time::sleep_until(start + d).await;
-                            let _ = tx.send(e);
+                            happen(&e);
+                            if !lost {
+                                let _ = tx.send(e);
+                            }
                         }
                     });
                     Ok(StepOutput::Done)
@@ -193,6 +239,17 @@ impl Driver for Script {
             }
             None => futures::stream::empty().boxed(),
         }
+    }
+
+    fn container_now(&self, container_id: &str) -> BoxFuture<'static, Option<ContainerNow>> {
+        self.0.note(format!("inspect {container_id}"));
+        let now = self
+            .0
+            .engine
+            .lock()
+            .ok()
+            .and_then(|g| g.get(container_id).cloned());
+        async move { now }.boxed()
     }
 
     fn last_health_output(&self, container_id: &str) -> BoxFuture<'static, Option<String>> {
@@ -287,7 +344,7 @@ async fn dependents_start_only_after_their_conditions_hold() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_dependency_that_turns_healthy_late_is_waited_for_without_polling() {
+async fn a_dependency_that_turns_healthy_late_is_waited_for_through_its_event() {
     let plan = stack_plan();
     let script = stack_script()
         .service(
@@ -309,7 +366,7 @@ async fn a_dependency_that_turns_healthy_late_is_waited_for_without_polling() {
     .await;
     assert!(res.is_ok(), "{res:?}");
     assert_eq!(script.began("start container app-migrate-1"), Some(120_200));
-    // Nothing polled: the driver saw exactly one call per step.
+    // The event ended the wait: the driver saw exactly one call per step (plus cheap inspects).
     let calls = script
         .log()
         .iter()
@@ -751,4 +808,145 @@ async fn step_progress_is_reported_between_its_start_and_its_end() {
         .filter(|s| !matches!(s.action, Action::Await { .. }))
         .count();
     assert_eq!(checked, runnable, "{events:?}");
+}
+
+/// Runs the plan, failing the test (instead of hanging) when it has not finished in 10 minutes of
+/// (paused) time.
+async fn execute_bounded(plan: &Plan, script: &Script) -> Result<(), String> {
+    let mut rep = RecordingReporter::new();
+    let run = execute(
+        plan,
+        Arc::new(script.clone()),
+        &mut rep,
+        ExecOptions::default(),
+        Cancel::new(),
+    );
+    match tokio::time::timeout(Duration::from_secs(600), run).await {
+        Ok(r) => r.map(|_| ()).map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "still waiting after 10 minutes: {:?}",
+            script.log()
+        )),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missed_exit_event_is_caught_by_re_reading_the_container() {
+    // migrate exits 0 two seconds after its start, but the engine's `die` event never arrives.
+    let plan = stack_plan();
+    let script = stack_script()
+        .service(
+            "migrate",
+            Behaviour {
+                exit_after: Some((Duration::from_secs(2), 0)),
+                events_lost: true,
+                ..Behaviour::default()
+            },
+        )
+        .build();
+    execute_bounded(&plan, &script).await.unwrap();
+    // migrate's start ends at 5300 and it exits at 7300: web starts at the next re-read.
+    let web = script
+        .began("start container app-web-1")
+        .unwrap_or_default();
+    assert!((7300..=7300 + 500).contains(&web), "web began at {web}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_one_shot_that_exited_after_the_snapshot_does_not_hang_its_dependents() {
+    // The plan was made while migrate still ran; it exited before the event subscription, so no
+    // event will ever tell: web must still start (this hung `up` under load).
+    let value: serde_yaml::Value = serde_yaml::from_str(STACK).unwrap();
+    let desired = Desired::from_canonical(&value, None).unwrap();
+    let mut observed = images(&["db", "migrate", "web", "cache"]);
+    for (service, state, health) in [
+        ("db", ContainerState::Running, Some(Health::Healthy)),
+        ("migrate", ContainerState::Running, None),
+        ("cache", ContainerState::Running, None),
+    ] {
+        observed.containers.push(ObservedContainer {
+            id: format!("{service:0>16}"),
+            name: format!("app-{service}-1"),
+            service: service.into(),
+            number: 1,
+            config_hash: desired.services[service].config_hash.clone(),
+            image_id: format!("sha256:{service}"),
+            state,
+            health,
+            ..Default::default()
+        });
+    }
+    let plan = plan_desired(&desired, &observed, &Intent::up()).unwrap();
+    let exited = ContainerNow {
+        running: false,
+        started: true,
+        exit_code: Some(0),
+        health: None,
+    };
+    let script = Script::builder()
+        .existing(&format!("{:0>16}", "migrate"), exited)
+        .build();
+    execute_bounded(&plan, &script).await.unwrap();
+    assert!(
+        script.finished("start container app-web-1").is_some(),
+        "{:?}",
+        script.log()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn re_reading_a_container_being_started_does_not_see_its_previous_run() {
+    // migrate exited 0 before this run and is started again (slowly): until its new run ends,
+    // the engine still reports the old exit, which must not let web start early.
+    let value: serde_yaml::Value = serde_yaml::from_str(STACK).unwrap();
+    let desired = Desired::from_canonical(&value, None).unwrap();
+    let mut observed = images(&["db", "migrate", "web", "cache"]);
+    for (service, state, health, exit_code) in [
+        ("db", ContainerState::Running, Some(Health::Healthy), None),
+        ("migrate", ContainerState::Exited, None, Some(0)),
+        ("cache", ContainerState::Running, None, None),
+    ] {
+        observed.containers.push(ObservedContainer {
+            id: format!("{service:0>16}"),
+            name: format!("app-{service}-1"),
+            service: service.into(),
+            number: 1,
+            config_hash: desired.services[service].config_hash.clone(),
+            image_id: format!("sha256:{service}"),
+            state,
+            health,
+            exit_code,
+            ..Default::default()
+        });
+    }
+    let plan = plan_desired(&desired, &observed, &Intent::up()).unwrap();
+    let old_run = ContainerNow {
+        running: false,
+        started: true,
+        exit_code: Some(0),
+        health: None,
+    };
+    let script = Script::builder()
+        .existing(&format!("{:0>16}", "migrate"), old_run)
+        .slow("start container app-migrate-1", Duration::from_secs(3))
+        .service(
+            "migrate",
+            Behaviour {
+                exit_after: Some((Duration::from_secs(2), 0)),
+                ..Behaviour::default()
+            },
+        )
+        .build();
+    execute_bounded(&plan, &script).await.unwrap();
+    let migrate_done = script
+        .finished("start container app-migrate-1")
+        .unwrap_or_else(|| panic!("migrate was not started again: {:?}", script.log()));
+    let web = script
+        .began("start container app-web-1")
+        .unwrap_or_default();
+    assert!(
+        web >= migrate_done + 2000,
+        "web began at {web}, migrate's new run ended at {}",
+        migrate_done + 2000
+    );
 }

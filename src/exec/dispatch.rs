@@ -9,6 +9,10 @@
 //!      |--Await: deps done--> Waiting --condition met--> Done / --cannot be met--> Failed
 //!      \--cancelled (graceful)--> Cancelled      (forced: Running steps are dropped too)
 //! ```
+//!
+//! Waits are driven by events, and also re-read the containers they wait on every [`POLL`]: an
+//! event can be missed (a one-shot that exits between the snapshot the plan was made from and the
+//! event subscription), and a wait must never hang on one.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::pin::Pin;
@@ -48,6 +52,9 @@ struct Status {
     exit_code: Option<i64>,
     /// Has run at least once during (or before) this run.
     started: bool,
+    /// A start or restart of it is in flight: what the engine reports may still be the previous
+    /// run's, so polls leave it alone.
+    busy: bool,
 }
 
 enum Verdict {
@@ -61,6 +68,9 @@ type StepResult = (StepId, Result<StepOutput, String>);
 /// `--wait`: how long a service that is merely running (no healthcheck) must stay up before the
 /// wait trusts it (a one-shot that fails at once reports its `die` within this window).
 const WAIT_SETTLE: Duration = Duration::from_millis(300);
+
+/// How often a wait re-reads the containers it waits on (as docker compose does).
+pub(super) const POLL: Duration = Duration::from_millis(500);
 
 /// Sleeps until `deadline`, or forever without one.
 async fn until(deadline: Option<Instant>) {
@@ -118,6 +128,7 @@ impl<'a> Dispatcher<'a> {
                         None
                     },
                     started: c.state.is_up() || c.state == ContainerState::Exited,
+                    busy: false,
                 },
             );
         }
@@ -243,6 +254,7 @@ impl<'a> Dispatcher<'a> {
             st.exit_code = None;
             st.health = None;
             st.running = false;
+            st.busy = true;
         }
         let tx = self.progress_tx.clone();
         let ctx = StepCtx {
@@ -316,6 +328,16 @@ impl<'a> Dispatcher<'a> {
         let Some(step) = self.plan.steps.get(id) else {
             return;
         };
+        if let Action::StartContainer { container } | Action::RestartContainer { container, .. } =
+            &step.action
+        {
+            if let Some(st) = self
+                .status
+                .get_mut(&(container.service.clone(), container.number))
+            {
+                st.busy = false;
+            }
+        }
         match result {
             Err(e) => self.set(id, NodeState::Failed(e)),
             Ok(out) => {
@@ -405,6 +427,50 @@ impl<'a> Dispatcher<'a> {
                 st.running = false;
             }
         }
+    }
+
+    /// Re-reads the current containers of `services` from the engine (not those being started).
+    async fn poll(&mut self, services: &BTreeSet<String>) {
+        let driver = self.driver.clone();
+        let asks: FuturesUnordered<_> = self
+            .status
+            .iter()
+            .filter(|((s, _), st)| services.contains(s) && !st.busy && !st.id.is_empty())
+            .map(|(key, st)| {
+                let (key, id) = (key.clone(), st.id.clone());
+                driver.container_now(&id).map(move |now| (key, id, now))
+            })
+            .collect();
+        // Bounded: the loop does nothing else meanwhile (an engine that stopped answering is
+        // the step futures' and the deadline's business).
+        let answers = tokio::time::timeout(POLL * 10, asks.collect::<Vec<_>>())
+            .await
+            .unwrap_or_default();
+        for (key, id, now) in answers {
+            let (Some(now), Some(st)) = (now, self.status.get_mut(&key)) else {
+                continue;
+            };
+            if st.id != id || st.busy {
+                continue;
+            }
+            st.running = now.running;
+            st.started |= now.started;
+            st.exit_code = now.exit_code;
+            if now.health.is_some() {
+                st.health = now.health;
+            }
+        }
+    }
+
+    /// The services the waiting gates wait on.
+    fn awaited(&self) -> BTreeSet<String> {
+        (0..self.state.len())
+            .filter(|id| self.state.get(*id) == Some(&NodeState::Waiting))
+            .filter_map(|id| match self.plan.steps.get(id).map(|s| &s.action) {
+                Some(Action::Await { service, .. }) => Some(service.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     fn replicas(&self, service: &str) -> Vec<(&(String, u32), &Status)> {
@@ -500,6 +566,7 @@ impl<'a> Dispatcher<'a> {
         let parallel = self.opts.parallel.max(1);
         let cancel = self.cancel.clone();
         let mut graceful_seen = false;
+        let mut next_poll = Instant::now() + POLL;
 
         loop {
             // Cancellation.
@@ -597,6 +664,12 @@ impl<'a> Dispatcher<'a> {
                         None => events_alive = false,
                     }
                 }
+                _ = tokio::time::sleep_until(next_poll), if waiting => {
+                    let services = self.awaited();
+                    self.poll(&services).await;
+                    self.check_waits();
+                    next_poll = Instant::now() + POLL;
+                }
             }
         }
 
@@ -658,6 +731,7 @@ impl<'a> Dispatcher<'a> {
         let services: Vec<String> = self.plan.services.keys().cloned().collect();
         let mut reported: BTreeSet<String> = BTreeSet::new();
         let mut settle: Option<Instant> = None;
+        let mut next_poll = Instant::now() + POLL;
         let cancel = self.cancel.clone();
         loop {
             let mut all = true;
@@ -706,6 +780,15 @@ impl<'a> Dispatcher<'a> {
                     Some(ev) => self.on_event(ev),
                     None => *events_alive = false,
                 },
+                _ = tokio::time::sleep_until(next_poll), if !all => {
+                    let pending: BTreeSet<String> = services
+                        .iter()
+                        .filter(|s| !matches!(self.ready_verdict(s), Verdict::Met))
+                        .cloned()
+                        .collect();
+                    self.poll(&pending).await;
+                    next_poll = Instant::now() + POLL;
+                }
                 _ = &mut sleep => {
                     if all && wake < deadline {
                         continue; // settled: re-check, then done
@@ -725,10 +808,6 @@ impl<'a> Dispatcher<'a> {
                     };
                     return Err(ExecError::WaitTimeout { services: pending, timeout, last_health_output: last_output });
                 }
-            }
-            if !*events_alive && Instant::now() < deadline && !all {
-                // No more news can come: wait out the deadline.
-                tokio::time::sleep_until(deadline).await;
             }
         }
     }

@@ -62,12 +62,28 @@ pub enum ContainerEventKind {
     Destroyed,
 }
 
+/// A container's state as the engine reports it now (see [`Driver::container_now`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerNow {
+    pub running: bool,
+    /// Has run (is running, or has exited).
+    pub started: bool,
+    /// Set once it has exited; never for a container that has not run.
+    pub exit_code: Option<i64>,
+    pub health: Option<Health>,
+}
+
 /// The effects the dispatcher needs.
 pub trait Driver: Send + Sync {
     /// Runs one step (never an `Await`). The error is the user-facing message.
     fn run(&self, step: &Step, ctx: StepCtx) -> BoxFuture<'static, Result<StepOutput, String>>;
     /// Container events of the project, from now on. Called once, before any step runs.
     fn events(&self) -> BoxStream<'static, ContainerEvent>;
+    /// The container's state now, `None` when the engine cannot tell. Waits re-read the
+    /// containers they wait on with it, because an event can be missed: a one-shot that exits
+    /// between the engine snapshot the plan was made from and the event subscription, or events
+    /// that fell out of the engine's replay buffer.
+    fn container_now(&self, container_id: &str) -> BoxFuture<'static, Option<ContainerNow>>;
     /// The output of the container's last health probe, for timeout messages.
     fn last_health_output(&self, container_id: &str) -> BoxFuture<'static, Option<String>>;
 }

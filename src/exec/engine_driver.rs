@@ -11,14 +11,17 @@ use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 
 use crate::engine::{
-    Engine, EngineError, EngineEvent, EventAction, EventFilter, EventKind, ExecSpec, HealthStatus,
-    LabelFilter, Labels, Mount, MountKind, ObjectKind, Progress, RemoveOptions, StopOptions,
+    Engine, EngineError, EngineEvent, EventAction, EventFilter, EventKind, ExecSpec, LabelFilter,
+    Labels, Mount, MountKind, ObjectKind, Progress, RemoveOptions, StateDetails, StopOptions,
 };
 use crate::model::{Project, ServiceHook};
-use crate::plan::{labels, Action, Desired, Health, Step};
+use crate::plan::{labels, Action, Desired, Step};
 
 use super::cancel::CancelLevel;
-use super::driver::{ContainerEvent, ContainerEventKind, Driver, ProgressFn, StepCtx, StepOutput};
+use super::driver::{
+    ContainerEvent, ContainerEventKind, ContainerNow, Driver, ProgressFn, StepCtx, StepOutput,
+};
+use super::observe;
 use super::spec::{self, InjectedFile, SpecContext};
 
 /// Runs plan steps against an engine. Cheap to clone.
@@ -526,11 +529,7 @@ pub fn container_event(e: &EngineEvent) -> Option<ContainerEvent> {
                 .or_else(|| attr("exitCode").and_then(|c| c.parse().ok()))
                 .unwrap_or(-1),
         },
-        EventAction::HealthStatus(h) => ContainerEventKind::Health(match h {
-            HealthStatus::Starting => Health::Starting,
-            HealthStatus::Healthy => Health::Healthy,
-            HealthStatus::Unhealthy => Health::Unhealthy,
-        }),
+        EventAction::HealthStatus(h) => ContainerEventKind::Health(observe::health(Some(*h))?),
         EventAction::Destroy => ContainerEventKind::Destroyed,
         _ => return None,
     };
@@ -540,6 +539,18 @@ pub fn container_event(e: &EngineEvent) -> Option<ContainerEvent> {
         number,
         kind,
     })
+}
+
+/// What the dispatcher's waits need from an inspected container's state.
+pub fn container_now(state: &StateDetails) -> ContainerNow {
+    use crate::engine::ContainerState as S;
+    let exited = matches!(state.status, S::Exited | S::Dead);
+    ContainerNow {
+        running: state.running,
+        started: state.running || exited || matches!(state.status, S::Paused | S::Restarting),
+        exit_code: exited.then_some(state.exit_code),
+        health: observe::health(state.health.as_ref().map(|h| h.status)),
+    }
 }
 
 impl Driver for EngineDriver {
@@ -557,6 +568,16 @@ impl Driver for EngineDriver {
             .take_while(|r| ready(r.is_ok()))
             .filter_map(|r| ready(r.ok().as_ref().and_then(container_event)))
             .boxed()
+    }
+
+    fn container_now(&self, container_id: &str) -> BoxFuture<'static, Option<ContainerNow>> {
+        let engine = self.engine.clone();
+        let id = container_id.to_string();
+        async move {
+            let d = engine.inspect_container(&id).await.ok()?;
+            Some(container_now(&d.state))
+        }
+        .boxed()
     }
 
     fn last_health_output(&self, container_id: &str) -> BoxFuture<'static, Option<String>> {

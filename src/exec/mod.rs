@@ -28,7 +28,8 @@ use std::time::Duration;
 
 pub use cancel::{Cancel, CancelLevel};
 pub use driver::{
-    ContainerEvent, ContainerEventKind, Driver, IdMap, ProgressFn, StepCtx, StepOutput,
+    ContainerEvent, ContainerEventKind, ContainerNow, Driver, IdMap, ProgressFn, StepCtx,
+    StepOutput,
 };
 pub use reporter::{ExecEvent, NullReporter, RecordingReporter, Reporter};
 

@@ -15,7 +15,8 @@ fn state(s: &EngineState) -> ContainerState {
     ContainerState::parse(s.as_str())
 }
 
-fn health(h: Option<HealthStatus>) -> Option<Health> {
+/// The planner's health for the engine's.
+pub(crate) fn health(h: Option<HealthStatus>) -> Option<Health> {
     h.map(|h| match h {
         HealthStatus::Starting => Health::Starting,
         HealthStatus::Healthy => Health::Healthy,
