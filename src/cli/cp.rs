@@ -24,13 +24,13 @@ use clap::Args;
 use futures::StreamExt;
 
 use super::args::RuntimeGlobals;
-use super::context::{self, explicit_project_name};
+use super::context::{self};
 use super::progress::{style_for, Style};
 use super::{exit, GlobalArgs};
 use crate::engine::{
     ContainerSummary, CopyIntoOptions, Engine, EngineError, LabelFilter, ObjectKind, PathKind,
 };
-use crate::loader::{self, ErrorKind, LoadError};
+use crate::loader::{ErrorKind, LoadError};
 use crate::plan::labels;
 
 /// `cp`.
@@ -489,28 +489,8 @@ fn usage(message: String) -> anyhow::Error {
 
 /// The project name, and whether the compose file (when one was read) defines `service`.
 fn project_for(global: &GlobalArgs, service: &str) -> Result<(String, Option<bool>)> {
-    if global.project_name.is_some() && global.file.is_empty() {
-        if let Some(name) = explicit_project_name(global) {
-            return Ok((name, None));
-        }
-    }
-    match loader::load(&global.load_options(&[])?) {
-        Ok(l) => Ok((
-            l.project.name.clone(),
-            Some(l.project.services.contains_key(service)),
-        )),
-        Err(e)
-            if global.file.is_empty()
-                && e.kind == ErrorKind::Usage
-                && e.message.starts_with("no configuration file") =>
-        {
-            match explicit_project_name(global) {
-                Some(n) => Ok((n, None)),
-                None => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
+    let (name, project) = super::runtime::project_or_name(global, &[])?;
+    Ok((name, project.map(|p| p.services.contains_key(service))))
 }
 
 fn number(c: &ContainerSummary) -> u32 {

@@ -21,8 +21,6 @@ use super::{exit, GlobalArgs};
 use crate::engine::{ContainerSummary, Engine, ImageDetails, LabelFilter};
 use crate::exec::images::{self as ops, ImageOutcome};
 use crate::exec::Cancel;
-use crate::loader;
-use crate::model::Project;
 use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
 use crate::plan::labels;
 
@@ -30,15 +28,6 @@ fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
-}
-
-/// Loads the project named by the global flags; loader warnings go to standard error.
-fn load(global: &GlobalArgs, services: &[String]) -> Result<Project> {
-    let loaded = loader::load(&global.load_options(services)?)?;
-    for w in &loaded.warnings.0 {
-        eprintln!("WARN: {w}");
-    }
-    Ok(loaded.project)
 }
 
 /// What every image command needs: the engine, a reporter, a Ctrl-C driven cancel handle.
@@ -102,7 +91,7 @@ fn skipped_line(s: &Skipped) -> Line {
 
 /// `build [SERVICE...]`.
 pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) -> Result<i32> {
-    let project = load(global, &args.services)?;
+    let project = super::runtime::load(global, &args.services)?.project;
     let mut s = session(rt, args.quiet).await?;
     if args.memory.is_some() && !args.quiet {
         s.reporter
@@ -177,7 +166,7 @@ fn finish_with(
 
 /// `pull [SERVICE...]`.
 pub async fn pull(global: &GlobalArgs, rt: &RuntimeGlobals, args: PullArgs) -> Result<i32> {
-    let project = load(global, &args.services)?;
+    let project = super::runtime::load(global, &args.services)?.project;
     let mut s = session(rt, args.quiet).await?;
     let opts = ops::PullOptions {
         selection: PullSelection {
@@ -203,7 +192,7 @@ pub async fn pull(global: &GlobalArgs, rt: &RuntimeGlobals, args: PullArgs) -> R
 
 /// `push [SERVICE...]`.
 pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> Result<i32> {
-    let project = load(global, &args.services)?;
+    let project = super::runtime::load(global, &args.services)?.project;
     let mut s = session(rt, args.quiet).await?;
     let opts = ops::PushOptions {
         selection: PushSelection {

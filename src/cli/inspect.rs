@@ -24,7 +24,7 @@ use clap::Args;
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::args::RuntimeGlobals;
-use super::context::{self, explicit_project_name};
+use super::context::{self};
 use super::progress::{style_for, ProgressReporter};
 use super::{exit, GlobalArgs};
 use crate::engine::{
@@ -32,7 +32,6 @@ use crate::engine::{
     LabelFilter, ProcessList, WaitCondition,
 };
 use crate::exec::{ops, Cancel, ExecError};
-use crate::loader::{self, ErrorKind};
 use crate::model::Project;
 use crate::plan::{self, labels};
 
@@ -68,25 +67,7 @@ pub struct WaitArgs {
 /// file; otherwise the file is loaded (checking that `services` exist), and without any compose
 /// file `COMPOSE_PROJECT_NAME` still names the project.
 fn project_for(global: &GlobalArgs, services: &[String]) -> Result<(String, Option<Project>)> {
-    if global.project_name.is_some() && global.file.is_empty() {
-        if let Some(name) = explicit_project_name(global) {
-            return Ok((name, None));
-        }
-    }
-    match loader::load(&global.load_options(services)?) {
-        Ok(l) => Ok((l.project.name.clone(), Some(l.project))),
-        Err(e)
-            if global.file.is_empty()
-                && e.kind == ErrorKind::Usage
-                && e.message.starts_with("no configuration file") =>
-        {
-            match explicit_project_name(global) {
-                Some(n) => Ok((n, None)),
-                None => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
+    super::runtime::project_or_name(global, services)
 }
 
 fn print(text: &str) {

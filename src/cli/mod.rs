@@ -180,41 +180,47 @@ pub fn main() -> i32 {
     run(cli)
 }
 
-/// docker compose accepts `-f FILE` after the command too (`docker compose config -f a.yaml`),
-/// except where the command gives `-f` its own meaning (`logs -f` follows, `rm -f` forces). clap
-/// cannot express that, so such `-f`s are moved in front of the command before parsing.
-pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const GLOBAL_WITH_VALUE: [&str; 10] = [
-        "-f",
-        "--file",
-        "-p",
-        "--project-name",
-        "--project-directory",
-        "--env-file",
-        "--profile",
-        "--parallel",
-        "--progress",
-        "--ansi",
-    ];
-    let text = |a: &std::ffi::OsString| a.to_str().map(str::to_string).unwrap_or_default();
+/// The global flags that take a value (`-f FILE`), as they can stand before the command.
+const GLOBAL_WITH_VALUE: [&str; 10] = [
+    "-f",
+    "--file",
+    "-p",
+    "--project-name",
+    "--project-directory",
+    "--env-file",
+    "--profile",
+    "--parallel",
+    "--progress",
+    "--ansi",
+];
+
+/// Where the command (`up`, `run`...) stands in `args` (`args[0]` is the program): the first
+/// word that is neither a global flag nor a global flag's value; `None` before `--` or without one.
+pub(crate) fn command_index(args: &[std::ffi::OsString]) -> Option<usize> {
     let mut i = 1;
-    let mut command_at = None;
     while i < args.len() {
-        let a = text(&args[i]);
+        let a = args[i].to_str().unwrap_or_default();
         if a == "--" {
-            break;
+            return None;
         }
-        if GLOBAL_WITH_VALUE.contains(&a.as_str()) {
+        if GLOBAL_WITH_VALUE.contains(&a) {
             i += 2;
             continue;
         }
         if !a.starts_with('-') {
-            command_at = Some(i);
-            break;
+            return Some(i);
         }
         i += 1;
     }
-    let Some(at) = command_at else {
+    None
+}
+
+/// docker compose accepts `-f FILE` after the command too (`docker compose config -f a.yaml`),
+/// except where the command gives `-f` its own meaning (`logs -f` follows, `rm -f` forces). clap
+/// cannot express that, so such `-f`s are moved in front of the command before parsing.
+pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let text = |a: &std::ffi::OsString| a.to_str().map(str::to_string).unwrap_or_default();
+    let Some(at) = command_index(&args) else {
         return args;
     };
     // `exec`/`run`: what follows the service is the command to run, `-f` included.

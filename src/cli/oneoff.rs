@@ -16,7 +16,7 @@ use clap::{ArgAction, Args};
 use futures::StreamExt;
 
 use super::args::RuntimeGlobals;
-use super::context::{self, explicit_project_name};
+use super::context::{self};
 use super::progress::{style_for, ProgressReporter};
 use super::tty::{self, Pump, RawMode, ResizeTarget};
 use super::{exit, GlobalArgs};
@@ -170,43 +170,12 @@ const RUN_WITH_VALUE: [&str; 25] = [
     "--index",
 ];
 
-/// Global options with a value that may come before the command.
-const GLOBAL_WITH_VALUE: [&str; 10] = [
-    "-f",
-    "--file",
-    "-p",
-    "--project-name",
-    "--project-directory",
-    "--env-file",
-    "--profile",
-    "--parallel",
-    "--progress",
-    "--ansi",
-];
-
 /// In `rcompose run ... SERVICE`, a `-p` between `run` and the service is `--publish` (as in
 /// docker compose, where `run` shadows the global `-p`); before the command it stays the project
 /// name. Everything from the service on is left alone (it is the command to run).
 pub fn rewrite_args(args: Vec<OsString>) -> Vec<OsString> {
     let text = |a: &OsString| a.to_str().map(str::to_string).unwrap_or_default();
-    let mut i = 1;
-    let mut command_at = None;
-    while i < args.len() {
-        let a = text(&args[i]);
-        if a == "--" {
-            break;
-        }
-        if GLOBAL_WITH_VALUE.contains(&a.as_str()) {
-            i += 2;
-            continue;
-        }
-        if !a.starts_with('-') {
-            command_at = Some(i);
-            break;
-        }
-        i += 1;
-    }
-    let Some(at) = command_at else {
+    let Some(at) = super::command_index(&args) else {
         return args;
     };
     if text(&args[at]) != "run" {
@@ -336,25 +305,7 @@ fn load(global: &GlobalArgs, service: &str) -> Result<Project> {
 /// The project for `exec`, which also works from the engine's labels: the compose file's
 /// project, else (no file found, `-p` given) the name alone.
 fn load_optional(global: &GlobalArgs, service: &str) -> Result<(String, Option<Project>)> {
-    match loader::load(&global.load_options(&[service.to_string()])?) {
-        Ok(l) => {
-            for w in &l.warnings.0 {
-                eprintln!("WARN: {w}");
-            }
-            Ok((l.project.name.clone(), Some(l.project)))
-        }
-        Err(e)
-            if global.file.is_empty()
-                && e.kind == ErrorKind::Usage
-                && e.message.starts_with("no configuration file") =>
-        {
-            match explicit_project_name(global) {
-                Some(n) => Ok((n, None)),
-                None => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
+    super::runtime::load_optional(global, &[service.to_string()])
 }
 
 /// `-e KEY` takes its value from the project's environment (the shell and `.env`), else the

@@ -173,7 +173,7 @@ impl Interrupts {
 }
 
 /// Loads the project named by the global flags; loader warnings go to standard error.
-fn load(global: &GlobalArgs, services: &[String]) -> Result<Loaded> {
+pub(super) fn load(global: &GlobalArgs, services: &[String]) -> Result<Loaded> {
     let loaded = loader::load(&global.load_options(services)?)?;
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
@@ -187,7 +187,10 @@ fn no_compose_file(e: &LoadError) -> bool {
 
 /// The project for commands that also work from labels alone: the compose file's project when
 /// there is one, else (no file found, and `-p` / `COMPOSE_PROJECT_NAME` given) the name only.
-fn load_optional(global: &GlobalArgs, services: &[String]) -> Result<(String, Option<Project>)> {
+pub(super) fn load_optional(
+    global: &GlobalArgs,
+    services: &[String],
+) -> Result<(String, Option<Project>)> {
     let opts = global.load_options(services)?;
     match loader::load(&opts) {
         Ok(l) => {
@@ -204,6 +207,20 @@ fn load_optional(global: &GlobalArgs, services: &[String]) -> Result<(String, Op
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// [`load_optional`] for commands that only act on the project's containers: `-p` without `-f`
+/// reads no compose file at all (the name is enough).
+pub(super) fn project_or_name(
+    global: &GlobalArgs,
+    services: &[String],
+) -> Result<(String, Option<Project>)> {
+    if global.project_name.is_some() && global.file.is_empty() {
+        if let Some(name) = explicit_project_name(global) {
+            return Ok((name, None));
+        }
+    }
+    load_optional(global, services)
 }
 
 pub(super) struct Session {
@@ -458,18 +475,9 @@ async fn attach(
                     let code = state.map(|d| d.state.exit_code).unwrap_or(0);
                     print_stdout(&format!("{}\n", fmt.exited(target, code)));
                     ended.insert(target);
-                    let selected = match &args.exit_code_from {
-                        Some(svc) => *svc == t.service,
-                        None => true,
-                    };
-                    let code32 = i32::try_from(code).unwrap_or(exit::FAILURE);
-                    if args.aborts_on_exit() && selected {
-                        exit_code = code32;
-                    }
-                    if args.abort_on_container_failure && code != 0 {
-                        exit_code = code32;
-                    }
-                    if args.aborts_on_exit() || (args.abort_on_container_failure && code != 0) {
+                    let (reported, abort) = on_container_exit(args, &t.service, code);
+                    exit_code = reported.unwrap_or(exit_code);
+                    if abort {
                         s.reporter.note("Aborting on container exit...");
                         aborted = true;
                         break;
@@ -488,6 +496,17 @@ async fn attach(
         return Ok(exit_code);
     }
     teardown(s, project, args, interrupted, exit_code).await
+}
+
+/// What an attached `up` makes of a container of `service` exiting with `code`: the exit code
+/// it reports from now on, if that changes (`--exit-code-from`, `--abort-on-container-exit`,
+/// `--abort-on-container-failure`), and whether it stops the stack.
+pub(super) fn on_container_exit(args: &UpArgs, service: &str, code: i64) -> (Option<i32>, bool) {
+    let selected = args.exit_code_from.as_deref().is_none_or(|s| s == service);
+    let failed = args.abort_on_container_failure && code != 0;
+    let code32 = i32::try_from(code).unwrap_or(exit::FAILURE);
+    let reported = ((args.aborts_on_exit() && selected) || failed).then_some(code32);
+    (reported, args.aborts_on_exit() || failed)
 }
 
 /// The end of an attached `up` (Ctrl-C, or a container exit with `--abort-on-container-exit`):

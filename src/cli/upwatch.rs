@@ -22,7 +22,7 @@ use super::exit;
 use super::logs::{self, Formatter, LogEvent, LogTarget};
 use super::progress::{style_for, ProgressReporter};
 use super::read::{self, service_containers};
-use super::runtime::{attached_services, print_stdout, teardown, Session};
+use super::runtime::{attached_services, on_container_exit, print_stdout, teardown, Session};
 use crate::engine::{EventAction, EventFilter, EventKind, LabelFilter, LogOptions};
 use crate::exec::Cancel;
 use crate::loader::{ErrorKind, LoadError, Loaded};
@@ -171,18 +171,9 @@ pub(super) async fn attach_watching(
                     let code = state.map(|d| d.state.exit_code).unwrap_or(0);
                     print_stdout(&format!("{}\n", fmt.exited(display, code)));
                     let service = shown.get(display).map(|t| t.service.clone()).unwrap_or_default();
-                    let selected = match &args.exit_code_from {
-                        Some(svc) => *svc == service,
-                        None => true,
-                    };
-                    let code32 = i32::try_from(code).unwrap_or(exit::FAILURE);
-                    if args.aborts_on_exit() && selected {
-                        exit_code = code32;
-                    }
-                    if args.abort_on_container_failure && code != 0 {
-                        exit_code = code32;
-                    }
-                    if args.aborts_on_exit() || (args.abort_on_container_failure && code != 0) {
+                    let (reported, abort) = on_container_exit(args, &service, code);
+                    exit_code = reported.unwrap_or(exit_code);
+                    if abort {
                         s.reporter.note("Aborting on container exit...");
                         aborted = true;
                     }

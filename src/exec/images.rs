@@ -10,7 +10,6 @@
 //! Must not import `loader` or `cli`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::model::Project;
 use crate::plan::images::{BuildSelection, PullSelection, PushSelection};
@@ -21,7 +20,6 @@ use crate::plan::{
 
 use super::cancel::Cancel;
 use super::engine_driver::EngineDriver;
-use super::lock::{self, LockError, ProjectLock};
 use super::ops::{observed, EngineRef};
 use super::reporter::{ExecEvent, Reporter};
 use super::{run_plan, ExecError, ExecOptions, RunReport, StepFailure};
@@ -91,38 +89,6 @@ fn named(project: &Project) -> Result<(), ExecError> {
         )));
     }
     Ok(())
-}
-
-/// The project's lock for `command` (none for a dry run), as `ops` takes it.
-async fn lock_for(
-    engine: &EngineRef,
-    project: &str,
-    command: &str,
-    dry_run: bool,
-    reporter: &mut dyn Reporter,
-    cancel: &Cancel,
-) -> Result<Option<ProjectLock>, ExecError> {
-    if dry_run {
-        return Ok(None);
-    }
-    let deadline = std::env::var("RCOMPOSE_LOCK_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let r = lock::acquire(
-        project,
-        &engine.address(),
-        command,
-        deadline,
-        cancel,
-        &mut |msg| reporter.report(ExecEvent::Warning(msg)),
-    )
-    .await;
-    match r {
-        Ok(l) => Ok(Some(l)),
-        Err(LockError::Cancelled { .. }) => Err(ExecError::Cancelled),
-        Err(e) => Err(ExecError::Lock(e)),
-    }
 }
 
 /// The desired state of `project` as the planner sees it.
@@ -219,7 +185,7 @@ pub async fn build(
     let (project, desired) = desired(&project)?;
     let intent = ImageIntent::Build(opts.selection.clone());
     let plan = plan_images(&desired, &Observed::default(), &intent)?;
-    let _lock = lock_for(
+    let _lock = super::ops::lock_project(
         &engine,
         &project.name,
         "build",
@@ -254,7 +220,7 @@ pub async fn pull(
 ) -> Result<ImageOutcome, ExecError> {
     named(project)?;
     let (project, desired) = desired(project)?;
-    let _lock = lock_for(
+    let _lock = super::ops::lock_project(
         &engine,
         &project.name,
         "pull",

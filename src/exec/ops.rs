@@ -162,10 +162,10 @@ fn command_of(intent: &Intent) -> &'static str {
 
 /// Takes the project's lock for a mutating command (none for a dry run), waiting while another
 /// rcompose command holds it.
-async fn lock_project(
+pub(crate) async fn lock_project(
     engine: &EngineRef,
     project_name: &str,
-    intent: &Intent,
+    command: &str,
     dry_run: bool,
     reporter: &mut dyn Reporter,
     cancel: &Cancel,
@@ -180,7 +180,7 @@ async fn lock_project(
     let r = lock::acquire(
         project_name,
         &engine.address(),
-        command_of(intent),
+        command,
         deadline,
         cancel,
         &mut |msg| reporter.report(ExecEvent::Warning(msg)),
@@ -327,7 +327,15 @@ async fn simple(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let _lock = lock_project(&engine, project_name, &intent, dry_run, reporter, &cancel).await?;
+    let _lock = lock_project(
+        &engine,
+        project_name,
+        command_of(&intent),
+        dry_run,
+        reporter,
+        &cancel,
+    )
+    .await?;
     let observed = observed(&engine, project_name).await?;
     let (project, desired) = target(project_name, project, &observed)?;
     let plan = plan_desired(&desired, &observed, &intent)?;
@@ -364,7 +372,7 @@ pub async fn up(
     let _lock = lock_project(
         &engine,
         &project.name,
-        &intent,
+        command_of(&intent),
         opts.dry_run,
         reporter,
         &cancel,
