@@ -298,6 +298,29 @@ fn stack_plan() -> Plan {
     plan_of(STACK, &images(&["db", "migrate", "web", "cache"]))
 }
 
+/// The `up` plan of STACK when the engine already has these up-to-date containers (replica 1,
+/// id = the service name padded with zeros): (service, state, health, exit code).
+fn stack_plan_over(existing: &[(&str, ContainerState, Option<Health>, Option<i64>)]) -> Plan {
+    let value: serde_yaml::Value = serde_yaml::from_str(STACK).unwrap();
+    let desired = Desired::from_canonical(&value, None).unwrap();
+    let mut observed = images(&["db", "migrate", "web", "cache"]);
+    for (service, state, health, exit_code) in existing {
+        observed.containers.push(ObservedContainer {
+            id: format!("{service:0>16}"),
+            name: format!("app-{service}-1"),
+            service: service.to_string(),
+            number: 1,
+            config_hash: desired.services[*service].config_hash.clone(),
+            image_id: format!("sha256:{service}"),
+            state: *state,
+            health: *health,
+            exit_code: *exit_code,
+            ..Default::default()
+        });
+    }
+    plan_desired(&desired, &observed, &Intent::up()).unwrap()
+}
+
 fn stack_script() -> ScriptBuilder {
     Script::builder()
         .service(
@@ -856,27 +879,11 @@ async fn a_missed_exit_event_is_caught_by_re_reading_the_container() {
 async fn a_one_shot_that_exited_after_the_snapshot_does_not_hang_its_dependents() {
     // The plan was made while migrate still ran; it exited before the event subscription, so no
     // event will ever tell: web must still start (this hung `up` under load).
-    let value: serde_yaml::Value = serde_yaml::from_str(STACK).unwrap();
-    let desired = Desired::from_canonical(&value, None).unwrap();
-    let mut observed = images(&["db", "migrate", "web", "cache"]);
-    for (service, state, health) in [
-        ("db", ContainerState::Running, Some(Health::Healthy)),
-        ("migrate", ContainerState::Running, None),
-        ("cache", ContainerState::Running, None),
-    ] {
-        observed.containers.push(ObservedContainer {
-            id: format!("{service:0>16}"),
-            name: format!("app-{service}-1"),
-            service: service.into(),
-            number: 1,
-            config_hash: desired.services[service].config_hash.clone(),
-            image_id: format!("sha256:{service}"),
-            state,
-            health,
-            ..Default::default()
-        });
-    }
-    let plan = plan_desired(&desired, &observed, &Intent::up()).unwrap();
+    let plan = stack_plan_over(&[
+        ("db", ContainerState::Running, Some(Health::Healthy), None),
+        ("migrate", ContainerState::Running, None, None),
+        ("cache", ContainerState::Running, None, None),
+    ]);
     let exited = ContainerNow {
         running: false,
         started: true,
@@ -898,28 +905,11 @@ async fn a_one_shot_that_exited_after_the_snapshot_does_not_hang_its_dependents(
 async fn re_reading_a_container_being_started_does_not_see_its_previous_run() {
     // migrate exited 0 before this run and is started again (slowly): until its new run ends,
     // the engine still reports the old exit, which must not let web start early.
-    let value: serde_yaml::Value = serde_yaml::from_str(STACK).unwrap();
-    let desired = Desired::from_canonical(&value, None).unwrap();
-    let mut observed = images(&["db", "migrate", "web", "cache"]);
-    for (service, state, health, exit_code) in [
+    let plan = stack_plan_over(&[
         ("db", ContainerState::Running, Some(Health::Healthy), None),
         ("migrate", ContainerState::Exited, None, Some(0)),
         ("cache", ContainerState::Running, None, None),
-    ] {
-        observed.containers.push(ObservedContainer {
-            id: format!("{service:0>16}"),
-            name: format!("app-{service}-1"),
-            service: service.into(),
-            number: 1,
-            config_hash: desired.services[service].config_hash.clone(),
-            image_id: format!("sha256:{service}"),
-            state,
-            health,
-            exit_code,
-            ..Default::default()
-        });
-    }
-    let plan = plan_desired(&desired, &observed, &Intent::up()).unwrap();
+    ]);
     let old_run = ContainerNow {
         running: false,
         started: true,
