@@ -405,6 +405,9 @@ fn run_p_publishes_and_every_flag_parses() {
         "--no-deps",
         "-T",
         "--use-aliases",
+        "--cap-add",
+        "NET_ADMIN",
+        "--cap-drop=ALL",
         "web",
         "echo",
         "-p",
@@ -417,6 +420,10 @@ fn run_p_publishes_and_every_flag_parses() {
     assert!(a.rm && a.no_deps && a.no_tty && a.use_aliases && !a.detach && a.interactive);
     assert_eq!(a.publish, ["8080:80", "127.0.0.1:9090:90"]);
     assert_eq!(a.volume, ["./d:/d:ro"]);
+    assert_eq!(
+        (a.cap_add.as_slice(), a.cap_drop.as_slice()),
+        (&["NET_ADMIN".to_string()][..], &["ALL".to_string()][..])
+    );
     assert_eq!(a.label, ["k=v"]);
     assert_eq!(a.entrypoint.as_deref(), Some("sh -c"));
     assert_eq!(a.name.as_deref(), Some("custom"));

@@ -384,6 +384,42 @@ fn run_sets_env_entrypoint_workdir_and_user() {
         ])
         .ok();
     assert_eq!(r.stdout(), "hi -p there\n");
+    // --cap-drop ALL leaves the command no effective capabilities; --cap-add gives one back
+    // (CAP_NET_ADMIN is bit 12: 0x1000).
+    let r = s
+        .rc(&[
+            "run",
+            "--rm",
+            "--cap-drop",
+            "ALL",
+            "web",
+            "grep",
+            "CapEff",
+            "/proc/self/status",
+        ])
+        .ok();
+    assert_eq!(
+        r.stdout().split_whitespace().last(),
+        Some("0000000000000000")
+    );
+    let r = s
+        .rc(&[
+            "run",
+            "--rm",
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "NET_ADMIN",
+            "web",
+            "grep",
+            "CapEff",
+            "/proc/self/status",
+        ])
+        .ok();
+    assert_eq!(
+        r.stdout().split_whitespace().last(),
+        Some("0000000000001000")
+    );
     // -l adds a label; --name names the container.
     let name = format!("{}-custom", s.project);
     s.rc(&["run", "-l", "team=core", "--name", &name, "web", "true"])

@@ -109,6 +109,12 @@ pub struct RunArgs {
     /// Run with the service's ports enabled and mapped to the host.
     #[arg(short = 'P', long, conflicts_with = "publish")]
     pub service_ports: bool,
+    /// Add a Linux capability (repeatable; `ALL` for all).
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a Linux capability (repeatable; `ALL` for all).
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
     /// Use the service's network aliases in the networks the container joins.
     #[arg(long)]
     pub use_aliases: bool,
@@ -285,6 +291,8 @@ impl RunArgs {
             volumes,
             publish,
             service_ports: self.service_ports,
+            cap_add: self.cap_add.clone(),
+            cap_drop: self.cap_drop.clone(),
             use_aliases: self.use_aliases,
             tty,
             interactive: self.interactive,

@@ -46,6 +46,10 @@ pub struct RunOptions {
     pub publish: Vec<Port>,
     /// `--service-ports`: keep the service's ports (without it, none are published).
     pub service_ports: bool,
+    /// `--cap-add`: added to the service's `cap_add` (and taken out of its `cap_drop`).
+    pub cap_add: Vec<String>,
+    /// `--cap-drop`: added to the service's `cap_drop` (and taken out of its `cap_add`).
+    pub cap_drop: Vec<String>,
     /// `--use-aliases`: join networks with the service's aliases too.
     pub use_aliases: bool,
     pub tty: bool,
@@ -129,6 +133,19 @@ pub fn run_service(project: &Project, service: &Service, o: &RunOptions) -> Serv
         s.volumes
             .retain(|old| old.target.is_none() || old.target != v.target);
         s.volumes.push(v.clone());
+    }
+    // As docker compose does: the flag wins over the file's opposite list.
+    for c in &o.cap_add {
+        s.cap_drop.retain(|d| !d.eq_ignore_ascii_case(c));
+        if !s.cap_add.iter().any(|a| a.eq_ignore_ascii_case(c)) {
+            s.cap_add.push(c.clone());
+        }
+    }
+    for c in &o.cap_drop {
+        s.cap_add.retain(|a| !a.eq_ignore_ascii_case(c));
+        if !s.cap_drop.iter().any(|d| d.eq_ignore_ascii_case(c)) {
+            s.cap_drop.push(c.clone());
+        }
     }
     s.restart = None;
     if let Some(d) = s.deploy.as_mut() {
@@ -691,6 +708,25 @@ mod tests {
         );
         assert_eq!(kept.ports.len(), 1);
         assert_eq!(kept.command, Some(vec!["echo".to_string()]));
+    }
+
+    #[test]
+    fn run_cap_flags_extend_the_service_and_win_over_its_opposite_list() {
+        let project = Project::default();
+        let svc = Service {
+            name: "web".into(),
+            cap_add: vec!["NET_ADMIN".into(), "SYS_TIME".into()],
+            cap_drop: vec!["CHOWN".into()],
+            ..Default::default()
+        };
+        let o = RunOptions {
+            cap_add: vec!["chown".into(), "SYS_PTRACE".into()],
+            cap_drop: vec!["SYS_TIME".into(), "MKNOD".into()],
+            ..Default::default()
+        };
+        let s = run_service(&project, &svc, &o);
+        assert_eq!(s.cap_add, ["NET_ADMIN", "chown", "SYS_PTRACE"]);
+        assert_eq!(s.cap_drop, ["SYS_TIME", "MKNOD"]);
     }
 
     #[test]
