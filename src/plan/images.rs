@@ -15,7 +15,7 @@
 //!
 //! Pure and synchronous, like the rest of the planner.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::desired::Desired;
 use super::graph;
@@ -126,6 +126,16 @@ fn tag_of(reference: &str) -> Option<&str> {
     }
     let last = reference.rsplit('/').next().unwrap_or(reference);
     Some(last.split_once(':').map(|(_, t)| t).unwrap_or("latest"))
+}
+
+/// The repository of an image reference: without its tag or digest.
+fn repository_of(reference: &str) -> &str {
+    let no_digest = reference.split('@').next().unwrap_or(reference);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    match no_digest[last_slash..].find(':') {
+        Some(colon) => &no_digest[..last_slash + colon],
+        None => no_digest,
+    }
 }
 
 struct ImageBuilder<'a> {
@@ -294,6 +304,10 @@ impl ImageBuilder<'_> {
     fn push(&mut self, sel: &PushSelection) -> Result<(), PlanError> {
         let scope = self.scope(&sel.services, sel.include_deps)?;
         let mut seen: BTreeSet<String> = BTreeSet::new();
+        // Pushes to one repository go one after the other (a soft edge: a failed push does not
+        // stop the next): the later ones find the layers there, and a registry given the same
+        // blobs by two pushes at once may answer 500.
+        let mut last_push: BTreeMap<String, StepId> = BTreeMap::new();
         for name in &scope {
             let Some(svc) = self.desired.services.get(name) else {
                 continue;
@@ -314,14 +328,25 @@ impl ImageBuilder<'_> {
                 .chain(svc.build_tags.iter().cloned())
                 .collect();
             for tag in tags {
-                if seen.insert(super::observed::normalize_image_ref(&tag)) {
-                    self.add(
+                let normal = super::observed::normalize_image_ref(&tag);
+                if seen.insert(normal.clone()) {
+                    let repository = repository_of(&normal).to_string();
+                    let id = self.add(
                         Action::PushImage {
                             service: name.clone(),
                             image: tag,
                         },
                         vec![],
                     );
+                    if let (Some(before), Some(step)) = (
+                        last_push.insert(repository, id),
+                        self.out.plan.steps.get_mut(id),
+                    ) {
+                        step.deps.push(Dep {
+                            step: before,
+                            soft: true,
+                        });
+                    }
                 }
             }
         }
@@ -332,6 +357,15 @@ impl ImageBuilder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repositories_drop_the_tag_and_digest_only() {
+        assert_eq!(repository_of("busybox"), "busybox");
+        assert_eq!(repository_of("busybox:1.36"), "busybox");
+        assert_eq!(repository_of("127.0.0.1:5000/app"), "127.0.0.1:5000/app");
+        assert_eq!(repository_of("127.0.0.1:5000/app:v2"), "127.0.0.1:5000/app");
+        assert_eq!(repository_of("reg:5000/a/b@sha256:abc"), "reg:5000/a/b");
+    }
 
     #[test]
     fn tags_are_read_like_docker_compose() {
