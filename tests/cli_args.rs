@@ -436,6 +436,17 @@ fn run_p_publishes_and_every_flag_parses() {
     assert_eq!(o.volumes[0].kind, "bind");
     assert!(o.volumes[0].read_only);
 
+    // A `-p` after an option that takes a value is still `--publish`.
+    let cli = parse_rewritten(&["run", "--cap-add", "NET_ADMIN", "-p", "8080:80", "web"]);
+    assert_eq!(cli.global.project_name, None);
+    let Command::Run(a) = cli.command else {
+        panic!("not run")
+    };
+    assert_eq!(
+        (a.publish.as_slice(), a.service.as_str()),
+        (&["8080:80".to_string()][..], "web")
+    );
+
     let Command::Run(a) = parse_rewritten(&["run", "-d", "-P", "web"]).command else {
         panic!("not run")
     };

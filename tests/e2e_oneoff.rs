@@ -386,39 +386,21 @@ fn run_sets_env_entrypoint_workdir_and_user() {
     assert_eq!(r.stdout(), "hi -p there\n");
     // --cap-drop ALL leaves the command no effective capabilities; --cap-add gives one back
     // (CAP_NET_ADMIN is bit 12: 0x1000).
-    let r = s
-        .rc(&[
-            "run",
-            "--rm",
-            "--cap-drop",
-            "ALL",
-            "web",
-            "grep",
-            "CapEff",
-            "/proc/self/status",
-        ])
-        .ok();
+    let cap_eff = |caps: &[&str]| {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(caps);
+        args.extend_from_slice(&["web", "grep", "CapEff", "/proc/self/status"]);
+        let r = s.rc(&args).ok();
+        r.stdout()
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(cap_eff(&["--cap-drop", "ALL"]), "0000000000000000");
     assert_eq!(
-        r.stdout().split_whitespace().last(),
-        Some("0000000000000000")
-    );
-    let r = s
-        .rc(&[
-            "run",
-            "--rm",
-            "--cap-drop",
-            "ALL",
-            "--cap-add",
-            "NET_ADMIN",
-            "web",
-            "grep",
-            "CapEff",
-            "/proc/self/status",
-        ])
-        .ok();
-    assert_eq!(
-        r.stdout().split_whitespace().last(),
-        Some("0000000000001000")
+        cap_eff(&["--cap-drop", "ALL", "--cap-add", "NET_ADMIN"]),
+        "0000000000001000"
     );
     // -l adds a label; --name names the container.
     let name = format!("{}-custom", s.project);

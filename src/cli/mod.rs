@@ -181,7 +181,7 @@ pub fn main() -> i32 {
 }
 
 /// The global flags that take a value (`-f FILE`), as they can stand before the command.
-const GLOBAL_WITH_VALUE: [&str; 10] = [
+pub(crate) const GLOBAL_WITH_VALUE: [&str; 10] = [
     "-f",
     "--file",
     "-p",

@@ -146,8 +146,9 @@ pub struct RunArgs {
     pub command: Vec<String>,
 }
 
-/// Options of `run` that take a value (to find where its SERVICE begins).
-const RUN_WITH_VALUE: [&str; 25] = [
+/// Options of `run` that take a value (to find where its SERVICE begins); the global ones may
+/// stand there too (`super::GLOBAL_WITH_VALUE`).
+const RUN_WITH_VALUE: [&str; 17] = [
     "-e",
     "--env",
     "-l",
@@ -163,17 +164,8 @@ const RUN_WITH_VALUE: [&str; 25] = [
     "--volume",
     "--volumes",
     "--publish",
-    // Global options that may come after the command.
-    "--project-name",
-    "--project-directory",
-    "--env-file",
-    "--profile",
-    "--parallel",
-    "--progress",
-    "--ansi",
-    "-f",
-    "--file",
-    "--index",
+    "--cap-add",
+    "--cap-drop",
 ];
 
 /// In `rcompose run ... SERVICE`, a `-p` between `run` and the service is `--publish` (as in
@@ -208,7 +200,7 @@ pub fn rewrite_args(args: Vec<OsString>) -> Vec<OsString> {
             continue;
         }
         out.push(args[j].clone());
-        if RUN_WITH_VALUE.contains(&a.as_str()) {
+        if RUN_WITH_VALUE.contains(&a.as_str()) || super::GLOBAL_WITH_VALUE.contains(&a.as_str()) {
             if let Some(v) = args.get(j + 1) {
                 out.push(v.clone());
             }
