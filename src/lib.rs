@@ -5,13 +5,11 @@
 
 #![allow(clippy::result_large_err)]
 
+pub mod app;
 pub mod cli;
 pub mod engine;
-pub mod exec;
 pub mod loader;
 pub mod model;
 pub mod plan;
-pub mod stack;
-pub mod watch;
 
-pub use stack::{Stack, StackBuilder, StackError};
+pub use app::stack::{Stack, StackBuilder, StackError};

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use rcompose::cli::render::{self, Rendered};
-use rcompose::exec::ExecEvent;
+use rcompose::app::ExecEvent;
 use rcompose::plan::{
     plan_desired, Action, ContainerRef, Desired, Intent, Observed, Plan, Reason, Step,
 };

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
-use rcompose::exec::{
+use rcompose::app::{
     execute, run_plan, Cancel, ContainerEvent, ContainerEventKind, ContainerNow, Driver, ExecError,
     ExecEvent, ExecOptions, RecordingReporter, StepCtx, StepOutput,
 };

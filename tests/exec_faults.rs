@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rcompose::engine::testing::{real_engine, TEST_IMAGE};
 use rcompose::engine::{Engine, LabelFilter};
-use rcompose::exec::ops::{self, StopOptions, UpOptions};
-use rcompose::exec::{Cancel, ExecError, ExecEvent, NullReporter, RecordingReporter, Reporter};
+use rcompose::app::ops::{self, StopOptions, UpOptions};
+use rcompose::app::{Cancel, ExecError, ExecEvent, NullReporter, RecordingReporter, Reporter};
 use rcompose::model::Project;
 
 /// Removes every container, network and volume of the project (and its built image) when dropped.

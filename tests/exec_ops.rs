@@ -12,8 +12,8 @@ use rcompose::engine::{
     ContainerPort, ContainerSpec, Engine, HealthStatus, HostPort, LabelFilter, MountKind,
     PortBinding,
 };
-use rcompose::exec::ops::{self, DownOptions, PauseOptions, RmOptions, StopOptions, UpOptions};
-use rcompose::exec::{Cancel, ExecError, NullReporter};
+use rcompose::app::ops::{self, DownOptions, PauseOptions, RmOptions, StopOptions, UpOptions};
+use rcompose::app::{Cancel, ExecError, NullReporter};
 use rcompose::model::Project;
 use rcompose::plan::labels;
 

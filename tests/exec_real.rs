@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use rcompose::engine::testing::{real_engine, TEST_IMAGE};
 use rcompose::engine::{Engine, LabelFilter};
-use rcompose::exec::ops::{self, DownOptions, UpOptions};
-use rcompose::exec::{Cancel, NullReporter};
+use rcompose::app::ops::{self, DownOptions, UpOptions};
+use rcompose::app::{Cancel, NullReporter};
 use rcompose::model::Project;
 
 /// Removes every container, network and volume of the project when dropped.

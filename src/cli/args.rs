@@ -67,7 +67,7 @@ impl RuntimeGlobals {
             .parallel
             .and_then(|n| usize::try_from(n).ok())
             .filter(|n| *n > 0);
-        crate::exec::ExecOptions::parallel_from(flag, env)
+        crate::app::ExecOptions::parallel_from(flag, env)
     }
 }
 
@@ -667,7 +667,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(g.parallel_limit(Some("7")), 7);
-        assert_eq!(g.parallel_limit(None), crate::exec::DEFAULT_PARALLEL);
+        assert_eq!(g.parallel_limit(None), crate::app::DEFAULT_PARALLEL);
     }
 
     #[test]

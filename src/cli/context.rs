@@ -10,7 +10,7 @@ use anyhow::Result;
 use super::GlobalArgs;
 use crate::engine::docker::DockerEngine;
 use crate::engine::{Engine, EngineError};
-use crate::exec::{Cancel, CancelLevel};
+use crate::app::{Cancel, CancelLevel};
 use crate::loader::discover::normalize_project_name;
 
 /// A runtime command could not reach the engine: names the address and what to set.

@@ -19,8 +19,8 @@ use super::read;
 use super::render::{self, Line};
 use super::{exit, GlobalArgs};
 use crate::engine::{ContainerSummary, Engine, ImageDetails, LabelFilter};
-use crate::exec::images::{self as ops, ImageOutcome};
-use crate::exec::Cancel;
+use crate::app::images::{self as ops, ImageOutcome};
+use crate::app::Cancel;
 use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
 use crate::plan::labels;
 
@@ -149,7 +149,7 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
 
 fn finish_with(
     s: &mut Session,
-    r: Result<ImageOutcome, crate::exec::ExecError>,
+    r: Result<ImageOutcome, crate::app::ExecError>,
     show_skipped: bool,
 ) -> Result<i32> {
     match r {

@@ -31,7 +31,7 @@ use crate::engine::{
     ContainerSummary, Engine, EngineError, EngineEvent, EventAction, EventFilter, EventKind,
     LabelFilter, ProcessList, WaitCondition,
 };
-use crate::exec::{ops, Cancel, ExecError};
+use crate::app::{ops, Cancel, ExecError};
 use crate::model::Project;
 use crate::plan::{self, labels};
 

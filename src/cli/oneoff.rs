@@ -24,8 +24,8 @@ use crate::engine::{
     Engine, EngineError, EventAction, EventFilter, ExecSpec, LabelFilter, RemoveOptions,
     StopOptions,
 };
-use crate::exec::oneoff::{self, RunOptions, SLUG};
-use crate::exec::{ops, Cancel, ExecError};
+use crate::app::oneoff::{self, RunOptions, SLUG};
+use crate::app::{ops, Cancel, ExecError};
 use crate::loader::{self, ErrorKind, LoadError};
 use crate::model::{Port, Project, ServiceVolume};
 use crate::plan::{self, labels};
@@ -264,7 +264,7 @@ impl RunArgs {
                 if let Some(src) = vol.source.as_deref().filter(|s| s.starts_with('.')) {
                     let cwd = std::env::current_dir().unwrap_or_default();
                     vol.source = Some(
-                        crate::exec::spec::clean_path(&cwd.join(src))
+                        crate::app::spec::clean_path(&cwd.join(src))
                             .to_string_lossy()
                             .into_owned(),
                     );

@@ -12,7 +12,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{AnsiMode, ProgressMode};
 use super::render::{self, Rendered};
-use crate::exec::{ExecEvent, Reporter};
+use crate::app::{ExecEvent, Reporter};
 use crate::plan::Plan;
 
 /// The output style actually used (after resolving `auto`).

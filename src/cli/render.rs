@@ -4,7 +4,7 @@
 //!
 //! Must not do I/O or import `engine`.
 
-use crate::exec::ExecEvent;
+use crate::app::ExecEvent;
 use crate::plan::{Action, Condition, Plan, Reason};
 
 /// Where a step is.

@@ -26,8 +26,8 @@ use super::progress::{style_for, ProgressReporter, Style};
 use super::read::{self, service_containers};
 use super::{exit, Command, GlobalArgs};
 use crate::engine::{Engine, LogOptions};
-use crate::exec::ops;
-use crate::exec::{Cancel, ExecError};
+use crate::app::ops;
+use crate::app::{Cancel, ExecError};
 use crate::loader::{self, ErrorKind, LoadError, Loaded};
 use crate::model::Project;
 use crate::plan::{self, labels, PlanError};
@@ -328,7 +328,7 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
     let loaded = load(global, &args.services)?;
     let project = loaded.project;
     let main_file = loaded.files.first().cloned().unwrap_or_default();
-    let triggers = crate::watch::triggers(&project, &args.services)
+    let triggers = crate::app::watch::triggers(&project, &args.services)
         .map_err(|e| LoadError::new(ErrorKind::Semantic, e.to_string()).in_file(&main_file))?;
     if triggers.is_empty() {
         bail!(LoadError::new(
@@ -367,7 +367,7 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
     }
     let cancel = s.cancel();
     let mut say = |line: &str| print_stdout(&format!("{line}\n"));
-    crate::watch::watch(
+    crate::app::watch::watch(
         Arc::clone(&s.engine),
         &project,
         &triggers,

@@ -24,11 +24,11 @@ use super::progress::{style_for, ProgressReporter};
 use super::read::{self, service_containers};
 use super::runtime::{attached_services, on_container_exit, print_stdout, teardown, Session};
 use crate::engine::{EventAction, EventFilter, EventKind, LabelFilter, LogOptions};
-use crate::exec::Cancel;
+use crate::app::Cancel;
 use crate::loader::{ErrorKind, LoadError, Loaded};
 use crate::model::Project;
 use crate::plan::labels;
-use crate::watch::Trigger;
+use crate::app::watch::Trigger;
 
 /// Checks `--watch` against the other flags and the project's watch rules. `None` without
 /// `--watch`; else the rules to watch.
@@ -49,7 +49,7 @@ pub(super) fn prepare(loaded: &Loaded, args: &UpArgs) -> Result<Option<Vec<Trigg
             .hint("a `rebuild` rule needs to build; drop --no-build"));
     }
     let main_file = loaded.files.first().cloned().unwrap_or_default();
-    let triggers = crate::watch::triggers(&loaded.project, &args.services)
+    let triggers = crate::app::watch::triggers(&loaded.project, &args.services)
         .map_err(|e| LoadError::new(ErrorKind::Semantic, e.to_string()).in_file(&main_file))?;
     if triggers.is_empty() {
         bail!(
@@ -116,7 +116,7 @@ pub(super) async fn attach_watching(
     s.interrupts.drive(cancel.clone(), 1);
     let mut watch_reporter = ProgressReporter::new(style_for(rt.progress, rt.ansi));
     let mut say = |line: &str| print_stdout(&format!("{line}\n"));
-    let mut watcher = Box::pin(crate::watch::watch(
+    let mut watcher = Box::pin(crate::app::watch::watch(
         Arc::clone(&s.engine),
         project,
         triggers,

@@ -26,8 +26,8 @@ use futures::StreamExt;
 use indexmap::IndexMap;
 
 use crate::engine::{self, ContainerPort, EngineError, ExecSpec, LabelFilter, LogOptions};
-use crate::exec::ops::{self, EngineRef};
-use crate::exec::{Cancel, ExecError, NullReporter};
+use crate::app::ops::{self, EngineRef};
+use crate::app::{Cancel, ExecError, NullReporter};
 use crate::loader::{self, LoadError, LoadOptions};
 use crate::model::Project;
 use crate::plan;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::exec::context::read_dockerignore;
+use crate::app::context::read_dockerignore;
 use crate::model::{Project, ServiceHook, WatchAction};
 
 /// Editor and VCS droppings that never trigger anything (vim's swap files and its `4913` probe,

@@ -22,6 +22,8 @@ pub mod oneoff;
 pub mod ops;
 pub mod reporter;
 pub mod spec;
+pub mod stack;
+pub mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;

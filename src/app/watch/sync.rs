@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::exec::context::header_for;
+use crate::app::context::header_for;
 
 /// The tar archive of `copy` (host path -> container path), and how many files it holds.
 pub fn archive(
