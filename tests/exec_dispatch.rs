@@ -312,7 +312,7 @@ fn stack_plan_over(existing: &[(&str, ContainerState, Option<Health>, Option<i64
             number: 1,
             config_hash: desired.services[*service].config_hash.clone(),
             image_id: format!("sha256:{service}"),
-            state: *state,
+            state: state.clone(),
             health: *health,
             exit_code: *exit_code,
             ..Default::default()

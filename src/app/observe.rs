@@ -11,8 +11,12 @@ use crate::plan::labels;
 use crate::plan::observed::ObservedImage;
 use crate::plan::{ContainerState, Health, Observed, ObservedContainer, ObservedResource};
 
+/// The planner reads a state it does not know as `created` (a container that exists, not up).
 fn state(s: &EngineState) -> ContainerState {
-    ContainerState::parse(s.as_str())
+    match s {
+        EngineState::Other(_) => ContainerState::Created,
+        known => known.clone(),
+    }
 }
 
 /// The planner's health for the engine's.

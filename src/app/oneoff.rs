@@ -83,8 +83,7 @@ pub fn new_slug() -> String {
 
 /// docker compose v2's one-off name: `<project>-<service>-run-<first 12 hex of the slug>`.
 pub fn oneoff_name(project: &str, service: &str, slug: &str) -> String {
-    let short: String = slug.chars().take(12).collect();
-    format!("{project}-{service}-run-{short}")
+    crate::model::names::oneoff_name(project, service, slug)
 }
 
 /// The service as `run` creates it: `o`'s overrides applied; no restart policy, no ports unless

@@ -3,7 +3,8 @@
 //! These are our own types, independent of bollard and of the Compose model: the executor translates
 //! `model::Service` into a [`ContainerSpec`]; `engine::docker` translates a spec into Docker API bodies.
 //! All names here are engine names (already prefixed with the project), never Compose keys.
-//! Must not import `bollard`, `model`, `loader`, `plan`, `exec` or `cli`.
+//! Must not import `bollard`, `loader`, `plan`, `exec` or `cli`; of the model it takes only the plain
+//! [`ContainerState`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -432,62 +433,7 @@ pub struct VolumeSpec {
     pub labels: Labels,
 }
 
-/// A container's run state.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ContainerState {
-    #[default]
-    Created,
-    Running,
-    Paused,
-    Restarting,
-    Removing,
-    Exited,
-    Dead,
-    /// A state string this code does not know.
-    Other(String),
-}
-
-impl ContainerState {
-    pub fn parse(s: &str) -> ContainerState {
-        match s {
-            "created" => ContainerState::Created,
-            "running" => ContainerState::Running,
-            "paused" => ContainerState::Paused,
-            "restarting" => ContainerState::Restarting,
-            "removing" => ContainerState::Removing,
-            "exited" => ContainerState::Exited,
-            "dead" => ContainerState::Dead,
-            other => ContainerState::Other(other.to_string()),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            ContainerState::Created => "created",
-            ContainerState::Running => "running",
-            ContainerState::Paused => "paused",
-            ContainerState::Restarting => "restarting",
-            ContainerState::Removing => "removing",
-            ContainerState::Exited => "exited",
-            ContainerState::Dead => "dead",
-            ContainerState::Other(s) => s,
-        }
-    }
-
-    /// Running or paused or restarting: the container has (or will have) a process.
-    pub fn is_up(&self) -> bool {
-        matches!(
-            self,
-            ContainerState::Running | ContainerState::Paused | ContainerState::Restarting
-        )
-    }
-}
-
-impl fmt::Display for ContainerState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::model::ContainerState;
 
 /// Health of a container that has a healthcheck.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,75 +6,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// One step of a path into a YAML document.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// A path into a document, printed as `services.web.ports[1]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyPath(pub Vec<Seg>);
-
-impl KeyPath {
-    pub fn root() -> Self {
-        KeyPath(Vec::new())
-    }
-    /// Parses `services.web.ports[1]` (keys containing dots cannot be expressed; use `key`).
-    pub fn parse(s: &str) -> Self {
-        let mut segs = Vec::new();
-        for part in s.split('.').filter(|p| !p.is_empty()) {
-            let mut rest = part;
-            if let Some(i) = rest.find('[') {
-                segs.push(Seg::Key(rest[..i].to_string()));
-                rest = &rest[i..];
-                while let Some(stripped) = rest.strip_prefix('[') {
-                    let end = stripped.find(']').unwrap_or(stripped.len());
-                    if let Ok(n) = stripped[..end].parse() {
-                        segs.push(Seg::Index(n));
-                    }
-                    rest = stripped.get(end + 1..).unwrap_or("");
-                }
-            } else {
-                segs.push(Seg::Key(rest.to_string()));
-            }
-        }
-        KeyPath(segs)
-    }
-    pub fn key(&self, k: impl Into<String>) -> Self {
-        let mut p = self.clone();
-        p.0.push(Seg::Key(k.into()));
-        p
-    }
-    pub fn index(&self, i: usize) -> Self {
-        let mut p = self.clone();
-        p.0.push(Seg::Index(i));
-        p
-    }
-    pub fn is_root(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Display for KeyPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for seg in &self.0 {
-            match seg {
-                Seg::Key(k) => {
-                    if !first {
-                        f.write_str(".")?;
-                    }
-                    f.write_str(k)?;
-                }
-                Seg::Index(i) => write!(f, "[{i}]")?,
-            }
-            first = false;
-        }
-        Ok(())
-    }
-}
+use crate::model::error::ModelError;
+pub use crate::model::error::{KeyPath, Seg};
 
 /// What went wrong, broadly; lets callers and tests match without parsing text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +116,16 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// The model's own error (a value that does not fit the typed project) is a `Schema` error at
+/// the model's key path, with the same message and hint.
+impl From<ModelError> for LoadError {
+    fn from(e: ModelError) -> Self {
+        let mut err = LoadError::new(ErrorKind::Schema, e.message).at(e.path);
+        err.hint = e.hint;
+        err
+    }
+}
+
 /// Non-fatal findings (unset variables, obsolete `version:`...), reported once each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Warnings(pub Vec<String>);
@@ -200,17 +143,6 @@ impl Warnings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_path_prints_dots_and_indexes() {
-        let p = KeyPath::root()
-            .key("services")
-            .key("web")
-            .key("ports")
-            .index(1);
-        assert_eq!(p.to_string(), "services.web.ports[1]");
-        assert_eq!(KeyPath::parse("services.web.ports[1]"), p);
-    }
 
     #[test]
     fn error_display_names_file_line_path_and_hint() {

@@ -271,7 +271,9 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
             p
         }
         // Read from the dropped tree (also for the error: an unused resource is not reported).
-        None => Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?,
+        None => {
+            Project::from_value_ref(&tree).map_err(|e| LoadError::from(e).or_file(&main_file))?
+        }
     };
     project.environment = env_map(&env);
     Ok(Loaded {

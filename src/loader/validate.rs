@@ -1040,59 +1040,11 @@ fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError>
     Ok(())
 }
 
-/// The first dependency cycle, services visited in name order: `[a, b, a]`.
+/// The first dependency cycle, services visited in name order: `[a, b, a]` (the model's
+/// [`ServiceGraph`](crate::model::ServiceGraph) answers it).
 fn find_cycle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        New,
-        Active,
-        Done,
-    }
-    let mut state: BTreeMap<&str, State> = graph.keys().map(|k| (k.as_str(), State::New)).collect();
-    for start in graph.keys() {
-        if state.get(start.as_str()) != Some(&State::New) {
-            continue;
-        }
-        // Iterative DFS: stack of (node, next child index).
-        let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
-        state.insert(start.as_str(), State::Active);
-        while let Some((node, idx)) = stack.last().copied() {
-            let mut children: Vec<&String> = graph
-                .get(node)
-                .map(|c| c.iter().collect())
-                .unwrap_or_default();
-            children.sort();
-            if let Some(child) = children.get(idx) {
-                if let Some(top) = stack.last_mut() {
-                    top.1 += 1;
-                }
-                match state.get(child.as_str()).copied() {
-                    Some(State::Active) => {
-                        let from = stack
-                            .iter()
-                            .position(|(n, _)| *n == child.as_str())
-                            .unwrap_or(0);
-                        let mut cycle: Vec<String> = stack
-                            .iter()
-                            .skip(from)
-                            .map(|(n, _)| n.to_string())
-                            .collect();
-                        cycle.push(child.to_string());
-                        return Some(cycle);
-                    }
-                    Some(State::New) => {
-                        state.insert(child.as_str(), State::Active);
-                        stack.push((child.as_str(), 0));
-                    }
-                    _ => {}
-                }
-            } else {
-                state.insert(node, State::Done);
-                stack.pop();
-            }
-        }
-    }
-    None
+    crate::model::ServiceGraph::new(graph.iter().map(|(k, v)| (k.clone(), v.iter().cloned())))
+        .find_cycle()
 }
 
 #[cfg(test)]

@@ -6,17 +6,27 @@
 //!
 //! Reading ([`Project::from_value`]) is lenient where the canonical form allows several
 //! spellings (`90s` or `1m30s`, numbers as strings, a lone string for a one-item list) and
-//! reports anything else as a [`LoadError`] of kind `Schema` naming the key path
-//! (`services.web.healthcheck.interval`). Printing ([`Project::to_yaml`], [`Project::to_json`])
+//! reports anything else as a [`ModelError`] naming the key path
+//! (`services.web.healthcheck.interval`), which the loader turns into its `Schema` error. Printing ([`Project::to_yaml`], [`Project::to_json`])
 //! reproduces Go's output byte for byte where we know it.
 //!
-//! Plain data, no I/O. Must not import `loader` (except its error type), `plan`, `engine`,
-//! `exec`, `watch` or `cli`: everything else depends on the model, not the other way round.
+//! Also owns what every layer agrees on about a project's objects: the one `depends_on`
+//! [`Condition`] / [`DependsOn`], the one service dependency graph ([`graph`]), the one duration /
+//! byte-size parser ([`units`]), engine names ([`names`]), the compose label keys with a typed view
+//! ([`labels`]) and a container's run state ([`ContainerState`]).
+//!
+//! Plain data, no I/O. Imports nothing else of the crate (no `loader`, `plan`, `engine`, `app` or
+//! `cli`): everything else depends on the model, not the other way round.
 
+pub mod error;
+pub mod graph;
+pub mod labels;
 mod lenient;
+pub mod names;
 pub mod resources;
 pub mod serde_util;
 pub mod service;
+pub mod state;
 pub mod units;
 pub mod yaml_out;
 
@@ -26,7 +36,10 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::loader::error::{ErrorKind, KeyPath, LoadError, Seg};
+pub use error::{KeyPath, ModelError, Seg};
+pub use graph::ServiceGraph;
+pub use labels::ComposeLabels;
+pub use state::ContainerState;
 
 pub use resources::{Config, FileObject, Ipam, IpamPool, Model, Network, Secret, Volume};
 pub use serde_util::{Extensions, FileMode, GoDuration, UnitBytes};
@@ -108,21 +121,18 @@ pub struct Project {
 impl Project {
     /// Reads a project from its canonical (normalised) YAML tree.
     ///
-    /// Errors are `Schema` errors naming the key path of the offending value.
-    #[allow(clippy::result_large_err)] // LoadError is the loader's shared error type
-    pub fn from_value(value: serde_yaml::Value) -> Result<Project, LoadError> {
+    /// Errors name the key path of the offending value.
+    pub fn from_value(value: serde_yaml::Value) -> Result<Project, ModelError> {
         Project::from_value_ref(&value)
     }
 
     /// [`Project::from_value`] without taking (or cloning) the tree.
-    #[allow(clippy::result_large_err)] // LoadError is the loader's shared error type
-    pub fn from_value_ref(value: &serde_yaml::Value) -> Result<Project, LoadError> {
+    pub fn from_value_ref(value: &serde_yaml::Value) -> Result<Project, ModelError> {
         if let Some((path, tag)) = find_tag(value, KeyPath::root()) {
-            return Err(LoadError::new(
-                ErrorKind::Schema,
+            return Err(ModelError::new(
+                path,
                 format!("unexpected YAML tag {tag} in a resolved project"),
             )
-            .at(path)
             .hint("!reset and !override only apply while merging compose files"));
         }
         // Without path tracking first (it costs a third more); on an error, deserialise again,
@@ -132,7 +142,7 @@ impl Project {
             Err(_) => serde_path_to_error::deserialize(value).map_err(|e| {
                 let path = key_path(e.path());
                 let message = clean_message(&e.inner().to_string());
-                LoadError::new(ErrorKind::Schema, message).at(path)
+                ModelError::new(path, message)
             })?,
         };
         for (name, service) in project.services.iter_mut() {
@@ -335,8 +345,7 @@ impl Service {
 mod tests {
     use super::*;
 
-    #[allow(clippy::result_large_err)]
-    fn load(yaml: &str) -> Result<Project, LoadError> {
+    fn load(yaml: &str) -> Result<Project, ModelError> {
         let v: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
         Project::from_value(v)
     }
@@ -352,9 +361,8 @@ mod tests {
     #[test]
     fn error_names_the_key_path() {
         let e = load("services:\n  web:\n    healthcheck:\n      interval: soon\n").unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Schema);
         assert_eq!(
-            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some(e.path.to_string()).as_deref(),
             Some("services.web.healthcheck.interval")
         );
         assert!(e.message.contains("soon"), "{}", e.message);
@@ -365,7 +373,7 @@ mod tests {
         let e = load("services:\n  web:\n    ports:\n      - target: 80\n      - target: eighty\n")
             .unwrap_err();
         assert_eq!(
-            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some(e.path.to_string()).as_deref(),
             Some("services.web.ports[1].target")
         );
     }
@@ -491,7 +499,7 @@ mod tests {
     fn leftover_merge_tags_are_reported_with_their_path() {
         let e = load("services:\n  web:\n    ports: !override\n      - target: 80\n").unwrap_err();
         assert_eq!(
-            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some(e.path.to_string()).as_deref(),
             Some("services.web.ports")
         );
         assert!(e.message.contains("!override"), "{}", e.message);

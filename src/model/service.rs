@@ -365,7 +365,9 @@ fn skip_command(c: &Option<Vec<String>>) -> bool {
 }
 
 /// What a dependency waits for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
     /// The dependency has been started (the default).
@@ -378,6 +380,16 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// Reads `service_started`, `service_healthy` or `service_completed_successfully`.
+    pub fn parse(s: &str) -> Option<Condition> {
+        match s {
+            "service_started" => Some(Condition::ServiceStarted),
+            "service_healthy" => Some(Condition::ServiceHealthy),
+            "service_completed_successfully" => Some(Condition::ServiceCompletedSuccessfully),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Condition::ServiceStarted => "service_started",

@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use indexmap::IndexMap;
-
 use super::desired::{Condition, Desired, DesiredService};
 use super::graph;
 use super::intent::{BuildPolicy, DownOptions, Intent, PullPolicy, RemoveImages, UpOptions};
@@ -13,11 +11,12 @@ use super::step::{
     Action, ContainerRef, ContainerSnapshot, Dep, Plan, Reason, ServiceFacts, Step, StepId,
 };
 use super::PlanError;
+use crate::model::ServiceGraph;
 
 struct Builder<'a> {
     d: &'a Desired,
     o: &'a Observed,
-    needs: IndexMap<String, Vec<String>>,
+    needs: ServiceGraph,
     plan: Plan,
     /// Steps after which a service's containers exist under their final names.
     created: HashMap<String, Vec<StepId>>,
@@ -47,7 +46,7 @@ fn snapshot(c: &ObservedContainer) -> ContainerSnapshot {
         number: c.number,
         id: c.id.clone(),
         name: c.name.clone(),
-        state: c.state,
+        state: c.state.clone(),
         health: c.health,
         exit_code: c.exit_code,
     }
@@ -144,11 +143,12 @@ impl<'a> Builder<'a> {
         let set: BTreeSet<String> = if selected.is_empty() {
             self.d.services.keys().cloned().collect()
         } else if with_deps {
-            graph::with_dependencies(&self.needs, selected)
+            self.needs.closure(selected)
         } else {
             selected.iter().cloned().collect()
         };
-        graph::dependency_order(&self.needs)
+        self.needs
+            .order()
             .into_iter()
             .filter(|s| set.contains(s))
             .collect()
@@ -516,7 +516,8 @@ impl<'a> Builder<'a> {
             if let Some(s) = image_steps.get(name) {
                 create_deps.push(hard(*s));
             }
-            for need in self.needs.get(name).cloned().unwrap_or_default() {
+            for need in self.needs.needs(name) {
+                let need = need.to_string();
                 let soft = svc.depends_on.get(&need).is_some_and(|d| !d.required)
                     && !svc.namespace_parents().contains(&need);
                 for s in self.created.get(&need).cloned().unwrap_or_default() {
@@ -802,7 +803,9 @@ impl<'a> Builder<'a> {
         let scope_set: BTreeSet<&String> = scope.iter().collect();
         for name in scope.iter().rev() {
             let grace = self.d.services.get(name).and_then(|s| s.stop_grace_period);
-            let deps: Vec<Dep> = graph::dependents(&self.needs, name)
+            let deps: Vec<Dep> = self
+                .needs
+                .dependents(name)
                 .into_iter()
                 .filter(|d| scope_set.contains(&d.to_string()))
                 .flat_map(|d| per_service.get(d).cloned().unwrap_or_default())
@@ -1087,7 +1090,7 @@ impl Builder<'_> {
         for name in &scope {
             let containers: Vec<&ObservedContainer> = self.o.service_containers(name).collect();
             for c in containers {
-                let action = match (pause, c.state) {
+                let action = match (pause, &c.state) {
                     (true, ContainerState::Running) => {
                         Action::PauseContainer { container: cref(c) }
                     }

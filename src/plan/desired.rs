@@ -1,53 +1,21 @@
 //! The planner's view of the desired state: what it needs to know about each service, read from
-//! the project's canonical form (the tree `rcompose config` prints), plus the per-service config
-//! hash. Reading the canonical tree rather than the typed fields keeps the hash stable and complete:
-//! every key the model serialises takes part, except the ones that don't affect the container.
+//! the typed project (`model::Project`), plus the per-service config hash (SHA-256 of the
+//! service's canonical JSON, the keys that don't affect the container left out, as docker compose
+//! computes it; existing containers carry it as a label, so its text must not change).
 
 use indexmap::IndexMap;
-use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 
 use super::PlanError;
+use crate::model::yaml_out::go_key_cmp;
+use crate::model::{names, Project, Service};
+
+pub use crate::model::{Condition, DependsOn};
 
 /// Service keys left out of the config hash: they don't change the container itself
 /// (same list as docker compose's `ServiceHash`).
 pub const HASH_EXCLUDED_KEYS: &[&str] =
     &["build", "pull_policy", "scale", "depends_on", "profiles"];
-
-/// Condition of a `depends_on` entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    ServiceStarted,
-    ServiceHealthy,
-    ServiceCompletedSuccessfully,
-}
-
-impl Condition {
-    pub fn parse(s: &str) -> Option<Condition> {
-        match s {
-            "service_started" => Some(Condition::ServiceStarted),
-            "service_healthy" => Some(Condition::ServiceHealthy),
-            "service_completed_successfully" => Some(Condition::ServiceCompletedSuccessfully),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Condition::ServiceStarted => "service_started",
-            Condition::ServiceHealthy => "service_healthy",
-            Condition::ServiceCompletedSuccessfully => "service_completed_successfully",
-        }
-    }
-}
-
-/// One `depends_on` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dependency {
-    pub condition: Condition,
-    pub required: bool,
-    pub restart: bool,
-}
 
 /// What the planner needs to know about one service.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +33,7 @@ pub struct DesiredService {
     /// `scale` / `deploy.replicas`, default 1.
     pub replicas: u32,
     pub container_name: Option<String>,
-    pub depends_on: IndexMap<String, Dependency>,
+    pub depends_on: IndexMap<String, DependsOn>,
     pub network_mode: Option<String>,
     pub pid: Option<String>,
     pub ipc: Option<String>,
@@ -101,8 +69,9 @@ impl DesiredService {
     /// Engine name of the container for replica `number`.
     pub fn container_name_for(&self, project: &str, number: u32) -> String {
         match &self.container_name {
+            // An empty `container_name` is kept as written (the loader rejects it).
             Some(n) => n.clone(),
-            None => format!("{project}-{}-{number}", self.name),
+            None => names::container_name(project, &self.name, None, number),
         }
     }
 }
@@ -126,116 +95,35 @@ pub struct Desired {
     pub volumes: IndexMap<String, DesiredResource>,
 }
 
-fn get<'a>(m: &'a Mapping, k: &str) -> Option<&'a Value> {
-    m.get(Value::String(k.to_string()))
-}
-
-fn get_str(m: &Mapping, k: &str) -> Option<String> {
-    match get(m, k)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn get_bool(m: &Mapping, k: &str) -> Option<bool> {
-    match get(m, k)? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.as_str() {
-            "true" | "True" => Some(true),
-            "false" | "False" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn get_u32(m: &Mapping, k: &str) -> Option<u32> {
-    match get(m, k)? {
-        Value::Number(n) => n.as_u64().and_then(|v| u32::try_from(v).ok()),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-fn key_str(k: &Value) -> Option<String> {
-    match k {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// Parses a Go-style duration (`10s`, `1m30s`, `500ms`) into whole seconds (rounded down).
-fn duration_secs(s: &str) -> Option<u64> {
-    let mut total_ms: u128 = 0;
-    let mut num = String::new();
-    let mut chars = s.trim().chars().peekable();
-    chars.peek()?;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let mut unit = String::from(c);
-        while let Some(&n) = chars.peek() {
-            if n.is_ascii_alphabetic() || n == 'µ' {
-                unit.push(n);
-                chars.next();
-            } else {
-                break;
-            }
-        }
-        let v: f64 = num.parse().ok()?;
-        num.clear();
-        let ms = match unit.as_str() {
-            "h" => v * 3_600_000.0,
-            "m" => v * 60_000.0,
-            "s" => v * 1000.0,
-            "ms" => v,
-            "us" | "µs" => v / 1000.0,
-            "ns" => v / 1_000_000.0,
-            _ => return None,
-        };
-        total_ms += ms as u128;
-    }
-    if !num.is_empty() {
-        // A bare number: seconds.
-        let v: f64 = num.parse().ok()?;
-        total_ms += (v * 1000.0) as u128;
-    }
-    u64::try_from(total_ms / 1000).ok()
-}
-
-/// SHA-256 (hex) of the canonical JSON text of `value`.
-pub fn hash_value(value: &Value) -> String {
-    let text = match serde_json::to_string(value) {
-        Ok(t) => t,
-        // Non-string keys cannot be JSON; fall back to the YAML text, which is just as stable.
-        Err(_) => serde_yaml::to_string(value).unwrap_or_default(),
-    };
+/// SHA-256 (hex) of the JSON text of `value`.
+pub fn hash_value(value: &serde_json::Value) -> String {
+    let text = serde_json::to_string(value).unwrap_or_default();
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// The config hash of a service given its canonical tree: everything except the keys that don't
-/// affect the container (`build`, `pull_policy`, `scale`, `deploy.replicas`, `depends_on`,
-/// `profiles`).
-pub fn service_config_hash(service: &Value) -> String {
-    let mut v = service.clone();
-    if let Value::Mapping(m) = &mut v {
+/// The config hash of a service: its canonical form minus the keys that don't affect the
+/// container (`build`, `pull_policy`, `scale`, `deploy.replicas`, `depends_on`, `profiles`).
+pub fn service_config_hash(service: &Service) -> String {
+    let mut v = serde_json::to_value(service).unwrap_or_default();
+    if let serde_json::Value::Object(m) = &mut v {
         for k in HASH_EXCLUDED_KEYS {
-            m.remove(Value::String((*k).to_string()));
+            m.shift_remove(*k);
         }
-        if let Some(Value::Mapping(deploy)) = m.get_mut(Value::String("deploy".into())) {
-            deploy.remove(Value::String("replicas".into()));
+        if let Some(serde_json::Value::Object(deploy)) = m.get_mut("deploy") {
+            deploy.shift_remove("replicas");
             if deploy.is_empty() {
-                m.remove(Value::String("deploy".into()));
+                m.shift_remove("deploy");
             }
         }
     }
     hash_value(&v)
+}
+
+/// The map's entries in Go's key order (the order the canonical form prints them).
+fn go_ordered<V>(m: &IndexMap<String, V>) -> Vec<(&String, &V)> {
+    let mut entries: Vec<_> = m.iter().collect();
+    entries.sort_by(|a, b| go_key_cmp(a.0, b.0));
+    entries
 }
 
 impl Desired {
@@ -290,10 +178,11 @@ impl Desired {
                 entry
                     .depends_on
                     .entry(dep.to_string())
-                    .or_insert(Dependency {
+                    .or_insert(DependsOn {
                         condition,
                         required: true,
                         restart,
+                        extensions: Default::default(),
                     });
             }
         }
@@ -326,241 +215,218 @@ impl Desired {
         d
     }
 
-    /// Reads the desired state from a project's canonical tree (`name`, `services`, `networks`,
-    /// `volumes`). `project_name` overrides `name:` when given.
-    pub fn from_canonical(root: &Value, project_name: Option<&str>) -> Result<Desired, PlanError> {
-        let empty = Mapping::new();
-        let root = match root {
-            Value::Mapping(m) => m,
-            Value::Null => &empty,
-            _ => return Err(PlanError::Invalid("the project is not a mapping".into())),
-        };
-        let project = project_name
-            .map(str::to_string)
-            .or_else(|| get_str(root, "name"))
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| PlanError::Invalid("the project has no name".into()))?;
+    /// Reads the desired state from a typed project (services, networks and volumes in the
+    /// order the canonical form prints them).
+    pub fn from_project(project: &Project) -> Result<Desired, PlanError> {
+        Desired::read(project, Order::Canonical)
+    }
 
+    fn read(project: &Project, order: Order) -> Result<Desired, PlanError> {
+        if project.name.is_empty() {
+            return Err(PlanError::Invalid("the project has no name".into()));
+        }
         let mut desired = Desired {
-            project: project.clone(),
+            project: project.name.clone(),
             ..Desired::default()
         };
-
-        for (kind, target) in [
-            ("networks", &mut desired.networks),
-            ("volumes", &mut desired.volumes),
-        ] {
-            if let Some(Value::Mapping(m)) = get(root, kind) {
-                for (k, v) in m {
-                    let Some(key) = key_str(k) else { continue };
-                    let body = match v {
-                        Value::Mapping(b) => b.clone(),
-                        _ => Mapping::new(),
-                    };
-                    let external = match get(&body, "external") {
-                        Some(Value::Bool(b)) => *b,
-                        Some(Value::Mapping(_)) => true,
-                        _ => false,
-                    };
-                    let name = get_str(&body, "name").unwrap_or_else(|| {
-                        if external {
-                            key.clone()
-                        } else {
-                            format!("{project}_{key}")
-                        }
-                    });
-                    target.insert(
-                        key.clone(),
-                        DesiredResource {
-                            key,
-                            name,
-                            external,
-                            config_hash: hash_value(v),
-                        },
-                    );
-                }
-            }
+        for (key, n) in order.entries(&project.networks) {
+            let resource = resource(project, key, n.name.as_deref(), n.external, n);
+            desired.networks.insert(key.clone(), resource);
         }
-
-        let services = match get(root, "services") {
-            Some(Value::Mapping(m)) => m.clone(),
-            Some(Value::Null) | None => Mapping::new(),
-            Some(_) => return Err(PlanError::Invalid("`services` is not a mapping".into())),
-        };
-        for (k, v) in &services {
-            let Some(name) = key_str(k) else { continue };
-            let svc = read_service(&project, &name, v, &desired)?;
-            desired.services.insert(name, svc);
+        for (key, v) in order.entries(&project.volumes) {
+            let resource = resource(project, key, v.name.as_deref(), v.external, v);
+            desired.volumes.insert(key.clone(), resource);
+        }
+        for (name, svc) in order.entries(&project.services) {
+            let read = read_service(&project.name, name, svc, &desired, order);
+            desired.services.insert(name.clone(), read);
         }
         Ok(desired)
     }
+
+    /// Reads the desired state from a project's canonical tree (what `rcompose config` prints):
+    /// the tree is read into the typed model first, and its maps are taken in the tree's order.
+    /// `project_name` overrides `name:` when given.
+    pub fn from_canonical(
+        root: &serde_yaml::Value,
+        project_name: Option<&str>,
+    ) -> Result<Desired, PlanError> {
+        let mut project = match root {
+            serde_yaml::Value::Null => Project::default(),
+            serde_yaml::Value::Mapping(_) => Project::from_value_ref(root)
+                .map_err(|e| PlanError::Invalid(format!("cannot read the project: {e}")))?,
+            _ => return Err(PlanError::Invalid("the project is not a mapping".into())),
+        };
+        if let Some(name) = project_name {
+            project.name = name.to_string();
+        }
+        Desired::read(&project, Order::AsWritten)
+    }
+}
+
+/// The order the planner takes a project's maps in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// As `rcompose config` prints them (Go's key order), as docker compose reads them.
+    Canonical,
+    /// As written in the tree a test or caller gave.
+    AsWritten,
+}
+
+impl Order {
+    fn entries<V>(self, m: &IndexMap<String, V>) -> Vec<(&String, &V)> {
+        match self {
+            Order::Canonical => go_ordered(m),
+            Order::AsWritten => m.iter().collect(),
+        }
+    }
+}
+
+/// A project-level network or volume: its engine name and the hash of its canonical form.
+fn resource<T: serde::Serialize>(
+    project: &Project,
+    key: &str,
+    name: Option<&str>,
+    external: bool,
+    body: &T,
+) -> DesiredResource {
+    let name = match name {
+        Some(n) => n.to_string(),
+        None if external => key.to_string(),
+        None => names::scoped_name(&project.name, key),
+    };
+    DesiredResource {
+        key: key.to_string(),
+        name,
+        external,
+        config_hash: hash_value(&serde_json::to_value(body).unwrap_or_default()),
+    }
+}
+
+/// The networks a service attaches to: none with `network_mode`; else its own, higher
+/// `priority` first, then in the canonical (Go key) order; else `default` when the project has it.
+fn service_networks(svc: &Service, desired: &Desired, order: Order) -> Vec<String> {
+    if svc.network_mode.is_some() {
+        return Vec::new();
+    }
+    if svc.networks.is_empty() {
+        return if desired.networks.contains_key("default") {
+            vec!["default".to_string()]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut list: Vec<(i64, &String)> = order
+        .entries(&svc.networks)
+        .into_iter()
+        .map(|(k, n)| (n.as_ref().map_or(0, |n| n.priority), k))
+        .collect();
+    // A stable sort keeps the canonical order among equal priorities.
+    list.sort_by_key(|x| std::cmp::Reverse(x.0));
+    list.into_iter().map(|(_, k)| k.clone()).collect()
+}
+
+/// The project-level volumes a service mounts (`type: volume` with a declared source), once each.
+fn named_volumes(svc: &Service, desired: &Desired) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for vol in &svc.volumes {
+        let is_volume = vol.kind.is_empty() || vol.kind == "volume";
+        if let (true, Some(src)) = (is_volume, &vol.source) {
+            if desired.volumes.contains_key(src) && !out.contains(src) {
+                out.push(src.clone());
+            }
+        }
+    }
+    out
 }
 
 fn read_service(
     project: &str,
     name: &str,
-    v: &Value,
+    svc: &Service,
     desired: &Desired,
-) -> Result<DesiredService, PlanError> {
-    let empty = Mapping::new();
-    let m = match v {
-        Value::Mapping(m) => m,
-        Value::Null => &empty,
-        _ => {
-            return Err(PlanError::Invalid(format!(
-                "services.{name} is not a mapping"
-            )))
-        }
-    };
-    let image = get_str(m, "image");
-    let image_name = image.clone().unwrap_or_else(|| format!("{project}-{name}"));
-    let deploy_replicas = match get(m, "deploy") {
-        Some(Value::Mapping(d)) => get_u32(d, "replicas"),
-        _ => None,
-    };
-    let replicas = get_u32(m, "scale").or(deploy_replicas).unwrap_or(1);
-
-    let mut depends_on = IndexMap::new();
-    match get(m, "depends_on") {
-        Some(Value::Mapping(d)) => {
-            for (dk, dv) in d {
-                let Some(dep) = key_str(dk) else { continue };
-                let dm = match dv {
-                    Value::Mapping(x) => x.clone(),
-                    _ => Mapping::new(),
-                };
-                let condition = match get_str(&dm, "condition") {
-                    Some(c) => Condition::parse(&c).ok_or_else(|| {
-                        PlanError::Invalid(format!(
-                            "services.{name}.depends_on.{dep}.condition: unknown condition {c:?}"
-                        ))
-                    })?,
-                    None => Condition::ServiceStarted,
-                };
-                depends_on.insert(
-                    dep,
-                    Dependency {
-                        condition,
-                        required: get_bool(&dm, "required").unwrap_or(true),
-                        restart: get_bool(&dm, "restart").unwrap_or(false),
-                    },
-                );
-            }
-        }
-        Some(Value::Sequence(seq)) => {
-            for d in seq {
-                if let Some(dep) = key_str(d) {
-                    depends_on.insert(
-                        dep,
-                        Dependency {
-                            condition: Condition::ServiceStarted,
-                            required: true,
-                            restart: false,
-                        },
-                    );
-                }
-            }
-        }
-        _ => {}
-    }
-
-    let network_mode = get_str(m, "network_mode");
-    let mut networks = Vec::new();
-    if network_mode.is_none() {
-        match get(m, "networks") {
-            Some(Value::Mapping(n)) => {
-                // Priority order (higher first), then declaration order, like compose-go.
-                let mut list: Vec<(i64, usize, String)> = Vec::new();
-                for (i, (nk, nv)) in n.iter().enumerate() {
-                    let Some(key) = key_str(nk) else { continue };
-                    let prio = match nv {
-                        Value::Mapping(b) => match get(b, "priority") {
-                            Some(Value::Number(p)) => p.as_i64().unwrap_or(0),
-                            _ => 0,
-                        },
-                        _ => 0,
-                    };
-                    list.push((prio, i, key));
-                }
-                list.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-                networks = list.into_iter().map(|(_, _, k)| k).collect();
-            }
-            Some(Value::Sequence(seq)) => networks = seq.iter().filter_map(key_str).collect(),
-            _ => {
-                if desired.networks.contains_key("default") {
-                    networks.push("default".to_string());
-                }
-            }
-        }
-    }
-
-    let mut named_volumes = Vec::new();
-    if let Some(Value::Sequence(vols)) = get(m, "volumes") {
-        for vol in vols {
-            if let Value::Mapping(vm) = vol {
-                let is_volume = get_str(vm, "type").is_none_or(|t| t == "volume");
-                if let (true, Some(src)) = (is_volume, get_str(vm, "source")) {
-                    if desired.volumes.contains_key(&src) && !named_volumes.contains(&src) {
-                        named_volumes.push(src);
-                    }
-                }
-            }
-        }
-    }
-
-    let volumes_from = match get(m, "volumes_from") {
-        Some(Value::Sequence(seq)) => seq.iter().filter_map(key_str).collect(),
-        _ => Vec::new(),
-    };
-    let has_healthcheck = match get(m, "healthcheck") {
-        Some(Value::Mapping(h)) => {
-            let disabled = get_bool(h, "disable").unwrap_or(false);
-            let test_none = match get(h, "test") {
-                Some(Value::Sequence(t)) => {
-                    matches!(t.first(), Some(Value::String(s)) if s == "NONE")
-                }
-                _ => false,
-            };
-            !disabled && !test_none
-        }
-        _ => false,
-    };
-
-    Ok(DesiredService {
+    order: Order,
+) -> DesiredService {
+    let deploy_replicas = svc.deploy.as_ref().and_then(|d| d.replicas);
+    let replicas = [svc.scale, deploy_replicas]
+        .into_iter()
+        .flatten()
+        .find_map(|n| u32::try_from(n).ok())
+        .unwrap_or(1);
+    let has_healthcheck = svc
+        .healthcheck
+        .as_ref()
+        .is_some_and(|h| !h.disable && h.test.first().map(String::as_str) != Some("NONE"));
+    DesiredService {
         name: name.to_string(),
-        image,
-        image_name,
-        has_build: matches!(
-            get(m, "build"),
-            Some(Value::Mapping(_)) | Some(Value::String(_))
-        ),
-        build_tags: match get(m, "build") {
-            Some(Value::Mapping(b)) => match get(b, "tags") {
-                Some(Value::Sequence(tags)) => tags.iter().filter_map(key_str).collect(),
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        },
-        pull_policy: get_str(m, "pull_policy"),
+        image: svc.image.clone(),
+        image_name: svc
+            .image
+            .clone()
+            .unwrap_or_else(|| names::built_image_name(project, name)),
+        has_build: svc.build.is_some(),
+        build_tags: svc
+            .build
+            .as_ref()
+            .map(|b| b.tags.clone())
+            .unwrap_or_default(),
+        pull_policy: svc.pull_policy.clone(),
         replicas,
-        container_name: get_str(m, "container_name"),
-        depends_on,
-        network_mode,
-        pid: get_str(m, "pid"),
-        ipc: get_str(m, "ipc"),
-        volumes_from,
-        networks,
-        named_volumes,
+        container_name: svc.container_name.clone(),
+        depends_on: order
+            .entries(&svc.depends_on)
+            .into_iter()
+            .map(|(k, d)| (k.clone(), d.clone()))
+            .collect(),
+        network_mode: svc.network_mode.clone(),
+        pid: svc.pid.clone(),
+        ipc: svc.ipc.clone(),
+        volumes_from: svc.volumes_from.clone(),
+        networks: service_networks(svc, desired, order),
+        named_volumes: named_volumes(svc, desired),
         has_healthcheck,
-        stop_grace_period: get_str(m, "stop_grace_period").and_then(|s| duration_secs(&s)),
-        stop_signal: get_str(m, "stop_signal"),
-        config_hash: service_config_hash(v),
-    })
+        stop_grace_period: svc.stop_grace_period.map(|d| d.0.as_secs()),
+        stop_signal: svc.stop_signal.clone(),
+        config_hash: service_config_hash(svc),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_yaml::Value;
+
+    /// The hash as it was computed before the planner read the typed model: the project's
+    /// canonical JSON tree, through a YAML tree, the excluded keys removed, as JSON text.
+    fn hash_through_the_tree(project: &Project, service: &str) -> String {
+        let tree: Value = serde_yaml::to_value(project.to_value()).unwrap_or_default();
+        let mut v = tree["services"][service].clone();
+        if let Value::Mapping(m) = &mut v {
+            for k in HASH_EXCLUDED_KEYS {
+                m.remove(Value::String((*k).to_string()));
+            }
+            if let Some(Value::Mapping(deploy)) = m.get_mut(Value::String("deploy".into())) {
+                deploy.remove(Value::String("replicas".into()));
+                if deploy.is_empty() {
+                    m.remove(Value::String("deploy".into()));
+                }
+            }
+        }
+        let text = serde_json::to_string(&v).unwrap_or_default();
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+
+    #[test]
+    fn config_hash_is_the_same_as_through_the_canonical_tree() {
+        let y = "name: p\nservices:\n  web:\n    image: x\n    command: [sh, -c, 'echo <&> \\u2028']\n    environment: {B: '2', A: '1', C: null}\n    ports: [{target: 80, published: '8080', protocol: tcp, mode: ingress}]\n    deploy: {replicas: 2, resources: {limits: {cpus: 0.5, memory: '1073741824'}}}\n    healthcheck: {test: [CMD, true], interval: 1m30s, retries: 3}\n    networks: {front: {priority: 1, aliases: [w]}, default: null}\n    volumes: [{type: volume, source: data, target: /d, volume: {}}]\n    x-custom: {z: 1, a: [1.5, true]}\n    labels: {b: y, a: x}\n    ulimits: {nofile: {soft: 1, hard: 2}}\n    stop_grace_period: 1m30s\nnetworks:\n  default: {name: p_default}\n  front: {}\nvolumes:\n  data: {}\n";
+        let v: Value = serde_yaml::from_str(y).unwrap_or(Value::Null);
+        let p = Project::from_value(v).unwrap_or_else(|e| panic!("{e}"));
+        let d = Desired::from_project(&p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            d.services["web"].config_hash,
+            hash_through_the_tree(&p, "web")
+        );
+    }
 
     fn load(y: &str) -> Desired {
         let v: Value = serde_yaml::from_str(y).unwrap_or(Value::Null);
@@ -591,15 +457,5 @@ mod tests {
         assert_eq!(d.networks["front"].name, "p_front");
         assert_eq!(web.image_name, "x");
         assert_eq!(web.container_name_for("p", 2), "p-web-2");
-    }
-
-    #[test]
-    fn durations_parse_like_go() {
-        assert_eq!(duration_secs("10s"), Some(10));
-        assert_eq!(duration_secs("1m30s"), Some(90));
-        assert_eq!(duration_secs("1h"), Some(3600));
-        assert_eq!(duration_secs("500ms"), Some(0));
-        assert_eq!(duration_secs("x"), None);
-        assert_eq!(duration_secs(""), None);
     }
 }

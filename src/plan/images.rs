@@ -140,7 +140,7 @@ fn repository_of(reference: &str) -> &str {
 
 struct ImageBuilder<'a> {
     desired: &'a Desired,
-    needs: indexmap::IndexMap<String, Vec<String>>,
+    needs: crate::model::ServiceGraph,
     out: ImagePlan,
 }
 
@@ -184,11 +184,13 @@ impl ImageBuilder<'_> {
         let set: BTreeSet<String> = if selected.is_empty() {
             self.desired.services.keys().cloned().collect()
         } else if with_deps {
-            graph::with_dependencies(&self.needs, selected)
+            self.needs.closure(selected)
         } else {
             selected.iter().cloned().collect()
         };
-        Ok(graph::dependency_order(&self.needs)
+        Ok(self
+            .needs
+            .order()
             .into_iter()
             .filter(|s| set.contains(s))
             .collect())
@@ -228,11 +230,7 @@ impl ImageBuilder<'_> {
     fn nearest_builds(&self, name: &str, built: &HashMap<String, StepId>) -> Vec<StepId> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
-        let mut todo: Vec<&str> = self
-            .needs
-            .get(name)
-            .map(|v| v.iter().map(String::as_str).collect())
-            .unwrap_or_default();
+        let mut todo: Vec<&str> = self.needs.needs(name);
         while let Some(d) = todo.pop() {
             if !seen.insert(d) {
                 continue;
@@ -240,9 +238,7 @@ impl ImageBuilder<'_> {
             match built.get(d) {
                 Some(id) => out.push(*id),
                 None => {
-                    if let Some(more) = self.needs.get(d) {
-                        todo.extend(more.iter().map(String::as_str));
-                    }
+                    todo.extend(self.needs.needs(d));
                 }
             }
         }

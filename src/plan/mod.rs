@@ -1,12 +1,13 @@
-//! The planner: pure and synchronous. Compares the desired state (a `model::Project`, read through
-//! its canonical form) with what the engine has (`Observed`) for a command (`Intent`) and produces
+//! The planner: pure and synchronous. Compares the desired state (a `model::Project`, read from
+//! its typed fields) with what the engine has (`Observed`) for a command (`Intent`) and produces
 //! a `Plan`: a DAG of steps (create network/volume, build/pull image, create/replace/start/stop/
 //! remove container, wait for a condition), each with the reason it is needed.
 //!
-//! Owns: the config hash, the recreate decision, replica numbering and names, orphan detection,
-//! cycle detection, the dry-run rendering, and the plans of the image commands `build`, `pull`,
-//! `push` (`images`). Must not import `engine`, `exec`, `loader` or `cli`, and never performs I/O (the
-//! `ContainerSpec` conversion lives in `exec::spec`).
+//! Owns: the config hash, the recreate decision, replica numbering, orphan detection, the
+//! dry-run rendering, and the plans of the image commands `build`, `pull`,
+//! `push` (`images`). Names, label keys, the dependency graph and `Condition` come from the model.
+//! Imports only `model`: must not import `engine`, `app`, `loader` or `cli`, and never performs
+//! I/O (the `ContainerSpec` conversion lives in `app::spec`).
 
 mod build;
 pub mod desired;
@@ -19,7 +20,7 @@ pub mod simulate;
 pub mod step;
 
 pub use desired::{
-    service_config_hash, Condition, Dependency, Desired, DesiredResource, DesiredService,
+    service_config_hash, Condition, DependsOn, Desired, DesiredResource, DesiredService,
 };
 pub use images::{plan_images, ImageIntent, ImagePlan};
 pub use intent::{BuildPolicy, DownOptions, Intent, PullPolicy, RemoveImages, UpOptions};
@@ -75,7 +76,7 @@ pub fn with_default_network(project: &crate::model::Project) -> crate::model::Pr
         p.networks.insert(
             "default".to_string(),
             crate::model::Network {
-                name: Some(format!("{}_default", p.name)),
+                name: Some(crate::model::names::scoped_name(&p.name, "default")),
                 ..Default::default()
             },
         );
@@ -83,12 +84,9 @@ pub fn with_default_network(project: &crate::model::Project) -> crate::model::Pr
     p
 }
 
-/// The planner's desired state of a (typed) project, read through its canonical form.
+/// The planner's desired state of a (typed) project.
 pub fn desired_of(project: &crate::model::Project) -> Result<Desired, PlanError> {
-    let json = project.to_value();
-    let tree: serde_yaml::Value = serde_yaml::to_value(&json)
-        .map_err(|e| PlanError::Invalid(format!("cannot read the project: {e}")))?;
-    Desired::from_canonical(&tree, Some(&project.name))
+    Desired::from_project(project)
 }
 
 /// Plans `intent` for `project` against `observed`. The project is taken as

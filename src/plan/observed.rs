@@ -5,42 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::labels;
+use crate::model::labels::ComposeLabels;
 
-/// Lifecycle state of a container, as the engine reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ContainerState {
-    #[default]
-    Created,
-    Running,
-    Restarting,
-    Paused,
-    Exited,
-    Removing,
-    Dead,
-}
-
-impl ContainerState {
-    pub fn parse(s: &str) -> ContainerState {
-        match s.to_ascii_lowercase().as_str() {
-            "running" => ContainerState::Running,
-            "restarting" => ContainerState::Restarting,
-            "paused" => ContainerState::Paused,
-            "exited" => ContainerState::Exited,
-            "removing" => ContainerState::Removing,
-            "dead" => ContainerState::Dead,
-            _ => ContainerState::Created,
-        }
-    }
-    /// Running in the sense of `up`: nothing to start.
-    pub fn is_up(self) -> bool {
-        matches!(
-            self,
-            ContainerState::Running | ContainerState::Restarting | ContainerState::Paused
-        )
-    }
-}
+pub use crate::model::ContainerState;
 
 /// Health as reported by the engine (`None` when the container has no healthcheck).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,21 +56,21 @@ impl ObservedContainer {
         exit_code: Option<i64>,
         networks: Vec<String>,
     ) -> ObservedContainer {
-        let label = |k: &str| labels_map.get(k).cloned().unwrap_or_default();
+        let l = ComposeLabels::parse(labels_map);
         ObservedContainer {
             id: id.to_string(),
             name: name.trim_start_matches('/').to_string(),
-            service: label(labels::SERVICE),
-            number: label(labels::CONTAINER_NUMBER).parse().unwrap_or(0),
-            oneoff: label(labels::ONEOFF).eq_ignore_ascii_case("true"),
-            config_hash: label(labels::CONFIG_HASH),
+            service: l.service,
+            number: l.number,
+            oneoff: l.oneoff,
+            config_hash: l.config_hash,
             image_id: image_id.to_string(),
-            replaces: labels_map.get(labels::REPLACE).cloned(),
+            replaces: l.replace,
             state,
             health,
             exit_code,
             networks,
-            depends_on: label(labels::DEPENDS_ON),
+            depends_on: l.depends_on,
         }
     }
 
@@ -188,6 +155,7 @@ impl Observed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::labels;
 
     #[test]
     fn image_refs_normalise() {

@@ -6,8 +6,8 @@ use std::fmt;
 
 use indexmap::IndexMap;
 
-use super::desired::Condition;
 use super::observed::{ContainerState, Health};
+use crate::model::Condition;
 
 pub type StepId = usize;
 

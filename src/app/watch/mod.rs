@@ -12,5 +12,5 @@ pub mod rules;
 pub mod run;
 pub mod sync;
 
-pub use rules::{plan_batch, triggers, Action, RuleError, Trigger};
+pub use rules::{plan_batch, triggers, ChangeAction, RuleError, Trigger};
 pub use run::{watch, WatchError};

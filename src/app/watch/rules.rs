@@ -2,7 +2,7 @@
 //!
 //! Pure: no engine, no clock. [`triggers`] checks the rules of the services to watch and prepares
 //! their ignore matchers; [`plan_batch`] turns the paths that changed in one batch into
-//! [`Action`]s. A path goes to the first rule (in file order) whose `path` contains it and that does
+//! [`ChangeAction`]s. A path goes to the first rule (in file order) whose `path` contains it and that does
 //! not ignore it, as docker compose does; a service to rebuild is only rebuilt (its new container
 //! has the new files anyway), and a service is restarted or its `exec` hook run once per batch.
 //!
@@ -217,7 +217,7 @@ fn action_name(a: WatchAction) -> &'static str {
 
 /// What one service needs after a batch.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Action {
+pub struct ChangeAction {
     /// Host files or directories to copy, with their container paths (sorted, deduplicated).
     pub copy: BTreeMap<PathBuf, String>,
     /// Container paths whose host side is gone.
@@ -228,7 +228,7 @@ pub struct Action {
     pub exec: Vec<ServiceHook>,
 }
 
-impl Action {
+impl ChangeAction {
     pub fn is_empty(&self) -> bool {
         self.copy.is_empty()
             && self.delete.is_empty()
@@ -239,7 +239,7 @@ impl Action {
 }
 
 /// What starting to watch asks for: the `path` of every sync rule with `initial_sync`, by service.
-pub fn plan_initial(triggers: &[Trigger]) -> BTreeMap<String, Action> {
+pub fn plan_initial(triggers: &[Trigger]) -> BTreeMap<String, ChangeAction> {
     let paths: Vec<PathBuf> = triggers
         .iter()
         .filter(|t| t.initial_sync && t.target.is_some())
@@ -257,8 +257,8 @@ pub fn plan_initial(triggers: &[Trigger]) -> BTreeMap<String, Action> {
 }
 
 /// The actions a batch of changed paths (absolute) asks for, by service.
-pub fn plan_batch(triggers: &[Trigger], changed: &[PathBuf]) -> BTreeMap<String, Action> {
-    let mut out: BTreeMap<String, Action> = BTreeMap::new();
+pub fn plan_batch(triggers: &[Trigger], changed: &[PathBuf]) -> BTreeMap<String, ChangeAction> {
+    let mut out: BTreeMap<String, ChangeAction> = BTreeMap::new();
     let mut execs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut services: Vec<&str> = triggers.iter().map(|t| t.service.as_str()).collect();
     services.dedup();
@@ -306,9 +306,9 @@ pub fn plan_batch(triggers: &[Trigger], changed: &[PathBuf]) -> BTreeMap<String,
             .retain(|p, _| !dirs.iter().any(|d| p != d && p.starts_with(d)));
         if a.rebuild {
             // The new container is built from the new files: nothing to copy or restart.
-            *a = Action {
+            *a = ChangeAction {
                 rebuild: true,
-                ..Action::default()
+                ..ChangeAction::default()
             };
         }
         a.delete.sort();
@@ -413,9 +413,9 @@ services:
         let plan = plan_batch(&t, &[at("src/other.h"), at("site/index.html")]);
         assert_eq!(
             plan["api"],
-            Action {
+            ChangeAction {
                 rebuild: true,
-                ..Action::default()
+                ..ChangeAction::default()
             }
         );
     }

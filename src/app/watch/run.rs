@@ -17,12 +17,12 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::rules::{plan_batch, plan_initial, Action, Trigger};
+use super::rules::{plan_batch, plan_initial, ChangeAction, Trigger};
 use super::sync::archive;
-use crate::engine::{ContainerSummary, ExecSpec, LabelFilter};
 use crate::app::cancel::{Cancel, CancelLevel};
 use crate::app::ops::{self, EngineRef, UpOptions};
 use crate::app::reporter::Reporter;
+use crate::engine::{ContainerSummary, ExecSpec, LabelFilter};
 use crate::model::{Project, ServiceHook};
 use crate::plan::intent::BuildPolicy;
 use crate::plan::labels;
@@ -154,7 +154,7 @@ async fn apply(
     project: &Project,
     triggers: &[Trigger],
     service: &str,
-    action: &Action,
+    action: &ChangeAction,
     reporter: &mut dyn Reporter,
     say: &mut dyn FnMut(&str),
     cancel: &Cancel,

@@ -1,0 +1,87 @@
+//! Engine names of a project's objects, as docker compose v5 makes them: containers
+//! `<project>-<service>-<n>` (or `container_name`), networks and volumes `<project>_<key>` (or their
+//! `name:`; the key itself when external), built images `<project>-<service>`, one-off containers
+//! `<project>-<service>-run-<12 hex>`.
+//!
+//! Pure functions; must not import anything else of the crate.
+
+use super::Project;
+
+/// The container of replica `number`: `container_name` when set (and not empty), else
+/// `<project>-<service>-<number>`.
+pub fn container_name(
+    project: &str,
+    service: &str,
+    container_name: Option<&str>,
+    number: u32,
+) -> String {
+    match container_name {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => format!("{project}-{service}-{number}"),
+    }
+}
+
+/// A project-level resource (network, volume) with no `name:`: `<project>_<key>`.
+pub fn scoped_name(project: &str, key: &str) -> String {
+    format!("{project}_{key}")
+}
+
+/// The image built for a service that has no `image:`: `<project>-<service>`.
+pub fn built_image_name(project: &str, service: &str) -> String {
+    format!("{project}-{service}")
+}
+
+/// docker compose v2's one-off name: `<project>-<service>-run-<first 12 hex of the slug>`.
+pub fn oneoff_name(project: &str, service: &str, slug: &str) -> String {
+    let short: String = slug.chars().take(12).collect();
+    format!("{project}-{service}-run-{short}")
+}
+
+/// The engine name of a network or volume: `name:` when set, else the key for an external one,
+/// else `<project>_<key>`.
+pub fn resource_name(project: &str, key: &str, name: Option<&str>, external: bool) -> String {
+    match name {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ if external => key.to_string(),
+        _ => scoped_name(project, key),
+    }
+}
+
+impl Project {
+    /// Engine name of the project network `key` (`<project>_<key>` when it is not declared).
+    pub fn network_name(&self, key: &str) -> String {
+        match self.networks.get(key) {
+            Some(n) => resource_name(&self.name, key, n.name.as_deref(), n.external),
+            None => scoped_name(&self.name, key),
+        }
+    }
+
+    /// Engine name of the project volume `key` (`<project>_<key>` when it is not declared).
+    pub fn volume_name(&self, key: &str) -> String {
+        match self.volumes.get(key) {
+            Some(v) => resource_name(&self.name, key, v.name.as_deref(), v.external),
+            None => scoped_name(&self.name, key),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_docker_compose() {
+        assert_eq!(container_name("p", "web", None, 2), "p-web-2");
+        assert_eq!(container_name("p", "web", Some(""), 1), "p-web-1");
+        assert_eq!(container_name("p", "web", Some("fixed"), 1), "fixed");
+        assert_eq!(scoped_name("p", "default"), "p_default");
+        assert_eq!(built_image_name("p", "web"), "p-web");
+        assert_eq!(
+            oneoff_name("p", "web", "0123456789abcdef"),
+            "p-web-run-0123456789ab"
+        );
+        assert_eq!(resource_name("p", "data", None, true), "data");
+        assert_eq!(resource_name("p", "data", Some("x"), false), "x");
+        assert_eq!(resource_name("p", "data", None, false), "p_data");
+    }
+}
