@@ -75,6 +75,42 @@ pub(super) fn suggest(name: &str, options: impl Iterator<Item = String>) -> Opti
         .map(|(_, o)| o)
 }
 
+/// What the image phase of `up` produced.
+struct UpImages {
+    /// The build or pull step of each service that has one.
+    steps: HashMap<String, StepId>,
+    /// Every image step: what removals and resource creates wait for.
+    deps: Vec<Dep>,
+    /// Services whose image is rebuilt while present (their containers are recreated).
+    rebuilt: BTreeSet<String>,
+}
+
+/// What the container phase of `up` reads, the same for every service.
+struct UpContext<'o> {
+    opts: &'o UpOptions,
+    scope_set: BTreeSet<String>,
+    /// The services named on the command line (all in scope when none).
+    selected: BTreeSet<String>,
+    images: UpImages,
+    net_steps: HashMap<String, StepId>,
+    vol_steps: HashMap<String, StepId>,
+}
+
+/// What `up` knows about one service while it goes through its replicas.
+struct UpService {
+    svc: DesiredService,
+    /// Engine names of the networks the containers should be attached to.
+    expected_networks: BTreeSet<String>,
+    /// The id of the image the containers should run, when present.
+    expected_image: Option<String>,
+    /// Recreate regardless of changes (`--force-recreate`, `--always-recreate-deps`).
+    force_reason: Option<Reason>,
+    /// A `restart: true` dependency that is recreated or restarted in this plan.
+    restart_trigger: Option<String>,
+    /// What every create of the service waits for.
+    create_deps: Vec<Dep>,
+}
+
 impl<'a> Builder<'a> {
     fn new(d: &'a Desired, o: &'a Observed) -> Result<Self, PlanError> {
         for (name, svc) in &d.services {
@@ -313,55 +349,94 @@ impl<'a> Builder<'a> {
 
         // Images first, like docker compose: a missing image that cannot be pulled or built
         // fails the run before anything is created or removed.
-        let mut image_steps: HashMap<String, StepId> = HashMap::new();
+        let images = self.up_images(&scope, opts);
+
+        // Orphans first: they may hold names or ports the new containers need.
+        if opts.remove_orphans {
+            for c in self.orphans() {
+                let reason = if c.oneoff {
+                    Reason::OneOff
+                } else {
+                    Reason::Orphan
+                };
+                self.stop_and_remove(c, reason, opts.timeout, false, images.deps.clone());
+            }
+        } else {
+            self.orphan_warning();
+        }
+
+        let (net_steps, vol_steps) = self.up_resources(&scope, &images.deps);
+        let ctx = UpContext {
+            opts,
+            scope_set,
+            selected,
+            images,
+            net_steps,
+            vol_steps,
+        };
+        // Containers, dependencies first.
+        for name in &scope {
+            self.up_service(name, &ctx)?;
+        }
+        Ok(())
+    }
+
+    /// The build or pull step a service needs for `up`, with its reason, if any.
+    fn image_step(
+        &self,
+        name: &str,
+        svc: &DesiredService,
+        present: bool,
+        opts: &UpOptions,
+    ) -> Option<(Action, Reason)> {
+        let policy = svc.pull_policy.as_deref().unwrap_or("");
+        if svc.has_build {
+            let reason = if opts.build == BuildPolicy::Never {
+                None
+            } else if opts.build == BuildPolicy::Always {
+                Some(Reason::BuildRequested)
+            } else if policy == "build" {
+                Some(Reason::PullPolicyBuild)
+            } else if !present && opts.build == BuildPolicy::IfMissing {
+                Some(Reason::ImageMissing)
+            } else {
+                None
+            };
+            return reason.map(|r| {
+                let action = Action::BuildImage {
+                    service: name.to_string(),
+                    image: svc.image_name.clone(),
+                };
+                (action, r)
+            });
+        }
+        let reason = if policy == "always" || opts.pull == PullPolicy::Always {
+            Some(Reason::PullAlways)
+        } else if !present && policy != "never" && opts.pull != PullPolicy::Never {
+            Some(Reason::ImageMissing)
+        } else {
+            None
+        };
+        reason.map(|r| {
+            let action = Action::PullImage {
+                service: name.to_string(),
+                image: svc.image_name.clone(),
+            };
+            (action, r)
+        })
+    }
+
+    /// The image phase of `up`: one build or pull step per image the services in scope need.
+    fn up_images(&mut self, scope: &[String], opts: &UpOptions) -> UpImages {
+        let mut steps: HashMap<String, StepId> = HashMap::new();
         let mut by_image: HashMap<String, StepId> = HashMap::new();
         let mut rebuilt: BTreeSet<String> = BTreeSet::new();
-        for name in &scope {
+        for name in scope {
             let Some(svc) = self.d.services.get(name) else {
                 continue;
             };
             let present = self.o.image_id(&svc.image_name).is_some();
-            let policy = svc.pull_policy.as_deref().unwrap_or("");
-            let step = if svc.has_build {
-                let reason = if opts.build == BuildPolicy::Never {
-                    None
-                } else if opts.build == BuildPolicy::Always {
-                    Some(Reason::BuildRequested)
-                } else if policy == "build" {
-                    Some(Reason::PullPolicyBuild)
-                } else if !present && opts.build == BuildPolicy::IfMissing {
-                    Some(Reason::ImageMissing)
-                } else {
-                    None
-                };
-                reason.map(|r| {
-                    (
-                        Action::BuildImage {
-                            service: name.clone(),
-                            image: svc.image_name.clone(),
-                        },
-                        r,
-                    )
-                })
-            } else {
-                let reason = if policy == "always" || opts.pull == PullPolicy::Always {
-                    Some(Reason::PullAlways)
-                } else if !present && policy != "never" && opts.pull != PullPolicy::Never {
-                    Some(Reason::ImageMissing)
-                } else {
-                    None
-                };
-                reason.map(|r| {
-                    (
-                        Action::PullImage {
-                            service: name.clone(),
-                            image: svc.image_name.clone(),
-                        },
-                        r,
-                    )
-                })
-            };
-            if let Some((action, reason)) = step {
+            if let Some((action, reason)) = self.image_step(name, svc, present, opts) {
                 let is_build = matches!(action, Action::BuildImage { .. });
                 let key = svc.image_name.clone();
                 let id = match by_image.get(&key) {
@@ -372,7 +447,7 @@ impl<'a> Builder<'a> {
                         id
                     }
                 };
-                image_steps.insert(name.clone(), id);
+                steps.insert(name.clone(), id);
                 if is_build && present {
                     rebuilt.insert(name.clone());
                 }
@@ -388,30 +463,22 @@ impl<'a> Builder<'a> {
                 ));
             }
         }
-
-        let image_deps: Vec<Dep> = {
-            let mut ids: Vec<StepId> = by_image.values().copied().collect();
-            ids.sort();
-            ids.into_iter().map(hard).collect()
-        };
-
-        // Orphans first: they may hold names or ports the new containers need.
-        if opts.remove_orphans {
-            for c in self.orphans() {
-                let reason = if c.oneoff {
-                    Reason::OneOff
-                } else {
-                    Reason::Orphan
-                };
-                self.stop_and_remove(c, reason, opts.timeout, false, image_deps.clone());
-            }
-        } else {
-            self.orphan_warning();
+        let mut ids: Vec<StepId> = by_image.values().copied().collect();
+        ids.sort();
+        UpImages {
+            steps,
+            deps: ids.into_iter().map(hard).collect(),
+            rebuilt,
         }
+    }
 
-        // Networks and volumes used by the services in scope.
-        let mut net_steps: HashMap<String, StepId> = HashMap::new();
-        let mut vol_steps: HashMap<String, StepId> = HashMap::new();
+    /// Networks and volumes used by the services in scope: created when missing (after the
+    /// images), a warning when they exist with another configuration.
+    fn up_resources(
+        &mut self,
+        scope: &[String],
+        image_deps: &[Dep],
+    ) -> (HashMap<String, StepId>, HashMap<String, StepId>) {
         let used_nets: BTreeSet<String> = scope
             .iter()
             .filter_map(|s| self.d.services.get(s))
@@ -422,6 +489,7 @@ impl<'a> Builder<'a> {
             .filter_map(|s| self.d.services.get(s))
             .flat_map(|s| s.named_volumes.iter().cloned())
             .collect();
+        let mut net_steps: HashMap<String, StepId> = HashMap::new();
         for (key, net) in &self.d.networks {
             if net.external || !used_nets.contains(key) {
                 continue;
@@ -434,7 +502,7 @@ impl<'a> Builder<'a> {
                             name: net.name.clone(),
                         },
                         Reason::NotFound,
-                        image_deps.clone(),
+                        image_deps.to_vec(),
                     );
                     net_steps.insert(key.clone(), id);
                 }
@@ -447,6 +515,7 @@ impl<'a> Builder<'a> {
                 Some(_) => {}
             }
         }
+        let mut vol_steps: HashMap<String, StepId> = HashMap::new();
         for (key, vol) in &self.d.volumes {
             if vol.external || !used_vols.contains(key) {
                 continue;
@@ -459,7 +528,7 @@ impl<'a> Builder<'a> {
                             name: vol.name.clone(),
                         },
                         Reason::NotFound,
-                        image_deps.clone(),
+                        image_deps.to_vec(),
                     );
                     vol_steps.insert(key.clone(), id);
                 }
@@ -472,302 +541,368 @@ impl<'a> Builder<'a> {
                 Some(_) => {}
             }
         }
+        (net_steps, vol_steps)
+    }
 
-        // Containers, dependencies first.
-        for name in &scope {
-            let Some(svc) = self.d.services.get(name) else {
+    /// What the creates of `svc` wait for: its networks, volumes and image, and the containers
+    /// of the services it needs (soft for a dependency that is not required).
+    fn create_deps(&self, name: &str, svc: &DesiredService, ctx: &UpContext) -> Vec<Dep> {
+        let mut deps: Vec<Dep> = Vec::new();
+        for n in &svc.networks {
+            if let Some(s) = ctx.net_steps.get(n) {
+                deps.push(hard(*s));
+            }
+        }
+        for v in &svc.named_volumes {
+            if let Some(s) = ctx.vol_steps.get(v) {
+                deps.push(hard(*s));
+            }
+        }
+        if let Some(s) = ctx.images.steps.get(name) {
+            deps.push(hard(*s));
+        }
+        for need in self.needs.needs(name) {
+            let need = need.to_string();
+            let soft = svc.depends_on.get(&need).is_some_and(|d| !d.required)
+                && !svc.namespace_parents().contains(&need);
+            for s in self.created.get(&need).cloned().unwrap_or_default() {
+                deps.push(Dep { step: s, soft });
+            }
+        }
+        deps
+    }
+
+    /// The containers of one service for `up`: scale down, then each replica created,
+    /// recreated, or kept (and started or restarted).
+    fn up_service(&mut self, name: &str, ctx: &UpContext) -> Result<(), PlanError> {
+        let Some(svc) = self.d.services.get(name) else {
+            return Ok(());
+        };
+        let svc = svc.clone();
+        let opts = ctx.opts;
+        let replicas = opts.scale.get(name).copied().unwrap_or(svc.replicas);
+        if let Some(cn) = &svc.container_name {
+            if replicas > 1 {
+                return Err(PlanError::ContainerNameWithScale {
+                    service: name.to_string(),
+                    container_name: cn.clone(),
+                    replicas,
+                });
+            }
+        }
+        if let Some(f) = self.plan.services.get_mut(name) {
+            f.replicas = replicas;
+        }
+        let force_reason = if opts.no_recreate {
+            None
+        } else if ctx.selected.contains(name) {
+            opts.force_recreate.then_some(Reason::ForceRecreate)
+        } else {
+            opts.always_recreate_deps
+                .then_some(Reason::DependencyOfSelected)
+        };
+        let create_deps = self.create_deps(name, &svc, ctx);
+
+        // Group the existing containers by replica number.
+        let mut by_number: BTreeMap<u32, Vec<&ObservedContainer>> = BTreeMap::new();
+        for c in self.o.service_containers(name) {
+            by_number.entry(c.number).or_default().push(c);
+        }
+
+        // Scale down: highest numbers first.
+        for (&n, cs) in by_number.iter().rev() {
+            if n >= 1 && n <= replicas {
                 continue;
-            };
-            let svc = svc.clone();
-            let replicas = opts.scale.get(name).copied().unwrap_or(svc.replicas);
-            if let Some(cn) = &svc.container_name {
-                if replicas > 1 {
-                    return Err(PlanError::ContainerNameWithScale {
-                        service: name.clone(),
-                        container_name: cn.clone(),
-                        replicas,
-                    });
-                }
             }
-            if let Some(f) = self.plan.services.get_mut(name) {
-                f.replicas = replicas;
+            for c in cs {
+                self.stop_and_remove(
+                    c,
+                    Reason::ScaledDown { replicas },
+                    opts.timeout.or(svc.stop_grace_period),
+                    false,
+                    ctx.images.deps.clone(),
+                );
             }
-            let force_reason = if opts.no_recreate {
-                None
-            } else if selected.contains(name) {
-                opts.force_recreate.then_some(Reason::ForceRecreate)
-            } else {
-                opts.always_recreate_deps
-                    .then_some(Reason::DependencyOfSelected)
-            };
+        }
 
-            // What the creates wait for.
-            let mut create_deps: Vec<Dep> = Vec::new();
-            for n in &svc.networks {
-                if let Some(s) = net_steps.get(n) {
-                    create_deps.push(hard(*s));
-                }
-            }
-            for v in &svc.named_volumes {
-                if let Some(s) = vol_steps.get(v) {
-                    create_deps.push(hard(*s));
-                }
-            }
-            if let Some(s) = image_steps.get(name) {
-                create_deps.push(hard(*s));
-            }
-            for need in self.needs.needs(name) {
-                let need = need.to_string();
-                let soft = svc.depends_on.get(&need).is_some_and(|d| !d.required)
-                    && !svc.namespace_parents().contains(&need);
-                for s in self.created.get(&need).cloned().unwrap_or_default() {
-                    create_deps.push(Dep { step: s, soft });
-                }
-            }
-
-            // Group the existing containers by replica number.
-            let mut by_number: BTreeMap<u32, Vec<&ObservedContainer>> = BTreeMap::new();
-            for c in self.o.service_containers(name) {
-                by_number.entry(c.number).or_default().push(c);
-            }
-
-            // Scale down: highest numbers first.
-            for (&n, cs) in by_number.iter().rev() {
-                if n >= 1 && n <= replicas {
-                    continue;
-                }
-                for c in cs {
-                    self.stop_and_remove(
-                        c,
-                        Reason::ScaledDown { replicas },
-                        opts.timeout.or(svc.stop_grace_period),
-                        false,
-                        image_deps.clone(),
-                    );
-                }
-            }
-
-            let expected_networks: BTreeSet<String> = svc
+        let restart_trigger: Option<String> = svc.depends_on.iter().find_map(|(dep, spec)| {
+            (spec.restart
+                && ctx.scope_set.contains(dep)
+                && (self.recreated.contains(dep) || self.restarted.contains(dep)))
+            .then(|| dep.clone())
+        });
+        let service = UpService {
+            expected_networks: svc
                 .networks
                 .iter()
                 .filter_map(|k| self.d.networks.get(k).map(|n| n.name.clone()))
-                .collect();
-            let expected_image = self.o.image_id(&svc.image_name).map(str::to_string);
-            let parents = svc.namespace_parents();
-            let restart_trigger: Option<String> = svc.depends_on.iter().find_map(|(dep, spec)| {
-                (spec.restart
-                    && scope_set.contains(dep)
-                    && (self.recreated.contains(dep) || self.restarted.contains(dep)))
-                .then(|| dep.clone())
-            });
-
-            for number in 1..=replicas {
-                let final_name = svc.container_name_for(&self.d.project, number);
-                let group = by_number.get(&number).cloned().unwrap_or_default();
-                // The keeper: the container under its final name, else a replacement left under
-                // its temporary name, else the first one.
-                let keeper: Option<&ObservedContainer> = group
-                    .iter()
-                    .find(|c| c.name == final_name)
-                    .or_else(|| group.iter().find(|c| c.replaces.is_some()))
-                    .or_else(|| group.first())
-                    .copied();
-                // Leftovers (e.g. the replacement of an interrupted recreate) go before this
-                // replica's create: a new replacement may need the very same temporary name.
-                let mut create_deps = create_deps.clone();
-                for c in &group {
-                    if keeper.is_some_and(|k| k.id == c.id) {
-                        continue;
-                    }
-                    let rm = self.stop_and_remove(
-                        c,
-                        Reason::Leftover,
-                        Some(0),
-                        false,
-                        image_deps.clone(),
-                    );
-                    create_deps.push(hard(rm));
-                }
-
-                let Some(c) = keeper else {
-                    let create = self.add(
-                        Action::CreateContainer {
-                            service: name.clone(),
-                            number,
-                            name: final_name.clone(),
-                            create_as: final_name.clone(),
-                            replaces: None,
-                            inherit_volumes_from: None,
-                            config_hash: svc.config_hash.clone(),
-                            image: svc.image_name.clone(),
-                            networks: expected_networks.iter().cloned().collect(),
-                        },
-                        Reason::NotFound,
-                        create_deps.clone(),
-                    );
-                    self.created.entry(name.clone()).or_default().push(create);
-                    if !opts.no_start {
-                        let mut deps = vec![hard(create)];
-                        deps.extend(self.start_gates(&svc, &scope_set));
-                        let start = self.add(
-                            Action::StartContainer {
-                                container: ContainerRef {
-                                    service: name.clone(),
-                                    number,
-                                    name: final_name.clone(),
-                                    id: None,
-                                },
-                            },
-                            Reason::NotFound,
-                            deps,
-                        );
-                        self.started.entry(name.clone()).or_default().push(start);
-                    }
-                    continue;
-                };
-
-                // Why recreate?
-                let why: Option<Reason> = if opts.no_recreate {
-                    None
-                } else if let Some(r) = force_reason.clone() {
-                    Some(r)
-                } else if c.config_hash != svc.config_hash {
-                    Some(Reason::ConfigChanged {
-                        from: c.config_hash.clone(),
-                        to: svc.config_hash.clone(),
-                    })
-                } else if rebuilt.contains(name) {
-                    Some(Reason::ImageRefreshed {
-                        image: svc.image_name.clone(),
-                    })
-                } else if let Some(img) = expected_image
-                    .as_ref()
-                    .filter(|img| !c.image_id.is_empty() && **img != c.image_id)
-                {
-                    Some(Reason::ImageChanged {
-                        from: c.image_id.clone(),
-                        to: img.clone(),
-                    })
-                } else if let Some(net) = network_change(c, &expected_networks, &svc) {
-                    Some(Reason::NetworkChanged { network: net })
-                } else {
-                    parents
-                        .iter()
-                        .find(|p| self.recreated.contains(*p))
-                        .map(|p| Reason::ParentRecreated { service: p.clone() })
-                };
-
-                if let Some(why) = why {
-                    let tmp = format!("{}_{}", c.short_id(), final_name);
-                    let create = self.add(
-                        Action::CreateContainer {
-                            service: name.clone(),
-                            number,
-                            name: final_name.clone(),
-                            create_as: tmp.clone(),
-                            replaces: Some(cref(c)),
-                            inherit_volumes_from: (!opts.renew_anon_volumes).then(|| cref(c)),
-                            config_hash: svc.config_hash.clone(),
-                            image: svc.image_name.clone(),
-                            networks: expected_networks.iter().cloned().collect(),
-                        },
-                        why.clone(),
-                        create_deps.clone(),
-                    );
-                    let replacing = Reason::Replacing {
-                        name: final_name.clone(),
-                        why: Box::new(why),
-                    };
-                    let removed = self.stop_and_remove(
-                        c,
-                        replacing.clone(),
-                        opts.timeout.or(svc.stop_grace_period),
-                        false,
-                        vec![hard(create)],
-                    );
-                    let rename = self.add(
-                        Action::RenameContainer {
-                            container: ContainerRef {
-                                service: name.clone(),
-                                number,
-                                name: tmp,
-                                id: None,
-                            },
-                            to: final_name.clone(),
-                        },
-                        replacing.clone(),
-                        vec![hard(removed)],
-                    );
-                    self.created.entry(name.clone()).or_default().push(rename);
-                    self.recreated.insert(name.clone());
-                    if !opts.no_start {
-                        let mut deps = vec![hard(rename)];
-                        deps.extend(self.start_gates(&svc, &scope_set));
-                        let start = self.add(
-                            Action::StartContainer {
-                                container: ContainerRef {
-                                    service: name.clone(),
-                                    number,
-                                    name: final_name.clone(),
-                                    id: None,
-                                },
-                            },
-                            replacing,
-                            deps,
-                        );
-                        self.started.entry(name.clone()).or_default().push(start);
-                    }
-                    continue;
-                }
-
-                // Kept: finish an interrupted rename, start it if stopped, restart if asked.
-                let mut current = cref(c);
-                let mut after: Vec<Dep> = Vec::new();
-                if c.name != final_name {
-                    let rename = self.add(
-                        Action::RenameContainer {
-                            container: cref(c),
-                            to: final_name.clone(),
-                        },
-                        Reason::InterruptedRecreate,
-                        image_deps.clone(),
-                    );
-                    self.created.entry(name.clone()).or_default().push(rename);
-                    current.name = final_name.clone();
-                    after.push(hard(rename));
-                }
-                if opts.no_start {
-                    self.plan.snapshot.push(snapshot(c));
-                    continue;
-                }
-                if !c.state.is_up() {
-                    let mut deps = after;
-                    deps.extend(self.start_gates(&svc, &scope_set));
-                    let start = self.add(
-                        Action::StartContainer { container: current },
-                        Reason::NotRunning,
-                        deps,
-                    );
-                    self.started.entry(name.clone()).or_default().push(start);
-                } else if let Some(dep) = restart_trigger.clone() {
-                    // A restart is a start: it waits for every dependency's condition.
-                    after.extend(self.start_gates(&svc, &scope_set));
-                    let restart = self.add(
-                        Action::RestartContainer {
-                            container: current,
-                            timeout: opts.timeout.or(svc.stop_grace_period),
-                        },
-                        Reason::DependencyRestarted { service: dep },
-                        after,
-                    );
-                    self.started.entry(name.clone()).or_default().push(restart);
-                    self.restarted.insert(name.clone());
-                } else {
-                    self.plan.snapshot.push(snapshot(c));
-                }
-            }
+                .collect(),
+            expected_image: self.o.image_id(&svc.image_name).map(str::to_string),
+            svc,
+            force_reason,
+            restart_trigger,
+            create_deps,
+        };
+        for number in 1..=replicas {
+            let group = by_number.get(&number).cloned().unwrap_or_default();
+            self.up_replica(&service, number, &group, ctx);
         }
         Ok(())
+    }
+
+    /// One replica of a service for `up`. `group` holds the existing containers with its number.
+    fn up_replica(
+        &mut self,
+        s: &UpService,
+        number: u32,
+        group: &[&ObservedContainer],
+        ctx: &UpContext,
+    ) {
+        let final_name = s.svc.container_name_for(&self.d.project, number);
+        // The keeper: the container under its final name, else a replacement left under
+        // its temporary name, else the first one.
+        let keeper: Option<&ObservedContainer> = group
+            .iter()
+            .find(|c| c.name == final_name)
+            .or_else(|| group.iter().find(|c| c.replaces.is_some()))
+            .or_else(|| group.first())
+            .copied();
+        // Leftovers (e.g. the replacement of an interrupted recreate) go before this
+        // replica's create: a new replacement may need the very same temporary name.
+        let mut create_deps = s.create_deps.clone();
+        for c in group {
+            if keeper.is_some_and(|k| k.id == c.id) {
+                continue;
+            }
+            let rm =
+                self.stop_and_remove(c, Reason::Leftover, Some(0), false, ctx.images.deps.clone());
+            create_deps.push(hard(rm));
+        }
+        match keeper {
+            None => self.create_replica(s, number, &final_name, create_deps, ctx),
+            Some(c) => match self.recreate_reason(s, c, ctx) {
+                Some(why) => {
+                    self.recreate_replica(s, c, number, &final_name, why, create_deps, ctx)
+                }
+                None => self.keep_replica(s, c, &final_name, ctx),
+            },
+        }
+    }
+
+    /// Starts replica `number` of `s` (after `after`) unless `--no-start`.
+    fn start_replica(
+        &mut self,
+        s: &UpService,
+        number: u32,
+        final_name: &str,
+        reason: Reason,
+        after: StepId,
+        ctx: &UpContext,
+    ) {
+        if ctx.opts.no_start {
+            return;
+        }
+        let name = &s.svc.name;
+        let mut deps = vec![hard(after)];
+        deps.extend(self.start_gates(&s.svc, &ctx.scope_set));
+        let start = self.add(
+            Action::StartContainer {
+                container: ContainerRef {
+                    service: name.clone(),
+                    number,
+                    name: final_name.to_string(),
+                    id: None,
+                },
+            },
+            reason,
+            deps,
+        );
+        self.started.entry(name.clone()).or_default().push(start);
+    }
+
+    /// A replica that has no container: create it (and start it).
+    fn create_replica(
+        &mut self,
+        s: &UpService,
+        number: u32,
+        final_name: &str,
+        create_deps: Vec<Dep>,
+        ctx: &UpContext,
+    ) {
+        let name = &s.svc.name;
+        let create = self.add(
+            Action::CreateContainer {
+                service: name.clone(),
+                number,
+                name: final_name.to_string(),
+                create_as: final_name.to_string(),
+                replaces: None,
+                inherit_volumes_from: None,
+                config_hash: s.svc.config_hash.clone(),
+                image: s.svc.image_name.clone(),
+                networks: s.expected_networks.iter().cloned().collect(),
+            },
+            Reason::NotFound,
+            create_deps,
+        );
+        self.created.entry(name.clone()).or_default().push(create);
+        self.start_replica(s, number, final_name, Reason::NotFound, create, ctx);
+    }
+
+    /// Why the kept container `c` of `s` must be recreated, if it must.
+    fn recreate_reason(
+        &self,
+        s: &UpService,
+        c: &ObservedContainer,
+        ctx: &UpContext,
+    ) -> Option<Reason> {
+        let svc = &s.svc;
+        if ctx.opts.no_recreate {
+            None
+        } else if let Some(r) = s.force_reason.clone() {
+            Some(r)
+        } else if c.config_hash != svc.config_hash {
+            Some(Reason::ConfigChanged {
+                from: c.config_hash.clone(),
+                to: svc.config_hash.clone(),
+            })
+        } else if ctx.images.rebuilt.contains(&svc.name) {
+            Some(Reason::ImageRefreshed {
+                image: svc.image_name.clone(),
+            })
+        } else if let Some(img) = s
+            .expected_image
+            .as_ref()
+            .filter(|img| !c.image_id.is_empty() && **img != c.image_id)
+        {
+            Some(Reason::ImageChanged {
+                from: c.image_id.clone(),
+                to: img.clone(),
+            })
+        } else if let Some(net) = network_change(c, &s.expected_networks, svc) {
+            Some(Reason::NetworkChanged { network: net })
+        } else {
+            svc.namespace_parents()
+                .iter()
+                .find(|p| self.recreated.contains(*p))
+                .map(|p| Reason::ParentRecreated { service: p.clone() })
+        }
+    }
+
+    /// Replaces `c`: create the new container under a temporary name, stop and remove the old
+    /// one, rename the new one, start it.
+    #[allow(clippy::too_many_arguments)]
+    fn recreate_replica(
+        &mut self,
+        s: &UpService,
+        c: &ObservedContainer,
+        number: u32,
+        final_name: &str,
+        why: Reason,
+        create_deps: Vec<Dep>,
+        ctx: &UpContext,
+    ) {
+        let name = &s.svc.name;
+        let opts = ctx.opts;
+        let tmp = format!("{}_{}", c.short_id(), final_name);
+        let create = self.add(
+            Action::CreateContainer {
+                service: name.clone(),
+                number,
+                name: final_name.to_string(),
+                create_as: tmp.clone(),
+                replaces: Some(cref(c)),
+                inherit_volumes_from: (!opts.renew_anon_volumes).then(|| cref(c)),
+                config_hash: s.svc.config_hash.clone(),
+                image: s.svc.image_name.clone(),
+                networks: s.expected_networks.iter().cloned().collect(),
+            },
+            why.clone(),
+            create_deps,
+        );
+        let replacing = Reason::Replacing {
+            name: final_name.to_string(),
+            why: Box::new(why),
+        };
+        let removed = self.stop_and_remove(
+            c,
+            replacing.clone(),
+            opts.timeout.or(s.svc.stop_grace_period),
+            false,
+            vec![hard(create)],
+        );
+        let rename = self.add(
+            Action::RenameContainer {
+                container: ContainerRef {
+                    service: name.clone(),
+                    number,
+                    name: tmp,
+                    id: None,
+                },
+                to: final_name.to_string(),
+            },
+            replacing.clone(),
+            vec![hard(removed)],
+        );
+        self.created.entry(name.clone()).or_default().push(rename);
+        self.recreated.insert(name.clone());
+        self.start_replica(s, number, final_name, replacing, rename, ctx);
+    }
+
+    /// Keeps `c`: finish an interrupted rename, start it if stopped, restart it if a
+    /// dependency it restarts with was recreated or restarted.
+    fn keep_replica(
+        &mut self,
+        s: &UpService,
+        c: &ObservedContainer,
+        final_name: &str,
+        ctx: &UpContext,
+    ) {
+        let name = &s.svc.name;
+        let mut current = cref(c);
+        let mut after: Vec<Dep> = Vec::new();
+        if c.name != final_name {
+            let rename = self.add(
+                Action::RenameContainer {
+                    container: cref(c),
+                    to: final_name.to_string(),
+                },
+                Reason::InterruptedRecreate,
+                ctx.images.deps.clone(),
+            );
+            self.created.entry(name.clone()).or_default().push(rename);
+            current.name = final_name.to_string();
+            after.push(hard(rename));
+        }
+        if ctx.opts.no_start {
+            self.plan.snapshot.push(snapshot(c));
+            return;
+        }
+        if !c.state.is_up() {
+            let mut deps = after;
+            deps.extend(self.start_gates(&s.svc, &ctx.scope_set));
+            let start = self.add(
+                Action::StartContainer { container: current },
+                Reason::NotRunning,
+                deps,
+            );
+            self.started.entry(name.clone()).or_default().push(start);
+        } else if let Some(dep) = s.restart_trigger.clone() {
+            // A restart is a start: it waits for every dependency's condition.
+            after.extend(self.start_gates(&s.svc, &ctx.scope_set));
+            let restart = self.add(
+                Action::RestartContainer {
+                    container: current,
+                    timeout: ctx.opts.timeout.or(s.svc.stop_grace_period),
+                },
+                Reason::DependencyRestarted { service: dep },
+                after,
+            );
+            self.started.entry(name.clone()).or_default().push(restart);
+            self.restarted.insert(name.clone());
+        } else {
+            self.plan.snapshot.push(snapshot(c));
+        }
     }
 
     // ---------------------------------------------------------------- stop / down
