@@ -558,6 +558,88 @@ impl<'a> Dispatcher<'a> {
         }
     }
 
+    /// Marks every node in one of `states` cancelled.
+    fn cancel_states(&mut self, states: &[NodeState]) {
+        for id in 0..self.state.len() {
+            if self.state.get(id).is_some_and(|st| states.contains(st)) {
+                self.set(id, NodeState::Cancelled);
+            }
+        }
+    }
+
+    /// Launches what is ready, in plan order (at most `parallel` steps at once); a ready wait
+    /// starts waiting, a step whose dependency failed is skipped.
+    fn launch_ready(
+        &mut self,
+        running: &mut FuturesUnordered<BoxFuture<'static, StepResult>>,
+        parallel: usize,
+    ) {
+        let mut progressed = true;
+        while progressed {
+            progressed = false;
+            for id in 0..self.state.len() {
+                if self.state.get(id) != Some(&NodeState::Pending) {
+                    continue;
+                }
+                match self.deps_ready(id) {
+                    None => {}
+                    Some(Err(why)) => {
+                        self.set(id, NodeState::Skipped(why));
+                        progressed = true;
+                    }
+                    Some(Ok(())) => {
+                        let is_wait = matches!(
+                            self.plan.steps.get(id).map(|s| &s.action),
+                            Some(Action::Await { .. })
+                        );
+                        if is_wait {
+                            self.set(id, NodeState::Waiting);
+                            self.check_waits();
+                            progressed = true;
+                        } else if running.len() < parallel {
+                            self.launch(id, running);
+                            progressed = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The report of the steps' final states (a failed optional wait is not a failure).
+    fn report(&mut self) -> RunReport {
+        let mut report = RunReport {
+            created: std::mem::take(&mut self.created),
+            ..RunReport::default()
+        };
+        for (id, st) in self.state.iter().enumerate() {
+            let what = self.what(id);
+            match st {
+                NodeState::Done => report.done.push(id),
+                NodeState::Failed(e) => {
+                    let optional = matches!(
+                        self.plan.steps.get(id).map(|s| &s.action),
+                        Some(Action::Await {
+                            required: false,
+                            ..
+                        })
+                    );
+                    if !optional {
+                        report.failed.push(StepFailure {
+                            step: id,
+                            what,
+                            error: e.clone(),
+                        });
+                    }
+                }
+                NodeState::Skipped(_) => report.skipped.push(id),
+                NodeState::Cancelled | NodeState::Pending => report.cancelled.push(id),
+                NodeState::Running | NodeState::Waiting => report.cancelled.push(id),
+            }
+        }
+        report
+    }
+
     /// Runs the plan to the end. Returns the report; the caller turns failures into an error.
     pub(super) async fn run(mut self) -> RunReport {
         let mut events: BoxStream<'static, ContainerEvent> = self.driver.events();
@@ -572,55 +654,14 @@ impl<'a> Dispatcher<'a> {
             // Cancellation.
             if cancel.level() >= CancelLevel::Graceful && !graceful_seen {
                 graceful_seen = true;
-                for id in 0..self.state.len() {
-                    if matches!(
-                        self.state.get(id),
-                        Some(NodeState::Pending) | Some(NodeState::Waiting)
-                    ) {
-                        self.set(id, NodeState::Cancelled);
-                    }
-                }
+                self.cancel_states(&[NodeState::Pending, NodeState::Waiting]);
             }
             if cancel.level() >= CancelLevel::Forced && !running.is_empty() {
                 running = FuturesUnordered::new();
-                for id in 0..self.state.len() {
-                    if self.state.get(id) == Some(&NodeState::Running) {
-                        self.set(id, NodeState::Cancelled);
-                    }
-                }
+                self.cancel_states(&[NodeState::Running]);
             }
 
-            // Launch what is ready, in plan order.
-            let mut progressed = true;
-            while progressed {
-                progressed = false;
-                for id in 0..self.state.len() {
-                    if self.state.get(id) != Some(&NodeState::Pending) {
-                        continue;
-                    }
-                    match self.deps_ready(id) {
-                        None => {}
-                        Some(Err(why)) => {
-                            self.set(id, NodeState::Skipped(why));
-                            progressed = true;
-                        }
-                        Some(Ok(())) => {
-                            let is_wait = matches!(
-                                self.plan.steps.get(id).map(|s| &s.action),
-                                Some(Action::Await { .. })
-                            );
-                            if is_wait {
-                                self.set(id, NodeState::Waiting);
-                                self.check_waits();
-                                progressed = true;
-                            } else if running.len() < parallel {
-                                self.launch(id, &mut running);
-                                progressed = true;
-                            }
-                        }
-                    }
-                }
-            }
+            self.launch_ready(&mut running, parallel);
 
             let waiting = self.state.contains(&NodeState::Waiting);
             if running.is_empty() && !waiting {
@@ -673,35 +714,7 @@ impl<'a> Dispatcher<'a> {
             }
         }
 
-        let mut report = RunReport {
-            created: std::mem::take(&mut self.created),
-            ..RunReport::default()
-        };
-        for (id, st) in self.state.iter().enumerate() {
-            let what = self.what(id);
-            match st {
-                NodeState::Done => report.done.push(id),
-                NodeState::Failed(e) => {
-                    let optional = matches!(
-                        self.plan.steps.get(id).map(|s| &s.action),
-                        Some(Action::Await {
-                            required: false,
-                            ..
-                        })
-                    );
-                    if !optional {
-                        report.failed.push(StepFailure {
-                            step: id,
-                            what,
-                            error: e.clone(),
-                        });
-                    }
-                }
-                NodeState::Skipped(_) => report.skipped.push(id),
-                NodeState::Cancelled | NodeState::Pending => report.cancelled.push(id),
-                NodeState::Running | NodeState::Waiting => report.cancelled.push(id),
-            }
-        }
+        let mut report = self.report();
         report.cancelled_by_user = cancel.is_cancelled();
 
         if report.failed.is_empty() && !report.cancelled_by_user {
