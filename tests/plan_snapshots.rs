@@ -535,3 +535,30 @@ fn push_pushes_built_images_under_every_name() {
         )
     );
 }
+
+#[test]
+fn run_starts_the_dependencies_and_waits_for_the_one_offs_conditions() {
+    // `run web`: db and migrate come up (migrate after db is healthy); then the plan waits for
+    // web's own conditions (db healthy, migrate completed) though no step of it depends on them.
+    let intent = Intent::Run {
+        service: "web".into(),
+        up: UpOptions::default(),
+    };
+    insta::assert_snapshot!(render("stack_fresh", &intent));
+    // A running stack: nothing to create, still the waits.
+    let (d, o) = load("stack_current");
+    let p = plan_desired(&d, &o, &intent).unwrap_or_else(|e| panic!("{e}"));
+    let waits: Vec<String> = p
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Await { .. }))
+        .map(|s| s.action.describe())
+        .collect();
+    assert_eq!(waits.len(), 2, "{}", p.render());
+    // A service without dependencies: an empty plan.
+    let none = Intent::Run {
+        service: "db".into(),
+        up: UpOptions::default(),
+    };
+    assert!(plan_desired(&d, &o, &none).unwrap_or_else(|e| panic!("{e}")).is_empty());
+}

@@ -4,19 +4,17 @@
 //! overridden, no restart policy), the one-off's container spec (docker compose v2's name
 //! `<project>-<service>-run-<12 hex>`, labels `com.docker.compose.oneoff=True` and
 //! `com.docker.compose.slug`, only its own name as network alias unless `--use-aliases`), what it
-//! needs before it can be created (its image, networks and named volumes), the wait for its
-//! dependencies' `depends_on` conditions, and the choice of the container `exec` runs in.
+//! needs before it can be created (its image, networks and named volumes), and the choice of the
+//! container `exec` runs in. Its dependencies and the wait for their `depends_on` conditions are
+//! a plan (`plan::Intent::Run`, through `ops::run_dependencies`): the dispatcher is the only
+//! thing that evaluates a condition.
 //! Must not import `loader` or `cli`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
-
-use crate::engine::{
-    ContainerState, ContainerSummary, Engine, EventFilter, HealthStatus, LabelFilter, ObjectKind,
-};
-use crate::model::{Condition, Port, Project, Service, ServiceVolume};
+use crate::engine::{ContainerState, ContainerSummary, Engine, ObjectKind};
+use crate::model::{Port, Project, Service, ServiceVolume};
 use crate::plan::{labels, Desired};
 
 use super::engine_driver::progress_text;
@@ -362,135 +360,6 @@ pub async fn ensure_resources(
             Ok(_) => {}
             Err(e) if e.is_conflict() => {}
             Err(e) => return Err(format!("service {name}: cannot create volume {vol}: {e}")),
-        }
-    }
-    Ok(())
-}
-
-/// How far one dependency is from its condition.
-enum Progress {
-    Met,
-    Waiting,
-    Failed(String),
-}
-
-async fn dependency_progress(
-    engine: &Arc<dyn Engine>,
-    service: &str,
-    dep: &str,
-    condition: Condition,
-    containers: &[ContainerSummary],
-) -> Progress {
-    if condition == Condition::ServiceStarted {
-        return Progress::Met;
-    }
-    let mut all_met = true;
-    for c in containers {
-        let up = c.state.is_up();
-        match condition {
-            Condition::ServiceStarted => {}
-            Condition::ServiceHealthy => {
-                if !up && c.state != ContainerState::Created {
-                    return Progress::Failed(format!(
-                        "dependency {dep} of service {service} stopped ({}) before it became healthy",
-                        c.status
-                    ));
-                }
-                match c.health {
-                    Some(HealthStatus::Healthy) => {}
-                    Some(HealthStatus::Unhealthy) => {
-                        return Progress::Failed(format!(
-                            "dependency {dep} of service {service} is unhealthy"
-                        ))
-                    }
-                    Some(HealthStatus::Starting) => all_met = false,
-                    None if up => {
-                        return Progress::Failed(format!(
-                            "dependency {dep} of service {service} has no healthcheck, so it cannot become healthy; give it one or use `condition: service_started`"
-                        ))
-                    }
-                    None => all_met = false,
-                }
-            }
-            Condition::ServiceCompletedSuccessfully => {
-                if up || c.state == ContainerState::Created {
-                    all_met = false;
-                    continue;
-                }
-                let code = match engine.inspect_container(&c.id).await {
-                    Ok(d) => d.state.exit_code,
-                    Err(e) => {
-                        return Progress::Failed(format!(
-                            "cannot inspect {} (dependency {dep} of service {service}): {e}",
-                            c.name()
-                        ))
-                    }
-                };
-                if code != 0 {
-                    return Progress::Failed(format!(
-                        "dependency {dep} of service {service} did not complete successfully: {} exited with code {code}",
-                        c.name()
-                    ));
-                }
-            }
-        }
-    }
-    if all_met {
-        Progress::Met
-    } else {
-        Progress::Waiting
-    }
-}
-
-/// Waits until each of `service`'s dependencies meets its `depends_on` condition (started,
-/// healthy, completed successfully), learning about changes from the engine's events. A
-/// dependency with `required: false` that has no container is skipped.
-pub async fn wait_for_dependencies(
-    engine: &Arc<dyn Engine>,
-    project_name: &str,
-    service: &Service,
-) -> Result<(), String> {
-    for (dep, d) in &service.depends_on {
-        let filter = LabelFilter::project(project_name).with(labels::SERVICE, dep);
-        // Subscribe before looking, so that no change between the two is missed.
-        let mut events = engine.events(&EventFilter {
-            labels: filter.clone(),
-            kinds: vec!["container".to_string()],
-        });
-        loop {
-            let mut containers = engine
-                .list_containers(&filter)
-                .await
-                .map_err(|e| format!("cannot list the containers of dependency {dep}: {e}"))?;
-            containers.retain(|c| !is_oneoff(c));
-            if containers.is_empty() {
-                if !d.required {
-                    break;
-                }
-                return Err(format!(
-                    "service {} depends on {dep}, which has no container; start it (`up -d {dep}`) or run without --no-deps",
-                    service.name
-                ));
-            }
-            match dependency_progress(engine, &service.name, dep, d.condition, &containers).await {
-                Progress::Met => break,
-                Progress::Failed(_) if !d.required => break,
-                Progress::Failed(why) => return Err(why),
-                Progress::Waiting => {}
-            }
-            match events.next().await {
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    return Err(format!(
-                        "lost the engine's events while waiting for {dep}: {e}"
-                    ))
-                }
-                None => {
-                    return Err(format!(
-                        "the engine's event stream ended while waiting for {dep}"
-                    ))
-                }
-            }
         }
     }
     Ok(())

@@ -157,6 +157,7 @@ fn command_of(intent: &Intent) -> &'static str {
         Intent::Rm { .. } => "rm",
         Intent::Pause { .. } => "pause",
         Intent::Unpause { .. } => "unpause",
+        Intent::Run { .. } => "run",
     }
 }
 
@@ -363,12 +364,42 @@ pub async fn up(
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<UpOutcome, ExecError> {
+    let intent = Intent::Up(opts.plan.clone());
+    up_intent(engine, project, intent, opts, reporter, cancel).await
+}
+
+/// `run SERVICE` (without `--no-deps`), before the one-off is created: `up` of the services it
+/// depends on and the wait for each of its `depends_on` conditions, as one plan that the
+/// dispatcher runs (`opts.plan.services` is ignored).
+pub async fn run_dependencies(
+    engine: EngineRef,
+    project: &Project,
+    service: &str,
+    opts: &UpOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<UpOutcome, ExecError> {
+    let intent = Intent::Run {
+        service: service.to_string(),
+        up: opts.plan.clone(),
+    };
+    up_intent(engine, project, intent, opts, reporter, cancel).await
+}
+
+/// `up` or `run`'s dependencies: plan `intent` (an `Up` or a `Run`) and run it.
+async fn up_intent(
+    engine: EngineRef,
+    project: &Project,
+    intent: Intent,
+    opts: &UpOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<UpOutcome, ExecError> {
     if project.name.is_empty() {
         return Err(ExecError::Plan(plan::PlanError::Invalid(
             "the project has no name; set `name:` or pass -p".into(),
         )));
     }
-    let intent = Intent::Up(opts.plan.clone());
     let _lock = lock_project(
         &engine,
         &project.name,

@@ -421,8 +421,8 @@ fn presses() -> tokio::sync::watch::Receiver<u32> {
     rx
 }
 
-/// Starts the service's dependencies (through `up`, honouring their own dependencies), then
-/// waits for the conditions the service puts on them.
+/// Starts the service's dependencies (honouring their own dependencies) and waits for the
+/// conditions the service puts on them: one plan (`Intent::Run`) that the dispatcher runs.
 async fn start_dependencies(
     engine: &Arc<dyn Engine>,
     project: &Project,
@@ -434,20 +434,17 @@ async fn start_dependencies(
     let Some(svc) = project.services.get(service) else {
         return Ok(None);
     };
-    let deps: Vec<String> = svc
+    if !svc
         .depends_on
         .keys()
-        .filter(|d| project.services.contains_key(*d))
-        .cloned()
-        .collect();
-    if deps.is_empty() {
+        .any(|d| project.services.contains_key(d))
+    {
         return Ok(None);
     }
     let mut reporter = ProgressReporter::new(style_for(rt.progress, rt.ansi));
     let cancel = Cancel::new();
     let opts = ops::UpOptions {
         plan: plan::UpOptions {
-            services: deps,
             remove_orphans: args.remove_orphans,
             ..Default::default()
         },
@@ -456,9 +453,10 @@ async fn start_dependencies(
         parallel: rt.parallel_limit(std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref()),
     };
     let r = {
-        let up = ops::up(
+        let up = ops::run_dependencies(
             Arc::clone(engine),
             project,
+            service,
             &opts,
             &mut reporter,
             cancel.clone(),
@@ -478,11 +476,6 @@ async fn start_dependencies(
         Ok(_) => {}
         Err(ExecError::Cancelled) => return Ok(Some(exit::INTERRUPTED)),
         Err(e) => return Err(e.into()),
-    }
-    let wait = oneoff::wait_for_dependencies(engine, &project.name, svc);
-    tokio::select! {
-        r = wait => r.map_err(|m| anyhow!(m))?,
-        Ok(()) = ctrl_c.changed() => return Ok(Some(exit::INTERRUPTED)),
     }
     Ok(None)
 }

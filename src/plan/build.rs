@@ -25,6 +25,8 @@ struct Builder<'a> {
     gates: HashMap<(String, Condition, bool), StepId>,
     recreated: BTreeSet<String>,
     restarted: BTreeSet<String>,
+    /// Waits nothing in the plan depends on that must stay (a one-off's conditions).
+    keep_waits: BTreeSet<StepId>,
 }
 
 fn hard(step: StepId) -> Dep {
@@ -148,6 +150,7 @@ impl<'a> Builder<'a> {
             gates: HashMap::new(),
             recreated: BTreeSet::new(),
             restarted: BTreeSet::new(),
+            keep_waits: BTreeSet::new(),
         })
     }
 
@@ -905,6 +908,39 @@ impl<'a> Builder<'a> {
         }
     }
 
+    // ---------------------------------------------------------------- run
+
+    /// `run SERVICE`: `up` of the services it depends on, then a wait for each of its
+    /// `depends_on` conditions (and the namespaces it joins), which the dispatcher evaluates.
+    fn run_dependencies(&mut self, service: &str, up: &UpOptions) -> Result<(), PlanError> {
+        self.check_services(&[service.to_string()])?;
+        let Some(svc) = self.d.services.get(service).cloned() else {
+            return Ok(());
+        };
+        let deps: Vec<String> = svc
+            .depends_on
+            .keys()
+            .filter(|d| self.d.services.contains_key(*d))
+            .cloned()
+            .collect();
+        if deps.is_empty() {
+            return Ok(());
+        }
+        let opts = UpOptions {
+            services: deps,
+            ..up.clone()
+        };
+        self.up(&opts)?;
+        let scope: BTreeSet<String> = self
+            .scope(&opts.services, !opts.no_deps)
+            .into_iter()
+            .collect();
+        for gate in self.start_gates(&svc, &scope) {
+            self.keep_waits.insert(gate.step);
+        }
+        Ok(())
+    }
+
     // ---------------------------------------------------------------- stop / down
 
     /// Stops the running containers of `scope` in reverse dependency order (a service stops
@@ -1283,18 +1319,22 @@ pub fn build(d: &Desired, o: &Observed, intent: &Intent) -> Result<Plan, PlanErr
         } => b.rm(services, *stop, *volumes)?,
         Intent::Pause { services } => b.pause(services, true)?,
         Intent::Unpause { services } => b.pause(services, false)?,
+        Intent::Run { service, up } => b.run_dependencies(service, up)?,
     }
+    let keep = std::mem::take(&mut b.keep_waits);
     let mut plan = b.plan;
-    // Waits nobody needs are dropped; ids are renumbered so that they stay positions.
-    prune_unused_waits(&mut plan);
+    // Waits nobody needs are dropped (but those a one-off waits for); ids are renumbered so
+    // that they stay positions.
+    prune_unused_waits(&mut plan, &keep);
     Ok(plan)
 }
 
-fn prune_unused_waits(plan: &mut Plan) {
+fn prune_unused_waits(plan: &mut Plan, keep_waits: &BTreeSet<StepId>) {
     let used: BTreeSet<StepId> = plan
         .steps
         .iter()
         .flat_map(|s| s.deps.iter().map(|d| d.step))
+        .chain(keep_waits.iter().copied())
         .collect();
     let keep: Vec<bool> = plan
         .steps

@@ -99,6 +99,13 @@ pub enum Intent {
     Unpause {
         services: Vec<String>,
     },
+    /// `run SERVICE` without `--no-deps`: `up` of the services `service` depends on (`up`'s own
+    /// `services` are ignored), then a wait for each `depends_on` condition of `service`. The
+    /// one-off container itself is created by the app layer once this plan has run.
+    Run {
+        service: String,
+        up: UpOptions,
+    },
 }
 
 impl Intent {
