@@ -560,5 +560,7 @@ fn run_starts_the_dependencies_and_waits_for_the_one_offs_conditions() {
         service: "db".into(),
         up: UpOptions::default(),
     };
-    assert!(plan_desired(&d, &o, &none).unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(plan_desired(&d, &o, &none)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
 }

@@ -1,7 +1,7 @@
 //! Engine names of a project's objects, as docker compose v5 makes them: containers
 //! `<project>-<service>-<n>` (or `container_name`), networks and volumes `<project>_<key>` (or their
 //! `name:`; the key itself when external), built images `<project>-<service>`, one-off containers
-//! `<project>-<service>-run-<12 hex>`.
+//! `<project>-<service>-run-<12 hex>`, a replacement while it is created `<old id 12>_<name>`.
 //!
 //! Pure functions; must not import anything else of the crate.
 
@@ -19,6 +19,12 @@ pub fn container_name(
         Some(n) if !n.is_empty() => n.to_string(),
         _ => format!("{project}-{service}-{number}"),
     }
+}
+
+/// The name a replacement container is created under while the old one still holds the final
+/// name: `<first 12 hex of the old id>_<final name>`.
+pub fn replacement_name(old_short_id: &str, final_name: &str) -> String {
+    format!("{old_short_id}_{final_name}")
 }
 
 /// A project-level resource (network, volume) with no `name:`: `<project>_<key>`.
@@ -75,6 +81,10 @@ mod tests {
         assert_eq!(container_name("p", "web", Some(""), 1), "p-web-1");
         assert_eq!(container_name("p", "web", Some("fixed"), 1), "fixed");
         assert_eq!(scoped_name("p", "default"), "p_default");
+        assert_eq!(
+            replacement_name("0123456789ab", "p-web-1"),
+            "0123456789ab_p-web-1"
+        );
         assert_eq!(built_image_name("p", "web"), "p-web");
         assert_eq!(
             oneoff_name("p", "web", "0123456789abcdef"),

@@ -63,10 +63,7 @@ fn skip_ipam(i: &Ipam) -> bool {
 pub struct Ipam {
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub driver: Option<String>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub config: Vec<IpamPool>,
     #[serde(
         deserialize_with = "de_mapping",
@@ -219,10 +216,7 @@ pub struct Model {
     pub model: Option<String>,
     #[serde(deserialize_with = "de_i64", skip_serializing_if = "is_zero_i64")]
     pub context_size: i64,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub runtime_flags: Vec<String>,
     #[serde(flatten, skip_serializing_if = "Extensions::skip")]
     pub extensions: Extensions,

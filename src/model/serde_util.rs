@@ -193,6 +193,12 @@ impl<'de> Deserialize<'de> for Extensions {
 // ---------------------------------------------------------------------------------------------
 // Skip predicates (Go's omitempty)
 
+/// `skip_serializing_if` for a list: short enough that a field's serde attribute fits on one
+/// line.
+pub(crate) fn empty<T>(v: &[T]) -> bool {
+    v.is_empty()
+}
+
 pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }

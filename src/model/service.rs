@@ -27,10 +27,7 @@ pub struct Service {
     #[serde(skip)]
     pub name: String,
 
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub profiles: Vec<String>,
     #[serde(
         deserialize_with = "de_mapping",
@@ -52,15 +49,9 @@ pub struct Service {
     pub develop: Option<Develop>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_config: Option<BlkioConfig>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub cap_add: Vec<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub cap_drop: Vec<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub cgroup_parent: Option<String>,
@@ -95,10 +86,7 @@ pub struct Service {
     /// `None`: not set (the image's command). `Some(vec![])`: explicitly cleared.
     #[serde(deserialize_with = "de_command", skip_serializing_if = "skip_command")]
     pub command: Option<Vec<String>>,
-    #[serde(
-        deserialize_with = "de_vec_string_or",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_vec_string_or", skip_serializing_if = "empty")]
     pub configs: Vec<FileReference>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub container_name: Option<String>,
@@ -112,30 +100,15 @@ pub struct Service {
     pub depends_on: IndexMap<String, DependsOn>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub device_cgroup_rules: Vec<String>,
-    #[serde(
-        deserialize_with = "de_vec_string_or",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_vec_string_or", skip_serializing_if = "empty")]
     pub devices: Vec<DeviceMapping>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub dns: Vec<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub dns_opt: Vec<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub dns_search: Vec<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub domainname: Option<String>,
@@ -151,39 +124,27 @@ pub struct Service {
         skip_serializing_if = "IndexMap::is_empty"
     )]
     pub environment: IndexMap<String, Option<String>>,
-    #[serde(
-        deserialize_with = "de_vec_string_or",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_vec_string_or", skip_serializing_if = "empty")]
     pub env_file: Vec<EnvFile>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub expose: Vec<String>,
     #[serde(
         deserialize_with = "de_opt_string_or",
         skip_serializing_if = "Option::is_none"
     )]
     pub extends: Option<Extends>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub external_links: Vec<String>,
     /// `host=ip` entries (printed sorted).
     #[serde(
         deserialize_with = "de_extra_hosts",
         serialize_with = "ser_sorted_strings",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "empty"
     )]
     pub extra_hosts: Vec<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub group_add: Vec<String>,
-    #[serde(deserialize_with = "de_gpus", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "de_gpus", skip_serializing_if = "empty")]
     pub gpus: Vec<DeviceRequest>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub hostname: Option<String>,
@@ -206,15 +167,9 @@ pub struct Service {
         skip_serializing_if = "IndexMap::is_empty"
     )]
     pub labels: IndexMap<String, String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub label_file: Vec<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub links: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
@@ -254,10 +209,7 @@ pub struct Service {
     pub pids_limit: i64,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub platform: Option<String>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub ports: Vec<Port>,
     #[serde(deserialize_with = "de_bool", skip_serializing_if = "is_false")]
     pub privileged: bool,
@@ -276,15 +228,9 @@ pub struct Service {
         skip_serializing_if = "Option::is_none"
     )]
     pub scale: Option<i64>,
-    #[serde(
-        deserialize_with = "de_vec_string_or",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_vec_string_or", skip_serializing_if = "empty")]
     pub secrets: Vec<FileReference>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub security_opt: Vec<String>,
     #[serde(skip_serializing_if = "UnitBytes::is_zero")]
     pub shm_size: UnitBytes,
@@ -306,10 +252,7 @@ pub struct Service {
         skip_serializing_if = "IndexMap::is_empty"
     )]
     pub sysctls: IndexMap<String, String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub tmpfs: Vec<String>,
     #[serde(deserialize_with = "de_bool", skip_serializing_if = "is_false")]
     pub tty: bool,
@@ -327,32 +270,17 @@ pub struct Service {
     pub userns_mode: Option<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub uts: Option<String>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub volumes: Vec<ServiceVolume>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub volumes_from: Vec<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub working_dir: Option<String>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub pre_start: Vec<ServiceHook>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub post_start: Vec<ServiceHook>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub pre_stop: Vec<ServiceHook>,
 
     #[serde(flatten, skip_serializing_if = "Extensions::skip")]
@@ -454,10 +382,7 @@ pub struct Build {
     pub dockerfile: Option<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub dockerfile_inline: Option<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub entitlements: Vec<String>,
     #[serde(
         deserialize_with = "de_mapping_opt",
@@ -469,7 +394,7 @@ pub struct Build {
     pub provenance: Option<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub sbom: Option<String>,
-    #[serde(deserialize_with = "de_ssh", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "de_ssh", skip_serializing_if = "empty")]
     pub ssh: Vec<SshKey>,
     #[serde(
         deserialize_with = "de_mapping",
@@ -477,22 +402,13 @@ pub struct Build {
         skip_serializing_if = "IndexMap::is_empty"
     )]
     pub labels: IndexMap<String, String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub cache_from: Vec<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub cache_to: Vec<String>,
     #[serde(deserialize_with = "de_bool", skip_serializing_if = "is_false")]
     pub no_cache: bool,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub no_cache_filter: Vec<String>,
     #[serde(
         deserialize_with = "de_mapping",
@@ -505,7 +421,7 @@ pub struct Build {
     #[serde(
         deserialize_with = "de_extra_hosts",
         serialize_with = "ser_sorted_strings",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "empty"
     )]
     pub extra_hosts: Vec<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
@@ -514,17 +430,11 @@ pub struct Build {
     pub network: Option<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub target: Option<String>,
-    #[serde(
-        deserialize_with = "de_vec_string_or",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_vec_string_or", skip_serializing_if = "empty")]
     pub secrets: Vec<FileReference>,
     #[serde(skip_serializing_if = "UnitBytes::is_zero")]
     pub shm_size: UnitBytes,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub tags: Vec<String>,
     #[serde(
         deserialize_with = "de_map",
@@ -532,10 +442,7 @@ pub struct Build {
         skip_serializing_if = "IndexMap::is_empty"
     )]
     pub ulimits: IndexMap<String, Ulimit>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub platforms: Vec<String>,
     #[serde(deserialize_with = "de_bool", skip_serializing_if = "is_false")]
     pub privileged: bool,
@@ -612,10 +519,7 @@ fn de_ssh<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SshKey>, D::Error> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Develop {
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub watch: Vec<WatchRule>,
     #[serde(flatten, skip_serializing_if = "Extensions::skip")]
     pub extensions: Extensions,
@@ -653,13 +557,13 @@ pub struct WatchRule {
     #[serde(
         default,
         deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "empty"
     )]
     pub include: Vec<String>,
     #[serde(
         default,
         deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "empty"
     )]
     pub ignore: Vec<String>,
     #[serde(
@@ -712,30 +616,15 @@ pub struct ServiceHook {
 pub struct BlkioConfig {
     #[serde(deserialize_with = "de_u32", skip_serializing_if = "is_zero_u32")]
     pub weight: u32,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub weight_device: Vec<WeightDevice>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub device_read_bps: Vec<ThrottleDevice>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub device_read_iops: Vec<ThrottleDevice>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub device_write_bps: Vec<ThrottleDevice>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub device_write_iops: Vec<ThrottleDevice>,
     #[serde(flatten, skip_serializing_if = "Extensions::skip")]
     pub extensions: Extensions,
@@ -799,10 +688,7 @@ impl FromScalar for DeviceMapping {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeviceRequest {
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub capabilities: Vec<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub driver: Option<String>,
@@ -812,10 +698,7 @@ pub struct DeviceRequest {
         skip_serializing_if = "is_zero_i64"
     )]
     pub count: i64,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub device_ids: Vec<String>,
     #[serde(
         deserialize_with = "de_mapping",
@@ -968,10 +851,7 @@ fn de_multi_options<'de, D: Deserializer<'de>>(
 #[serde(default)]
 pub struct Healthcheck {
     /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`.
-    #[serde(
-        deserialize_with = "de_health_test",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_health_test", skip_serializing_if = "empty")]
     pub test: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<GoDuration>,
@@ -1108,15 +988,9 @@ pub struct Resource {
     pub memory: UnitBytes,
     #[serde(deserialize_with = "de_i64", skip_serializing_if = "is_zero_i64")]
     pub pids: i64,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub devices: Vec<DeviceRequest>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub generic_resources: Vec<GenericResource>,
     #[serde(flatten, skip_serializing_if = "Extensions::skip")]
     pub extensions: Extensions,
@@ -1165,15 +1039,9 @@ pub struct RestartPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Placement {
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub constraints: Vec<String>,
-    #[serde(
-        deserialize_with = "de_nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub preferences: Vec<PlacementPreference>,
     #[serde(
         rename = "max_replicas_per_node",
@@ -1198,10 +1066,7 @@ pub struct PlacementPreference {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ServiceNetwork {
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub aliases: Vec<String>,
     #[serde(
         deserialize_with = "de_mapping",
@@ -1217,10 +1082,7 @@ pub struct ServiceNetwork {
     pub ipv4_address: Option<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub ipv6_address: Option<String>,
-    #[serde(
-        deserialize_with = "de_string_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "de_string_list", skip_serializing_if = "empty")]
     pub link_local_ips: Vec<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub mac_address: Option<String>,

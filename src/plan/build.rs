@@ -11,7 +11,7 @@ use super::step::{
     Action, ContainerRef, ContainerSnapshot, Dep, Plan, Reason, ServiceFacts, Step, StepId,
 };
 use super::PlanError;
-use crate::model::ServiceGraph;
+use crate::model::{names, ServiceGraph};
 
 struct Builder<'a> {
     d: &'a Desired,
@@ -807,7 +807,7 @@ impl<'a> Builder<'a> {
     ) {
         let name = &s.svc.name;
         let opts = ctx.opts;
-        let tmp = format!("{}_{}", c.short_id(), final_name);
+        let tmp = names::replacement_name(c.short_id(), final_name);
         let create = self.add(
             Action::CreateContainer {
                 service: name.clone(),
