@@ -6,6 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
+
+use super::{Condition, DependsOn};
+
 pub const PROJECT: &str = "com.docker.compose.project";
 pub const SERVICE: &str = "com.docker.compose.service";
 pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
@@ -72,6 +76,40 @@ impl ComposeLabels {
     }
 }
 
+/// `depends_on` as docker compose writes it in the `depends_on` label: `svc:condition:restart`
+/// joined by `,`.
+pub fn format_depends_on(depends_on: &IndexMap<String, DependsOn>) -> String {
+    depends_on
+        .iter()
+        .map(|(s, d)| format!("{s}:{}:{}", d.condition.as_str(), d.restart))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads the `depends_on` label back: each entry required, an unknown or missing condition
+/// `service_started`, `restart` only when it says `true`; the first entry of a service wins.
+pub fn parse_depends_on(label: &str) -> IndexMap<String, DependsOn> {
+    let mut out = IndexMap::new();
+    for item in label.split(',').filter(|s| !s.is_empty()) {
+        let mut parts = item.split(':');
+        let Some(dep) = parts.next().filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let condition = parts
+            .next()
+            .and_then(Condition::parse)
+            .unwrap_or(Condition::ServiceStarted);
+        let restart = parts.next() == Some("true");
+        out.entry(dep.to_string()).or_insert(DependsOn {
+            condition,
+            required: true,
+            restart,
+            extensions: Default::default(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +136,19 @@ mod tests {
         assert_eq!(l.config_files.len(), 2);
         assert_eq!(l.replace, None);
         assert_eq!(ComposeLabels::parse(&BTreeMap::new()).number, 0);
+    }
+
+    #[test]
+    fn depends_on_label_round_trips() {
+        let deps = parse_depends_on(
+            "db:service_healthy:true,init:service_completed_successfully:false,,x",
+        );
+        assert_eq!(deps["db"].condition, Condition::ServiceHealthy);
+        assert!(deps["db"].restart);
+        assert_eq!(deps["x"].condition, Condition::ServiceStarted);
+        assert_eq!(
+            format_depends_on(&deps),
+            "db:service_healthy:true,init:service_completed_successfully:false,x:service_started:false"
+        );
     }
 }

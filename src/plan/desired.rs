@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::PlanError;
 use crate::model::yaml_out::go_key_cmp;
-use crate::model::{names, Project, Service};
+use crate::model::{labels, names, Project, Service};
 
 pub use crate::model::{Condition, DependsOn};
 
@@ -165,25 +165,8 @@ impl Desired {
                     config_hash: c.config_hash.clone(),
                 });
             entry.replicas = entry.replicas.max(c.number);
-            for item in c.depends_on.split(',').filter(|s| !s.is_empty()) {
-                let mut parts = item.split(':');
-                let Some(dep) = parts.next().filter(|s| !s.is_empty()) else {
-                    continue;
-                };
-                let condition = parts
-                    .next()
-                    .and_then(Condition::parse)
-                    .unwrap_or(Condition::ServiceStarted);
-                let restart = parts.next() == Some("true");
-                entry
-                    .depends_on
-                    .entry(dep.to_string())
-                    .or_insert(DependsOn {
-                        condition,
-                        required: true,
-                        restart,
-                        extensions: Default::default(),
-                    });
+            for (dep, spec) in labels::parse_depends_on(&c.depends_on) {
+                entry.depends_on.entry(dep).or_insert(spec);
             }
         }
         // Only services that still have containers take part.
