@@ -940,3 +940,59 @@ async fn re_reading_a_container_being_started_does_not_see_its_previous_run() {
         migrate_done + 2000
     );
 }
+
+/// The plan of `run web` over STACK: its dependencies come up, then the waits for web's own
+/// conditions; no step of web itself.
+fn run_web_plan() -> Plan {
+    let v: serde_yaml::Value = serde_yaml::from_str(STACK).unwrap_or(serde_yaml::Value::Null);
+    let intent = Intent::Run {
+        service: "web".into(),
+        up: Default::default(),
+    };
+    plan_canonical(&v, &images(&["db", "migrate", "web", "cache"]), &intent)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_plan_ends_once_the_one_offs_conditions_hold() {
+    let plan = run_web_plan();
+    assert!(
+        !plan.render().contains("app-web-1"),
+        "run does not create the service's own container:\n{}",
+        plan.render()
+    );
+    let script = stack_script().build();
+    let started = Instant::now();
+    let res = execute_bounded(&plan, &script).await;
+    assert!(res.is_ok(), "{res:?}");
+    // db healthy at 5.2 s lets migrate start (5.3 s); migrate exits 0 two seconds later: the
+    // plan (and so the wait before the one-off is created) ends then, not before.
+    assert_eq!(script.finished("start container app-migrate-1"), Some(5300));
+    assert!(
+        started.elapsed() >= Duration::from_millis(7300),
+        "the run plan ended before migrate completed: {:?}",
+        script.log()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_plan_fails_when_a_dependency_cannot_meet_its_condition() {
+    let plan = run_web_plan();
+    let script = stack_script()
+        .service(
+            "migrate",
+            Behaviour {
+                exit_after: Some((Duration::from_secs(1), 3)),
+                ..Behaviour::default()
+            },
+        )
+        .build();
+    let msg = execute_bounded(&plan, &script)
+        .await
+        .err()
+        .unwrap_or_default();
+    assert!(
+        msg.contains("migrate (replica 1) didn't complete successfully: exit 3"),
+        "{msg}"
+    );
+}
