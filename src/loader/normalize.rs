@@ -10,8 +10,9 @@
 //!   build, command, labels...), add the implicit defaults (default network, resource names,
 //!   implicit dependencies) and the project `name`.
 //!
-//! Must not import `engine`, `exec`, `plan`, `cli` or `model`; touches no files (home directory
-//! aside, read from `HOME`).
+//! Must not import `engine`, `app`, `plan` or `cli`; from `model` only `model::path` (the lexical
+//! path cleaning). Touches no files and reads no process environment (the home directory comes in
+//! as an argument).
 
 // `LoadError` is the loader's shared error type (file, line, path, hint); boxing it is the
 // lead's call, not this module's.
@@ -238,23 +239,16 @@ pub(crate) fn is_remote_context(v: &str) -> bool {
         .any(|p| v.starts_with(p))
 }
 
-/// The user's home directory, from `HOME` (or `USERPROFILE`).
-fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-}
-
 /// Makes the relative host paths of one file's raw tree absolute against `base_dir`.
 ///
 /// Works on the tree before merge and before normalisation, so it accepts both short and long
-/// syntaxes (and looks through `!reset` / `!override` tags). `~` expands to `$HOME`.
+/// syntaxes (and looks through `!reset` / `!override` tags). `~` stays as written: the loader
+/// passes the home directory from its environment to [`resolve_paths_with_home`].
 pub fn resolve_paths(doc: &mut Value, base_dir: &Path) {
-    resolve_paths_with_home(doc, base_dir, home_dir().as_deref());
+    resolve_paths_with_home(doc, base_dir, None);
 }
 
-/// [`resolve_paths`] with an explicit home directory (for tests and `extends`/`include` callers).
+/// [`resolve_paths`] with a home directory: `~` and `~/x` expand to it.
 pub fn resolve_paths_with_home(doc: &mut Value, base_dir: &Path, home: Option<&Path>) {
     let ctx = PathCtx {
         base: base_dir,

@@ -88,10 +88,7 @@ fn attribute(mut e: LoadError, texts: &[SourceText]) -> LoadError {
 
 fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Loaded, LoadError> {
     validate::prefetch_schema();
-    let shell: IndexMap<String, String> = match &opts.environment {
-        Some(e) => e.clone(),
-        None => std::env::vars().collect(),
-    };
+    let shell = &opts.environment;
     let cwd = match &opts.working_dir {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| {
@@ -171,8 +168,10 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         env.set("COMPOSE_PROJECT_NAME", name.clone(), Source::Explicit);
     }
 
+    let home = home_dir(shell);
     let mut ctx = Ctx {
         env: &env,
+        home: home.as_deref(),
         strict: opts.strict,
         no_interpolate: opts.no_interpolate,
         warnings: &mut warnings,
@@ -324,6 +323,15 @@ fn early_settings(
     Ok(env_map(&env))
 }
 
+/// The user's home directory, from the shell's `HOME` (or `USERPROFILE`).
+fn home_dir(shell: &IndexMap<String, String>) -> Option<PathBuf> {
+    shell
+        .get("HOME")
+        .or_else(|| shell.get("USERPROFILE"))
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
 /// The environment as a plain map.
 pub fn env_map(env: &Environment) -> IndexMap<String, String> {
     env.iter()
@@ -473,6 +481,8 @@ fn project_name(
 /// State shared while files are prepared: environment, warnings, include stack, parsed-file cache.
 struct Ctx<'a> {
     env: &'a Environment,
+    /// The home directory `~` expands to (from the shell's `HOME`, else `USERPROFILE`).
+    home: Option<&'a Path>,
     strict: bool,
     no_interpolate: bool,
     warnings: &'a mut Warnings,
@@ -496,7 +506,7 @@ impl Ctx<'_> {
             interpolate::interpolate(&mut doc, self.env, &o, self.warnings)
                 .map_err(|e| e.or_file(file))?;
         }
-        normalize::resolve_paths(&mut doc, base_dir);
+        normalize::resolve_paths_with_home(&mut doc, base_dir, self.home);
         self.apply_include(&mut doc, file, base_dir)?;
         Ok(doc)
     }
@@ -585,6 +595,7 @@ impl Ctx<'_> {
             let included = {
                 let mut sub = Ctx {
                     env: &sub_env,
+                    home: self.home,
                     strict: self.strict,
                     no_interpolate: self.no_interpolate,
                     warnings: &mut *self.warnings,
