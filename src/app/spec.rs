@@ -101,28 +101,10 @@ fn host_path(project: &Project, p: &str) -> String {
     if path.is_absolute() {
         p.to_string()
     } else {
-        clean_path(&working_dir(project).join(path))
+        model::path::clean(&working_dir(project).join(path))
             .to_string_lossy()
             .into_owned()
     }
-}
-
-/// Removes `.` and resolves `..` lexically (like Go's `filepath.Clean`).
-pub fn clean_path(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Labels every object of the project carries.

@@ -18,7 +18,9 @@
 // lead's call, not this module's.
 #![allow(clippy::result_large_err)]
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use crate::model::path;
 
 use crate::loader::fields::Fields;
 use serde_yaml::{Mapping, Value};
@@ -100,64 +102,20 @@ fn err(kind: ErrorKind, path: KeyPath, msg: impl Into<String>) -> LoadError {
 // Paths
 // ---------------------------------------------------------------------------------------------
 
-/// Joins `rel` onto `base` and cleans the result lexically (like Go's `filepath.Join`).
+/// `rel` made absolute against `base` and cleaned lexically (`model::path::resolve`).
 fn clean_join(base: &Path, rel: &str) -> String {
-    let joined = if Path::new(rel).is_absolute() {
-        PathBuf::from(rel)
+    path::resolve(base, Path::new(rel))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A mount target cleaned as a Unix path (`path.Clean`); an empty one stays empty (the semantic
+/// checks report it).
+fn clean_target(t: &str) -> String {
+    if t.is_empty() {
+        String::new()
     } else {
-        base.join(rel)
-    };
-    clean_path(&joined)
-}
-
-/// Lexical clean: drops `.`, resolves `..` against the preceding component, no trailing slash.
-fn clean_path(p: &Path) -> String {
-    let mut out: Vec<Component> = Vec::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match out.last() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir) | Some(Component::Prefix(_)) => {}
-                _ => out.push(c),
-            },
-            other => out.push(other),
-        }
-    }
-    if out.is_empty() {
-        return ".".to_string();
-    }
-    let pb: PathBuf = out.iter().collect();
-    pb.to_string_lossy().into_owned()
-}
-
-/// Cleans a Unix container path (`path.Clean`): used for mount targets.
-fn clean_unix(p: &str) -> String {
-    if p.is_empty() {
-        return String::new();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            x => out.push(x),
-        }
-    }
-    let body = out.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".to_string(),
-        (false, false) => body,
+        path::clean_unix(t)
     }
 }
 
@@ -196,7 +154,9 @@ impl PathCtx<'_> {
             return expanded;
         }
         if expanded.starts_with('/') {
-            return clean_path(Path::new(&expanded));
+            return path::clean(Path::new(&expanded))
+                .to_string_lossy()
+                .into_owned();
         }
         clean_join(self.base, &expanded)
     }
@@ -517,7 +477,7 @@ fn parse_short_volume(spec: &str) -> Result<Mapping, String> {
     if let Some(src) = &source {
         vol.insert(s("source"), s(src));
     }
-    vol.insert(s("target"), s(&clean_unix(&target)));
+    vol.insert(s("target"), s(&clean_target(&target)));
     if read_only {
         vol.insert(s("read_only"), Value::Bool(true));
     }
@@ -1281,7 +1241,7 @@ fn normalize_volumes(vols: &mut Value, path: &KeyPath) -> Result<(), LoadError> 
             }
             Value::Mapping(m) => {
                 if let Some(Value::String(t)) = m.field_mut("target") {
-                    *t = clean_unix(t);
+                    *t = clean_target(t);
                 }
             }
             _ => {}
@@ -1631,16 +1591,13 @@ mod tests {
     #[test]
     fn clean_join_resolves_dot_segments() {
         assert_eq!(clean_join(Path::new("/a/b"), "./c/../d"), "/a/b/d");
-        assert_eq!(clean_join(Path::new("/a/b"), "."), "/a/b");
-        assert_eq!(clean_join(Path::new("/a/b"), "../x"), "/a/x");
         assert_eq!(clean_join(Path::new("/a"), "/abs/p"), "/abs/p");
     }
 
     #[test]
-    fn clean_unix_mount_targets() {
-        assert_eq!(clean_unix("/data/"), "/data");
-        assert_eq!(clean_unix("/a/./b/../c"), "/a/c");
-        assert_eq!(clean_unix("rel/x/"), "rel/x");
+    fn empty_mount_target_stays_empty() {
+        assert_eq!(clean_target(""), "");
+        assert_eq!(clean_target("/data/"), "/data");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! `exec`, `watch` or `cli`: everything else depends on the model, not the other way round.
 
 mod lenient;
+pub mod path;
 pub mod resources;
 pub mod serde_util;
 pub mod service;
