@@ -1404,6 +1404,47 @@ fn normalize_service(
     if let Some(d) = svc.field_mut("depends_on") {
         normalize_depends_on(d);
     }
+    add_implicit_dependencies(svc, defaults);
+    normalize_lists_and_maps(svc);
+    if let Some(p) = svc.field_mut("ports") {
+        normalize_ports(p, &path.key("ports"))?;
+    }
+    if let Some(v) = svc.field_mut("volumes") {
+        normalize_volumes(v, &path.key("volumes"))?;
+    }
+    normalize_service_networks(svc);
+    for key in ["secrets", "configs"] {
+        if let Some(v) = svc.field_mut(key) {
+            file_mounts(v);
+        }
+    }
+    if let Some(v) = svc.field_mut("secrets") {
+        default_secret_targets(v);
+    }
+    if let Some(Value::Mapping(hc)) = svc.field_mut("healthcheck") {
+        if let Some(Value::String(t)) = hc.field("test") {
+            let t = t.clone();
+            hc.insert(s("test"), Value::Sequence(vec![s("CMD-SHELL"), s(&t)]));
+        }
+    }
+    if let Some(eh) = svc.field_mut("extra_hosts") {
+        extra_hosts(eh, &path.key("extra_hosts"))?;
+    }
+    if let Some(d) = svc.field_mut("devices") {
+        normalize_devices(d, &path.key("devices"))?;
+    }
+    normalize_runtime_settings(svc, defaults);
+    for key in ["post_start", "pre_stop"] {
+        if let Some(h) = svc.field_mut(key) {
+            normalize_hooks(h, &path.key(key))?;
+        }
+    }
+    Ok(())
+}
+
+/// The dependencies a service implies (`links`, `volumes_from`, `network_mode: service:x`...)
+/// join `depends_on` as `service_started` (only with compose-go's defaults).
+fn add_implicit_dependencies(svc: &mut Mapping, defaults: Option<&str>) {
     let implicit = if defaults.is_some() {
         implicit_dependencies(svc)
     } else {
@@ -1421,6 +1462,11 @@ fn normalize_service(
             }
         }
     }
+}
+
+/// `env_file` entries as `{path, required}`, and the keys that take a list or a mapping
+/// (`environment`, `labels`, `sysctls`, `expose`...) in their canonical shape.
+fn normalize_lists_and_maps(svc: &mut Mapping) {
     if let Some(ef) = svc.field_mut("env_file") {
         string_or_list(ef);
         if let Value::Sequence(seq) = ef {
@@ -1472,12 +1518,10 @@ fn normalize_service(
             }
         }
     }
-    if let Some(p) = svc.field_mut("ports") {
-        normalize_ports(p, &path.key("ports"))?;
-    }
-    if let Some(v) = svc.field_mut("volumes") {
-        normalize_volumes(v, &path.key("volumes"))?;
-    }
+}
+
+/// `networks` and `models` given as lists become mappings (a null `networks` is dropped).
+fn normalize_service_networks(svc: &mut Mapping) {
     if let Some(n) = svc.field_mut("networks") {
         match n {
             Value::Sequence(seq) => {
@@ -1504,26 +1548,10 @@ fn normalize_service(
         }
         svc.insert(s("models"), Value::Mapping(m));
     }
-    for key in ["secrets", "configs"] {
-        if let Some(v) = svc.field_mut(key) {
-            file_mounts(v);
-        }
-    }
-    if let Some(v) = svc.field_mut("secrets") {
-        default_secret_targets(v);
-    }
-    if let Some(Value::Mapping(hc)) = svc.field_mut("healthcheck") {
-        if let Some(Value::String(t)) = hc.field("test") {
-            let t = t.clone();
-            hc.insert(s("test"), Value::Sequence(vec![s("CMD-SHELL"), s(&t)]));
-        }
-    }
-    if let Some(eh) = svc.field_mut("extra_hosts") {
-        extra_hosts(eh, &path.key("extra_hosts"))?;
-    }
-    if let Some(d) = svc.field_mut("devices") {
-        normalize_devices(d, &path.key("devices"))?;
-    }
+}
+
+/// `gpus`, `pull_policy`, `logging.options`, `deploy.labels` and `develop.watch`.
+fn normalize_runtime_settings(svc: &mut Mapping, defaults: Option<&str>) {
     if let Some(g) = svc.field_mut("gpus") {
         if let Value::String(_) = g {
             let mut m = Mapping::new();
@@ -1550,12 +1578,6 @@ fn normalize_service(
             normalize_watch(w);
         }
     }
-    for key in ["post_start", "pre_stop"] {
-        if let Some(h) = svc.field_mut(key) {
-            normalize_hooks(h, &path.key(key))?;
-        }
-    }
-    Ok(())
 }
 
 /// One `run -p` value in the short port syntax (`[[IP:]HOST:]CONTAINER[/PROTO]`), as the long

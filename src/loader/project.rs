@@ -102,32 +102,11 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
 
     // COMPOSE_* settings may come from the shell or from the .env of the directory we start in.
     let pre_dir = explicit_dir.clone().unwrap_or_else(|| cwd.clone());
-    let pre_env = early_settings(&shell, &pre_dir, opts)?;
+    let pre_env = early_settings(shell, &pre_dir, opts)?;
     let setting = |k: &str| shell.get(k).or_else(|| pre_env.get(k)).cloned();
 
     let mut warnings = Warnings::default();
-    let sources: Vec<ConfigSource> = if !opts.files.is_empty() {
-        opts.files
-            .iter()
-            .map(|s| match s {
-                ConfigSource::Path(p) => ConfigSource::Path(absolute(&cwd, p)),
-                other => other.clone(),
-            })
-            .collect()
-    } else if let Some(cf) = setting("COMPOSE_FILE").filter(|v| !v.is_empty()) {
-        let sep = setting("COMPOSE_PATH_SEPARATOR");
-        discover::split_compose_file(&cf, sep.as_deref(), &cwd)
-            .into_iter()
-            .map(ConfigSource::Path)
-            .collect()
-    } else {
-        let found = discover::discover(explicit_dir.as_deref().unwrap_or(&cwd))?;
-        for w in found.warnings {
-            warnings.push(w);
-        }
-        found.files.into_iter().map(ConfigSource::Path).collect()
-    };
-
+    let sources = config_sources(opts, &setting, &cwd, explicit_dir.as_deref(), &mut warnings)?;
     let project_dir = explicit_dir.unwrap_or_else(|| match sources.first() {
         Some(ConfigSource::Path(p)) => p.parent().map(Path::to_path_buf).unwrap_or(cwd.clone()),
         _ => cwd.clone(),
@@ -144,17 +123,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
 
     // Parse every file first: the project name may come from a `name:` key, and the name must be
     // known (as COMPOSE_PROJECT_NAME) before anything is interpolated.
-    let mut docs = Vec::with_capacity(texts.len());
-    for t in &texts {
-        let doc = yaml::parse_with_warnings(&t.name, &t.text, &mut warnings)?;
-        if doc.is_null() {
-            return Err(LoadError::new(ErrorKind::Schema, "empty compose file")
-                .in_file(&t.name)
-                .hint("add at least a `services:` section"));
-        }
-        docs.push(doc);
-    }
-
+    let docs = parse_all(&texts, &mut warnings)?;
     let name = project_name(
         opts,
         &env,
@@ -178,23 +147,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         include_stack: Vec::new(),
         cache: HashMap::new(),
     };
-    let mut merged: Option<Value> = None;
-    // Per file, as compose-go does: interpolate, resolve paths, include, extends; then merge it
-    // over the files before it (merging from Null also resolves a lone file's tags).
-    for (doc, t) in docs.into_iter().zip(&texts) {
-        let mut doc = ctx.prepare(doc, &t.name, &project_dir)?;
-        ctx.apply_extends(&mut doc, &t.name)?;
-        let base = merged.take().unwrap_or(Value::Null);
-        merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
-    }
-    let mut tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
-    if !matches!(tree, Value::Mapping(_)) {
-        return Err(
-            LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
-                .in_file(files.first().cloned().unwrap_or_default()),
-        );
-    }
-    let main_file = files.first().cloned().unwrap_or_default();
+    let mut tree = ctx.merge_files(docs, &texts, &project_dir)?;
     set_key(&mut tree, "name", Value::String(name.clone()));
 
     let named_texts: Vec<(PathBuf, String)> = texts
@@ -205,73 +158,12 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
 
     let active_profiles = active_profiles(opts, &setting);
     apply_profiles(&mut tree, &active_profiles, &opts.services)?;
-
     if !opts.no_env_resolution {
-        if let Some(Value::Mapping(services)) = get_mut(&mut tree, "services") {
-            for (k, svc) in services.iter_mut() {
-                let sname = k.as_str().unwrap_or_default().to_string();
-                environment::resolve_service_environment(
-                    svc,
-                    &sname,
-                    &env,
-                    &project_dir,
-                    &mut warnings,
-                )?;
-            }
-        }
+        resolve_environments(&mut tree, &env, &project_dir, &mut warnings)?;
     }
-
-    // The short syntax always takes its long form (compose-go's transform step); only the
-    // defaults compose-go's `Normalize` adds are skipped with --no-normalize.
-    let w = if opts.no_normalize {
-        normalize::normalize_syntax(&mut tree, &name)?
-    } else {
-        let w = normalize::normalize_in(&mut tree, &name, Some(&project_dir))?;
-        normalize::resolve_build_args(&mut tree, &|k| env.get(k).map(str::to_string));
-        w
-    };
-    for x in w.0 {
-        warnings.push(x);
-    }
-    // The consistency checks see every declared resource, as in docker compose; the unused ones
-    // are dropped after them. The checks and the typed model only read the tree, so on a large
-    // project they run side by side, the model read before the drop and then given the same drop.
-    let check = |tree: &Value| {
-        if opts.no_consistency {
-            Ok(Warnings::default())
-        } else {
-            validate::check_semantics(tree)
-        }
-    };
-    let unused = if opts.all_resources {
-        Vec::new()
-    } else {
-        normalize::unused_resources(&tree)
-    };
-    let (checked, early) = if service_count(&tree) >= PARALLEL_MIN_SERVICES {
-        std::thread::scope(|s| {
-            let typed = s.spawn(|| Project::from_value_ref(&tree));
-            let checked = check(&tree);
-            let typed = typed
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (checked, typed.ok())
-        })
-    } else {
-        (check(&tree), None)
-    };
-    for x in checked?.0 {
-        warnings.push(x);
-    }
-    normalize::drop_resources(&mut tree, &unused);
-    let mut project = match early {
-        Some(mut p) => {
-            p.drop_resources(&unused);
-            p
-        }
-        // Read from the dropped tree (also for the error: an unused resource is not reported).
-        None => Project::from_value_ref(&tree).map_err(|e| e.or_file(&main_file))?,
-    };
+    normalize_tree(&mut tree, opts, &name, &project_dir, &env, &mut warnings)?;
+    let main_file = files.first().cloned().unwrap_or_default();
+    let mut project = check_and_type(&mut tree, opts, &main_file, &mut warnings)?;
     project.environment = env_map(&env);
     Ok(Loaded {
         project,
@@ -282,6 +174,142 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         environment: env,
         active_profiles,
         sources: texts,
+    })
+}
+
+/// The compose files: the `-f` files, else `COMPOSE_FILE`, else the ones discovery finds.
+fn config_sources(
+    opts: &LoadOptions,
+    setting: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    explicit_dir: Option<&Path>,
+    warnings: &mut Warnings,
+) -> Result<Vec<ConfigSource>, LoadError> {
+    if !opts.files.is_empty() {
+        return Ok(opts
+            .files
+            .iter()
+            .map(|s| match s {
+                ConfigSource::Path(p) => ConfigSource::Path(absolute(cwd, p)),
+                other => other.clone(),
+            })
+            .collect());
+    }
+    if let Some(cf) = setting("COMPOSE_FILE").filter(|v| !v.is_empty()) {
+        let sep = setting("COMPOSE_PATH_SEPARATOR");
+        return Ok(discover::split_compose_file(&cf, sep.as_deref(), cwd)
+            .into_iter()
+            .map(ConfigSource::Path)
+            .collect());
+    }
+    let found = discover::discover(explicit_dir.unwrap_or(cwd))?;
+    for w in found.warnings {
+        warnings.push(w);
+    }
+    Ok(found.files.into_iter().map(ConfigSource::Path).collect())
+}
+
+/// Parses every file; an empty one is an error.
+fn parse_all(texts: &[SourceText], warnings: &mut Warnings) -> Result<Vec<Value>, LoadError> {
+    let mut docs = Vec::with_capacity(texts.len());
+    for t in texts {
+        let doc = yaml::parse_with_warnings(&t.name, &t.text, warnings)?;
+        if doc.is_null() {
+            return Err(LoadError::new(ErrorKind::Schema, "empty compose file")
+                .in_file(&t.name)
+                .hint("add at least a `services:` section"));
+        }
+        docs.push(doc);
+    }
+    Ok(docs)
+}
+
+/// Resolves every service's `env_file` into its `environment`.
+fn resolve_environments(
+    tree: &mut Value,
+    env: &Environment,
+    project_dir: &Path,
+    warnings: &mut Warnings,
+) -> Result<(), LoadError> {
+    if let Some(Value::Mapping(services)) = get_mut(tree, "services") {
+        for (k, svc) in services.iter_mut() {
+            let sname = k.as_str().unwrap_or_default().to_string();
+            environment::resolve_service_environment(svc, &sname, env, project_dir, warnings)?;
+        }
+    }
+    Ok(())
+}
+
+/// The short syntax always takes its long form (compose-go's transform step); only the
+/// defaults compose-go's `Normalize` adds are skipped with --no-normalize.
+fn normalize_tree(
+    tree: &mut Value,
+    opts: &LoadOptions,
+    name: &str,
+    project_dir: &Path,
+    env: &Environment,
+    warnings: &mut Warnings,
+) -> Result<(), LoadError> {
+    let w = if opts.no_normalize {
+        normalize::normalize_syntax(tree, name)?
+    } else {
+        let w = normalize::normalize_in(tree, name, Some(project_dir))?;
+        normalize::resolve_build_args(tree, &|k| env.get(k).map(str::to_string));
+        w
+    };
+    for x in w.0 {
+        warnings.push(x);
+    }
+    Ok(())
+}
+
+/// Runs the consistency checks, drops the unused resources, and reads the typed model.
+///
+/// The consistency checks see every declared resource, as in docker compose; the unused ones
+/// are dropped after them. The checks and the typed model only read the tree, so on a large
+/// project they run side by side, the model read before the drop and then given the same drop.
+fn check_and_type(
+    tree: &mut Value,
+    opts: &LoadOptions,
+    main_file: &Path,
+    warnings: &mut Warnings,
+) -> Result<Project, LoadError> {
+    let check = |tree: &Value| {
+        if opts.no_consistency {
+            Ok(Warnings::default())
+        } else {
+            validate::check_semantics(tree)
+        }
+    };
+    let unused = if opts.all_resources {
+        Vec::new()
+    } else {
+        normalize::unused_resources(tree)
+    };
+    let (checked, early) = if service_count(tree) >= PARALLEL_MIN_SERVICES {
+        let tree = &*tree;
+        std::thread::scope(|s| {
+            let typed = s.spawn(|| Project::from_value_ref(tree));
+            let checked = check(tree);
+            let typed = typed
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (checked, typed.ok())
+        })
+    } else {
+        (check(tree), None)
+    };
+    for x in checked?.0 {
+        warnings.push(x);
+    }
+    normalize::drop_resources(tree, &unused);
+    Ok(match early {
+        Some(mut p) => {
+            p.drop_resources(&unused);
+            p
+        }
+        // Read from the dropped tree (also for the error: an unused resource is not reported).
+        None => Project::from_value_ref(tree).map_err(|e| e.or_file(main_file))?,
     })
 }
 
@@ -491,6 +519,31 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Per file, as compose-go does: interpolate, resolve paths, include, extends; then merge it
+    /// over the files before it (merging from Null also resolves a lone file's tags).
+    fn merge_files(
+        &mut self,
+        docs: Vec<Value>,
+        texts: &[SourceText],
+        project_dir: &Path,
+    ) -> Result<Value, LoadError> {
+        let mut merged: Option<Value> = None;
+        for (doc, t) in docs.into_iter().zip(texts) {
+            let mut doc = self.prepare(doc, &t.name, project_dir)?;
+            self.apply_extends(&mut doc, &t.name)?;
+            let base = merged.take().unwrap_or(Value::Null);
+            merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
+        }
+        let tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
+        if !matches!(tree, Value::Mapping(_)) {
+            return Err(
+                LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
+                    .in_file(texts.first().map(|t| t.name.clone()).unwrap_or_default()),
+            );
+        }
+        Ok(tree)
+    }
+
     /// Interpolates one parsed file, resolves its relative paths against `base_dir`, applies its
     /// `include`s.
     fn prepare(
