@@ -20,7 +20,7 @@ const SERVICES: usize = 1000;
 /// Options that load `file` with a fixed environment (no shell variables leak in).
 fn options(file: &Path) -> LoadOptions {
     let mut opts = LoadOptions::with_files([file]);
-    opts.environment = Some(IndexMap::new());
+    opts.environment = IndexMap::new();
     opts.working_dir = file.parent().map(Path::to_path_buf);
     opts
 }

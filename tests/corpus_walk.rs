@@ -838,7 +838,7 @@ fn plan_cases(dir: &Path, records: &BTreeMap<String, Json>) -> Vec<Plan> {
 
 fn run_plan(p: &Plan) -> Outcome {
     let mut opts = LoadOptions::with_files(p.files.iter().cloned());
-    opts.environment = Some(p.env.clone());
+    opts.environment = p.env.clone();
     opts.working_dir = p.files[0].parent().map(Path::to_path_buf);
     opts.project_directory = p.project_dir.clone();
     opts.project_name = p.project_name.clone();
@@ -1130,7 +1130,7 @@ fn generated_bench_projects_load_as_intended() {
     };
     let load = |file: &Path| {
         let mut opts = LoadOptions::with_files([file]);
-        opts.environment = Some(IndexMap::new());
+        opts.environment = IndexMap::new();
         opts.working_dir = file.parent().map(Path::to_path_buf);
         match loader::load(&opts) {
             Ok(l) => l,

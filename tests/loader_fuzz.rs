@@ -83,7 +83,7 @@ fn load_texts(texts: &[String], opts: LoadOptions) -> Result<(), String> {
 
 fn default_opts() -> LoadOptions {
     LoadOptions {
-        environment: Some(base_env()),
+        environment: base_env(),
         ..Default::default()
     }
 }
@@ -944,7 +944,7 @@ proptest! {
         let mut env = base_env();
         env.extend(c.env.iter().cloned());
         let opts = LoadOptions {
-            environment: Some(env),
+            environment: env,
             no_interpolate: c.no_interpolate,
             strict: c.strict,
             no_normalize: c.no_normalize,

@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
             name: workdir().join("compose.yaml"),
             text,
         }],
-        environment: Some(env),
+        environment: env,
         working_dir: Some(workdir().clone()),
         no_interpolate: flags & 1 != 0,
         strict: flags & 2 != 0,

@@ -96,8 +96,8 @@ pub fn pack(dir: &Path, dockerfile: &str, inline: Option<&str>) -> Result<Packed
         } else {
             dir.join(df)
         };
-        let abs = crate::app::spec::clean_path(&abs);
-        let root = crate::app::spec::clean_path(dir);
+        let abs = crate::model::path::clean(&abs);
+        let root = crate::model::path::clean(dir);
         match abs.strip_prefix(&root) {
             Ok(rel) if !rel.as_os_str().is_empty() => {
                 dockerfile_in_tar = rel.to_string_lossy().replace('\\', "/");
@@ -210,7 +210,7 @@ pub fn build_spec(project: &Project, service: &Service) -> Result<BuildSpec, Str
     let dir = if Path::new(&context).is_absolute() {
         PathBuf::from(&context)
     } else {
-        crate::app::spec::clean_path(&base.join(&context))
+        crate::model::path::clean(&base.join(&context))
     };
     let dockerfile = build
         .dockerfile

@@ -101,28 +101,10 @@ fn host_path(project: &Project, p: &str) -> String {
     if path.is_absolute() {
         p.to_string()
     } else {
-        clean_path(&working_dir(project).join(path))
+        model::path::clean(&working_dir(project).join(path))
             .to_string_lossy()
             .into_owned()
     }
-}
-
-/// Removes `.` and resolves `..` lexically (like Go's `filepath.Clean`).
-pub fn clean_path(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Labels every object of the project carries.
@@ -622,38 +604,7 @@ pub fn container_spec(
     let name = &service.name;
     let final_name = container_name(&project.name, service, ctx.number);
 
-    // Labels: the user's, then compose's (compose's win).
-    let mut l: Labels = service.labels.clone().into_iter().collect();
-    if let Some(d) = &service.deploy {
-        for (k, v) in &d.labels {
-            l.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    l.extend(project_labels(project));
-    l.insert(labels::SERVICE.into(), name.clone());
-    l.insert(labels::CONTAINER_NUMBER.into(), ctx.number.to_string());
-    l.insert(labels::ONEOFF.into(), "False".into());
-    l.insert(labels::CONFIG_HASH.into(), ctx.config_hash.clone());
-    l.insert(
-        labels::WORKING_DIR.into(),
-        working_dir(project).to_string_lossy().into_owned(),
-    );
-    l.insert(
-        labels::CONFIG_FILES.into(),
-        project
-            .compose_files
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    l.insert(labels::DEPENDS_ON.into(), depends_on_label(service));
-    if let Some(id) = &ctx.image_id {
-        l.insert(labels::IMAGE.into(), id.clone());
-    }
-    if let Some(r) = &ctx.replaces {
-        l.insert(labels::REPLACE.into(), r.clone());
-    }
+    let l = container_labels(project, service, ctx);
 
     let (exposed_ports, port_bindings) = ports(service)?;
     let mut mount_list = mounts(project, service, &ctx.inherited)?;
@@ -661,121 +612,19 @@ pub fn container_spec(
     file_objects(project, service, &mut mount_list, &mut files)?;
 
     let network_mode = resolve_mode(name, "network_mode", &service.network_mode, &ctx.ids)?;
-    let mut networks = Vec::new();
-    if network_mode.is_none() {
-        for (key, cfg) in networks_by_priority(service) {
-            let cfg = cfg.unwrap_or_default();
-            let mut aliases = vec![final_name.clone(), name.clone()];
-            for a in &cfg.aliases {
-                if !aliases.contains(a) {
-                    aliases.push(a.clone());
-                }
-            }
-            networks.push(NetworkAttachment {
-                network: network_name(project, &key),
-                aliases,
-                ipv4_address: cfg.ipv4_address.clone().filter(|s| !s.is_empty()),
-                ipv6_address: cfg.ipv6_address.clone().filter(|s| !s.is_empty()),
-                link_local_ips: cfg.link_local_ips.clone(),
-                mac_address: cfg
-                    .mac_address
-                    .clone()
-                    .filter(|s| !s.is_empty())
-                    .or_else(|| {
-                        // The service-level mac_address goes to the main network.
-                        if service.networks.len() == 1 {
-                            service.mac_address.clone().filter(|s| !s.is_empty())
-                        } else {
-                            None
-                        }
-                    }),
-                driver_opts: cfg.driver_opts.clone().into_iter().collect(),
-                priority: i32::try_from(cfg.priority).unwrap_or(0),
-            });
-        }
-    }
+    let networks = if network_mode.is_none() {
+        network_attachments(project, service, &final_name)
+    } else {
+        Vec::new()
+    };
 
-    let mut volumes_from = Vec::new();
-    for vf in &service.volumes_from {
-        if let Some(rest) = vf.strip_prefix("container:") {
-            volumes_from.push(rest.to_string());
-            continue;
-        }
-        let (svc, mode) = match vf.split_once(':') {
-            Some((s, m)) => (s, Some(m)),
-            None => (vf.as_str(), None),
-        };
-        let id = first_container(&ctx.ids, svc).ok_or_else(|| {
-            service_err(
-                name,
-                "volumes_from",
-                format!("service {svc} has no container to share volumes with"),
-            )
-        })?;
-        volumes_from.push(match mode {
-            Some(m) => format!("{id}:{m}"),
-            None => id.to_string(),
-        });
-    }
+    let volumes_from = volumes_from_ids(service, ctx)?;
 
-    let mut links = Vec::new();
-    for link in &service.links {
-        let (svc, alias) = match link.split_once(':') {
-            Some((s, a)) => (s, a),
-            None => (link.as_str(), link.as_str()),
-        };
-        match project.services.get(svc) {
-            Some(target) => links.push(format!(
-                "{}:{alias}",
-                container_name(&project.name, target, 1)
-            )),
-            None => links.push(format!("{svc}:{alias}")),
-        }
-    }
-    for ext in &service.external_links {
-        match ext.split_once(':') {
-            Some(_) => links.push(ext.clone()),
-            None => links.push(format!("{ext}:{ext}")),
-        }
-    }
-
-    let mut tmpfs = BTreeMap::new();
-    for t in &service.tmpfs {
-        match t.split_once(':') {
-            Some((p, o)) => tmpfs.insert(p.to_string(), o.to_string()),
-            None => tmpfs.insert(t.clone(), String::new()),
-        };
-    }
-
-    let extra_hosts = service
-        .extra_hosts
-        .iter()
-        .map(|h| match h.split_once('=') {
-            Some((host, ip)) => format!("{host}:{ip}"),
-            None => h.clone(),
-        })
-        .collect();
-
-    let logging = service.logging.as_ref().and_then(|lg| {
-        let driver = lg.driver.clone().unwrap_or_default();
-        (!driver.is_empty() || !lg.options.is_empty()).then(|| LogConfig {
-            driver,
-            options: lg.options.clone().into_iter().collect(),
-        })
-    });
-
-    let devices = service
-        .devices
-        .iter()
-        .map(|d| {
-            let src = d.source.clone().unwrap_or_default();
-            DeviceMapping {
-                container_path: d.target.clone().unwrap_or_else(|| src.clone()),
-                host_path: src,
-                permissions: d.permissions.clone().unwrap_or_else(|| "rwm".to_string()),
-            }
-        })
-        .collect();
+    let links = container_links(project, service);
+    let tmpfs = tmpfs_mounts(service);
+    let extra_hosts = extra_hosts(service);
+    let logging = log_config(service);
+    let devices = device_mappings(service);
 
     let spec = ContainerSpec {
         name: ctx.create_as.clone(),
@@ -849,6 +698,188 @@ pub fn container_spec(
         auto_remove: false,
     };
     Ok(ContainerPlan { spec, files })
+}
+
+/// The container's labels: the user's (and `deploy.labels`), then compose's (compose's win).
+fn container_labels(project: &Project, service: &Service, ctx: &SpecContext) -> Labels {
+    let name = &service.name;
+    let mut l: Labels = service.labels.clone().into_iter().collect();
+    if let Some(d) = &service.deploy {
+        for (k, v) in &d.labels {
+            l.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    l.extend(project_labels(project));
+    l.insert(labels::SERVICE.into(), name.clone());
+    l.insert(labels::CONTAINER_NUMBER.into(), ctx.number.to_string());
+    l.insert(labels::ONEOFF.into(), "False".into());
+    l.insert(labels::CONFIG_HASH.into(), ctx.config_hash.clone());
+    l.insert(
+        labels::WORKING_DIR.into(),
+        working_dir(project).to_string_lossy().into_owned(),
+    );
+    l.insert(
+        labels::CONFIG_FILES.into(),
+        project
+            .compose_files
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    l.insert(labels::DEPENDS_ON.into(), depends_on_label(service));
+    if let Some(id) = &ctx.image_id {
+        l.insert(labels::IMAGE.into(), id.clone());
+    }
+    if let Some(r) = &ctx.replaces {
+        l.insert(labels::REPLACE.into(), r.clone());
+    }
+    l
+}
+
+/// The networks the container joins, by priority, with its aliases and addresses.
+fn network_attachments(
+    project: &Project,
+    service: &Service,
+    final_name: &str,
+) -> Vec<NetworkAttachment> {
+    let name = &service.name;
+    let mut networks = Vec::new();
+    for (key, cfg) in networks_by_priority(service) {
+        let cfg = cfg.unwrap_or_default();
+        let mut aliases = vec![final_name.to_string(), name.clone()];
+        for a in &cfg.aliases {
+            if !aliases.contains(a) {
+                aliases.push(a.clone());
+            }
+        }
+        networks.push(NetworkAttachment {
+            network: network_name(project, &key),
+            aliases,
+            ipv4_address: cfg.ipv4_address.clone().filter(|s| !s.is_empty()),
+            ipv6_address: cfg.ipv6_address.clone().filter(|s| !s.is_empty()),
+            link_local_ips: cfg.link_local_ips.clone(),
+            mac_address: cfg
+                .mac_address
+                .clone()
+                .filter(|s| !s.is_empty())
+                .or_else(|| {
+                    // The service-level mac_address goes to the main network.
+                    if service.networks.len() == 1 {
+                        service.mac_address.clone().filter(|s| !s.is_empty())
+                    } else {
+                        None
+                    }
+                }),
+            driver_opts: cfg.driver_opts.clone().into_iter().collect(),
+            priority: i32::try_from(cfg.priority).unwrap_or(0),
+        });
+    }
+    networks
+}
+
+/// `volumes_from` with each service replaced by the id of its first container.
+fn volumes_from_ids(service: &Service, ctx: &SpecContext) -> Result<Vec<String>, String> {
+    let name = &service.name;
+    let mut volumes_from = Vec::new();
+    for vf in &service.volumes_from {
+        if let Some(rest) = vf.strip_prefix("container:") {
+            volumes_from.push(rest.to_string());
+            continue;
+        }
+        let (svc, mode) = match vf.split_once(':') {
+            Some((s, m)) => (s, Some(m)),
+            None => (vf.as_str(), None),
+        };
+        let id = first_container(&ctx.ids, svc).ok_or_else(|| {
+            service_err(
+                name,
+                "volumes_from",
+                format!("service {svc} has no container to share volumes with"),
+            )
+        })?;
+        volumes_from.push(match mode {
+            Some(m) => format!("{id}:{m}"),
+            None => id.to_string(),
+        });
+    }
+    Ok(volumes_from)
+}
+
+/// `links` (a service as its first container's name) and `external_links`, as `name:alias`.
+fn container_links(project: &Project, service: &Service) -> Vec<String> {
+    let mut links = Vec::new();
+    for link in &service.links {
+        let (svc, alias) = match link.split_once(':') {
+            Some((s, a)) => (s, a),
+            None => (link.as_str(), link.as_str()),
+        };
+        match project.services.get(svc) {
+            Some(target) => links.push(format!(
+                "{}:{alias}",
+                container_name(&project.name, target, 1)
+            )),
+            None => links.push(format!("{svc}:{alias}")),
+        }
+    }
+    for ext in &service.external_links {
+        match ext.split_once(':') {
+            Some(_) => links.push(ext.clone()),
+            None => links.push(format!("{ext}:{ext}")),
+        }
+    }
+    links
+}
+
+/// `tmpfs` entries as path -> options.
+fn tmpfs_mounts(service: &Service) -> BTreeMap<String, String> {
+    let mut tmpfs = BTreeMap::new();
+    for t in &service.tmpfs {
+        match t.split_once(':') {
+            Some((p, o)) => tmpfs.insert(p.to_string(), o.to_string()),
+            None => tmpfs.insert(t.clone(), String::new()),
+        };
+    }
+    tmpfs
+}
+
+/// `extra_hosts` as the engine takes them (`host:ip`).
+fn extra_hosts(service: &Service) -> Vec<String> {
+    service
+        .extra_hosts
+        .iter()
+        .map(|h| match h.split_once('=') {
+            Some((host, ip)) => format!("{host}:{ip}"),
+            None => h.clone(),
+        })
+        .collect()
+}
+
+/// The log driver and its options, when any is set.
+fn log_config(service: &Service) -> Option<LogConfig> {
+    service.logging.as_ref().and_then(|lg| {
+        let driver = lg.driver.clone().unwrap_or_default();
+        (!driver.is_empty() || !lg.options.is_empty()).then(|| LogConfig {
+            driver,
+            options: lg.options.clone().into_iter().collect(),
+        })
+    })
+}
+
+/// `devices` as engine device mappings (`rwm` unless given).
+fn device_mappings(service: &Service) -> Vec<DeviceMapping> {
+    service
+        .devices
+        .iter()
+        .map(|d| {
+            let src = d.source.clone().unwrap_or_default();
+            DeviceMapping {
+                container_path: d.target.clone().unwrap_or_else(|| src.clone()),
+                host_path: src,
+                permissions: d.permissions.clone().unwrap_or_else(|| "rwm".to_string()),
+            }
+        })
+        .collect()
 }
 
 /// The network `key` of the project, to create. `config_hash` is recorded as a label so that a

@@ -118,7 +118,7 @@ impl StackBuilder {
         let mut opts = self.opts.clone();
         let mut env: IndexMap<String, String> = std::env::vars().collect();
         env.extend(self.env.clone());
-        opts.environment = Some(env);
+        opts.environment = env;
         Ok(loader::load(&opts)?.project)
     }
 

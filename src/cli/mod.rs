@@ -157,6 +157,7 @@ impl GlobalArgs {
             env_files: self.env_file.clone(),
             profiles: self.profile.clone(),
             services: services.to_vec(),
+            environment: std::env::vars().collect(),
             ..Default::default()
         })
     }

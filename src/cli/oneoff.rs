@@ -264,7 +264,7 @@ impl RunArgs {
                 if let Some(src) = vol.source.as_deref().filter(|s| s.starts_with('.')) {
                     let cwd = std::env::current_dir().unwrap_or_default();
                     vol.source = Some(
-                        crate::app::spec::clean_path(&cwd.join(src))
+                        crate::model::path::clean(&cwd.join(src))
                             .to_string_lossy()
                             .into_owned(),
                     );

@@ -96,25 +96,9 @@ pub fn split_compose_file(value: &str, separator: Option<&str>, cwd: &Path) -> V
         .collect()
 }
 
-/// `path` made absolute against `base`, with `.` and `..` folded lexically (no symlink resolution).
-pub fn absolute(base: &Path, path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        base.join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+/// `path` made absolute against `base`, with `.` and `..` folded lexically (no symlink
+/// resolution): the model's one path cleaner.
+pub use crate::model::path::resolve as absolute;
 
 /// docker compose's normalisation of an implicit project name: lowercase, keep only `[a-z0-9_-]`,
 /// drop leading `_` and `-`.

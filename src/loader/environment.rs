@@ -11,8 +11,8 @@
 //!   canonical form `docker compose config` prints: `environment` as a `KEY: value` mapping
 //!   (a value stays null when nothing sets it), and no `env_file` any more.
 //!
-//! Reads files (the env files), never the process environment except in
-//! [`Environment::from_shell`]. Must not import `engine`, `exec`, `plan`, `cli` or `model`.
+//! Reads files (the env files), never the process environment (the shell's variables come in
+//! through `LoadOptions::environment`). Must not import `engine`, `app`, `plan`, `cli` or `model`.
 
 // `LoadError` is the loader's shared, deliberately rich error type (file, line, key path, hint).
 #![allow(clippy::result_large_err)]
@@ -97,17 +97,6 @@ pub struct Environment {
 impl Environment {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The process environment (entries that are not valid UTF-8 are skipped).
-    pub fn from_shell() -> Self {
-        let mut env = Self::new();
-        for (k, v) in std::env::vars_os() {
-            if let (Ok(k), Ok(v)) = (k.into_string(), v.into_string()) {
-                env.set(k, v, Source::Shell);
-            }
-        }
-        env
     }
 
     /// An environment holding `vars`, all from `source`.

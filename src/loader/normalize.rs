@@ -10,14 +10,17 @@
 //!   build, command, labels...), add the implicit defaults (default network, resource names,
 //!   implicit dependencies) and the project `name`.
 //!
-//! Must not import `engine`, `exec`, `plan`, `cli` or `model`; touches no files (home directory
-//! aside, read from `HOME`).
+//! Must not import `engine`, `app`, `plan` or `cli`; from `model` only `model::path` (the lexical
+//! path cleaning). Touches no files and reads no process environment (the home directory comes in
+//! as an argument).
 
 // `LoadError` is the loader's shared error type (file, line, path, hint); boxing it is the
 // lead's call, not this module's.
 #![allow(clippy::result_large_err)]
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use crate::model::path;
 
 use crate::loader::fields::Fields;
 use serde_yaml::{Mapping, Value};
@@ -99,64 +102,20 @@ fn err(kind: ErrorKind, path: KeyPath, msg: impl Into<String>) -> LoadError {
 // Paths
 // ---------------------------------------------------------------------------------------------
 
-/// Joins `rel` onto `base` and cleans the result lexically (like Go's `filepath.Join`).
+/// `rel` made absolute against `base` and cleaned lexically (`model::path::resolve`).
 fn clean_join(base: &Path, rel: &str) -> String {
-    let joined = if Path::new(rel).is_absolute() {
-        PathBuf::from(rel)
+    path::resolve(base, Path::new(rel))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A mount target cleaned as a Unix path (`path.Clean`); an empty one stays empty (the semantic
+/// checks report it).
+fn clean_target(t: &str) -> String {
+    if t.is_empty() {
+        String::new()
     } else {
-        base.join(rel)
-    };
-    clean_path(&joined)
-}
-
-/// Lexical clean: drops `.`, resolves `..` against the preceding component, no trailing slash.
-fn clean_path(p: &Path) -> String {
-    let mut out: Vec<Component> = Vec::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match out.last() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir) | Some(Component::Prefix(_)) => {}
-                _ => out.push(c),
-            },
-            other => out.push(other),
-        }
-    }
-    if out.is_empty() {
-        return ".".to_string();
-    }
-    let pb: PathBuf = out.iter().collect();
-    pb.to_string_lossy().into_owned()
-}
-
-/// Cleans a Unix container path (`path.Clean`): used for mount targets.
-fn clean_unix(p: &str) -> String {
-    if p.is_empty() {
-        return String::new();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            x => out.push(x),
-        }
-    }
-    let body = out.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".to_string(),
-        (false, false) => body,
+        path::clean_unix(t)
     }
 }
 
@@ -195,7 +154,9 @@ impl PathCtx<'_> {
             return expanded;
         }
         if expanded.starts_with('/') {
-            return clean_path(Path::new(&expanded));
+            return path::clean(Path::new(&expanded))
+                .to_string_lossy()
+                .into_owned();
         }
         clean_join(self.base, &expanded)
     }
@@ -238,23 +199,16 @@ pub(crate) fn is_remote_context(v: &str) -> bool {
         .any(|p| v.starts_with(p))
 }
 
-/// The user's home directory, from `HOME` (or `USERPROFILE`).
-fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-}
-
 /// Makes the relative host paths of one file's raw tree absolute against `base_dir`.
 ///
 /// Works on the tree before merge and before normalisation, so it accepts both short and long
-/// syntaxes (and looks through `!reset` / `!override` tags). `~` expands to `$HOME`.
+/// syntaxes (and looks through `!reset` / `!override` tags). `~` stays as written: the loader
+/// passes the home directory from its environment to [`resolve_paths_with_home`].
 pub fn resolve_paths(doc: &mut Value, base_dir: &Path) {
-    resolve_paths_with_home(doc, base_dir, home_dir().as_deref());
+    resolve_paths_with_home(doc, base_dir, None);
 }
 
-/// [`resolve_paths`] with an explicit home directory (for tests and `extends`/`include` callers).
+/// [`resolve_paths`] with a home directory: `~` and `~/x` expand to it.
 pub fn resolve_paths_with_home(doc: &mut Value, base_dir: &Path, home: Option<&Path>) {
     let ctx = PathCtx {
         base: base_dir,
@@ -523,7 +477,7 @@ fn parse_short_volume(spec: &str) -> Result<Mapping, String> {
     if let Some(src) = &source {
         vol.insert(s("source"), s(src));
     }
-    vol.insert(s("target"), s(&clean_unix(&target)));
+    vol.insert(s("target"), s(&clean_target(&target)));
     if read_only {
         vol.insert(s("read_only"), Value::Bool(true));
     }
@@ -1287,7 +1241,7 @@ fn normalize_volumes(vols: &mut Value, path: &KeyPath) -> Result<(), LoadError> 
             }
             Value::Mapping(m) => {
                 if let Some(Value::String(t)) = m.field_mut("target") {
-                    *t = clean_unix(t);
+                    *t = clean_target(t);
                 }
             }
             _ => {}
@@ -1450,6 +1404,47 @@ fn normalize_service(
     if let Some(d) = svc.field_mut("depends_on") {
         normalize_depends_on(d);
     }
+    add_implicit_dependencies(svc, defaults);
+    normalize_lists_and_maps(svc);
+    if let Some(p) = svc.field_mut("ports") {
+        normalize_ports(p, &path.key("ports"))?;
+    }
+    if let Some(v) = svc.field_mut("volumes") {
+        normalize_volumes(v, &path.key("volumes"))?;
+    }
+    normalize_service_networks(svc);
+    for key in ["secrets", "configs"] {
+        if let Some(v) = svc.field_mut(key) {
+            file_mounts(v);
+        }
+    }
+    if let Some(v) = svc.field_mut("secrets") {
+        default_secret_targets(v);
+    }
+    if let Some(Value::Mapping(hc)) = svc.field_mut("healthcheck") {
+        if let Some(Value::String(t)) = hc.field("test") {
+            let t = t.clone();
+            hc.insert(s("test"), Value::Sequence(vec![s("CMD-SHELL"), s(&t)]));
+        }
+    }
+    if let Some(eh) = svc.field_mut("extra_hosts") {
+        extra_hosts(eh, &path.key("extra_hosts"))?;
+    }
+    if let Some(d) = svc.field_mut("devices") {
+        normalize_devices(d, &path.key("devices"))?;
+    }
+    normalize_runtime_settings(svc, defaults);
+    for key in ["post_start", "pre_stop"] {
+        if let Some(h) = svc.field_mut(key) {
+            normalize_hooks(h, &path.key(key))?;
+        }
+    }
+    Ok(())
+}
+
+/// The dependencies a service implies (`links`, `volumes_from`, `network_mode: service:x`...)
+/// join `depends_on` as `service_started` (only with compose-go's defaults).
+fn add_implicit_dependencies(svc: &mut Mapping, defaults: Option<&str>) {
     let implicit = if defaults.is_some() {
         implicit_dependencies(svc)
     } else {
@@ -1467,6 +1462,11 @@ fn normalize_service(
             }
         }
     }
+}
+
+/// `env_file` entries as `{path, required}`, and the keys that take a list or a mapping
+/// (`environment`, `labels`, `sysctls`, `expose`...) in their canonical shape.
+fn normalize_lists_and_maps(svc: &mut Mapping) {
     if let Some(ef) = svc.field_mut("env_file") {
         string_or_list(ef);
         if let Value::Sequence(seq) = ef {
@@ -1518,12 +1518,10 @@ fn normalize_service(
             }
         }
     }
-    if let Some(p) = svc.field_mut("ports") {
-        normalize_ports(p, &path.key("ports"))?;
-    }
-    if let Some(v) = svc.field_mut("volumes") {
-        normalize_volumes(v, &path.key("volumes"))?;
-    }
+}
+
+/// `networks` and `models` given as lists become mappings (a null `networks` is dropped).
+fn normalize_service_networks(svc: &mut Mapping) {
     if let Some(n) = svc.field_mut("networks") {
         match n {
             Value::Sequence(seq) => {
@@ -1550,26 +1548,10 @@ fn normalize_service(
         }
         svc.insert(s("models"), Value::Mapping(m));
     }
-    for key in ["secrets", "configs"] {
-        if let Some(v) = svc.field_mut(key) {
-            file_mounts(v);
-        }
-    }
-    if let Some(v) = svc.field_mut("secrets") {
-        default_secret_targets(v);
-    }
-    if let Some(Value::Mapping(hc)) = svc.field_mut("healthcheck") {
-        if let Some(Value::String(t)) = hc.field("test") {
-            let t = t.clone();
-            hc.insert(s("test"), Value::Sequence(vec![s("CMD-SHELL"), s(&t)]));
-        }
-    }
-    if let Some(eh) = svc.field_mut("extra_hosts") {
-        extra_hosts(eh, &path.key("extra_hosts"))?;
-    }
-    if let Some(d) = svc.field_mut("devices") {
-        normalize_devices(d, &path.key("devices"))?;
-    }
+}
+
+/// `gpus`, `pull_policy`, `logging.options`, `deploy.labels` and `develop.watch`.
+fn normalize_runtime_settings(svc: &mut Mapping, defaults: Option<&str>) {
     if let Some(g) = svc.field_mut("gpus") {
         if let Value::String(_) = g {
             let mut m = Mapping::new();
@@ -1596,12 +1578,6 @@ fn normalize_service(
             normalize_watch(w);
         }
     }
-    for key in ["post_start", "pre_stop"] {
-        if let Some(h) = svc.field_mut(key) {
-            normalize_hooks(h, &path.key(key))?;
-        }
-    }
-    Ok(())
 }
 
 /// One `run -p` value in the short port syntax (`[[IP:]HOST:]CONTAINER[/PROTO]`), as the long
@@ -1637,16 +1613,13 @@ mod tests {
     #[test]
     fn clean_join_resolves_dot_segments() {
         assert_eq!(clean_join(Path::new("/a/b"), "./c/../d"), "/a/b/d");
-        assert_eq!(clean_join(Path::new("/a/b"), "."), "/a/b");
-        assert_eq!(clean_join(Path::new("/a/b"), "../x"), "/a/x");
         assert_eq!(clean_join(Path::new("/a"), "/abs/p"), "/abs/p");
     }
 
     #[test]
-    fn clean_unix_mount_targets() {
-        assert_eq!(clean_unix("/data/"), "/data");
-        assert_eq!(clean_unix("/a/./b/../c"), "/a/c");
-        assert_eq!(clean_unix("rel/x/"), "rel/x");
+    fn empty_mount_target_stays_empty() {
+        assert_eq!(clean_target(""), "");
+        assert_eq!(clean_target("/data/"), "/data");
     }
 
     #[test]

@@ -43,14 +43,18 @@ pub struct LoadOptions {
     /// Keep the networks, volumes, secrets, configs and models no service uses
     /// (`--all-resources`); by default they are dropped, as docker compose does.
     pub all_resources: bool,
-    /// The process environment; `None` means `std::env::vars()`.
-    pub environment: Option<IndexMap<String, String>>,
+    /// The shell environment: what `${VAR}` resolves against first, where the `COMPOSE_*`
+    /// settings (`COMPOSE_FILE`, `COMPOSE_PROFILES`, `COMPOSE_PROJECT_NAME`, `COMPOSE_ENV_FILES`,
+    /// `COMPOSE_PATH_SEPARATOR`, `COMPOSE_DISABLE_ENV_FILE`) and `HOME` (for `~` in paths) come
+    /// from. The loader never reads the process environment: the CLI passes `std::env::vars()`;
+    /// empty (the default) means no shell variables at all.
+    pub environment: IndexMap<String, String>,
     /// The directory relative paths and discovery start from; `None` means the current directory.
     pub working_dir: Option<PathBuf>,
 }
 
 impl LoadOptions {
-    /// Options that load the given files, with everything else from the environment.
+    /// Options that load the given files, with an empty shell environment (set `environment`).
     pub fn with_files<I, P>(files: I) -> Self
     where
         I: IntoIterator<Item = P>,

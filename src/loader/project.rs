@@ -88,10 +88,7 @@ fn attribute(mut e: LoadError, texts: &[SourceText]) -> LoadError {
 
 fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Loaded, LoadError> {
     validate::prefetch_schema();
-    let shell: IndexMap<String, String> = match &opts.environment {
-        Some(e) => e.clone(),
-        None => std::env::vars().collect(),
-    };
+    let shell = &opts.environment;
     let cwd = match &opts.working_dir {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| {
@@ -105,32 +102,11 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
 
     // COMPOSE_* settings may come from the shell or from the .env of the directory we start in.
     let pre_dir = explicit_dir.clone().unwrap_or_else(|| cwd.clone());
-    let pre_env = early_settings(&shell, &pre_dir, opts)?;
+    let pre_env = early_settings(shell, &pre_dir, opts)?;
     let setting = |k: &str| shell.get(k).or_else(|| pre_env.get(k)).cloned();
 
     let mut warnings = Warnings::default();
-    let sources: Vec<ConfigSource> = if !opts.files.is_empty() {
-        opts.files
-            .iter()
-            .map(|s| match s {
-                ConfigSource::Path(p) => ConfigSource::Path(absolute(&cwd, p)),
-                other => other.clone(),
-            })
-            .collect()
-    } else if let Some(cf) = setting("COMPOSE_FILE").filter(|v| !v.is_empty()) {
-        let sep = setting("COMPOSE_PATH_SEPARATOR");
-        discover::split_compose_file(&cf, sep.as_deref(), &cwd)
-            .into_iter()
-            .map(ConfigSource::Path)
-            .collect()
-    } else {
-        let found = discover::discover(explicit_dir.as_deref().unwrap_or(&cwd))?;
-        for w in found.warnings {
-            warnings.push(w);
-        }
-        found.files.into_iter().map(ConfigSource::Path).collect()
-    };
-
+    let sources = config_sources(opts, &setting, &cwd, explicit_dir.as_deref(), &mut warnings)?;
     let project_dir = explicit_dir.unwrap_or_else(|| match sources.first() {
         Some(ConfigSource::Path(p)) => p.parent().map(Path::to_path_buf).unwrap_or(cwd.clone()),
         _ => cwd.clone(),
@@ -147,17 +123,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
 
     // Parse every file first: the project name may come from a `name:` key, and the name must be
     // known (as COMPOSE_PROJECT_NAME) before anything is interpolated.
-    let mut docs = Vec::with_capacity(texts.len());
-    for t in &texts {
-        let doc = yaml::parse_with_warnings(&t.name, &t.text, &mut warnings)?;
-        if doc.is_null() {
-            return Err(LoadError::new(ErrorKind::Schema, "empty compose file")
-                .in_file(&t.name)
-                .hint("add at least a `services:` section"));
-        }
-        docs.push(doc);
-    }
-
+    let docs = parse_all(&texts, &mut warnings)?;
     let name = project_name(
         opts,
         &env,
@@ -171,31 +137,17 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         env.set("COMPOSE_PROJECT_NAME", name.clone(), Source::Explicit);
     }
 
+    let home = home_dir(shell);
     let mut ctx = Ctx {
         env: &env,
+        home: home.as_deref(),
         strict: opts.strict,
         no_interpolate: opts.no_interpolate,
         warnings: &mut warnings,
         include_stack: Vec::new(),
         cache: HashMap::new(),
     };
-    let mut merged: Option<Value> = None;
-    // Per file, as compose-go does: interpolate, resolve paths, include, extends; then merge it
-    // over the files before it (merging from Null also resolves a lone file's tags).
-    for (doc, t) in docs.into_iter().zip(&texts) {
-        let mut doc = ctx.prepare(doc, &t.name, &project_dir)?;
-        ctx.apply_extends(&mut doc, &t.name)?;
-        let base = merged.take().unwrap_or(Value::Null);
-        merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
-    }
-    let mut tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
-    if !matches!(tree, Value::Mapping(_)) {
-        return Err(
-            LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
-                .in_file(files.first().cloned().unwrap_or_default()),
-        );
-    }
-    let main_file = files.first().cloned().unwrap_or_default();
+    let mut tree = ctx.merge_files(docs, &texts, &project_dir)?;
     set_key(&mut tree, "name", Value::String(name.clone()));
 
     let named_texts: Vec<(PathBuf, String)> = texts
@@ -206,75 +158,12 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
 
     let active_profiles = active_profiles(opts, &setting);
     apply_profiles(&mut tree, &active_profiles, &opts.services)?;
-
     if !opts.no_env_resolution {
-        if let Some(Value::Mapping(services)) = get_mut(&mut tree, "services") {
-            for (k, svc) in services.iter_mut() {
-                let sname = k.as_str().unwrap_or_default().to_string();
-                environment::resolve_service_environment(
-                    svc,
-                    &sname,
-                    &env,
-                    &project_dir,
-                    &mut warnings,
-                )?;
-            }
-        }
+        resolve_environments(&mut tree, &env, &project_dir, &mut warnings)?;
     }
-
-    // The short syntax always takes its long form (compose-go's transform step); only the
-    // defaults compose-go's `Normalize` adds are skipped with --no-normalize.
-    let w = if opts.no_normalize {
-        normalize::normalize_syntax(&mut tree, &name)?
-    } else {
-        let w = normalize::normalize_in(&mut tree, &name, Some(&project_dir))?;
-        normalize::resolve_build_args(&mut tree, &|k| env.get(k).map(str::to_string));
-        w
-    };
-    for x in w.0 {
-        warnings.push(x);
-    }
-    // The consistency checks see every declared resource, as in docker compose; the unused ones
-    // are dropped after them. The checks and the typed model only read the tree, so on a large
-    // project they run side by side, the model read before the drop and then given the same drop.
-    let check = |tree: &Value| {
-        if opts.no_consistency {
-            Ok(Warnings::default())
-        } else {
-            validate::check_semantics(tree)
-        }
-    };
-    let unused = if opts.all_resources {
-        Vec::new()
-    } else {
-        normalize::unused_resources(&tree)
-    };
-    let (checked, early) = if service_count(&tree) >= PARALLEL_MIN_SERVICES {
-        std::thread::scope(|s| {
-            let typed = s.spawn(|| Project::from_value_ref(&tree));
-            let checked = check(&tree);
-            let typed = typed
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (checked, typed.ok())
-        })
-    } else {
-        (check(&tree), None)
-    };
-    for x in checked?.0 {
-        warnings.push(x);
-    }
-    normalize::drop_resources(&mut tree, &unused);
-    let mut project = match early {
-        Some(mut p) => {
-            p.drop_resources(&unused);
-            p
-        }
-        // Read from the dropped tree (also for the error: an unused resource is not reported).
-        None => {
-            Project::from_value_ref(&tree).map_err(|e| LoadError::from(e).or_file(&main_file))?
-        }
-    };
+    normalize_tree(&mut tree, opts, &name, &project_dir, &env, &mut warnings)?;
+    let main_file = files.first().cloned().unwrap_or_default();
+    let mut project = check_and_type(&mut tree, opts, &main_file, &mut warnings)?;
     project.environment = env_map(&env);
     Ok(Loaded {
         project,
@@ -285,6 +174,142 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         environment: env,
         active_profiles,
         sources: texts,
+    })
+}
+
+/// The compose files: the `-f` files, else `COMPOSE_FILE`, else the ones discovery finds.
+fn config_sources(
+    opts: &LoadOptions,
+    setting: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    explicit_dir: Option<&Path>,
+    warnings: &mut Warnings,
+) -> Result<Vec<ConfigSource>, LoadError> {
+    if !opts.files.is_empty() {
+        return Ok(opts
+            .files
+            .iter()
+            .map(|s| match s {
+                ConfigSource::Path(p) => ConfigSource::Path(absolute(cwd, p)),
+                other => other.clone(),
+            })
+            .collect());
+    }
+    if let Some(cf) = setting("COMPOSE_FILE").filter(|v| !v.is_empty()) {
+        let sep = setting("COMPOSE_PATH_SEPARATOR");
+        return Ok(discover::split_compose_file(&cf, sep.as_deref(), cwd)
+            .into_iter()
+            .map(ConfigSource::Path)
+            .collect());
+    }
+    let found = discover::discover(explicit_dir.unwrap_or(cwd))?;
+    for w in found.warnings {
+        warnings.push(w);
+    }
+    Ok(found.files.into_iter().map(ConfigSource::Path).collect())
+}
+
+/// Parses every file; an empty one is an error.
+fn parse_all(texts: &[SourceText], warnings: &mut Warnings) -> Result<Vec<Value>, LoadError> {
+    let mut docs = Vec::with_capacity(texts.len());
+    for t in texts {
+        let doc = yaml::parse_with_warnings(&t.name, &t.text, warnings)?;
+        if doc.is_null() {
+            return Err(LoadError::new(ErrorKind::Schema, "empty compose file")
+                .in_file(&t.name)
+                .hint("add at least a `services:` section"));
+        }
+        docs.push(doc);
+    }
+    Ok(docs)
+}
+
+/// Resolves every service's `env_file` into its `environment`.
+fn resolve_environments(
+    tree: &mut Value,
+    env: &Environment,
+    project_dir: &Path,
+    warnings: &mut Warnings,
+) -> Result<(), LoadError> {
+    if let Some(Value::Mapping(services)) = get_mut(tree, "services") {
+        for (k, svc) in services.iter_mut() {
+            let sname = k.as_str().unwrap_or_default().to_string();
+            environment::resolve_service_environment(svc, &sname, env, project_dir, warnings)?;
+        }
+    }
+    Ok(())
+}
+
+/// The short syntax always takes its long form (compose-go's transform step); only the
+/// defaults compose-go's `Normalize` adds are skipped with --no-normalize.
+fn normalize_tree(
+    tree: &mut Value,
+    opts: &LoadOptions,
+    name: &str,
+    project_dir: &Path,
+    env: &Environment,
+    warnings: &mut Warnings,
+) -> Result<(), LoadError> {
+    let w = if opts.no_normalize {
+        normalize::normalize_syntax(tree, name)?
+    } else {
+        let w = normalize::normalize_in(tree, name, Some(project_dir))?;
+        normalize::resolve_build_args(tree, &|k| env.get(k).map(str::to_string));
+        w
+    };
+    for x in w.0 {
+        warnings.push(x);
+    }
+    Ok(())
+}
+
+/// Runs the consistency checks, drops the unused resources, and reads the typed model.
+///
+/// The consistency checks see every declared resource, as in docker compose; the unused ones
+/// are dropped after them. The checks and the typed model only read the tree, so on a large
+/// project they run side by side, the model read before the drop and then given the same drop.
+fn check_and_type(
+    tree: &mut Value,
+    opts: &LoadOptions,
+    main_file: &Path,
+    warnings: &mut Warnings,
+) -> Result<Project, LoadError> {
+    let check = |tree: &Value| {
+        if opts.no_consistency {
+            Ok(Warnings::default())
+        } else {
+            validate::check_semantics(tree)
+        }
+    };
+    let unused = if opts.all_resources {
+        Vec::new()
+    } else {
+        normalize::unused_resources(tree)
+    };
+    let (checked, early) = if service_count(tree) >= PARALLEL_MIN_SERVICES {
+        let tree = &*tree;
+        std::thread::scope(|s| {
+            let typed = s.spawn(|| Project::from_value_ref(tree));
+            let checked = check(tree);
+            let typed = typed
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (checked, typed.ok())
+        })
+    } else {
+        (check(tree), None)
+    };
+    for x in checked?.0 {
+        warnings.push(x);
+    }
+    normalize::drop_resources(tree, &unused);
+    Ok(match early {
+        Some(mut p) => {
+            p.drop_resources(&unused);
+            p
+        }
+        // Read from the dropped tree (also for the error: an unused resource is not reported).
+        None => Project::from_value_ref(tree).map_err(|e| LoadError::from(e).or_file(main_file))?,
     })
 }
 
@@ -324,6 +349,15 @@ fn early_settings(
     let mut env = Environment::from_vars(shell.clone(), Source::Shell);
     env.load_files(&files, &mut Warnings::default())?;
     Ok(env_map(&env))
+}
+
+/// The user's home directory, from the shell's `HOME` (or `USERPROFILE`).
+fn home_dir(shell: &IndexMap<String, String>) -> Option<PathBuf> {
+    shell
+        .get("HOME")
+        .or_else(|| shell.get("USERPROFILE"))
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The environment as a plain map.
@@ -475,6 +509,8 @@ fn project_name(
 /// State shared while files are prepared: environment, warnings, include stack, parsed-file cache.
 struct Ctx<'a> {
     env: &'a Environment,
+    /// The home directory `~` expands to (from the shell's `HOME`, else `USERPROFILE`).
+    home: Option<&'a Path>,
     strict: bool,
     no_interpolate: bool,
     warnings: &'a mut Warnings,
@@ -483,6 +519,31 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Per file, as compose-go does: interpolate, resolve paths, include, extends; then merge it
+    /// over the files before it (merging from Null also resolves a lone file's tags).
+    fn merge_files(
+        &mut self,
+        docs: Vec<Value>,
+        texts: &[SourceText],
+        project_dir: &Path,
+    ) -> Result<Value, LoadError> {
+        let mut merged: Option<Value> = None;
+        for (doc, t) in docs.into_iter().zip(texts) {
+            let mut doc = self.prepare(doc, &t.name, project_dir)?;
+            self.apply_extends(&mut doc, &t.name)?;
+            let base = merged.take().unwrap_or(Value::Null);
+            merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
+        }
+        let tree = merged.unwrap_or(Value::Mapping(Mapping::new()));
+        if !matches!(tree, Value::Mapping(_)) {
+            return Err(
+                LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")
+                    .in_file(texts.first().map(|t| t.name.clone()).unwrap_or_default()),
+            );
+        }
+        Ok(tree)
+    }
+
     /// Interpolates one parsed file, resolves its relative paths against `base_dir`, applies its
     /// `include`s.
     fn prepare(
@@ -498,7 +559,7 @@ impl Ctx<'_> {
             interpolate::interpolate(&mut doc, self.env, &o, self.warnings)
                 .map_err(|e| e.or_file(file))?;
         }
-        normalize::resolve_paths(&mut doc, base_dir);
+        normalize::resolve_paths_with_home(&mut doc, base_dir, self.home);
         self.apply_include(&mut doc, file, base_dir)?;
         Ok(doc)
     }
@@ -587,6 +648,7 @@ impl Ctx<'_> {
             let included = {
                 let mut sub = Ctx {
                     env: &sub_env,
+                    home: self.home,
                     strict: self.strict,
                     no_interpolate: self.no_interpolate,
                     warnings: &mut *self.warnings,

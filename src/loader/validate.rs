@@ -641,16 +641,18 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
     let Value::Mapping(root) = doc else {
         return Ok(warnings);
     };
-    let networks = map_keys(root, "networks");
-    let volumes = map_keys(root, "volumes");
-    let secrets = map_keys(root, "secrets");
-    let configs = map_keys(root, "configs");
     let no_services = Mapping::new();
     let services_map: &Mapping = match root.field("services") {
         Some(Value::Mapping(m)) => m,
         _ => &no_services,
     };
-    let service_names: BTreeSet<String> = services_map.keys().filter_map(scalar_string).collect();
+    let defined = Defined {
+        networks: map_keys(root, "networks"),
+        volumes: map_keys(root, "volumes"),
+        secrets: map_keys(root, "secrets"),
+        configs: map_keys(root, "configs"),
+        services: services_map.keys().filter_map(scalar_string).collect(),
+    };
 
     check_resources(root)?;
 
@@ -660,128 +662,10 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         let name = scalar_string(name).unwrap_or_default();
         let path = KeyPath::root().key("services").key(&name);
         let Value::Mapping(svc) = svc else { continue };
-
-        if !svc.has_field("image") && !svc.has_field("build") && !svc.has_field("provider") {
-            return Err(sem(
-                path,
-                format!("service {name:?} has neither an image nor a build context specified"),
-            )
-            .hint("add `image:` or `build:` to the service"));
-        }
-        let svc_networks: Vec<String> = match svc.field("networks") {
-            Some(Value::Mapping(m)) => m.keys().filter_map(scalar_string).collect(),
-            _ => Vec::new(),
-        };
-        if svc.has_field("network_mode") && !svc_networks.is_empty() {
-            return Err(sem(
-                path.key("network_mode"),
-                format!("service {name} declares mutually exclusive `network_mode` and `networks`"),
-            )
-            .hint("remove one of them"));
-        }
-        for net in &svc_networks {
-            if !networks.contains(net) {
-                return Err(sem(
-                    path.key("networks").key(net),
-                    format!("service {name:?} refers to undefined network {net}"),
-                )
-                .hint(format!("declare it under the top-level `networks:` key, e.g. `networks: {{{net}: {{}}}}`")));
-            }
-        }
-        if let Some(target) = svc
-            .field("network_mode")
-            .and_then(Value::as_str)
-            .and_then(|m| m.strip_prefix("service:"))
-        {
-            if !service_names.contains(target) {
-                return Err(sem(
-                    path.key("network_mode"),
-                    format!("service {target:?} not found for network_mode 'service:{target}'"),
-                ));
-            }
-        }
-        check_mounts(svc, &name, &path, &volumes)?;
-        for (kind, defined) in [("secrets", &secrets), ("configs", &configs)] {
-            check_grants(svc.field(kind), kind, &name, &path.key(kind), defined)?;
-        }
-        if let Some(Value::Mapping(build)) = svc.field("build") {
-            check_grants(
-                build.field("secrets"),
-                "secrets",
-                &name,
-                &path.key("build").key("secrets"),
-                &secrets,
-            )?;
-        }
-        check_device_requests(svc, &path)?;
-
-        let mut deps = Vec::new();
-        if let Some(Value::Mapping(d)) = svc.field("depends_on") {
-            for (dep, cfg) in d {
-                let dep = scalar_string(dep).unwrap_or_default();
-                let required = match cfg {
-                    Value::Mapping(c) => !matches!(c.field("required"), Some(Value::Bool(false))),
-                    _ => true,
-                };
-                if !service_names.contains(&dep) {
-                    if required {
-                        return Err(sem(
-                            path.key("depends_on").key(&dep),
-                            format!("service {name:?} depends on undefined service {dep:?}"),
-                        )
-                        .hint(
-                            close_match(&dep, &service_names)
-                                .map(|m| format!("did you mean {m:?}?"))
-                                .unwrap_or_else(|| {
-                                    "define the service or remove the dependency".into()
-                                }),
-                        ));
-                    }
-                    warnings.push(format!(
-                        "service {name:?} depends on undefined service {dep:?} (not required, ignored)"
-                    ));
-                    continue;
-                }
-                deps.push(dep);
-            }
-        }
+        check_service_refs(svc, &name, &path, &defined)?;
+        let deps = service_deps(svc, &name, &path, &defined.services, &mut warnings)?;
         graph.insert(name.clone(), deps);
-
-        let scale = service_scale(svc);
-        if svc.has_field("container_name") && scale > 1 {
-            return Err(sem(
-                path.key("container_name"),
-                format!("service {name:?}: can't set container_name and scale/replicas > 1 ({scale}) as container names must be unique"),
-            )
-            .hint("remove container_name, or run a single replica"));
-        }
-        if let Some(Value::Sequence(ports)) = svc.field("ports") {
-            for (index, p) in ports.iter().enumerate() {
-                let Value::Mapping(p) = p else { continue };
-                let Some((start, end)) = p
-                    .field("published")
-                    .and_then(scalar_string)
-                    .and_then(|x| published_range(&x))
-                else {
-                    continue;
-                };
-                bindings.push(Binding {
-                    service: name.clone(),
-                    index,
-                    scale,
-                    ip: p
-                        .field("host_ip")
-                        .and_then(scalar_string)
-                        .unwrap_or_default(),
-                    start,
-                    end,
-                    protocol: p
-                        .field("protocol")
-                        .and_then(scalar_string)
-                        .unwrap_or_else(|| "tcp".into()),
-                });
-            }
-        }
+        service_bindings(svc, &name, &path, &mut bindings)?;
     }
 
     if let Some(cycle) = find_cycle(&graph) {
@@ -794,7 +678,174 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
     }
 
     check_host_ports(&bindings)?;
+    check_container_names(services_map)?;
+    Ok(warnings)
+}
 
+/// The names defined at the top level, which services may refer to.
+struct Defined {
+    networks: BTreeSet<String>,
+    volumes: BTreeSet<String>,
+    secrets: BTreeSet<String>,
+    configs: BTreeSet<String>,
+    services: BTreeSet<String>,
+}
+
+/// One service's own consistency and its references to networks, volumes, secrets, configs and
+/// (through `network_mode: service:x`) other services.
+fn check_service_refs(
+    svc: &Mapping,
+    name: &str,
+    path: &KeyPath,
+    defined: &Defined,
+) -> Result<(), LoadError> {
+    if !svc.has_field("image") && !svc.has_field("build") && !svc.has_field("provider") {
+        return Err(sem(
+            path.clone(),
+            format!("service {name:?} has neither an image nor a build context specified"),
+        )
+        .hint("add `image:` or `build:` to the service"));
+    }
+    let svc_networks: Vec<String> = match svc.field("networks") {
+        Some(Value::Mapping(m)) => m.keys().filter_map(scalar_string).collect(),
+        _ => Vec::new(),
+    };
+    if svc.has_field("network_mode") && !svc_networks.is_empty() {
+        return Err(sem(
+            path.key("network_mode"),
+            format!("service {name} declares mutually exclusive `network_mode` and `networks`"),
+        )
+        .hint("remove one of them"));
+    }
+    for net in &svc_networks {
+        if !defined.networks.contains(net) {
+            return Err(sem(
+                path.key("networks").key(net),
+                format!("service {name:?} refers to undefined network {net}"),
+            )
+            .hint(format!(
+                "declare it under the top-level `networks:` key, e.g. `networks: {{{net}: {{}}}}`"
+            )));
+        }
+    }
+    if let Some(target) = svc
+        .field("network_mode")
+        .and_then(Value::as_str)
+        .and_then(|m| m.strip_prefix("service:"))
+    {
+        if !defined.services.contains(target) {
+            return Err(sem(
+                path.key("network_mode"),
+                format!("service {target:?} not found for network_mode 'service:{target}'"),
+            ));
+        }
+    }
+    check_mounts(svc, name, path, &defined.volumes)?;
+    for (kind, names) in [("secrets", &defined.secrets), ("configs", &defined.configs)] {
+        check_grants(svc.field(kind), kind, name, &path.key(kind), names)?;
+    }
+    if let Some(Value::Mapping(build)) = svc.field("build") {
+        check_grants(
+            build.field("secrets"),
+            "secrets",
+            name,
+            &path.key("build").key("secrets"),
+            &defined.secrets,
+        )?;
+    }
+    check_device_requests(svc, path)
+}
+
+/// The services `svc` depends on; an undefined one is an error, or a warning when the
+/// dependency is not `required`.
+fn service_deps(
+    svc: &Mapping,
+    name: &str,
+    path: &KeyPath,
+    service_names: &BTreeSet<String>,
+    warnings: &mut Warnings,
+) -> Result<Vec<String>, LoadError> {
+    let mut deps = Vec::new();
+    let Some(Value::Mapping(d)) = svc.field("depends_on") else {
+        return Ok(deps);
+    };
+    for (dep, cfg) in d {
+        let dep = scalar_string(dep).unwrap_or_default();
+        let required = match cfg {
+            Value::Mapping(c) => !matches!(c.field("required"), Some(Value::Bool(false))),
+            _ => true,
+        };
+        if !service_names.contains(&dep) {
+            if required {
+                return Err(sem(
+                    path.key("depends_on").key(&dep),
+                    format!("service {name:?} depends on undefined service {dep:?}"),
+                )
+                .hint(
+                    close_match(&dep, service_names)
+                        .map(|m| format!("did you mean {m:?}?"))
+                        .unwrap_or_else(|| "define the service or remove the dependency".into()),
+                ));
+            }
+            warnings.push(format!(
+                "service {name:?} depends on undefined service {dep:?} (not required, ignored)"
+            ));
+            continue;
+        }
+        deps.push(dep);
+    }
+    Ok(deps)
+}
+
+/// Adds the fixed host ports `svc` publishes to `bindings`; `container_name` with several
+/// replicas is an error.
+fn service_bindings(
+    svc: &Mapping,
+    name: &str,
+    path: &KeyPath,
+    bindings: &mut Vec<Binding>,
+) -> Result<(), LoadError> {
+    let scale = service_scale(svc);
+    if svc.has_field("container_name") && scale > 1 {
+        return Err(sem(
+            path.key("container_name"),
+            format!("service {name:?}: can't set container_name and scale/replicas > 1 ({scale}) as container names must be unique"),
+        )
+        .hint("remove container_name, or run a single replica"));
+    }
+    let Some(Value::Sequence(ports)) = svc.field("ports") else {
+        return Ok(());
+    };
+    for (index, p) in ports.iter().enumerate() {
+        let Value::Mapping(p) = p else { continue };
+        let Some((start, end)) = p
+            .field("published")
+            .and_then(scalar_string)
+            .and_then(|x| published_range(&x))
+        else {
+            continue;
+        };
+        bindings.push(Binding {
+            service: name.to_string(),
+            index,
+            scale,
+            ip: p
+                .field("host_ip")
+                .and_then(scalar_string)
+                .unwrap_or_default(),
+            start,
+            end,
+            protocol: p
+                .field("protocol")
+                .and_then(scalar_string)
+                .unwrap_or_else(|| "tcp".into()),
+        });
+    }
+    Ok(())
+}
+
+/// Two services may not use the same `container_name`.
+fn check_container_names(services_map: &Mapping) -> Result<(), LoadError> {
     let mut container_names: BTreeMap<String, String> = BTreeMap::new();
     for (name, svc) in services_map {
         let name = scalar_string(name).unwrap_or_default();
@@ -815,7 +866,7 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         }
         container_names.insert(cn, name);
     }
-    Ok(warnings)
+    Ok(())
 }
 
 /// Two containers cannot bind the same host port: two services publishing the same fixed port

@@ -170,57 +170,37 @@ fn build<'a>(
     mut events_in: impl Iterator<Item = ParseResult<'a>>,
     merges: bool,
 ) -> Result<(Vec<Value>, Features), BuildError> {
-    let mut features = Features::default();
-    let mut docs = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    // Anchored nodes by id, with their size in nodes; `None` while the node is still open.
-    let mut anchors: HashMap<usize, Option<(Value, usize)>> = HashMap::new();
-    let mut current: Option<Value> = None;
-    let mut events = 0usize;
-    let mut alias_nodes = 0usize;
+    let mut b = Builder {
+        merges,
+        features: Features::default(),
+        docs: Vec::new(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        current: None,
+        events: 0,
+        alias_nodes: 0,
+    };
     loop {
         let (event, span) = match events_in.next() {
             None => break,
             Some(Ok(e)) => e,
             Some(Err(e)) => return Err(scan_error(&e)),
         };
-        events += 1;
+        b.events += 1;
         // A finished node: (value, anchor id, size in nodes).
         let done: (Value, usize, usize) = match event {
             Event::StreamEnd => break,
             Event::StreamStart | Event::Nothing => continue,
             Event::DocumentStart(_) => {
-                current = None;
-                anchors.clear();
+                b.current = None;
+                b.anchors.clear();
                 continue;
             }
             Event::DocumentEnd => {
-                docs.push(current.take().unwrap_or(Value::Null));
+                b.docs.push(b.current.take().unwrap_or(Value::Null));
                 continue;
             }
-            Event::Alias(id) => match anchors.get(&id) {
-                Some(Some((v, n))) => {
-                    alias_nodes += *n;
-                    if alias_nodes > ALIAS_NODE_ALLOWANCE + events.saturating_mul(100) {
-                        return Err(BuildError::RepetitionLimit {
-                            at: position(&span),
-                        });
-                    }
-                    (v.clone(), 0, *n)
-                }
-                // Used inside the node it names: expanding it would never end.
-                Some(None) => {
-                    return Err(BuildError::RecursionLimit {
-                        at: position(&span),
-                    })
-                }
-                None => {
-                    return Err(BuildError::Syntax {
-                        message: "found an alias to an unknown anchor".into(),
-                        at: position(&span),
-                    })
-                }
-            },
+            Event::Alias(id) => b.alias(id, &span)?,
             Event::Scalar(text, style, anchor, tag) => {
                 let v =
                     scalar(&text, style, tag.as_deref()).map_err(|message| BuildError::Scalar {
@@ -229,83 +209,149 @@ fn build<'a>(
                     })?;
                 (v, anchor, 1)
             }
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                let is_seq = matches!(event, Event::SequenceStart(..));
-                let (Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)) = event
-                else {
-                    continue;
-                };
-                if stack.len() >= MAX_DEPTH {
-                    return Err(BuildError::RecursionLimit {
-                        at: position(&span),
-                    });
-                }
-                if anchor != 0 {
-                    anchors.insert(anchor, None);
-                }
-                let tag = tag.as_deref().and_then(local_tag);
-                stack.push(if is_seq {
-                    Frame::Seq {
-                        items: Vec::new(),
-                        anchor,
-                        tag,
-                        nodes: 1,
-                    }
-                } else {
-                    Frame::Map {
-                        map: Mapping::new(),
-                        key: None,
-                        anchor,
-                        tag,
-                        nodes: 1,
-                        merge: false,
-                    }
-                });
+            Event::SequenceStart(anchor, tag) => {
+                b.open(true, anchor, tag, &span)?;
                 continue;
             }
-            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq {
-                    items,
-                    anchor,
-                    tag,
-                    nodes,
-                }) => (tagged(Value::Sequence(items), tag), anchor, nodes),
-                Some(Frame::Map {
-                    mut map,
-                    anchor,
-                    tag,
-                    nodes,
-                    merge,
-                    ..
-                }) => {
-                    if merge {
-                        let clean = !(features.tags || features.non_string_keys);
-                        let resolved = merges
-                            && clean
-                            && !features.merge_keys
-                            && tag.is_none()
-                            && resolve_merge_key(&mut map);
-                        features.merge_keys |= !resolved;
-                    }
-                    (tagged(Value::Mapping(map), tag), anchor, nodes)
-                }
-                None => {
-                    return Err(BuildError::Syntax {
-                        message: "unbalanced end of a collection".into(),
-                        at: position(&span),
-                    })
-                }
-            },
+            Event::MappingStart(anchor, tag) => {
+                b.open(false, anchor, tag, &span)?;
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => b.close(&span)?,
         };
-        let (value, anchor, nodes) = done;
-        if let Value::Tagged(_) = value {
-            features.tags = true;
+        b.attach(done, &span)?;
+    }
+    if let Some(v) = b.current.take() {
+        b.docs.push(v);
+    }
+    Ok((b.docs, b.features))
+}
+
+/// The state of [`build`] between events.
+struct Builder {
+    /// Resolve merge keys as mappings close.
+    merges: bool,
+    features: Features,
+    docs: Vec<Value>,
+    stack: Vec<Frame>,
+    /// Anchored nodes by id, with their size in nodes; `None` while the node is still open.
+    anchors: HashMap<usize, Option<(Value, usize)>>,
+    /// The finished root node of the current document.
+    current: Option<Value>,
+    /// Events read so far.
+    events: usize,
+    /// Nodes added by aliases so far.
+    alias_nodes: usize,
+}
+
+impl Builder {
+    /// An alias: a copy of the anchored node (bounded, see [`ALIAS_NODE_ALLOWANCE`]).
+    #[inline]
+    fn alias(&mut self, id: usize, span: &Span) -> Result<(Value, usize, usize), BuildError> {
+        match self.anchors.get(&id) {
+            Some(Some((v, n))) => {
+                self.alias_nodes += *n;
+                if self.alias_nodes > ALIAS_NODE_ALLOWANCE + self.events.saturating_mul(100) {
+                    return Err(BuildError::RepetitionLimit { at: position(span) });
+                }
+                Ok((v.clone(), 0, *n))
+            }
+            // Used inside the node it names: expanding it would never end.
+            Some(None) => Err(BuildError::RecursionLimit { at: position(span) }),
+            None => Err(BuildError::Syntax {
+                message: "found an alias to an unknown anchor".into(),
+                at: position(span),
+            }),
+        }
+    }
+
+    /// A sequence (`is_seq`) or mapping starts.
+    #[inline]
+    fn open(
+        &mut self,
+        is_seq: bool,
+        anchor: usize,
+        tag: Option<Cow<'_, Tag>>,
+        span: &Span,
+    ) -> Result<(), BuildError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(BuildError::RecursionLimit { at: position(span) });
         }
         if anchor != 0 {
-            anchors.insert(anchor, Some((value.clone(), nodes)));
+            self.anchors.insert(anchor, None);
         }
-        match stack.last_mut() {
-            None => current = Some(value),
+        let tag = tag.as_deref().and_then(local_tag);
+        self.stack.push(if is_seq {
+            Frame::Seq {
+                items: Vec::new(),
+                anchor,
+                tag,
+                nodes: 1,
+            }
+        } else {
+            Frame::Map {
+                map: Mapping::new(),
+                key: None,
+                anchor,
+                tag,
+                nodes: 1,
+                merge: false,
+            }
+        });
+        Ok(())
+    }
+
+    /// The innermost collection ends: the finished node (value, anchor id, size in nodes), its
+    /// `<<` key resolved where that is safe (see [`documents_with_features`]).
+    #[inline]
+    fn close(&mut self, span: &Span) -> Result<(Value, usize, usize), BuildError> {
+        match self.stack.pop() {
+            Some(Frame::Seq {
+                items,
+                anchor,
+                tag,
+                nodes,
+            }) => Ok((tagged(Value::Sequence(items), tag), anchor, nodes)),
+            Some(Frame::Map {
+                mut map,
+                anchor,
+                tag,
+                nodes,
+                merge,
+                ..
+            }) => {
+                if merge {
+                    let features = &mut self.features;
+                    let clean = !(features.tags || features.non_string_keys);
+                    let resolved = self.merges
+                        && clean
+                        && !features.merge_keys
+                        && tag.is_none()
+                        && resolve_merge_key(&mut map);
+                    features.merge_keys |= !resolved;
+                }
+                Ok((tagged(Value::Mapping(map), tag), anchor, nodes))
+            }
+            None => Err(BuildError::Syntax {
+                message: "unbalanced end of a collection".into(),
+                at: position(span),
+            }),
+        }
+    }
+
+    /// Puts a finished node where it belongs: the document root, the next item of a sequence,
+    /// or a mapping's key or value (a repeated key is an error).
+    #[inline]
+    fn attach(&mut self, done: (Value, usize, usize), span: &Span) -> Result<(), BuildError> {
+        let (value, anchor, nodes) = done;
+        if let Value::Tagged(_) = value {
+            self.features.tags = true;
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, Some((value.clone(), nodes)));
+        }
+        match self.stack.last_mut() {
+            None => self.current = Some(value),
             Some(Frame::Seq {
                 items, nodes: n, ..
             }) => {
@@ -321,11 +367,11 @@ fn build<'a>(
             }) => {
                 *n += nodes;
                 match key.take() {
-                    None => *key = Some((value, position(&span))),
+                    None => *key = Some((value, position(span))),
                     Some((k, at)) => {
                         match &k {
                             Value::String(s) => *merge |= s == "<<",
-                            _ => features.non_string_keys = true,
+                            _ => self.features.non_string_keys = true,
                         }
                         match map.entry(k) {
                             Entry::Occupied(o) => {
@@ -342,11 +388,8 @@ fn build<'a>(
                 }
             }
         }
+        Ok(())
     }
-    if let Some(v) = current.take() {
-        docs.push(v);
-    }
-    Ok((docs, features))
 }
 
 /// Resolves the `<<` key of a finished mapping as the loader's merge-key pass does: keys

@@ -23,6 +23,7 @@ pub mod graph;
 pub mod labels;
 mod lenient;
 pub mod names;
+pub mod path;
 pub mod resources;
 pub mod serde_util;
 pub mod service;
