@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::{ContainerState, ContainerSummary, Engine, ObjectKind};
+use crate::model::labels;
 use crate::model::{Port, Project, Service, ServiceVolume};
-use crate::plan::{labels, Desired};
+use crate::plan::Desired;
 
 use super::engine_driver::progress_text;
 use super::spec::{self, ContainerPlan, SpecContext};
