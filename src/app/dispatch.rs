@@ -29,7 +29,7 @@ use crate::plan::{Action, Condition, ContainerState, Health, Plan, StepId};
 
 use super::cancel::{Cancel, CancelLevel};
 use super::driver::{ContainerEvent, ContainerEventKind, Driver, IdMap, StepCtx, StepOutput};
-use super::reporter::{ExecEvent, Reporter};
+use super::reporter::{ExecEvent, Reporter, StepPhase};
 use super::{ExecError, ExecOptions, RunReport, StepFailure};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,23 +178,15 @@ impl<'a> Dispatcher<'a> {
     }
 
     fn set(&mut self, id: StepId, st: NodeState) {
-        let what = self.what(id);
-        let ev = match &st {
-            NodeState::Running | NodeState::Waiting => Some(ExecEvent::Started { step: id, what }),
-            NodeState::Done => Some(ExecEvent::Finished { step: id, what }),
-            NodeState::Failed(e) => Some(ExecEvent::Failed {
-                step: id,
-                what,
-                error: e.clone(),
-            }),
-            NodeState::Skipped(b) => Some(ExecEvent::Skipped {
-                step: id,
-                what,
-                because: b.clone(),
-            }),
-            NodeState::Cancelled => Some(ExecEvent::Cancelled { step: id, what }),
+        let phase = match &st {
+            NodeState::Running | NodeState::Waiting => Some(StepPhase::Started),
+            NodeState::Done => Some(StepPhase::Finished),
+            NodeState::Failed(e) => Some(StepPhase::Failed(e.clone())),
+            NodeState::Skipped(b) => Some(StepPhase::Skipped(b.clone())),
+            NodeState::Cancelled => Some(StepPhase::Cancelled),
             NodeState::Pending => None,
         };
+        let ev = phase.and_then(|p| Some(ExecEvent::of_step(self.plan.steps.get(id)?, p)));
         if let Some(slot) = self.state.get_mut(id) {
             *slot = st;
         }

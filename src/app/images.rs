@@ -325,9 +325,15 @@ struct PullWording<'a> {
 impl Reporter for PullWording<'_> {
     fn report(&mut self, event: ExecEvent) {
         let event = match event {
-            ExecEvent::Failed { step, what, error } => ExecEvent::Failed {
+            ExecEvent::Failed {
                 step,
                 what,
+                subject,
+                error,
+            } => ExecEvent::Failed {
+                step,
+                what,
+                subject,
                 error: pull_wording(&error),
             },
             other => other,
@@ -339,9 +345,9 @@ impl Reporter for PullWording<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::RecordingReporter;
     use crate::engine::fake::FakeEngine;
     use crate::engine::Engine;
-    use crate::app::RecordingReporter;
 
     fn project(yaml: &str) -> Project {
         let tree: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap_or_default();

@@ -33,7 +33,7 @@ pub use driver::{
     ContainerEvent, ContainerEventKind, ContainerNow, Driver, IdMap, ProgressFn, StepCtx,
     StepOutput,
 };
-pub use reporter::{ExecEvent, NullReporter, RecordingReporter, Reporter};
+pub use reporter::{ExecEvent, NullReporter, RecordingReporter, Reporter, StepPhase};
 
 use crate::plan::{Plan, StepId};
 

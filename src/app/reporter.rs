@@ -1,9 +1,10 @@
-//! What the executor tells the user, as data. The CLI renders these (progress bars, plain lines,
-//! JSON); tests record them.
+//! What the executor tells the user, as typed data. The CLI renders these (progress bars, plain
+//! lines, JSON) as pure functions of the events; tests record them. A step's events carry its
+//! typed [`Subject`] (object kind, name, verb), so no renderer reads the description's words.
 
 use std::sync::{Arc, Mutex};
 
-use crate::plan::StepId;
+use crate::plan::{Step, StepId, Subject};
 
 /// One thing that happened during a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,33 +13,36 @@ pub enum ExecEvent {
     Started {
         step: StepId,
         what: String,
+        subject: Subject,
     },
     Finished {
         step: StepId,
         what: String,
+        subject: Subject,
     },
     Failed {
         step: StepId,
         what: String,
+        subject: Subject,
         error: String,
     },
     /// Not run because something it needs failed.
     Skipped {
         step: StepId,
         what: String,
+        subject: Subject,
         because: String,
     },
     /// Not run because the run was cancelled.
     Cancelled {
         step: StepId,
         what: String,
+        subject: Subject,
     },
     /// Something the user should know that does not fail the run.
     Warning(String),
     /// `--wait`: a service is running (healthy) or completed.
-    Ready {
-        service: String,
-    },
+    Ready { service: String },
     /// A line of progress of a running step: build output (`Step 1/3 : FROM scratch`), a pull
     /// status (`a1b2: Downloading`), a lifecycle hook's output.
     Progress {
@@ -47,6 +51,52 @@ pub enum ExecEvent {
         service: String,
         line: String,
     },
+}
+
+/// Where a step is, for [`ExecEvent::of_step`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepPhase {
+    Started,
+    Finished,
+    Failed(String),
+    Skipped(String),
+    Cancelled,
+}
+
+impl ExecEvent {
+    /// The event for `step` reaching `phase`: the one constructor the dispatcher uses.
+    pub fn of_step(step: &Step, phase: StepPhase) -> ExecEvent {
+        let (id, what, subject) = (step.id, step.action.describe(), step.subject());
+        match phase {
+            StepPhase::Started => ExecEvent::Started {
+                step: id,
+                what,
+                subject,
+            },
+            StepPhase::Finished => ExecEvent::Finished {
+                step: id,
+                what,
+                subject,
+            },
+            StepPhase::Failed(error) => ExecEvent::Failed {
+                step: id,
+                what,
+                subject,
+                error,
+            },
+            StepPhase::Skipped(because) => ExecEvent::Skipped {
+                step: id,
+                what,
+                subject,
+                because,
+            },
+            StepPhase::Cancelled => ExecEvent::Cancelled {
+                step: id,
+                what,
+                subject,
+            },
+        }
+    }
 }
 
 /// Receives the executor's events, in order, from the dispatcher's task.

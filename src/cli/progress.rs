@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,7 +12,6 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::args::{AnsiMode, ProgressMode};
 use super::render::{self, Rendered};
 use crate::app::{ExecEvent, Reporter};
-use crate::plan::Plan;
 
 /// The output style actually used (after resolving `auto`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,10 +58,9 @@ struct Row {
     started: Instant,
 }
 
-/// A reporter for one command; `set_plan` before each plan it reports on.
+/// A reporter for one command: each event is rendered on its own (`render::event`).
 pub struct ProgressReporter {
     style: Style,
-    plan: Arc<Plan>,
     multi: Option<MultiProgress>,
     rows: HashMap<String, Row>,
 }
@@ -74,7 +71,6 @@ impl ProgressReporter {
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)));
         ProgressReporter {
             style,
-            plan: Arc::new(Plan::default()),
             multi,
             rows: HashMap::new(),
         }
@@ -82,11 +78,6 @@ impl ProgressReporter {
 
     pub fn style(&self) -> Style {
         self.style
-    }
-
-    /// The plan whose step ids the next events refer to.
-    pub fn set_plan(&mut self, plan: &Plan) {
-        self.plan = Arc::new(plan.clone());
     }
 
     /// Prints a line outside the live area (messages like "Gracefully stopping...").
@@ -174,8 +165,7 @@ impl Reporter for ProgressReporter {
         if self.style == Style::Quiet {
             return;
         }
-        let plan = Arc::clone(&self.plan);
-        match render::event(&plan, &ev) {
+        match render::event(&ev) {
             Rendered::Nothing => {}
             Rendered::Warning(w) => self.warn(&w),
             Rendered::Detail { service, text } => match self.style {

@@ -27,6 +27,7 @@ pub use intent::{BuildPolicy, DownOptions, Intent, PullPolicy, RemoveImages, UpO
 pub use observed::{ContainerState, Health, Observed, ObservedContainer, ObservedResource};
 pub use step::{
     Action, ContainerRef, ContainerSnapshot, Dep, Plan, Reason, ServiceFacts, Step, StepId,
+    Subject, SubjectKind, Verb,
 };
 
 /// Why a plan cannot be made.

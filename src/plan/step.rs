@@ -194,6 +194,112 @@ impl Action {
     }
 }
 
+/// What kind of object a step acts on, as the progress output names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectKind {
+    Network,
+    Volume,
+    Image,
+    Container,
+    Service,
+}
+
+/// What a step does to its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Create,
+    /// Create the replacement of an existing container.
+    Recreate,
+    Remove,
+    Build,
+    Pull,
+    Push,
+    Rename,
+    Start,
+    Stop,
+    Restart,
+    Kill,
+    Pause,
+    Unpause,
+    /// Wait for a service to meet a condition.
+    Await(Condition),
+}
+
+/// A step as the user sees it: the object, what is done to it, and whether it is an internal
+/// part of replacing a container (the stop/rename/remove of the old one, shown only on failure:
+/// the user sees `Recreate` on the replacement instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    pub name: String,
+    pub verb: Verb,
+    pub internal: bool,
+}
+
+impl Step {
+    /// The step as the user sees it (typed; the progress renderers read this, never the
+    /// description's words).
+    pub fn subject(&self) -> Subject {
+        use SubjectKind as K;
+        let internal = match &self.action {
+            Action::RenameContainer { .. } => true,
+            Action::StopContainer { .. } | Action::RemoveContainer { .. } => {
+                matches!(self.reason, Reason::Replacing { .. })
+            }
+            _ => false,
+        };
+        let (kind, name, verb) = match &self.action {
+            Action::CreateNetwork { name, .. } => (K::Network, name.clone(), Verb::Create),
+            Action::RemoveNetwork { name } => (K::Network, name.clone(), Verb::Remove),
+            Action::CreateVolume { name, .. } => (K::Volume, name.clone(), Verb::Create),
+            Action::RemoveVolume { name } => (K::Volume, name.clone(), Verb::Remove),
+            Action::BuildImage { image, .. } => (K::Image, image.clone(), Verb::Build),
+            Action::PullImage { image, .. } => (K::Image, image.clone(), Verb::Pull),
+            Action::PushImage { image, .. } => (K::Image, image.clone(), Verb::Push),
+            Action::RemoveImage { image } => (K::Image, image.clone(), Verb::Remove),
+            Action::CreateContainer { name, replaces, .. } => {
+                let verb = if replaces.is_some() {
+                    Verb::Recreate
+                } else {
+                    Verb::Create
+                };
+                (K::Container, name.clone(), verb)
+            }
+            Action::RenameContainer { to, .. } => (K::Container, to.clone(), Verb::Rename),
+            Action::StartContainer { container } => {
+                (K::Container, container.name.clone(), Verb::Start)
+            }
+            Action::StopContainer { container, .. } => {
+                (K::Container, container.name.clone(), Verb::Stop)
+            }
+            Action::RestartContainer { container, .. } => {
+                (K::Container, container.name.clone(), Verb::Restart)
+            }
+            Action::KillContainer { container, .. } => {
+                (K::Container, container.name.clone(), Verb::Kill)
+            }
+            Action::RemoveContainer { container, .. } => {
+                (K::Container, container.name.clone(), Verb::Remove)
+            }
+            Action::PauseContainer { container } => {
+                (K::Container, container.name.clone(), Verb::Pause)
+            }
+            Action::UnpauseContainer { container } => {
+                (K::Container, container.name.clone(), Verb::Unpause)
+            }
+            Action::Await {
+                service, condition, ..
+            } => (K::Service, service.clone(), Verb::Await(*condition)),
+        };
+        Subject {
+            kind,
+            name,
+            verb,
+            internal,
+        }
+    }
+}
+
 fn condition_word(c: Condition) -> &'static str {
     match c {
         Condition::ServiceStarted => "started",
