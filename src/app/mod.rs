@@ -18,6 +18,7 @@ pub mod engine_driver;
 pub mod events;
 pub mod images;
 pub mod lock;
+pub mod logs;
 pub mod observe;
 pub mod oneoff;
 pub mod ops;

@@ -155,7 +155,7 @@ pub fn tabwrite(lines: &[Vec<String>], minwidth: usize, padding: usize) -> Strin
 // ---------------------------------------------------------------------------------------------
 
 /// A future that resolves at the first Ctrl-C (the process-wide handler of `context`).
-fn interrupted() -> impl std::future::Future<Output = ()> {
+pub(super) fn interrupted() -> impl std::future::Future<Output = ()> {
     let cancel = Cancel::new();
     context::on_ctrl_c(cancel.clone(), |_| {});
     async move { cancel.reached(CancelLevel::Graceful).await }
