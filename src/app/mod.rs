@@ -12,6 +12,7 @@
 
 pub mod cancel;
 pub mod context;
+pub mod cp;
 mod dispatch;
 pub mod driver;
 pub mod engine_driver;
