@@ -12,14 +12,18 @@
 
 pub mod cancel;
 pub mod context;
+pub mod cp;
 mod dispatch;
 pub mod driver;
 pub mod engine_driver;
+pub mod events;
 pub mod images;
 pub mod lock;
+pub mod logs;
 pub mod observe;
 pub mod oneoff;
 pub mod ops;
+pub mod query;
 pub mod reporter;
 pub mod spec;
 pub mod stack;

@@ -6,23 +6,23 @@
 //! `render_quiet`, `human_size`), tested here. Must not import `engine::docker` directly (the
 //! engine comes from `context::connect`).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::args::{BuildArgs, ImagesArgs, ListFormat, PullArgs, PushArgs, RuntimeGlobals};
 use super::context;
-use super::progress::{style_for, ProgressReporter, Style};
+use super::progress::{ProgressReporter, Style};
 use super::read;
 use super::render::{self, Line};
+use super::runtime::{self, Session};
 use super::{exit, GlobalArgs};
 use crate::app::images::{self as ops, ImageOutcome};
+use crate::app::query::{self, ImageRow};
 use crate::app::Cancel;
 use crate::engine::{ContainerSummary, Engine, ImageDetails, LabelFilter};
 use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
-use crate::plan::labels;
 
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -30,45 +30,27 @@ fn print(text: &str) {
     let _ = out.flush();
 }
 
-/// What every image command needs: the engine, a reporter, a Ctrl-C driven cancel handle.
-struct Session {
-    engine: Arc<dyn Engine>,
-    reporter: ProgressReporter,
-    cancel: Cancel,
-    parallel: usize,
-    dry_run: bool,
+/// The runtime's session for an image command (quiet: no progress display) and its Ctrl-C
+/// driven cancel handle (first press graceful, second forced).
+async fn session(rt: &RuntimeGlobals, quiet: bool) -> Result<(Session, Cancel)> {
+    let mut s = runtime::session(rt).await?;
+    if quiet {
+        s.reporter = ProgressReporter::new(Style::Quiet);
+    }
+    let cancel = s.cancel();
+    Ok((s, cancel))
 }
 
-async fn session(rt: &RuntimeGlobals, quiet: bool) -> Result<Session> {
-    let engine = context::connect().await?;
-    let style = if quiet {
-        Style::Quiet
-    } else {
-        style_for(rt.progress, rt.ansi)
-    };
-    let cancel = Cancel::new();
-    context::on_ctrl_c(cancel.clone(), |_| {});
-    Ok(Session {
-        engine,
-        reporter: ProgressReporter::new(style),
-        cancel,
-        parallel: rt.parallel_limit(std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref()),
-        dry_run: rt.dry_run,
-    })
-}
-
-impl Session {
-    /// Ends the progress display; prints the plan of a dry run and the skipped services.
-    fn finish(&mut self, outcome: &ImageOutcome, show_skipped: bool) {
-        if show_skipped && !outcome.dry_run {
-            for s in &outcome.plan.skipped {
-                self.reporter.note(&render::plain(&skipped_line(s)));
-            }
+/// Ends the progress display; prints the plan of a dry run and the skipped services.
+fn finish_images(s: &mut Session, outcome: &ImageOutcome, show_skipped: bool) {
+    if show_skipped && !outcome.dry_run {
+        for skipped in &outcome.plan.skipped {
+            s.reporter.note(&render::plain(&skipped_line(skipped)));
         }
-        self.reporter.finish();
-        if outcome.dry_run {
-            print(&outcome.plan.render());
-        }
+    }
+    s.reporter.finish();
+    if outcome.dry_run {
+        print(&outcome.plan.render());
     }
 }
 
@@ -92,7 +74,7 @@ fn skipped_line(s: &Skipped) -> Line {
 /// `build [SERVICE...]`.
 pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) -> Result<i32> {
     let project = super::runtime::load(global, &args.services)?.project;
-    let mut s = session(rt, args.quiet).await?;
+    let (mut s, cancel) = session(rt, args.quiet).await?;
     if args.memory.is_some() && !args.quiet {
         s.reporter
             .note("WARN: --memory is ignored (accepted for docker compose compatibility)");
@@ -113,7 +95,7 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
         &project,
         &opts,
         &mut s.reporter,
-        s.cancel.clone(),
+        cancel.clone(),
     )
     .await;
     let outcome = match r {
@@ -123,7 +105,7 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
             return Err(e.into());
         }
     };
-    s.finish(&outcome, false);
+    finish_images(&mut s, &outcome, false);
     if !args.push {
         return Ok(exit::OK);
     }
@@ -141,7 +123,7 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
         &project,
         &push,
         &mut s.reporter,
-        s.cancel.clone(),
+        cancel.clone(),
     )
     .await;
     finish_with(&mut s, r, false)
@@ -154,7 +136,7 @@ fn finish_with(
 ) -> Result<i32> {
     match r {
         Ok(o) => {
-            s.finish(&o, show_skipped);
+            finish_images(s, &o, show_skipped);
             Ok(exit::OK)
         }
         Err(e) => {
@@ -167,7 +149,7 @@ fn finish_with(
 /// `pull [SERVICE...]`.
 pub async fn pull(global: &GlobalArgs, rt: &RuntimeGlobals, args: PullArgs) -> Result<i32> {
     let project = super::runtime::load(global, &args.services)?.project;
-    let mut s = session(rt, args.quiet).await?;
+    let (mut s, cancel) = session(rt, args.quiet).await?;
     let opts = ops::PullOptions {
         selection: PullSelection {
             services: args.services,
@@ -184,7 +166,7 @@ pub async fn pull(global: &GlobalArgs, rt: &RuntimeGlobals, args: PullArgs) -> R
         &project,
         &opts,
         &mut s.reporter,
-        s.cancel.clone(),
+        cancel.clone(),
     )
     .await;
     finish_with(&mut s, r, true)
@@ -193,7 +175,7 @@ pub async fn pull(global: &GlobalArgs, rt: &RuntimeGlobals, args: PullArgs) -> R
 /// `push [SERVICE...]`.
 pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> Result<i32> {
     let project = super::runtime::load(global, &args.services)?.project;
-    let mut s = session(rt, args.quiet).await?;
+    let (mut s, cancel) = session(rt, args.quiet).await?;
     let opts = ops::PushOptions {
         selection: PushSelection {
             services: args.services,
@@ -208,7 +190,7 @@ pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> R
         &project,
         &opts,
         &mut s.reporter,
-        s.cancel.clone(),
+        cancel.clone(),
     )
     .await;
     finish_with(&mut s, r, true)
@@ -218,38 +200,7 @@ pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> R
 pub async fn images(global: &GlobalArgs, args: ImagesArgs) -> Result<i32> {
     let project = read::project_name(global)?;
     let engine = context::connect().await?;
-    let containers = engine
-        .list_containers(&LabelFilter::project(&project))
-        .await
-        .with_context(|| format!("cannot list the containers of project {project}"))?;
-    let containers: Vec<ContainerSummary> = containers
-        .into_iter()
-        .filter(|c| {
-            args.services.is_empty()
-                || c.labels
-                    .get(labels::SERVICE)
-                    .is_some_and(|s| args.services.contains(s))
-        })
-        .collect();
-    let mut found: BTreeMap<String, ImageDetails> = BTreeMap::new();
-    for c in &containers {
-        if found.contains_key(&c.image_id) {
-            continue;
-        }
-        match engine.inspect_image(&c.image_id).await {
-            Ok(i) => {
-                found.insert(c.image_id.clone(), i);
-            }
-            // Removed since the container was created: listed without size.
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot inspect image {} of container {}", c.image, c.name())
-                })
-            }
-        }
-    }
-    let rows = image_rows(&containers, &found);
+    let rows = query::images(engine.as_ref(), &project, &args.services).await?;
     let text = if args.quiet {
         render_quiet(&rows)
     } else {
@@ -260,80 +211,6 @@ pub async fn images(global: &GlobalArgs, args: ImagesArgs) -> Result<i32> {
     };
     print(&text);
     Ok(exit::OK)
-}
-
-/// One row of `images`: a container and its image.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageRow {
-    pub container: String,
-    /// Familiar name (`busybox`, `127.0.0.1:5000/app`); empty when the container's image is
-    /// known by id only.
-    pub repository: String,
-    pub tag: String,
-    /// `sha256:...`.
-    pub id: String,
-    pub size: i64,
-    pub created: String,
-}
-
-/// Repository and tag of an image reference, as docker compose shows them: the familiar name
-/// (`docker.io/library/` left out) and the tag (`latest` when none is written, empty for a
-/// digest reference). An image id gives neither.
-pub fn repository_and_tag(reference: &str) -> (String, String) {
-    if reference.starts_with("sha256:") || reference.is_empty() {
-        return (String::new(), String::new());
-    }
-    let r = reference
-        .strip_prefix("docker.io/library/")
-        .or_else(|| reference.strip_prefix("docker.io/"))
-        .or_else(|| reference.strip_prefix("index.docker.io/library/"))
-        .or_else(|| reference.strip_prefix("index.docker.io/"))
-        .unwrap_or(reference);
-    if let Some((name, _digest)) = r.split_once('@') {
-        let last_slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
-        let name = match name.get(last_slash..).and_then(|t| t.rfind(':')) {
-            Some(i) => name.get(..last_slash + i).unwrap_or(name),
-            None => name,
-        };
-        return (name.to_string(), String::new());
-    }
-    let last_slash = r.rfind('/').map(|i| i + 1).unwrap_or(0);
-    match r.get(last_slash..).and_then(|t| t.rfind(':')) {
-        Some(i) => {
-            let at = last_slash + i;
-            (
-                r.get(..at).unwrap_or(r).to_string(),
-                r.get(at + 1..).unwrap_or("").to_string(),
-            )
-        }
-        None => (r.to_string(), "latest".to_string()),
-    }
-}
-
-/// The rows of `images`, sorted by container name.
-pub fn image_rows(
-    containers: &[ContainerSummary],
-    images: &BTreeMap<String, ImageDetails>,
-) -> Vec<ImageRow> {
-    let mut rows: Vec<ImageRow> = containers
-        .iter()
-        .map(|c| {
-            let (repository, tag) = repository_and_tag(&c.image);
-            let image = images.get(&c.image_id);
-            ImageRow {
-                container: c.name().to_string(),
-                repository,
-                tag,
-                id: image
-                    .map(|i| i.id.clone())
-                    .unwrap_or_else(|| c.image_id.clone()),
-                size: image.map(|i| i.size).unwrap_or(0),
-                created: image.map(|i| i.created.clone()).unwrap_or_default(),
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| a.container.cmp(&b.container));
-    rows
 }
 
 /// `sha256:0123456789abcdef...` -> `0123456789ab`.
@@ -480,6 +357,9 @@ pub fn render_quiet(rows: &[ImageRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::query::image_rows;
+    use crate::engine::{ContainerSummary, ImageDetails};
+    use std::collections::BTreeMap;
 
     #[test]
     fn sizes_read_like_docker() {
@@ -493,23 +373,6 @@ mod tests {
         // Go's %.3g of 999.9 is 1e+03: docker prints that too.
         assert_eq!(human_size(999_900), "1e+03kB");
         assert_eq!(human_size(10_500), "10.5kB");
-    }
-
-    #[test]
-    fn repository_and_tag_are_familiar() {
-        let rt = |r: &str| repository_and_tag(r);
-        assert_eq!(rt("busybox:stable"), ("busybox".into(), "stable".into()));
-        assert_eq!(rt("busybox"), ("busybox".into(), "latest".into()));
-        assert_eq!(
-            rt("docker.io/library/redis:7"),
-            ("redis".into(), "7".into())
-        );
-        assert_eq!(
-            rt("127.0.0.1:5000/p/app"),
-            ("127.0.0.1:5000/p/app".into(), "latest".into())
-        );
-        assert_eq!(rt("app@sha256:abc"), ("app".into(), String::new()));
-        assert_eq!(rt("sha256:0123"), (String::new(), String::new()));
     }
 
     fn summary(name: &str, image: &str, image_id: &str) -> ContainerSummary {

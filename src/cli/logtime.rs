@@ -3,9 +3,14 @@
 //! (`2013-01-02T13:23:37Z`, `2013-01-02T13:23`, `2013-01-02`; without a zone, the local zone's
 //! current offset applies, as docker does), or a Unix timestamp (`1700000000`, `1700000000.5`).
 //!
-//! Pure except for [`parse_now`], which reads the clock and the local zone's offset.
+//! Also the two time layouts docker compose prints event times with ([`local_time`],
+//! [`rfc3339_nano`]). The calendar is `jiff`'s. Pure except for [`parse_now`] and
+//! [`local_offset`], which read the clock and the local zone (`TZ`, else /etc/localtime).
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::tz::{Offset, TimeZone};
+use jiff::Timestamp;
 
 use crate::model::units::parse_duration;
 
@@ -71,9 +76,6 @@ fn parse_datetime(v: &str, local_offset: i64) -> Option<i64> {
         return None;
     }
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
     let mut i = 10;
     let (mut hour, mut minute, mut second) = (0, 0, 0);
     if matches!(b.get(i), Some(b'T' | b't')) {
@@ -120,42 +122,81 @@ fn parse_datetime(v: &str, local_offset: i64) -> Option<i64> {
             sign * (h * 3600 + m * 60)
         }
     };
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    let at = jiff::civil::DateTime::new(
+        i16::try_from(year).ok()?,
+        month as i8,
+        day as i8,
+        hour as i8,
+        minute as i8,
+        second as i8,
+        0,
+    )
+    .ok()?;
+    let zone = TimeZone::fixed(Offset::from_seconds(i32::try_from(offset).ok()?).ok()?);
+    Some(at.to_zoned(zone).ok()?.timestamp().as_second())
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+/// The local zone's offset from UTC at `now` (seconds since the epoch), in seconds east of UTC
+/// (0 when it cannot be read).
+pub fn local_offset(now: i64) -> i64 {
+    let Ok(at) = Timestamp::from_second(now) else {
+        return 0;
+    };
+    i64::from(TimeZone::system().to_offset(at).seconds())
+}
+
+/// The date and time of `nanos` since the epoch in the zone `offset` seconds east of UTC
+/// (UTC when the offset is out of range).
+fn civil(nanos: i64, offset: i64) -> jiff::civil::DateTime {
+    let zone = i32::try_from(offset)
+        .ok()
+        .and_then(|o| Offset::from_seconds(o).ok())
+        .unwrap_or(Offset::UTC);
+    let at = Timestamp::from_nanosecond(i128::from(nanos)).unwrap_or(Timestamp::UNIX_EPOCH);
+    zone.to_datetime(at)
+}
+
+/// `2006-01-02 15:04:05.000000` (Go's layout docker compose prints events with), in the zone
+/// `offset` seconds east of UTC.
+pub fn local_time(nanos: i64, offset: i64) -> String {
+    let c = civil(nanos, offset);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        c.year(),
+        c.month(),
+        c.day(),
+        c.hour(),
+        c.minute(),
+        c.second(),
+        c.subsec_nanosecond() / 1000
+    )
+}
+
+/// Go's `time.RFC3339Nano`: fraction without trailing zeros, `Z` for UTC.
+pub fn rfc3339_nano(nanos: i64, offset: i64) -> String {
+    let c = civil(nanos, offset);
+    let mut text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        c.year(),
+        c.month(),
+        c.day(),
+        c.hour(),
+        c.minute(),
+        c.second()
+    );
+    if c.subsec_nanosecond() != 0 {
+        let frac = format!("{:09}", c.subsec_nanosecond());
+        text.push('.');
+        text.push_str(frac.trim_end_matches('0'));
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The local zone's offset from UTC at `now`, in seconds (0 when it cannot be read).
-pub(super) fn local_offset(now: i64) -> i64 {
-    let t: libc::time_t = now as libc::time_t;
-    // SAFETY: `localtime_r` reads `t` and writes only into `tm`, which lives on this stack frame;
-    // a null result (time out of range) is checked before `tm` is read.
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&t, &mut tm).is_null() {
-            return 0;
-        }
-        tm.tm_gmtoff as i64
+    if offset == 0 {
+        text.push('Z');
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let a = offset.abs();
+        text.push_str(&format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60));
     }
+    text
 }
 
 #[cfg(test)]
@@ -220,5 +261,20 @@ mod tests {
                 assert!(e.contains(bad.trim()), "{bad}: {e}");
             }
         }
+    }
+
+    #[test]
+    fn times_format_like_go() {
+        assert_eq!(rfc3339_nano(0, 0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_nano(1_500_000_000, 0), "1970-01-01T00:00:01.5Z");
+        assert_eq!(rfc3339_nano(-1, 0), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            rfc3339_nano(951_868_800_000_000_000, 19_800),
+            "2000-03-01T05:30:00+05:30"
+        );
+        assert_eq!(
+            local_time(951_782_400_000_000_000, 0),
+            "2000-02-29 00:00:00.000000"
+        );
     }
 }

@@ -1,21 +1,33 @@
 //! The read-only runtime commands: `ps`, `ls`, `port`, `logs`. They work from the engine's labels
 //! (one list call), so they need the project name only: `-p` / `COMPOSE_PROJECT_NAME`, else the
-//! compose file's.
+//! compose file's. The engine work is `app::query` / `app::logs`; here: arguments and output.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use futures::StreamExt;
 
 use super::args::{AnsiMode, LogsArgs, LsArgs, PortArgs, ProtocolArg, PsArgs, Tail};
 use super::context::{self, explicit_project_name};
-use super::list::{self, PsRow};
-use super::logs::{self, Formatter, LogEvent, LogTarget};
+use super::inspect::interrupted;
+use super::list;
+use super::logs::{Formatter, LogEvent};
 use super::{exit, GlobalArgs};
-use crate::engine::{ContainerSummary, Engine, LabelFilter, LogOptions, Protocol};
+use crate::app::logs::{self as app_logs, LogsOptions};
+use crate::app::query::{self, PortAnswer, PsFilter};
+use crate::engine::{ContainerSummary, Engine, LogOptions, Protocol};
 use crate::loader;
-use crate::plan::labels;
+
+pub use crate::app::logs::targets;
+
+/// The project's service containers (`app::query::service_containers`), for attached `up`.
+pub async fn service_containers(
+    engine: &Arc<dyn Engine>,
+    project: &str,
+) -> Result<Vec<ContainerSummary>> {
+    Ok(query::service_containers(engine.as_ref(), project).await?)
+}
 
 /// The project name: `-p` / `COMPOSE_PROJECT_NAME` without reading files, else the loaded
 /// project's.
@@ -41,51 +53,22 @@ fn print(text: &str) {
     let _ = out.flush();
 }
 
-/// The project's containers (services only, not one-offs), sorted by service and number.
-pub async fn service_containers(
-    engine: &Arc<dyn Engine>,
-    project: &str,
-) -> Result<Vec<ContainerSummary>> {
-    let mut list = engine
-        .list_containers(&LabelFilter::project(project))
-        .await
-        .with_context(|| format!("cannot list the containers of project {project}"))?;
-    list.retain(|c| {
-        !c.labels
-            .get(labels::ONEOFF)
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    });
-    list.sort_by_key(|c| {
-        (
-            c.labels.get(labels::SERVICE).cloned().unwrap_or_default(),
-            c.labels
-                .get(labels::CONTAINER_NUMBER)
-                .and_then(|n| n.parse::<u32>().ok())
-                .unwrap_or(0),
-        )
-    });
-    Ok(list)
-}
-
 pub async fn ps(global: &GlobalArgs, args: PsArgs) -> Result<i32> {
     let project = project_name(global)?;
     let engine = context::connect().await?;
-    let all = engine
-        .list_containers(&LabelFilter::project(&project))
-        .await
-        .with_context(|| format!("cannot list the containers of project {project}"))?;
-    let rows = list::select(all.iter().map(PsRow::from_summary).collect(), &args);
+    let filter = PsFilter {
+        all: args.all,
+        status: args.status.iter().map(|s| s.as_str().to_string()).collect(),
+        services: args.service_names.clone(),
+    };
+    let rows = query::ps(engine.as_ref(), &project, &filter).await?;
     print(&list::render_ps(&rows, &args, now()));
     Ok(exit::OK)
 }
 
 pub async fn ls(args: LsArgs) -> Result<i32> {
     let engine = context::connect().await?;
-    let all = engine
-        .list_containers(&LabelFilter::new().has(labels::PROJECT))
-        .await
-        .context("cannot list containers")?;
-    let rows = list::projects(&all);
+    let rows = query::ls(engine.as_ref()).await?;
     print(&list::render_ls(&rows, args.all, args.quiet, args.format));
     Ok(exit::OK)
 }
@@ -93,31 +76,30 @@ pub async fn ls(args: LsArgs) -> Result<i32> {
 pub async fn port(global: &GlobalArgs, args: PortArgs) -> Result<i32> {
     let project = project_name(global)?;
     let engine = context::connect().await?;
-    let containers = service_containers(&engine, &project).await?;
-    let Some(c) = containers.iter().find(|c| {
-        c.labels.get(labels::SERVICE) == Some(&args.service)
-            && c.labels.get(labels::CONTAINER_NUMBER) == Some(&args.index.to_string())
-    }) else {
-        bail!(
-            "service {:?} has no container number {} in project {project}; is it up?",
-            args.service,
-            args.index
-        );
-    };
-    let details = engine
-        .inspect_container(&c.id)
-        .await
-        .with_context(|| format!("cannot inspect container {}", c.name()))?;
     let protocol = match args.protocol {
         ProtocolArg::Tcp => Protocol::Tcp,
         ProtocolArg::Udp => Protocol::Udp,
     };
-    match list::published(&details.ports, args.private_port, protocol) {
-        Some(addr) => {
+    let answer = query::port(
+        engine.as_ref(),
+        &project,
+        &args.service,
+        args.index,
+        args.private_port,
+        protocol,
+    )
+    .await?;
+    match answer {
+        PortAnswer::Published(addr) => {
             print(&format!("{addr}\n"));
             Ok(exit::OK)
         }
-        None => bail!(
+        PortAnswer::NoContainer => bail!(
+            "service {:?} has no container number {} in project {project}; is it up?",
+            args.service,
+            args.index
+        ),
+        PortAnswer::NotPublished => bail!(
             "no port {}/{} published for service {:?}",
             args.private_port,
             protocol.as_str(),
@@ -138,57 +120,31 @@ pub fn log_colors(no_color: bool, ansi: Option<AnsiMode>) -> bool {
     }
 }
 
-/// Log targets for containers: label `web-1` (or the container name).
-pub fn targets(project: &str, containers: &[ContainerSummary]) -> Vec<LogTarget> {
-    containers
-        .iter()
-        .map(|c| {
-            let service = c.labels.get(labels::SERVICE).cloned().unwrap_or_default();
-            let number = c
-                .labels
-                .get(labels::CONTAINER_NUMBER)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            LogTarget {
-                id: c.id.clone(),
-                label: logs::display_name(project, &service, number, c.name()),
-                service,
-            }
-        })
-        .collect()
-}
-
 pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -> Result<i32> {
     let project = project_name(global)?;
     let engine = context::connect().await?;
-    let mut containers = service_containers(&engine, &project).await?;
-    if !args.services.is_empty() {
-        containers.retain(|c| {
-            c.labels
-                .get(labels::SERVICE)
-                .is_some_and(|s| args.services.contains(s))
-        });
-    }
-    if let Some(i) = args.index {
-        containers.retain(|c| c.labels.get(labels::CONTAINER_NUMBER) == Some(&i.to_string()));
-    }
-    let targets = targets(&project, &containers);
+    let opts = LogsOptions {
+        services: args.services.clone(),
+        index: args.index,
+        log: LogOptions {
+            follow: args.follow,
+            timestamps: args.timestamps,
+            tail: match args.tail {
+                Tail::All => None,
+                Tail::Last(n) => Some(n),
+            },
+            since: args.since,
+            until: args.until,
+        },
+    };
+    let (targets, mut stream) = app_logs::logs(engine, &project, &opts).await?;
     let fmt = Formatter::new(
         &targets,
         log_colors(args.no_color, ansi),
         !args.no_log_prefix,
     );
-    let opts = LogOptions {
-        follow: args.follow,
-        timestamps: args.timestamps,
-        tail: match args.tail {
-            Tail::All => None,
-            Tail::Last(n) => Some(n),
-        },
-        since: args.since,
-        until: args.until,
-    };
-    let mut stream = logs::multiplex(Arc::clone(&engine), &targets, &opts);
+    let interrupted = interrupted();
+    tokio::pin!(interrupted);
     loop {
         tokio::select! {
             ev = stream.next() => match ev {
@@ -199,7 +155,7 @@ pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -
                 Some(LogEvent::Ended { .. }) => {}
                 None => break,
             },
-            _ = tokio::signal::ctrl_c() => return Ok(exit::INTERRUPTED),
+            _ = &mut interrupted => return Ok(exit::INTERRUPTED),
         }
     }
     Ok(exit::OK)

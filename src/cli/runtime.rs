@@ -227,11 +227,11 @@ pub(super) struct Session {
     pub(super) engine: Arc<dyn Engine>,
     pub(super) reporter: ProgressReporter,
     pub(super) interrupts: Interrupts,
-    parallel: usize,
-    dry_run: bool,
+    pub(super) parallel: usize,
+    pub(super) dry_run: bool,
 }
 
-async fn session(rt: &RuntimeGlobals) -> Result<Session> {
+pub(super) async fn session(rt: &RuntimeGlobals) -> Result<Session> {
     let engine = context::connect().await?;
     Ok(Session {
         engine,
@@ -244,7 +244,7 @@ async fn session(rt: &RuntimeGlobals) -> Result<Session> {
 
 impl Session {
     /// A cancel handle driven by Ctrl-C (first press graceful, second forced).
-    fn cancel(&self) -> Cancel {
+    pub(super) fn cancel(&self) -> Cancel {
         let c = Cancel::new();
         self.interrupts.drive(c.clone(), 1);
         c
