@@ -154,7 +154,12 @@ impl Drop for Cleanup {
                 return;
             };
             rt.block_on(async move {
-                let Ok(engine) = DockerEngine::connect().await else {
+                let Ok(engine) =
+                    DockerEngine::connect(&rcompose::engine::ConnectOptions::from_env(|k| {
+                        std::env::var(k).ok()
+                    }))
+                    .await
+                else {
                     return;
                 };
                 let filter = LabelFilter::project(&project);

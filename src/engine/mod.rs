@@ -13,7 +13,9 @@
 
 pub mod auth;
 pub mod docker;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
+#[cfg(any(test, feature = "fake"))]
 pub mod testing;
 pub mod types;
 
@@ -23,6 +25,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
+pub use docker::ConnectOptions;
 pub use types::*;
 
 /// What kind of object an error is about.
@@ -240,10 +243,12 @@ pub trait Engine: Send + Sync {
     async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()>;
 }
 
-/// Connects to the Docker engine named by the environment (`DOCKER_HOST`, the current docker
-/// context, else `/var/run/docker.sock`) and negotiates the API version.
-pub async fn connect() -> EngineResult<std::sync::Arc<dyn Engine>> {
-    Ok(std::sync::Arc::new(docker::DockerEngine::connect().await?))
+/// Connects to the Docker engine `options` name (`DOCKER_HOST`, the current docker context, else
+/// `/var/run/docker.sock`) and negotiates the API version.
+pub async fn connect(options: &ConnectOptions) -> EngineResult<std::sync::Arc<dyn Engine>> {
+    Ok(std::sync::Arc::new(
+        docker::DockerEngine::connect(options).await?,
+    ))
 }
 
 /// A progress sink that drops everything.

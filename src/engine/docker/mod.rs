@@ -9,7 +9,12 @@
 //! Version notes: before API 1.44 a container can be created on one network only, so the others
 //! are connected between create and start; before 1.42 `stop` takes no signal, so a custom stop
 //! signal is sent with `kill` followed by a bounded wait.
-//! Must not import `model`, `loader`, `plan`, `exec` or `cli`.
+//! Must not import `model`, `loader`, `plan`, `app` or `cli`, and reads no environment variable:
+//! where the engine is comes in as [`ConnectOptions`].
+
+mod address;
+
+pub use address::{resolve_address, ConnectOptions, EngineAddress, TlsFiles};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,192 +27,32 @@ use bollard::query_parameters as qp;
 use bollard::{ClientVersion, Docker, API_DEFAULT_VERSION};
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
-use sha2::{Digest, Sha256};
 
 use super::types::*;
 use super::{Engine, EngineError, EngineResult, ObjectKind};
-
-/// Where the engine is, as resolved from the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineAddress {
-    /// A unix socket path.
-    Unix(PathBuf),
-    /// `tcp://host:port`, plain or with TLS files.
-    Tcp { addr: String, tls: Option<TlsFiles> },
-}
-
-impl std::fmt::Display for EngineAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EngineAddress::Unix(p) => write!(f, "unix://{}", p.display()),
-            EngineAddress::Tcp { addr, .. } => write!(f, "tcp://{addr}"),
-        }
-    }
-}
-
-/// Client TLS material.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub ca: PathBuf,
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-impl TlsFiles {
-    fn in_dir(dir: &Path) -> TlsFiles {
-        TlsFiles {
-            ca: dir.join("ca.pem"),
-            cert: dir.join("cert.pem"),
-            key: dir.join("key.pem"),
-        }
-    }
-}
-
-const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
-
-/// Resolves the engine address from environment variables (read through `env`) and the docker
-/// config directory. Pure apart from reading the context files; unit-tested with a temp dir.
-pub fn resolve_address(env: &dyn Fn(&str) -> Option<String>) -> EngineResult<EngineAddress> {
-    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    let config_dir = non_empty("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| non_empty("HOME").map(|h| PathBuf::from(h).join(".docker")));
-
-    if let Some(host) = non_empty("DOCKER_HOST") {
-        let tls_dir = non_empty("DOCKER_CERT_PATH")
-            .map(PathBuf::from)
-            .or_else(|| config_dir.clone());
-        let tls = match (non_empty("DOCKER_TLS_VERIFY"), tls_dir) {
-            (Some(v), Some(dir)) if v != "0" => Some(TlsFiles::in_dir(&dir)),
-            (Some(v), None) if v != "0" => {
-                return Err(EngineError::Client(
-                    "DOCKER_TLS_VERIFY is set but neither DOCKER_CERT_PATH nor HOME is".into(),
-                ))
-            }
-            _ => None,
-        };
-        return parse_host(&host, tls);
-    }
-
-    let Some(config_dir) = config_dir else {
-        return Ok(EngineAddress::Unix(PathBuf::from(DEFAULT_SOCKET)));
-    };
-    let context = match non_empty("DOCKER_CONTEXT") {
-        Some(c) => Some(c),
-        None => read_current_context(&config_dir.join("config.json"))?,
-    };
-    match context {
-        None => Ok(EngineAddress::Unix(PathBuf::from(DEFAULT_SOCKET))),
-        Some(c) if c == "default" => Ok(EngineAddress::Unix(PathBuf::from(DEFAULT_SOCKET))),
-        Some(c) => context_address(&config_dir, &c),
-    }
-}
-
-fn parse_host(host: &str, tls: Option<TlsFiles>) -> EngineResult<EngineAddress> {
-    if let Some(path) = host.strip_prefix("unix://") {
-        return Ok(EngineAddress::Unix(PathBuf::from(path)));
-    }
-    if let Some(addr) = host
-        .strip_prefix("tcp://")
-        .or_else(|| host.strip_prefix("http://"))
-    {
-        return Ok(EngineAddress::Tcp {
-            addr: addr.trim_end_matches('/').to_string(),
-            tls,
-        });
-    }
-    if let Some(addr) = host.strip_prefix("https://") {
-        return Ok(EngineAddress::Tcp {
-            addr: addr.trim_end_matches('/').to_string(),
-            tls,
-        });
-    }
-    if host.starts_with('/') {
-        return Ok(EngineAddress::Unix(PathBuf::from(host)));
-    }
-    Err(EngineError::Client(format!(
-        "unsupported engine address {host:?}: rcompose speaks unix:// and tcp:// (set DOCKER_HOST)"
-    )))
-}
-
-fn read_current_context(config: &Path) -> EngineResult<Option<String>> {
-    let text = match std::fs::read_to_string(config) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(EngineError::Client(format!(
-                "cannot read {}: {e}",
-                config.display()
-            )))
-        }
-    };
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| EngineError::Client(format!("{} is not valid JSON: {e}", config.display())))?;
-    Ok(value
-        .get("currentContext")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string))
-}
-
-fn context_address(config_dir: &Path, context: &str) -> EngineResult<EngineAddress> {
-    let digest = hex::encode(Sha256::digest(context.as_bytes()));
-    let meta = config_dir
-        .join("contexts")
-        .join("meta")
-        .join(&digest)
-        .join("meta.json");
-    let text = std::fs::read_to_string(&meta).map_err(|e| {
-        EngineError::Client(format!(
-            "docker context {context:?} is selected but {} cannot be read: {e}; \
-             run `docker context use default` or set DOCKER_HOST",
-            meta.display()
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| EngineError::Client(format!("{} is not valid JSON: {e}", meta.display())))?;
-    let endpoint = value.get("Endpoints").and_then(|e| e.get("docker"));
-    let host = endpoint
-        .and_then(|e| e.get("Host"))
-        .and_then(|h| h.as_str())
-        .ok_or_else(|| {
-            EngineError::Client(format!(
-                "docker context {context:?} has no docker endpoint host ({})",
-                meta.display()
-            ))
-        })?;
-    let skip_verify = endpoint
-        .and_then(|e| e.get("SkipTLSVerify"))
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let tls_dir = config_dir
-        .join("contexts")
-        .join("tls")
-        .join(&digest)
-        .join("docker");
-    let tls =
-        (!skip_verify && tls_dir.join("ca.pem").is_file()).then(|| TlsFiles::in_dir(&tls_dir));
-    parse_host(host, tls)
-}
 
 /// The Docker engine over bollard.
 #[derive(Debug, Clone)]
 pub struct DockerEngine {
     docker: Docker,
     address: String,
+    /// The docker config directory, where registry credentials are read from.
+    config_dir: Option<PathBuf>,
 }
 
 /// Seconds bollard waits for response headers (long: `stop` waits for the grace period).
 const REQUEST_TIMEOUT_SECS: u64 = 600;
 
 impl DockerEngine {
-    /// Connects to the engine the environment names, and negotiates the API version.
-    pub async fn connect() -> EngineResult<DockerEngine> {
-        let address = resolve_address(&|k| std::env::var(k).ok())?;
-        Self::connect_to(&address).await
+    /// Connects to the engine `options` name, and negotiates the API version.
+    pub async fn connect(options: &ConnectOptions) -> EngineResult<DockerEngine> {
+        let address = resolve_address(options)?;
+        let mut engine = Self::connect_to(&address).await?;
+        engine.config_dir = options.config_dir.clone();
+        Ok(engine)
     }
 
-    /// Connects to `address` and negotiates the API version.
+    /// Connects to `address` and negotiates the API version (no registry credentials).
     pub async fn connect_to(address: &EngineAddress) -> EngineResult<DockerEngine> {
         let shown = address.to_string();
         let version: &ClientVersion = API_DEFAULT_VERSION;
@@ -239,6 +84,7 @@ impl DockerEngine {
         Ok(DockerEngine {
             docker,
             address: shown,
+            config_dir: None,
         })
     }
 
@@ -1594,9 +1440,11 @@ impl Engine for DockerEngine {
             tag: Some(tag.unwrap_or_else(|| "latest".to_string())),
             ..Default::default()
         };
-        let mut stream = self
-            .docker
-            .create_image(Some(options), None, credentials(image));
+        let mut stream = self.docker.create_image(
+            Some(options),
+            None,
+            credentials(image, self.config_dir.as_deref()),
+        );
         while let Some(item) = stream.next().await {
             let info =
                 item.map_err(
@@ -1863,9 +1711,11 @@ impl Engine for DockerEngine {
             image: image.to_string(),
             message,
         };
-        let mut stream = self
-            .docker
-            .push_image(&repo, Some(options), credentials(image));
+        let mut stream = self.docker.push_image(
+            &repo,
+            Some(options),
+            credentials(image, self.config_dir.as_deref()),
+        );
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| match e {
                 BollardError::DockerStreamError { error } => push_error(error),
@@ -1889,8 +1739,8 @@ impl Engine for DockerEngine {
 }
 
 /// Registry credentials for `image` from the docker config file (`super::auth`), if any.
-fn credentials(image: &str) -> Option<bollard::auth::DockerCredentials> {
-    let auth = super::auth::for_image(image, &|k| std::env::var(k).ok())?;
+fn credentials(image: &str, config_dir: Option<&Path>) -> Option<bollard::auth::DockerCredentials> {
+    let auth = super::auth::for_image(image, config_dir)?;
     Some(bollard::auth::DockerCredentials {
         username: auth.username,
         password: auth.password,
@@ -1970,85 +1820,6 @@ fn path_stat_of(s: bollard::container::PathStatResponse) -> PathStat {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
-
-    #[test]
-    fn docker_host_wins() {
-        let a = resolve_address(&env_of(&[("DOCKER_HOST", "tcp://10.0.0.1:2375")])).ok();
-        assert_eq!(
-            a,
-            Some(EngineAddress::Tcp {
-                addr: "10.0.0.1:2375".into(),
-                tls: None
-            })
-        );
-        let a = resolve_address(&env_of(&[("DOCKER_HOST", "unix:///run/d.sock")])).ok();
-        assert_eq!(a, Some(EngineAddress::Unix("/run/d.sock".into())));
-    }
-
-    #[test]
-    fn tls_verify_uses_cert_path() {
-        let a = resolve_address(&env_of(&[
-            ("DOCKER_HOST", "tcp://h:2376"),
-            ("DOCKER_TLS_VERIFY", "1"),
-            ("DOCKER_CERT_PATH", "/certs"),
-        ]))
-        .ok();
-        assert_eq!(
-            a,
-            Some(EngineAddress::Tcp {
-                addr: "h:2376".into(),
-                tls: Some(TlsFiles::in_dir(Path::new("/certs")))
-            })
-        );
-    }
-
-    #[test]
-    fn unsupported_scheme_is_a_clear_error() {
-        let e = resolve_address(&env_of(&[("DOCKER_HOST", "ssh://me@box")]));
-        assert!(matches!(e, Err(EngineError::Client(m)) if m.contains("DOCKER_HOST")));
-    }
-
-    #[test]
-    fn no_config_means_default_socket() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let home = dir.path().to_string_lossy().to_string();
-        let a = resolve_address(&env_of(&[("HOME", &home)]))?;
-        assert_eq!(a, EngineAddress::Unix(DEFAULT_SOCKET.into()));
-        Ok(())
-    }
-
-    #[test]
-    fn current_context_is_followed() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let cfg = dir.path().join(".docker");
-        std::fs::create_dir_all(&cfg)?;
-        std::fs::write(cfg.join("config.json"), r#"{"currentContext":"remote"}"#)?;
-        let digest = hex::encode(Sha256::digest(b"remote"));
-        let meta = cfg.join("contexts/meta").join(&digest);
-        std::fs::create_dir_all(&meta)?;
-        std::fs::write(
-            meta.join("meta.json"),
-            r#"{"Name":"remote","Endpoints":{"docker":{"Host":"unix:///ctx.sock","SkipTLSVerify":false}}}"#,
-        )?;
-        let home = dir.path().to_string_lossy().to_string();
-        let a = resolve_address(&env_of(&[("HOME", &home)]))?;
-        assert_eq!(a, EngineAddress::Unix("/ctx.sock".into()));
-        // DOCKER_CONTEXT=default overrides the file.
-        let a = resolve_address(&env_of(&[("HOME", &home), ("DOCKER_CONTEXT", "default")]))?;
-        assert_eq!(a, EngineAddress::Unix(DEFAULT_SOCKET.into()));
-        // A missing context is an error that says what to do.
-        let e = resolve_address(&env_of(&[("HOME", &home), ("DOCKER_CONTEXT", "gone")]));
-        assert!(matches!(e, Err(EngineError::Client(m)) if m.contains("docker context use")));
-        Ok(())
-    }
 
     #[test]
     fn tags_split_after_the_last_slash() {
