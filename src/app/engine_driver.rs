@@ -63,47 +63,20 @@ fn missing_ok(r: Result<(), EngineError>) -> Result<(), EngineError> {
     }
 }
 
-/// The host address in a "port is already allocated" / "address already in use" message.
-fn taken_port(message: &str) -> Option<String> {
-    if let Some(rest) = message.split("Bind for ").nth(1) {
-        return rest.split(" failed").next().map(str::to_string);
-    }
-    if message.contains("address already in use") {
-        // `... (HTTP 500): ... listen tcp4 0.0.0.0:8080: bind: address already in use`
-        return message
-            .split_whitespace()
-            .map(|w| w.trim_end_matches([':', ',', ')']))
-            .find(|w| is_host_port(w))
-            .map(str::to_string);
-    }
-    None
-}
-
-/// `0.0.0.0:8080`, `[::]:8080`, `127.0.0.1:53`: an IP address, a colon and a port number.
-fn is_host_port(w: &str) -> bool {
-    let Some((host, port)) = w.rsplit_once(':') else {
-        return false;
-    };
-    !host.is_empty()
-        && host.chars().any(|c| c.is_ascii_digit() || c == ':')
-        && host
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
-        && !port.is_empty()
-        && port.chars().all(|c| c.is_ascii_digit())
-}
-
 /// The user-facing message of a failed start.
 fn start_error(service: &str, container: &str, e: &EngineError) -> String {
-    let text = e.to_string();
-    if text.contains("port is already allocated") || text.contains("address already in use") {
-        let port = taken_port(&text).unwrap_or_else(|| "a published port".to_string());
+    if let EngineError::PortInUse { address, .. } = e {
+        let port = if address.is_empty() {
+            "a published port"
+        } else {
+            address
+        };
         return format!(
             "service {service}: host port {port} is already in use by another container or process; \
              free it or change the service's `ports:` and run `up` again (container {container} was created and is kept)"
         );
     }
-    format!("service {service}: {text}")
+    format!("service {service}: {e}")
 }
 
 /// One line of build/pull progress as the user reads it.
@@ -592,30 +565,5 @@ impl Driver for EngineDriver {
                 .map(str::to_string)
         }
         .boxed()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn taken_ports_are_named() {
-        assert_eq!(
-            taken_port("driver failed programming external connectivity on endpoint x: Bind for 0.0.0.0:8080 failed: port is already allocated").as_deref(),
-            Some("0.0.0.0:8080")
-        );
-        assert_eq!(
-            taken_port("listen tcp4 0.0.0.0:9090: bind: address already in use").as_deref(),
-            Some("0.0.0.0:9090")
-        );
-        assert_eq!(
-            taken_port("engine error (HTTP 500): driver failed programming external connectivity on endpoint p-web-1 (97177c3a3d3f): Error starting userland proxy: listen tcp4 0.0.0.0:45229: bind: address already in use").as_deref(),
-            Some("0.0.0.0:45229")
-        );
-        assert_eq!(
-            taken_port("Error starting userland proxy: listen tcp6 [::]:8080: bind: address already in use").as_deref(),
-            Some("[::]:8080")
-        );
     }
 }

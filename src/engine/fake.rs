@@ -966,15 +966,18 @@ impl Engine for FakeEngine {
         }
         for p in &c.spec.ports {
             if port_taken(&st, &cid, p) {
-                return Err(EngineError::Api {
-                    status: 500,
+                let address = format!(
+                    "{}:{}",
+                    p.host_ip.as_deref().unwrap_or("0.0.0.0"),
+                    p.host_port.to_docker_string()
+                );
+                return Err(EngineError::PortInUse {
                     message: format!(
                         "driver failed programming external connectivity on endpoint {}: \
-                         Bind for {}:{} failed: port is already allocated",
+                         Bind for {address} failed: port is already allocated",
                         c.name,
-                        p.host_ip.as_deref().unwrap_or("0.0.0.0"),
-                        p.host_port.to_docker_string()
                     ),
+                    address,
                 });
             }
         }
@@ -2392,8 +2395,8 @@ mod tests {
         fake.fail_once(
             "start",
             Some("p-web-1"),
-            EngineError::Api {
-                status: 500,
+            EngineError::PortInUse {
+                address: "0.0.0.0:8080".into(),
                 message: "port is already allocated".into(),
             },
         );

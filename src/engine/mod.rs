@@ -66,6 +66,20 @@ pub enum EngineError {
     /// The request conflicts with the current state (HTTP 409): name in use, container running...
     #[error("conflict: {message}")]
     Conflict { message: String },
+    /// A host port a container publishes is taken (by another container or process).
+    /// `address` is the `ip:port` the engine names, empty when it names none.
+    #[error("host port {address} is already in use: {message}")]
+    PortInUse { address: String, message: String },
+    /// A container (or exec) could not start its command: the binary is not there (docker's
+    /// exit code 127), or with `not_executable` it is there but cannot be run (126).
+    #[error("{message}")]
+    CommandNotFound {
+        message: String,
+        not_executable: bool,
+    },
+    /// The container is already being removed (HTTP 409 "removal ... is already in progress").
+    #[error("conflict: {message}")]
+    RemovalInProgress { message: String },
     /// The engine cannot be reached at all.
     #[error("cannot reach the Docker engine at {address}: {hint}")]
     Unavailable { address: String, hint: String },
@@ -99,8 +113,12 @@ impl EngineError {
         matches!(self, EngineError::NotFound { .. })
     }
 
+    /// A state conflict (HTTP 409), a removal already in progress included.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, EngineError::Conflict { .. })
+        matches!(
+            self,
+            EngineError::Conflict { .. } | EngineError::RemovalInProgress { .. }
+        )
     }
 }
 

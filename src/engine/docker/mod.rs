@@ -13,6 +13,9 @@
 //! where the engine is comes in as [`ConnectOptions`].
 
 mod address;
+mod errors;
+
+use errors::{is_status, map_error, unavailable};
 
 pub use address::{resolve_address, ConnectOptions, EngineAddress, TlsFiles};
 
@@ -102,56 +105,6 @@ impl DockerEngine {
     fn err(&self, e: BollardError, kind: ObjectKind, name: &str) -> EngineError {
         map_error(&self.address, e, kind, name)
     }
-}
-
-fn unavailable(address: &str, e: &BollardError) -> EngineError {
-    EngineError::Unavailable {
-        address: address.to_string(),
-        hint: format!("{e}; is the engine running? set DOCKER_HOST to point elsewhere"),
-    }
-}
-
-fn map_error(address: &str, e: BollardError, kind: ObjectKind, name: &str) -> EngineError {
-    match e {
-        BollardError::DockerResponseServerError {
-            status_code,
-            message,
-        } => match status_code {
-            404 => EngineError::NotFound {
-                kind,
-                name: name.to_string(),
-                message,
-            },
-            409 => EngineError::Conflict { message },
-            // The engine answers "network has active endpoints" with 403 and "container is not
-            // paused/running" with 500: both are state conflicts.
-            403 | 500 if is_state_conflict(&message) => EngineError::Conflict { message },
-            _ => EngineError::Api {
-                status: status_code,
-                message,
-            },
-        },
-        BollardError::SocketNotFoundError(_)
-        | BollardError::HyperLegacyError { .. }
-        | BollardError::IOError { .. }
-        | BollardError::RequestTimeoutError => unavailable(address, &e),
-        other => EngineError::Client(other.to_string()),
-    }
-}
-
-fn is_state_conflict(message: &str) -> bool {
-    [
-        "has active endpoints",
-        "is not paused",
-        "is not running",
-        "is already paused",
-    ]
-    .iter()
-    .any(|m| message.contains(m))
-}
-
-fn is_status(e: &BollardError, code: u16) -> bool {
-    matches!(e, BollardError::DockerResponseServerError { status_code, .. } if *status_code == code)
 }
 
 fn hashmap(m: &Labels) -> HashMap<String, String> {
