@@ -31,8 +31,9 @@ use bollard::{ClientVersion, Docker, API_DEFAULT_VERSION};
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
 
+use super::prelude::*;
 use super::types::*;
-use super::{Engine, EngineError, EngineResult, ObjectKind};
+use super::{EngineError, EngineResult, ObjectKind};
 
 /// The Docker engine over bollard.
 #[derive(Debug, Clone)]
@@ -739,6 +740,30 @@ impl Engine for DockerEngine {
         })
     }
 
+    fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>> {
+        let mut filters = label_filters(&filter.labels);
+        if !filter.kinds.is_empty() {
+            filters.insert("type".to_string(), filter.kinds.clone());
+        }
+        let address = self.address.clone();
+        self.docker
+            .events(Some(qp::EventsOptions {
+                // The request is only sent when the stream is first polled: `since` = now makes
+                // the engine replay what happened in between, so no event is lost.
+                since: Some(now_since()),
+                until: None,
+                filters: Some(filters),
+            }))
+            .map(move |item| match item {
+                Ok(m) => Ok(event_of(m)),
+                Err(e) => Err(map_error(&address, e, ObjectKind::Container, "events")),
+            })
+            .boxed()
+    }
+}
+
+#[async_trait]
+impl Containers for DockerEngine {
     async fn list_containers(&self, filter: &LabelFilter) -> EngineResult<Vec<ContainerSummary>> {
         let options = qp::ListContainersOptions {
             all: true,
@@ -970,27 +995,26 @@ impl Engine for DockerEngine {
             .boxed()
     }
 
-    fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>> {
-        let mut filters = label_filters(&filter.labels);
-        if !filter.kinds.is_empty() {
-            filters.insert("type".to_string(), filter.kinds.clone());
-        }
-        let address = self.address.clone();
-        self.docker
-            .events(Some(qp::EventsOptions {
-                // The request is only sent when the stream is first polled: `since` = now makes
-                // the engine replay what happened in between, so no event is lost.
-                since: Some(now_since()),
-                until: None,
-                filters: Some(filters),
-            }))
-            .map(move |item| match item {
-                Ok(m) => Ok(event_of(m)),
-                Err(e) => Err(map_error(&address, e, ObjectKind::Container, "events")),
-            })
-            .boxed()
+    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
+        let top = self
+            .docker
+            .top_processes(
+                id,
+                Some(qp::TopOptions {
+                    ps_args: "-ef".to_string(),
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(ProcessList {
+            titles: top.titles.unwrap_or_default(),
+            processes: top.processes.unwrap_or_default(),
+        })
     }
+}
 
+#[async_trait]
+impl Sessions for DockerEngine {
     async fn exec(&self, id: &str, spec: &ExecSpec) -> EngineResult<ExecOutput> {
         let config = bm::ExecConfig {
             attach_stdout: Some(true),
@@ -1040,6 +1064,135 @@ impl Engine for DockerEngine {
         Ok(out)
     }
 
+    async fn create_exec(
+        &self,
+        id: &str,
+        spec: &ExecSpec,
+        attach_stdin: bool,
+    ) -> EngineResult<String> {
+        let config = bm::ExecConfig {
+            attach_stdin: Some(attach_stdin),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(spec.tty),
+            env: none_if_empty(spec.env.clone()),
+            cmd: Some(spec.cmd.clone()),
+            privileged: Some(spec.privileged),
+            user: spec.user.clone(),
+            working_dir: spec.working_dir.clone(),
+            ..Default::default()
+        };
+        self.docker
+            .create_exec(id, config)
+            .await
+            .map(|c| c.id)
+            .map_err(|e| self.err(e, ObjectKind::Container, id))
+    }
+
+    async fn start_exec_attached(&self, exec_id: &str, tty: bool) -> EngineResult<AttachedIo> {
+        let started = self
+            .docker
+            .start_exec(
+                exec_id,
+                Some(bollard::exec::StartExecOptions {
+                    detach: false,
+                    tty,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
+        match started {
+            bollard::exec::StartExecResults::Attached { output, input } => {
+                Ok(attached_io(&self.address, exec_id, output, input))
+            }
+            bollard::exec::StartExecResults::Detached => Err(EngineError::Client(format!(
+                "exec {exec_id} started detached although an attached start was asked for"
+            ))),
+        }
+    }
+
+    async fn start_exec_detached(&self, exec_id: &str) -> EngineResult<()> {
+        self.docker
+            .start_exec(
+                exec_id,
+                Some(bollard::exec::StartExecOptions {
+                    detach: true,
+                    tty: false,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
+    }
+
+    async fn inspect_exec(&self, exec_id: &str) -> EngineResult<ExecStatus> {
+        let i = self
+            .docker
+            .inspect_exec(exec_id)
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
+        let running = i.running.unwrap_or(false);
+        Ok(ExecStatus {
+            running,
+            exit_code: if running { None } else { i.exit_code },
+        })
+    }
+
+    async fn resize_exec(&self, exec_id: &str, size: TtySize) -> EngineResult<()> {
+        self.docker
+            .resize_exec(
+                exec_id,
+                bollard::exec::ResizeExecOptions {
+                    height: size.rows,
+                    width: size.cols,
+                },
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
+    }
+
+    async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
+        let attached = self
+            .docker
+            .attach_container(
+                id,
+                Some(qp::AttachContainerOptions {
+                    detach_keys: None,
+                    logs: false,
+                    stream: true,
+                    stdin,
+                    stdout: true,
+                    stderr: true,
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(attached_io(
+            &self.address,
+            id,
+            attached.output,
+            attached.input,
+        ))
+    }
+
+    async fn resize_container(&self, id: &str, size: TtySize) -> EngineResult<()> {
+        self.docker
+            .resize_container_tty(
+                id,
+                qp::ResizeContainerTTYOptions {
+                    h: i32::from(size.rows),
+                    w: i32::from(size.cols),
+                },
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))
+    }
+}
+
+#[async_trait]
+impl Archive for DockerEngine {
     async fn copy_into(&self, id: &str, path: &str, tar: Bytes) -> EngineResult<()> {
         self.docker
             .upload_to_container(
@@ -1054,6 +1207,90 @@ impl Engine for DockerEngine {
             .map_err(|e| self.err(e, ObjectKind::Container, id))
     }
 
+    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
+        let r = self
+            .docker
+            .get_container_archive_info(
+                id,
+                Some(qp::ContainerArchiveInfoOptions {
+                    path: path.to_string(),
+                }),
+            )
+            .await;
+        match r {
+            Ok(stat) => Ok(path_stat_of(stat)),
+            Err(e) if is_status(&e, 404) => {
+                // A HEAD answer has no body: tell a missing container from a missing path.
+                self.inspect_container(id).await?;
+                Err(EngineError::NotFound {
+                    kind: ObjectKind::Path,
+                    name: path.to_string(),
+                    message: format!("no such file or directory in container {id}: {path}"),
+                })
+            }
+            Err(e) => Err(self.err(e, ObjectKind::Container, id)),
+        }
+    }
+
+    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        let address = self.address.clone();
+        let (id, path) = (id.to_string(), path.to_string());
+        self.docker
+            .download_from_container(
+                &id,
+                Some(qp::DownloadFromContainerOptions { path: path.clone() }),
+            )
+            .map(move |item| {
+                item.map_err(|e| match e {
+                    BollardError::DockerResponseServerError {
+                        status_code: 404,
+                        message,
+                    } if !message.contains("No such container") => EngineError::NotFound {
+                        kind: ObjectKind::Path,
+                        name: path.clone(),
+                        message,
+                    },
+                    e => map_error(&address, e, ObjectKind::Container, &id),
+                })
+            })
+            .boxed()
+    }
+
+    async fn copy_into_with(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Bytes,
+        options: &CopyIntoOptions,
+    ) -> EngineResult<()> {
+        let flag = |on: bool| on.then(|| "true".to_string());
+        self.docker
+            .upload_to_container(
+                id,
+                Some(qp::UploadToContainerOptions {
+                    path: path.to_string(),
+                    no_overwrite_dir_non_dir: flag(options.no_overwrite_dir_non_dir),
+                    copy_uidgid: flag(options.copy_uid_gid),
+                }),
+                bollard::body_full(tar),
+            )
+            .await
+            .map_err(|e| match e {
+                BollardError::DockerResponseServerError {
+                    status_code: 404,
+                    message,
+                } if !message.contains("No such container") => EngineError::NotFound {
+                    kind: ObjectKind::Path,
+                    name: path.to_string(),
+                    message,
+                },
+                e => self.err(e, ObjectKind::Container, id),
+            })
+    }
+}
+
+#[async_trait]
+impl Networks for DockerEngine {
     async fn list_networks(&self, filter: &LabelFilter) -> EngineResult<Vec<NetworkDetails>> {
         let list = self
             .docker
@@ -1190,7 +1427,10 @@ impl Engine for DockerEngine {
             .await
             .map_err(|e| self.err(e, ObjectKind::Network, network))
     }
+}
 
+#[async_trait]
+impl Volumes for DockerEngine {
     async fn list_volumes(&self, filter: &LabelFilter) -> EngineResult<Vec<VolumeDetails>> {
         let list = self
             .docker
@@ -1237,7 +1477,10 @@ impl Engine for DockerEngine {
             .await
             .map_err(|e| self.err(e, ObjectKind::Volume, name))
     }
+}
 
+#[async_trait]
+impl Images for DockerEngine {
     async fn list_images(&self, filter: &LabelFilter) -> EngineResult<Vec<ImageDetails>> {
         let list = self
             .docker
@@ -1428,230 +1671,6 @@ impl Engine for DockerEngine {
             }
         }
         Ok(())
-    }
-
-    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
-        let top = self
-            .docker
-            .top_processes(
-                id,
-                Some(qp::TopOptions {
-                    ps_args: "-ef".to_string(),
-                }),
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
-        Ok(ProcessList {
-            titles: top.titles.unwrap_or_default(),
-            processes: top.processes.unwrap_or_default(),
-        })
-    }
-
-    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
-        let r = self
-            .docker
-            .get_container_archive_info(
-                id,
-                Some(qp::ContainerArchiveInfoOptions {
-                    path: path.to_string(),
-                }),
-            )
-            .await;
-        match r {
-            Ok(stat) => Ok(path_stat_of(stat)),
-            Err(e) if is_status(&e, 404) => {
-                // A HEAD answer has no body: tell a missing container from a missing path.
-                self.inspect_container(id).await?;
-                Err(EngineError::NotFound {
-                    kind: ObjectKind::Path,
-                    name: path.to_string(),
-                    message: format!("no such file or directory in container {id}: {path}"),
-                })
-            }
-            Err(e) => Err(self.err(e, ObjectKind::Container, id)),
-        }
-    }
-
-    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
-        let address = self.address.clone();
-        let (id, path) = (id.to_string(), path.to_string());
-        self.docker
-            .download_from_container(
-                &id,
-                Some(qp::DownloadFromContainerOptions { path: path.clone() }),
-            )
-            .map(move |item| {
-                item.map_err(|e| match e {
-                    BollardError::DockerResponseServerError {
-                        status_code: 404,
-                        message,
-                    } if !message.contains("No such container") => EngineError::NotFound {
-                        kind: ObjectKind::Path,
-                        name: path.clone(),
-                        message,
-                    },
-                    e => map_error(&address, e, ObjectKind::Container, &id),
-                })
-            })
-            .boxed()
-    }
-
-    async fn copy_into_with(
-        &self,
-        id: &str,
-        path: &str,
-        tar: Bytes,
-        options: &CopyIntoOptions,
-    ) -> EngineResult<()> {
-        let flag = |on: bool| on.then(|| "true".to_string());
-        self.docker
-            .upload_to_container(
-                id,
-                Some(qp::UploadToContainerOptions {
-                    path: path.to_string(),
-                    no_overwrite_dir_non_dir: flag(options.no_overwrite_dir_non_dir),
-                    copy_uidgid: flag(options.copy_uid_gid),
-                }),
-                bollard::body_full(tar),
-            )
-            .await
-            .map_err(|e| match e {
-                BollardError::DockerResponseServerError {
-                    status_code: 404,
-                    message,
-                } if !message.contains("No such container") => EngineError::NotFound {
-                    kind: ObjectKind::Path,
-                    name: path.to_string(),
-                    message,
-                },
-                e => self.err(e, ObjectKind::Container, id),
-            })
-    }
-
-    async fn create_exec(
-        &self,
-        id: &str,
-        spec: &ExecSpec,
-        attach_stdin: bool,
-    ) -> EngineResult<String> {
-        let config = bm::ExecConfig {
-            attach_stdin: Some(attach_stdin),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            tty: Some(spec.tty),
-            env: none_if_empty(spec.env.clone()),
-            cmd: Some(spec.cmd.clone()),
-            privileged: Some(spec.privileged),
-            user: spec.user.clone(),
-            working_dir: spec.working_dir.clone(),
-            ..Default::default()
-        };
-        self.docker
-            .create_exec(id, config)
-            .await
-            .map(|c| c.id)
-            .map_err(|e| self.err(e, ObjectKind::Container, id))
-    }
-
-    async fn start_exec_attached(&self, exec_id: &str, tty: bool) -> EngineResult<AttachedIo> {
-        let started = self
-            .docker
-            .start_exec(
-                exec_id,
-                Some(bollard::exec::StartExecOptions {
-                    detach: false,
-                    tty,
-                    output_capacity: None,
-                }),
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
-        match started {
-            bollard::exec::StartExecResults::Attached { output, input } => {
-                Ok(attached_io(&self.address, exec_id, output, input))
-            }
-            bollard::exec::StartExecResults::Detached => Err(EngineError::Client(format!(
-                "exec {exec_id} started detached although an attached start was asked for"
-            ))),
-        }
-    }
-
-    async fn start_exec_detached(&self, exec_id: &str) -> EngineResult<()> {
-        self.docker
-            .start_exec(
-                exec_id,
-                Some(bollard::exec::StartExecOptions {
-                    detach: true,
-                    tty: false,
-                    output_capacity: None,
-                }),
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
-    }
-
-    async fn inspect_exec(&self, exec_id: &str) -> EngineResult<ExecStatus> {
-        let i = self
-            .docker
-            .inspect_exec(exec_id)
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
-        let running = i.running.unwrap_or(false);
-        Ok(ExecStatus {
-            running,
-            exit_code: if running { None } else { i.exit_code },
-        })
-    }
-
-    async fn resize_exec(&self, exec_id: &str, size: TtySize) -> EngineResult<()> {
-        self.docker
-            .resize_exec(
-                exec_id,
-                bollard::exec::ResizeExecOptions {
-                    height: size.rows,
-                    width: size.cols,
-                },
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
-    }
-
-    async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
-        let attached = self
-            .docker
-            .attach_container(
-                id,
-                Some(qp::AttachContainerOptions {
-                    detach_keys: None,
-                    logs: false,
-                    stream: true,
-                    stdin,
-                    stdout: true,
-                    stderr: true,
-                }),
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
-        Ok(attached_io(
-            &self.address,
-            id,
-            attached.output,
-            attached.input,
-        ))
-    }
-
-    async fn resize_container(&self, id: &str, size: TtySize) -> EngineResult<()> {
-        self.docker
-            .resize_container_tty(
-                id,
-                qp::ResizeContainerTTYOptions {
-                    h: i32::from(size.rows),
-                    w: i32::from(size.cols),
-                },
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Container, id))
     }
 
     async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
