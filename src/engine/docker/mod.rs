@@ -282,37 +282,11 @@ fn port_map(spec: &ContainerSpec) -> (Vec<String>, HashMap<String, Option<Vec<bm
     (exposed, bindings)
 }
 
-/// Translates a spec into the create body. `first_network` is the only network joined at create.
-fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
-    let env: Vec<String> = spec
-        .env
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{k}={v}"),
-            None => k.clone(),
-        })
-        .collect();
-    let (exposed, bindings) = port_map(spec);
+/// The host part of a container's create body (everything but the resource limits).
+fn host_config(spec: &ContainerSpec, network_mode: Option<String>) -> bm::HostConfig {
+    let (_, bindings) = port_map(spec);
     let (binds, mounts) = mounts_for(spec);
-    let r = &spec.resources;
-    let first_network = if spec.network_mode.is_none() {
-        spec.networks.first()
-    } else {
-        None
-    };
-    let network_mode = spec
-        .network_mode
-        .clone()
-        .or_else(|| first_network.map(|n| n.network.clone()));
-    let healthcheck = spec.healthcheck.as_ref().map(|h| bm::HealthConfig {
-        test: Some(h.test.clone()),
-        interval: nanos(h.interval),
-        timeout: nanos(h.timeout),
-        retries: h.retries.map(i64::from),
-        start_period: nanos(h.start_period),
-        start_interval: nanos(h.start_interval),
-    });
-    let host_config = bm::HostConfig {
+    bm::HostConfig {
         binds: none_if_empty(binds),
         mounts: none_if_empty(mounts),
         port_bindings: (!bindings.is_empty()).then_some(bindings),
@@ -379,6 +353,14 @@ fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         runtime: spec.runtime.clone(),
         storage_opt: (!spec.storage_opt.is_empty()).then(|| hashmap(&spec.storage_opt)),
         annotations: (!spec.annotations.is_empty()).then(|| hashmap(&spec.annotations)),
+        auto_remove: spec.auto_remove.then_some(true),
+        ..resource_limits(&spec.resources)
+    }
+}
+
+/// The resource limits of a container (`deploy.resources`, `cpus`, `mem_limit`, blkio...).
+fn resource_limits(r: &Resources) -> bm::HostConfig {
+    bm::HostConfig {
         nano_cpus: r.cpus.map(|c| (c * 1e9).round() as i64),
         cpu_shares: r.cpu_shares,
         cpu_period: r.cpu_period,
@@ -418,9 +400,39 @@ fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
                 })
                 .collect(),
         ),
-        auto_remove: spec.auto_remove.then_some(true),
         ..Default::default()
+    }
+}
+
+/// Translates a spec into the create body. `first_network` is the only network joined at create.
+fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
+    let env: Vec<String> = spec
+        .env
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect();
+    let (exposed, _) = port_map(spec);
+    let first_network = if spec.network_mode.is_none() {
+        spec.networks.first()
+    } else {
+        None
     };
+    let network_mode = spec
+        .network_mode
+        .clone()
+        .or_else(|| first_network.map(|n| n.network.clone()));
+    let healthcheck = spec.healthcheck.as_ref().map(|h| bm::HealthConfig {
+        test: Some(h.test.clone()),
+        interval: nanos(h.interval),
+        timeout: nanos(h.timeout),
+        retries: h.retries.map(i64::from),
+        start_period: nanos(h.start_period),
+        start_interval: nanos(h.start_interval),
+    });
+    let host_config = host_config(spec, network_mode);
     let networking_config = first_network.map(|n| bm::NetworkingConfig {
         endpoints_config: Some(HashMap::from([(n.network.clone(), endpoint_settings(n))])),
     });
