@@ -154,7 +154,12 @@ impl Drop for Cleanup {
                 return;
             };
             rt.block_on(async move {
-                let Ok(engine) = DockerEngine::connect().await else {
+                let Ok(engine) =
+                    DockerEngine::connect(&rcompose::engine::ConnectOptions::from_env(|k| {
+                        std::env::var(k).ok()
+                    }))
+                    .await
+                else {
                     return;
                 };
                 let filter = LabelFilter::project(&project);
@@ -737,8 +742,9 @@ async fn second_container_on_same_host_port_fails_to_start(ctx: &Ctx) -> TestRes
     ctx.engine.start_container(&a).await?;
     let e = ctx.engine.start_container(&b).await;
     match e {
-        Err(EngineError::Api { message, .. }) => {
-            assert!(message.contains("port is already allocated"), "{message}")
+        Err(EngineError::PortInUse { address, message }) => {
+            assert!(message.contains("port is already allocated"), "{message}");
+            assert!(address.ends_with(&format!(":{port}")), "{address}");
         }
         other => panic!("expected a port allocation error, got {other:?}"),
     }

@@ -63,47 +63,20 @@ fn missing_ok(r: Result<(), EngineError>) -> Result<(), EngineError> {
     }
 }
 
-/// The host address in a "port is already allocated" / "address already in use" message.
-fn taken_port(message: &str) -> Option<String> {
-    if let Some(rest) = message.split("Bind for ").nth(1) {
-        return rest.split(" failed").next().map(str::to_string);
-    }
-    if message.contains("address already in use") {
-        // `... (HTTP 500): ... listen tcp4 0.0.0.0:8080: bind: address already in use`
-        return message
-            .split_whitespace()
-            .map(|w| w.trim_end_matches([':', ',', ')']))
-            .find(|w| is_host_port(w))
-            .map(str::to_string);
-    }
-    None
-}
-
-/// `0.0.0.0:8080`, `[::]:8080`, `127.0.0.1:53`: an IP address, a colon and a port number.
-fn is_host_port(w: &str) -> bool {
-    let Some((host, port)) = w.rsplit_once(':') else {
-        return false;
-    };
-    !host.is_empty()
-        && host.chars().any(|c| c.is_ascii_digit() || c == ':')
-        && host
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
-        && !port.is_empty()
-        && port.chars().all(|c| c.is_ascii_digit())
-}
-
 /// The user-facing message of a failed start.
 fn start_error(service: &str, container: &str, e: &EngineError) -> String {
-    let text = e.to_string();
-    if text.contains("port is already allocated") || text.contains("address already in use") {
-        let port = taken_port(&text).unwrap_or_else(|| "a published port".to_string());
+    if let EngineError::PortInUse { address, .. } = e {
+        let port = if address.is_empty() {
+            "a published port"
+        } else {
+            address
+        };
         return format!(
             "service {service}: host port {port} is already in use by another container or process; \
              free it or change the service's `ports:` and run `up` again (container {container} was created and is kept)"
         );
     }
-    format!("service {service}: {text}")
+    format!("service {service}: {e}")
 }
 
 /// One line of build/pull progress as the user reads it.
@@ -258,13 +231,10 @@ async fn anonymous_volumes(
 }
 
 impl EngineDriver {
+    /// Steps on networks, volumes and images (and `Await`); container steps go on to
+    /// [`EngineDriver::run_container_step`].
     async fn run_step(self, action: Action, ctx: StepCtx) -> Result<StepOutput, String> {
         let engine = self.engine.clone();
-        let cid = || {
-            ctx.container_id.clone().ok_or_else(|| {
-                "the container to act on is unknown (it was not created)".to_string()
-            })
-        };
         match action {
             Action::CreateNetwork { key, name } => {
                 let project = need_project(&self.project)?;
@@ -344,61 +314,34 @@ impl EngineDriver {
                     .map(|_| StepOutput::Done)
                     .map_err(|e| format!("service {service}: cannot build image {image}: {e}"))
             }
-            Action::CreateContainer {
-                service,
-                number,
-                create_as,
-                replaces,
-                inherit_volumes_from,
-                config_hash,
-                image,
-                ..
-            } => {
-                let project = need_project(&self.project)?;
-                let svc = project
-                    .services
-                    .get(&service)
-                    .ok_or_else(|| format!("service {service} is not in the project"))?;
-                let image_id = engine.inspect_image(&image).await.ok().map(|i| i.id);
-                let inherited = match inherit_volumes_from.and_then(|c| c.id) {
-                    Some(old) => anonymous_volumes(engine.as_ref(), &project, &old).await?,
-                    None => Vec::new(),
-                };
-                let sctx = SpecContext {
-                    number,
-                    create_as: create_as.clone(),
-                    config_hash,
-                    image_id,
-                    replaces: replaces.and_then(|r| r.id),
-                    ids: (*ctx.ids).clone(),
-                    inherited,
-                };
-                let plan = spec::container_spec(&project, svc, &sctx)?;
-                let id = engine.create_container(&plan.spec).await.map_err(|e| match &e {
-                    EngineError::NotFound {
-                        kind: ObjectKind::Image,
-                        ..
-                    } => format!(
-                        "service {service}: image {image} is not present locally; pull or build it first"
-                    ),
-                    _ => format!("service {service}: cannot create container {create_as}: {e}"),
-                })?;
-                if !plan.files.is_empty() {
-                    let tar = files_tar(&plan.files)?;
-                    engine
-                        .copy_into(&id, "/", tar.into())
-                        .await
-                        .map_err(|e| format!("service {service}: cannot copy secrets/configs in: {e}"))?;
-                }
-                Ok(StepOutput::Created { id })
-            }
+            Action::PushImage { service, image } => engine
+                .push_image(&image, &|p| (ctx.progress)(progress_text(p)))
+                .await
+                .map(|_| StepOutput::Done)
+                .map_err(|e| format!("service {service}: {e}")),
+            Action::Await { .. } => Ok(StepOutput::Done),
+            other => self.run_container_step(other, ctx).await,
+        }
+    }
+
+    /// Steps on one container.
+    async fn run_container_step(self, action: Action, ctx: StepCtx) -> Result<StepOutput, String> {
+        let engine = self.engine.clone();
+        let cid = || {
+            ctx.container_id.clone().ok_or_else(|| {
+                "the container to act on is unknown (it was not created)".to_string()
+            })
+        };
+        match action {
             Action::RenameContainer { container, to } => {
                 let id = cid()?;
                 engine
                     .rename_container(&id, &to)
                     .await
                     .map(|_| StepOutput::Done)
-                    .map_err(|e| format!("service {}: cannot rename to {to}: {e}", container.service))
+                    .map_err(|e| {
+                        format!("service {}: cannot rename to {to}: {e}", container.service)
+                    })
             }
             Action::StartContainer { container } => {
                 let id = cid()?;
@@ -447,9 +390,12 @@ impl EngineDriver {
                     r = stop => r,
                     _ = forced => engine.kill_container(&id, None).await,
                 };
-                missing_ok(r)
-                    .map(|_| StepOutput::Done)
-                    .map_err(|e| format!("service {}: cannot stop {}: {e}", container.service, container.name))
+                missing_ok(r).map(|_| StepOutput::Done).map_err(|e| {
+                    format!(
+                        "service {}: cannot stop {}: {e}",
+                        container.service, container.name
+                    )
+                })
             }
             Action::RestartContainer { container, timeout } => {
                 let id = cid()?;
@@ -465,7 +411,10 @@ impl EngineDriver {
                     Ok(()) => Ok(StepOutput::Done),
                     // Not running (any more): nothing to kill.
                     Err(e) if e.is_conflict() || e.is_not_found() => Ok(StepOutput::Done),
-                    Err(e) => Err(format!("service {}: cannot kill {}: {e}", container.service, container.name)),
+                    Err(e) => Err(format!(
+                        "service {}: cannot kill {}: {e}",
+                        container.service, container.name
+                    )),
                 }
             }
             Action::RemoveContainer { container, volumes } => {
@@ -482,7 +431,12 @@ impl EngineDriver {
                         .await,
                 )
                 .map(|_| StepOutput::Done)
-                .map_err(|e| format!("service {}: cannot remove {}: {e}", container.service, container.name))
+                .map_err(|e| {
+                    format!(
+                        "service {}: cannot remove {}: {e}",
+                        container.service, container.name
+                    )
+                })
             }
             Action::PauseContainer { container } => {
                 let id = cid()?;
@@ -490,7 +444,12 @@ impl EngineDriver {
                     .pause_container(&id)
                     .await
                     .map(|_| StepOutput::Done)
-                    .map_err(|e| format!("service {}: cannot pause {}: {e}", container.service, container.name))
+                    .map_err(|e| {
+                        format!(
+                            "service {}: cannot pause {}: {e}",
+                            container.service, container.name
+                        )
+                    })
             }
             Action::UnpauseContainer { container } => {
                 let id = cid()?;
@@ -498,15 +457,74 @@ impl EngineDriver {
                     .unpause_container(&id)
                     .await
                     .map(|_| StepOutput::Done)
-                    .map_err(|e| format!("service {}: cannot unpause {}: {e}", container.service, container.name))
+                    .map_err(|e| {
+                        format!(
+                            "service {}: cannot unpause {}: {e}",
+                            container.service, container.name
+                        )
+                    })
             }
-            Action::Await { .. } => Ok(StepOutput::Done),
-            Action::PushImage { service, image } => engine
-                .push_image(&image, &|p| (ctx.progress)(progress_text(p)))
-                .await
-                .map(|_| StepOutput::Done)
-                .map_err(|e| format!("service {service}: {e}")),
+            other => self.create_container_step(other, ctx).await,
         }
+    }
+
+    /// Creates a container (and copies its secrets and configs in).
+    async fn create_container_step(
+        self,
+        action: Action,
+        ctx: StepCtx,
+    ) -> Result<StepOutput, String> {
+        let engine = self.engine.clone();
+        let Action::CreateContainer {
+            service,
+            number,
+            create_as,
+            replaces,
+            inherit_volumes_from,
+            config_hash,
+            image,
+            ..
+        } = action
+        else {
+            return Err("not a container step".to_string());
+        };
+        let project = need_project(&self.project)?;
+        let svc = project
+            .services
+            .get(&service)
+            .ok_or_else(|| format!("service {service} is not in the project"))?;
+        let image_id = engine.inspect_image(&image).await.ok().map(|i| i.id);
+        let inherited = match inherit_volumes_from.and_then(|c| c.id) {
+            Some(old) => anonymous_volumes(engine.as_ref(), &project, &old).await?,
+            None => Vec::new(),
+        };
+        let sctx = SpecContext {
+            number,
+            create_as: create_as.clone(),
+            config_hash,
+            image_id,
+            replaces: replaces.and_then(|r| r.id),
+            ids: (*ctx.ids).clone(),
+            inherited,
+        };
+        let plan = spec::container_spec(&project, svc, &sctx)?;
+        let id = engine.create_container(&plan.spec).await.map_err(|e| match &e {
+                EngineError::NotFound {
+                    kind: ObjectKind::Image,
+                    ..
+                } => format!(
+                    "service {service}: image {image} is not present locally; pull or build it first"
+                ),
+                _ => format!("service {service}: cannot create container {create_as}: {e}"),
+            })?;
+        if !plan.files.is_empty() {
+            let tar = files_tar(&plan.files)?;
+            engine
+                .copy_into(&id, "/", tar.into())
+                .await
+                .map_err(|e| format!("service {service}: cannot copy secrets/configs in: {e}"))?;
+        }
+        Ok(StepOutput::Created { id })
     }
 }
 
@@ -592,30 +610,5 @@ impl Driver for EngineDriver {
                 .map(str::to_string)
         }
         .boxed()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn taken_ports_are_named() {
-        assert_eq!(
-            taken_port("driver failed programming external connectivity on endpoint x: Bind for 0.0.0.0:8080 failed: port is already allocated").as_deref(),
-            Some("0.0.0.0:8080")
-        );
-        assert_eq!(
-            taken_port("listen tcp4 0.0.0.0:9090: bind: address already in use").as_deref(),
-            Some("0.0.0.0:9090")
-        );
-        assert_eq!(
-            taken_port("engine error (HTTP 500): driver failed programming external connectivity on endpoint p-web-1 (97177c3a3d3f): Error starting userland proxy: listen tcp4 0.0.0.0:45229: bind: address already in use").as_deref(),
-            Some("0.0.0.0:45229")
-        );
-        assert_eq!(
-            taken_port("Error starting userland proxy: listen tcp6 [::]:8080: bind: address already in use").as_deref(),
-            Some("[::]:8080")
-        );
     }
 }

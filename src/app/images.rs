@@ -347,7 +347,7 @@ mod tests {
     use super::*;
     use crate::app::RecordingReporter;
     use crate::engine::fake::FakeEngine;
-    use crate::engine::Engine;
+    use crate::engine::prelude::*;
 
     fn project(yaml: &str) -> Project {
         let tree: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap_or_default();

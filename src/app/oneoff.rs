@@ -413,14 +413,17 @@ pub fn exec_target<'a>(
 
 /// A short reason for a failed one-off start, and the exit code docker gives it: 127 when the
 /// command cannot be found, 126 when it cannot be run, else 1.
-pub fn start_failure_code(message: &str) -> i32 {
-    let m = message.to_ascii_lowercase();
-    if m.contains("executable file not found") || m.contains("no such file or directory") {
-        127
-    } else if m.contains("permission denied") {
-        126
-    } else {
-        1
+pub fn start_failure_code(e: &crate::engine::EngineError) -> i32 {
+    match e {
+        crate::engine::EngineError::CommandNotFound {
+            not_executable: false,
+            ..
+        } => 127,
+        crate::engine::EngineError::CommandNotFound {
+            not_executable: true,
+            ..
+        } => 126,
+        _ => 1,
     }
 }
 
@@ -432,7 +435,7 @@ pub fn gone(e: &crate::engine::EngineError) -> bool {
             kind: ObjectKind::Container,
             ..
         }
-    ) || e.to_string().contains("is already in progress")
+    ) || matches!(e, crate::engine::EngineError::RemovalInProgress { .. })
 }
 
 #[cfg(test)]
@@ -643,9 +646,18 @@ mod tests {
         );
         assert!(plan.spec.auto_remove && plan.spec.stdin_once);
         assert_eq!(
-            start_failure_code("exec: \"nope\": executable file not found in $PATH"),
+            start_failure_code(&crate::engine::EngineError::CommandNotFound {
+                message: "exec: \"nope\": executable file not found in $PATH".into(),
+                not_executable: false,
+            }),
             127
         );
-        assert_eq!(start_failure_code("boom"), 1);
+        assert_eq!(
+            start_failure_code(&crate::engine::EngineError::Api {
+                status: 500,
+                message: "boom".into()
+            }),
+            1
+        );
     }
 }

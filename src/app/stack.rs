@@ -127,7 +127,8 @@ impl StackBuilder {
     /// created is removed again (unless `keep()`).
     pub async fn up(self) -> Result<Stack, StackError> {
         let project = self.load()?;
-        let engine = engine::connect().await?;
+        let engine =
+            engine::connect(&engine::ConnectOptions::from_env(|k| std::env::var(k).ok())).await?;
         let mut up = ops::UpOptions {
             wait: Some(self.wait),
             ..Default::default()
@@ -312,7 +313,11 @@ impl Drop for Stack {
                 .build();
             if let Ok(rt) = rt {
                 rt.block_on(async move {
-                    if let Ok(engine) = engine::connect().await {
+                    if let Ok(engine) = engine::connect(&engine::ConnectOptions::from_env(|k| {
+                        std::env::var(k).ok()
+                    }))
+                    .await
+                    {
                         if let Err(e) = down_all(engine, &project).await {
                             eprintln!("rcompose: cleaning up stack {}: {e}", project.name);
                         }

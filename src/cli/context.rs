@@ -10,7 +10,7 @@ use anyhow::Result;
 use super::GlobalArgs;
 use crate::app::{Cancel, CancelLevel};
 use crate::engine::docker::DockerEngine;
-use crate::engine::{Engine, EngineError};
+use crate::engine::{ConnectOptions, Engine, EngineError};
 use crate::loader::discover::normalize_project_name;
 
 /// A runtime command could not reach the engine: names the address and what to set.
@@ -21,7 +21,8 @@ pub struct Unreachable(pub EngineError);
 /// Connects to the engine named by the environment (`DOCKER_HOST`, the docker context, else the
 /// default socket).
 pub async fn connect() -> Result<Arc<dyn Engine>> {
-    match DockerEngine::connect().await {
+    let options = ConnectOptions::from_env(|name| std::env::var(name).ok());
+    match DockerEngine::connect(&options).await {
         Ok(e) => Ok(Arc::new(e)),
         Err(e @ EngineError::Unavailable { .. }) => Err(Unreachable(e).into()),
         Err(e) => Err(e.into()),

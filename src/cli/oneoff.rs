@@ -584,7 +584,7 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
                 remove_quietly(Arc::clone(&engine), id.clone()).await;
             }
             eprintln!("error: service {}: cannot start {name}: {e}", service.name);
-            return Ok(oneoff::start_failure_code(&e.to_string()));
+            return Ok(oneoff::start_failure_code(&e));
         }
         println!("{name}");
         return Ok(exit::OK);
@@ -611,7 +611,7 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
             remove_quietly(Arc::clone(&engine), id.clone()).await;
         }
         eprintln!("error: service {}: cannot start {name}: {e}", service.name);
-        return Ok(oneoff::start_failure_code(&e.to_string()));
+        return Ok(oneoff::start_failure_code(&e));
     }
     let raw = if tty { RawMode::enable() } else { None };
     let how = Pump {

@@ -8,10 +8,11 @@
 //! registry without authentication needs anyway. An unreadable or malformed config file also
 //! means anonymous access, never an error: the registry then says what it refuses.
 //!
-//! Pure apart from reading that one file. Must not import `bollard` (`docker` maps
+//! Pure apart from reading that one file (the config directory is given, no environment is
+//! read). Must not import `bollard` (`docker` maps
 //! [`RegistryAuth`] onto bollard's credentials), `model`, `loader`, `plan`, `exec` or `cli`.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 /// The key docker uses for Docker Hub in `auths`.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
@@ -103,18 +104,10 @@ pub fn find(config: &serde_json::Value, registry: &str) -> Option<RegistryAuth> 
     usable.then_some(auth)
 }
 
-/// The docker config file named by the environment (read through `env`).
-pub fn config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    non_empty("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| non_empty("HOME").map(|h| PathBuf::from(h).join(".docker")))
-        .map(|d| d.join("config.json"))
-}
-
-/// The credentials for `image`'s registry from the config file the environment names, if any.
-pub fn for_image(image: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<RegistryAuth> {
-    let path = config_path(env)?;
+/// The credentials for `image`'s registry from `config.json` in the docker config directory
+/// (`DOCKER_CONFIG`, else `$HOME/.docker`, given by the caller), if any.
+pub fn for_image(image: &str, config_dir: Option<&Path>) -> Option<RegistryAuth> {
+    let path = config_dir?.join("config.json");
     let text = std::fs::read_to_string(path).ok()?;
     let config: serde_json::Value = serde_json::from_str(&text).ok()?;
     find(&config, &registry_of(image))
@@ -122,36 +115,15 @@ pub fn for_image(image: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<Re
 
 /// Standard or URL-safe base64, padding optional. `None` on anything else.
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' | b'-' => Some(62),
-            b'/' | b'_' => Some(63),
-            _ => None,
-        }
-    }
-    let bytes: Vec<u8> = s.trim().trim_end_matches('=').bytes().collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        if chunk.len() == 1 {
-            return None;
-        }
-        let mut acc = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            acc |= value(*c)? << (18 - 6 * i);
-        }
-        let [_, a, b, c] = acc.to_be_bytes();
-        out.push(a);
-        if chunk.len() > 2 {
-            out.push(b);
-        }
-        if chunk.len() > 3 {
-            out.push(c);
-        }
-    }
-    Some(out)
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::{alphabet, Engine as _};
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, CONFIG);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, CONFIG);
+    let s = s.trim();
+    STANDARD.decode(s).or_else(|_| URL_SAFE.decode(s)).ok()
 }
 
 #[cfg(test)]
@@ -213,16 +185,15 @@ mod tests {
     #[test]
     fn missing_or_broken_config_means_anonymous() -> Result<(), std::io::Error> {
         let dir = tempfile::tempdir()?;
-        let d = dir.path().to_string_lossy().to_string();
-        let env = |k: &str| (k == "DOCKER_CONFIG").then(|| d.clone());
-        assert_eq!(for_image("127.0.0.1:5000/x", &env), None);
+        let env = Some(dir.path());
+        assert_eq!(for_image("127.0.0.1:5000/x", env), None);
         std::fs::write(dir.path().join("config.json"), "{not json")?;
-        assert_eq!(for_image("127.0.0.1:5000/x", &env), None);
+        assert_eq!(for_image("127.0.0.1:5000/x", env), None);
         std::fs::write(
             dir.path().join("config.json"),
             r#"{"auths":{"127.0.0.1:5000":{"auth":"dTpw"}}}"#,
         )?;
-        let a = for_image("127.0.0.1:5000/x:1", &env);
+        let a = for_image("127.0.0.1:5000/x:1", env);
         assert_eq!(a.and_then(|a| a.username), Some("u".to_string()));
         Ok(())
     }

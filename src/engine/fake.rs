@@ -20,8 +20,9 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::{broadcast, watch};
 
+use super::prelude::*;
 use super::types::*;
-use super::{Engine, EngineError, EngineResult, ObjectKind};
+use super::{EngineError, EngineResult, ObjectKind};
 
 /// One recorded call: the operation (the trait method name without `_container` etc., e.g.
 /// `create`, `start`, `network_create`) and its main target (name or id as passed).
@@ -826,6 +827,46 @@ impl Engine for FakeEngine {
         })
     }
 
+    fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>> {
+        {
+            let mut st = self.lock();
+            if let Err(e) = self.enter(&mut st, "events", "") {
+                return stream::once(async move { Err(e) }).boxed();
+            }
+        }
+        let rx = self.shared.events.subscribe();
+        let filter = filter.clone();
+        stream::unfold(rx, move |mut rx| {
+            let filter = filter.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(event) => {
+                            let kind = match &event.kind {
+                                EventKind::Container => "container",
+                                EventKind::Network => "network",
+                                EventKind::Volume => "volume",
+                                EventKind::Image => "image",
+                                EventKind::Other(s) => s.as_str(),
+                            };
+                            if (filter.kinds.is_empty() || filter.kinds.iter().any(|k| k == kind))
+                                && filter.labels.matches(&event.attributes)
+                            {
+                                return Some((Ok(event), rx));
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            }
+        })
+        .boxed()
+    }
+}
+
+#[async_trait]
+impl Containers for FakeEngine {
     async fn list_containers(&self, filter: &LabelFilter) -> EngineResult<Vec<ContainerSummary>> {
         let mut st = self.lock();
         self.enter(&mut st, "list_containers", "")?;
@@ -966,15 +1007,18 @@ impl Engine for FakeEngine {
         }
         for p in &c.spec.ports {
             if port_taken(&st, &cid, p) {
-                return Err(EngineError::Api {
-                    status: 500,
+                let address = format!(
+                    "{}:{}",
+                    p.host_ip.as_deref().unwrap_or("0.0.0.0"),
+                    p.host_port.to_docker_string()
+                );
+                return Err(EngineError::PortInUse {
                     message: format!(
                         "driver failed programming external connectivity on endpoint {}: \
-                         Bind for {}:{} failed: port is already allocated",
+                         Bind for {address} failed: port is already allocated",
                         c.name,
-                        p.host_ip.as_deref().unwrap_or("0.0.0.0"),
-                        p.host_port.to_docker_string()
                     ),
+                    address,
                 });
             }
         }
@@ -1253,43 +1297,37 @@ impl Engine for FakeEngine {
         .boxed()
     }
 
-    fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>> {
-        {
-            let mut st = self.lock();
-            if let Err(e) = self.enter(&mut st, "events", "") {
-                return stream::once(async move { Err(e) }).boxed();
-            }
+    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
+        let mut st = self.lock();
+        self.enter(&mut st, "top", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        if !c.state.is_up() {
+            return Err(conflict(format!("Container {} is not running", c.id)));
         }
-        let rx = self.shared.events.subscribe();
-        let filter = filter.clone();
-        stream::unfold(rx, move |mut rx| {
-            let filter = filter.clone();
-            async move {
-                loop {
-                    match rx.recv().await {
-                        Ok(event) => {
-                            let kind = match &event.kind {
-                                EventKind::Container => "container",
-                                EventKind::Network => "network",
-                                EventKind::Volume => "volume",
-                                EventKind::Image => "image",
-                                EventKind::Other(s) => s.as_str(),
-                            };
-                            if (filter.kinds.is_empty() || filter.kinds.iter().any(|k| k == kind))
-                                && filter.labels.matches(&event.attributes)
-                            {
-                                return Some((Ok(event), rx));
-                            }
-                        }
-                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    }
-                }
-            }
+        let cmd = summary_of(c).command;
+        let titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"];
+        let row = [
+            "root",
+            "1000",
+            "999",
+            "0",
+            "00:00",
+            "?",
+            "00:00:00",
+            cmd.as_str(),
+        ];
+        Ok(ProcessList {
+            titles: titles.iter().map(|t| t.to_string()).collect(),
+            processes: vec![row.iter().map(|v| v.to_string()).collect()],
         })
-        .boxed()
     }
+}
 
+#[async_trait]
+impl Sessions for FakeEngine {
     async fn exec(&self, id: &str, spec: &ExecSpec) -> EngineResult<ExecOutput> {
         let mut st = self.lock();
         self.enter(&mut st, "exec", id)?;
@@ -1321,590 +1359,6 @@ impl Engine for FakeEngine {
             }
         });
         Ok(scripted.unwrap_or_default())
-    }
-
-    async fn copy_into(&self, id: &str, path: &str, tar: Bytes) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "copy_into", id)?;
-        let cid = require(&st, id)?;
-        let mut files = Vec::new();
-        let mut archive = tar::Archive::new(tar.as_ref());
-        let entries = archive.entries().map_err(|e| EngineError::Api {
-            status: 400,
-            message: format!("not a tar archive: {e}"),
-        })?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| EngineError::Api {
-                status: 400,
-                message: format!("bad tar entry: {e}"),
-            })?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            let rel = entry
-                .path()
-                .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
-                .unwrap_or_default();
-            let mut content = Vec::new();
-            entry
-                .read_to_end(&mut content)
-                .map_err(|e| EngineError::Api {
-                    status: 400,
-                    message: format!("bad tar entry: {e}"),
-                })?;
-            files.push((format!("{}/{rel}", path.trim_end_matches('/')), content));
-        }
-        if let Some(c) = st.containers.get_mut(&cid) {
-            c.files.extend(files);
-        }
-        Ok(())
-    }
-
-    async fn list_networks(&self, filter: &LabelFilter) -> EngineResult<Vec<NetworkDetails>> {
-        let mut st = self.lock();
-        self.enter(&mut st, "list_networks", "")?;
-        Ok(st
-            .networks
-            .values()
-            .filter(|n| filter.matches(&n.details.labels))
-            .map(|n| NetworkDetails {
-                containers: BTreeMap::new(),
-                ..n.details.clone()
-            })
-            .collect())
-    }
-
-    async fn inspect_network(&self, name: &str) -> EngineResult<NetworkDetails> {
-        let mut st = self.lock();
-        self.enter(&mut st, "network_inspect", name)?;
-        find_network(&st, name)
-            .map(|n| n.details.clone())
-            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, name))
-    }
-
-    async fn create_network(&self, spec: &NetworkSpec) -> EngineResult<String> {
-        let mut st = self.lock();
-        self.enter(&mut st, "network_create", &spec.name)?;
-        if st.networks.contains_key(&spec.name) {
-            return Err(conflict(format!(
-                "network with name {} already exists",
-                spec.name
-            )));
-        }
-        st.next_id += 1;
-        let id = hex_id(st.next_id, &spec.name);
-        let index = 20 + st.networks.len() as u32;
-        let details = NetworkDetails {
-            id: id.clone(),
-            name: spec.name.clone(),
-            driver: spec.driver.clone().unwrap_or_else(|| "bridge".to_string()),
-            labels: spec.labels.clone(),
-            internal: spec.internal,
-            attachable: spec.attachable,
-            enable_ipv6: spec.enable_ipv6.unwrap_or(false),
-            ipam: spec.ipam.clone().unwrap_or_default(),
-            options: spec.driver_opts.clone(),
-            containers: BTreeMap::new(),
-        };
-        st.networks.insert(
-            spec.name.clone(),
-            FakeNetwork {
-                details,
-                index,
-                next_host: 1,
-            },
-        );
-        self.object_event(EventKind::Network, EventAction::Create, &id, &spec.name);
-        Ok(id)
-    }
-
-    async fn remove_network(&self, name: &str) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "network_remove", name)?;
-        let Some(net) = find_network(&st, name).cloned() else {
-            return Err(EngineError::not_found(ObjectKind::Network, name));
-        };
-        if !net.details.containers.is_empty() {
-            return Err(conflict(format!(
-                "error while removing network: network {} id {} has active endpoints",
-                net.details.name, net.details.id
-            )));
-        }
-        st.networks.remove(&net.details.name);
-        self.object_event(
-            EventKind::Network,
-            EventAction::Destroy,
-            &net.details.id,
-            &net.details.name,
-        );
-        Ok(())
-    }
-
-    async fn connect_network(
-        &self,
-        container: &str,
-        attachment: &NetworkAttachment,
-    ) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "network_connect", &attachment.network)?;
-        let cid = require(&st, container)?;
-        let network = find_network(&st, &attachment.network)
-            .map(|n| n.details.name.clone())
-            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, &attachment.network))?;
-        let attachment = NetworkAttachment {
-            network,
-            ..attachment.clone()
-        };
-        Self::attach(&mut st, &cid, &attachment)
-    }
-
-    async fn disconnect_network(
-        &self,
-        container: &str,
-        network: &str,
-        _force: bool,
-    ) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "network_disconnect", network)?;
-        let cid = require(&st, container)?;
-        let name = find_network(&st, network)
-            .map(|n| n.details.name.clone())
-            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, network))?;
-        let removed = st
-            .containers
-            .get_mut(&cid)
-            .and_then(|c| c.networks.remove(&name));
-        if removed.is_none() {
-            return Err(EngineError::Api {
-                status: 500,
-                message: format!("container {cid} is not connected to network {name}"),
-            });
-        }
-        if let Some(n) = st.networks.get_mut(&name) {
-            n.details.containers.remove(&cid);
-        }
-        Ok(())
-    }
-
-    async fn list_volumes(&self, filter: &LabelFilter) -> EngineResult<Vec<VolumeDetails>> {
-        let mut st = self.lock();
-        self.enter(&mut st, "list_volumes", "")?;
-        Ok(st
-            .volumes
-            .values()
-            .filter(|v| filter.matches(&v.labels))
-            .cloned()
-            .collect())
-    }
-
-    async fn inspect_volume(&self, name: &str) -> EngineResult<VolumeDetails> {
-        let mut st = self.lock();
-        self.enter(&mut st, "volume_inspect", name)?;
-        st.volumes
-            .get(name)
-            .cloned()
-            .ok_or_else(|| EngineError::not_found(ObjectKind::Volume, name))
-    }
-
-    async fn create_volume(&self, spec: &VolumeSpec) -> EngineResult<VolumeDetails> {
-        let mut st = self.lock();
-        self.enter(&mut st, "volume_create", &spec.name)?;
-        if let Some(existing) = st.volumes.get(&spec.name) {
-            // The engine returns the existing volume.
-            return Ok(existing.clone());
-        }
-        let v = VolumeDetails {
-            name: spec.name.clone(),
-            driver: spec.driver.clone().unwrap_or_else(|| "local".to_string()),
-            labels: spec.labels.clone(),
-            options: spec.driver_opts.clone(),
-            mountpoint: format!("/var/lib/docker/volumes/{}/_data", spec.name),
-        };
-        st.volumes.insert(spec.name.clone(), v.clone());
-        self.object_event(
-            EventKind::Volume,
-            EventAction::Create,
-            &spec.name,
-            &spec.name,
-        );
-        Ok(v)
-    }
-
-    async fn remove_volume(&self, name: &str, _force: bool) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "volume_remove", name)?;
-        if !st.volumes.contains_key(name) {
-            return Err(EngineError::not_found(ObjectKind::Volume, name));
-        }
-        let users: Vec<String> = st
-            .containers
-            .values()
-            .filter(|c| {
-                c.spec.mounts.iter().any(|m| {
-                    matches!(m.kind, MountKind::Volume { .. }) && m.source.as_deref() == Some(name)
-                })
-            })
-            .map(|c| c.id.clone())
-            .collect();
-        if !users.is_empty() {
-            return Err(conflict(format!(
-                "remove {name}: volume is in use - [{}]",
-                users.join(", ")
-            )));
-        }
-        st.volumes.remove(name);
-        self.object_event(EventKind::Volume, EventAction::Destroy, name, name);
-        Ok(())
-    }
-
-    async fn list_images(&self, filter: &LabelFilter) -> EngineResult<Vec<ImageDetails>> {
-        let mut st = self.lock();
-        self.enter(&mut st, "list_images", "")?;
-        // One row per image id, with all its tags.
-        let mut by_id: BTreeMap<String, ImageDetails> = BTreeMap::new();
-        for (r, i) in &st.images {
-            if !filter.matches(&i.labels) {
-                continue;
-            }
-            by_id
-                .entry(i.id.clone())
-                .and_modify(|e| e.repo_tags.push(r.clone()))
-                .or_insert_with(|| ImageDetails {
-                    repo_tags: vec![r.clone()],
-                    ..i.clone()
-                });
-        }
-        Ok(by_id.into_values().collect())
-    }
-
-    async fn inspect_image(&self, name: &str) -> EngineResult<ImageDetails> {
-        let mut st = self.lock();
-        self.enter(&mut st, "image_inspect", name)?;
-        let Some(found) = find_image(&st, name) else {
-            return Err(EngineError::NotFound {
-                kind: ObjectKind::Image,
-                name: name.to_string(),
-                message: format!("No such image: {name}"),
-            });
-        };
-        let tags = st
-            .images
-            .iter()
-            .filter(|(_, i)| i.id == found.id)
-            .map(|(r, _)| r.clone())
-            .collect();
-        Ok(ImageDetails {
-            repo_tags: tags,
-            ..found
-        })
-    }
-
-    async fn remove_image(&self, name: &str, force: bool) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "image_remove", name)?;
-        let Some(found) = find_image(&st, name) else {
-            return Err(EngineError::NotFound {
-                kind: ObjectKind::Image,
-                name: name.to_string(),
-                message: format!("No such image: {name}"),
-            });
-        };
-        let in_use = st
-            .containers
-            .values()
-            .any(|c| find_image(&st, &c.spec.image).is_some_and(|i| i.id == found.id));
-        if in_use && !force {
-            return Err(conflict(format!(
-                "conflict: unable to remove repository reference \"{name}\" - container is using its referenced image"
-            )));
-        }
-        let key = normalize_image(name);
-        if st.images.remove(&key).is_none() {
-            st.images.retain(|_, i| i.id != found.id);
-        }
-        Ok(())
-    }
-
-    async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "image_tag", source)?;
-        let Some(found) = find_image(&st, source) else {
-            return Err(EngineError::not_found(ObjectKind::Image, source));
-        };
-        let r = normalize_image(target);
-        st.images.insert(
-            r.clone(),
-            ImageDetails {
-                repo_tags: vec![r],
-                ..found
-            },
-        );
-        Ok(())
-    }
-
-    async fn build_image(
-        &self,
-        spec: BuildSpec,
-        progress: ProgressSink<'_>,
-    ) -> EngineResult<String> {
-        let tag = spec.tags.first().cloned().unwrap_or_default();
-        {
-            let mut st = self.lock();
-            self.enter(&mut st, "build", &tag)?;
-        }
-        let size = match spec.context {
-            BuildContext::Tar(b) => b.len(),
-            BuildContext::Stream(mut s) => {
-                let mut n = 0;
-                while let Some(chunk) = s.next().await {
-                    n += chunk
-                        .map_err(|e| EngineError::Client(format!("build context: {e}")))?
-                        .len();
-                }
-                n
-            }
-        };
-        progress(Progress::Line(format!(
-            "Sending build context to Docker daemon  {size}B"
-        )));
-        progress(Progress::Line(format!(
-            "Step 1/1 : (fake build of {})",
-            spec.dockerfile
-        )));
-        let mut st = self.lock();
-        st.next_id += 1;
-        let id = format!("sha256:{}", hex_id(st.next_id, &tag));
-        let created = st.clock.to_string();
-        for t in &spec.tags {
-            let r = normalize_image(t);
-            st.images.insert(
-                r.clone(),
-                ImageDetails {
-                    id: id.clone(),
-                    repo_tags: vec![r],
-                    labels: spec.labels.clone(),
-                    created: created.clone(),
-                    size: size as i64,
-                },
-            );
-        }
-        progress(Progress::Line(format!(
-            "Successfully built {}",
-            id.trim_start_matches("sha256:")
-                .chars()
-                .take(12)
-                .collect::<String>()
-        )));
-        Ok(id)
-    }
-
-    async fn pull_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
-        let (allowed, pushed, reachable) = {
-            let mut st = self.lock();
-            self.enter(&mut st, "pull", image)?;
-            let key = normalize_image(image);
-            let host = super::auth::registry_of(image);
-            (
-                st.pullable.contains(&key),
-                st.registry.get(&key).cloned(),
-                st.registries.contains(&host),
-            )
-        };
-        if let Some(pushed) = pushed {
-            progress(Progress::Status {
-                id: None,
-                status: format!("Pulling from {image}"),
-            });
-            let key = normalize_image(image);
-            self.lock().images.insert(
-                key.clone(),
-                ImageDetails {
-                    repo_tags: vec![key],
-                    ..pushed
-                },
-            );
-            return Ok(());
-        }
-        if !allowed {
-            let (repo, _) = image.rsplit_once(':').unwrap_or((image, ""));
-            let message = if reachable {
-                format!("manifest for {image} not found: manifest unknown (repository {repo})")
-            } else {
-                "no registry is reachable (fake engine)".to_string()
-            };
-            return Err(EngineError::Pull {
-                image: image.to_string(),
-                message,
-            });
-        }
-        progress(Progress::Status {
-            id: None,
-            status: format!("Pulling from {image}"),
-        });
-        self.add_image(image);
-        Ok(())
-    }
-
-    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
-        let mut st = self.lock();
-        self.enter(&mut st, "top", id)?;
-        let cid = require(&st, id)?;
-        let Some(c) = st.containers.get(&cid) else {
-            return Err(EngineError::not_found(ObjectKind::Container, id));
-        };
-        if !c.state.is_up() {
-            return Err(conflict(format!("Container {} is not running", c.id)));
-        }
-        let cmd = summary_of(c).command;
-        let titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"];
-        let row = [
-            "root",
-            "1000",
-            "999",
-            "0",
-            "00:00",
-            "?",
-            "00:00:00",
-            cmd.as_str(),
-        ];
-        Ok(ProcessList {
-            titles: titles.iter().map(|t| t.to_string()).collect(),
-            processes: vec![row.iter().map(|v| v.to_string()).collect()],
-        })
-    }
-
-    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
-        let mut st = self.lock();
-        self.enter(&mut st, "stat_path", id)?;
-        let cid = require(&st, id)?;
-        let files = st
-            .containers
-            .get(&cid)
-            .map(|c| c.files.clone())
-            .unwrap_or_default();
-        let p = fake_clean(path);
-        let name = p.rsplit('/').next().unwrap_or_default().to_string();
-        if let Some(content) = files.get(&p) {
-            if path.ends_with('/') || path.ends_with("/.") {
-                return Err(EngineError::Api {
-                    status: 400,
-                    message: format!("not a directory: {path}"),
-                });
-            }
-            return Ok(PathStat {
-                name,
-                kind: PathKind::File,
-                size: content.len() as i64,
-                mode: 0o644,
-                link_target: String::new(),
-            });
-        }
-        if fake_is_dir(&files, &p) {
-            return Ok(PathStat {
-                name: if p == "/" { "/".to_string() } else { name },
-                kind: PathKind::Dir,
-                size: 4096,
-                mode: 0o755,
-                link_target: String::new(),
-            });
-        }
-        Err(EngineError::NotFound {
-            kind: ObjectKind::Path,
-            name: path.to_string(),
-            message: format!("Could not find the file {path} in container {id}"),
-        })
-    }
-
-    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
-        let files = {
-            let mut st = self.lock();
-            if let Err(e) = self.enter(&mut st, "copy_from", id) {
-                return stream::once(async move { Err(e) }).boxed();
-            }
-            match require(&st, id) {
-                Ok(cid) => st
-                    .containers
-                    .get(&cid)
-                    .map(|c| c.files.clone())
-                    .unwrap_or_default(),
-                Err(e) => return stream::once(async move { Err(e) }).boxed(),
-            }
-        };
-        let r = fake_archive(&files, path).and_then(|tar| {
-            tar.ok_or_else(|| EngineError::NotFound {
-                kind: ObjectKind::Path,
-                name: path.to_string(),
-                message: format!("Could not find the file {path} in container {id}"),
-            })
-        });
-        stream::once(async move { r.map(Bytes::from) }).boxed()
-    }
-
-    async fn copy_into_with(
-        &self,
-        id: &str,
-        path: &str,
-        tar: Bytes,
-        options: &CopyIntoOptions,
-    ) -> EngineResult<()> {
-        let mut st = self.lock();
-        self.enter(&mut st, "copy_into", id)?;
-        let cid = require(&st, id)?;
-        let Some(c) = st.containers.get_mut(&cid) else {
-            return Err(EngineError::not_found(ObjectKind::Container, id));
-        };
-        let base = fake_clean(path);
-        if c.files.contains_key(&base) {
-            return Err(EngineError::Api {
-                status: 400,
-                message: format!("extraction point is not a directory: {path}"),
-            });
-        }
-        let bad = |e: std::io::Error| EngineError::Api {
-            status: 400,
-            message: format!("not a tar archive: {e}"),
-        };
-        let mut archive = tar::Archive::new(tar.as_ref());
-        let mut files = c.files.clone();
-        for entry in archive.entries().map_err(bad)? {
-            let mut entry = entry.map_err(bad)?;
-            let rel: Vec<String> = entry
-                .path()
-                .map_err(bad)?
-                .components()
-                .filter_map(|c| match c {
-                    std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
-                    _ => None,
-                })
-                .collect();
-            let target = if rel.is_empty() {
-                base.clone()
-            } else {
-                format!("{}/{}", base.trim_end_matches('/'), rel.join("/"))
-            };
-            let kind = entry.header().entry_type();
-            if kind.is_dir() {
-                if options.no_overwrite_dir_non_dir && files.contains_key(&target) {
-                    return Err(EngineError::Api {
-                        status: 400,
-                        message: format!("cannot overwrite non-directory {target} with directory"),
-                    });
-                }
-                files.insert(format!("{}/", target.trim_end_matches('/')), Vec::new());
-            } else if kind.is_file() {
-                if options.no_overwrite_dir_non_dir && fake_is_dir(&files, &target) {
-                    return Err(EngineError::Api {
-                        status: 400,
-                        message: format!("cannot overwrite directory {target} with non-directory"),
-                    });
-                }
-                let mut content = Vec::new();
-                entry.read_to_end(&mut content).map_err(bad)?;
-                files.insert(target, content);
-            }
-        }
-        c.files = files;
-        Ok(())
     }
 
     async fn create_exec(
@@ -2156,6 +1610,574 @@ impl Engine for FakeEngine {
             None => Err(EngineError::not_found(ObjectKind::Container, id)),
         }
     }
+}
+
+#[async_trait]
+impl Archive for FakeEngine {
+    async fn copy_into(&self, id: &str, path: &str, tar: Bytes) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "copy_into", id)?;
+        let cid = require(&st, id)?;
+        let mut files = Vec::new();
+        let mut archive = tar::Archive::new(tar.as_ref());
+        let entries = archive.entries().map_err(|e| EngineError::Api {
+            status: 400,
+            message: format!("not a tar archive: {e}"),
+        })?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| EngineError::Api {
+                status: 400,
+                message: format!("bad tar entry: {e}"),
+            })?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
+                .unwrap_or_default();
+            let mut content = Vec::new();
+            entry
+                .read_to_end(&mut content)
+                .map_err(|e| EngineError::Api {
+                    status: 400,
+                    message: format!("bad tar entry: {e}"),
+                })?;
+            files.push((format!("{}/{rel}", path.trim_end_matches('/')), content));
+        }
+        if let Some(c) = st.containers.get_mut(&cid) {
+            c.files.extend(files);
+        }
+        Ok(())
+    }
+
+    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
+        let mut st = self.lock();
+        self.enter(&mut st, "stat_path", id)?;
+        let cid = require(&st, id)?;
+        let files = st
+            .containers
+            .get(&cid)
+            .map(|c| c.files.clone())
+            .unwrap_or_default();
+        let p = fake_clean(path);
+        let name = p.rsplit('/').next().unwrap_or_default().to_string();
+        if let Some(content) = files.get(&p) {
+            if path.ends_with('/') || path.ends_with("/.") {
+                return Err(EngineError::Api {
+                    status: 400,
+                    message: format!("not a directory: {path}"),
+                });
+            }
+            return Ok(PathStat {
+                name,
+                kind: PathKind::File,
+                size: content.len() as i64,
+                mode: 0o644,
+                link_target: String::new(),
+            });
+        }
+        if fake_is_dir(&files, &p) {
+            return Ok(PathStat {
+                name: if p == "/" { "/".to_string() } else { name },
+                kind: PathKind::Dir,
+                size: 4096,
+                mode: 0o755,
+                link_target: String::new(),
+            });
+        }
+        Err(EngineError::NotFound {
+            kind: ObjectKind::Path,
+            name: path.to_string(),
+            message: format!("Could not find the file {path} in container {id}"),
+        })
+    }
+
+    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        let files = {
+            let mut st = self.lock();
+            if let Err(e) = self.enter(&mut st, "copy_from", id) {
+                return stream::once(async move { Err(e) }).boxed();
+            }
+            match require(&st, id) {
+                Ok(cid) => st
+                    .containers
+                    .get(&cid)
+                    .map(|c| c.files.clone())
+                    .unwrap_or_default(),
+                Err(e) => return stream::once(async move { Err(e) }).boxed(),
+            }
+        };
+        let r = fake_archive(&files, path).and_then(|tar| {
+            tar.ok_or_else(|| EngineError::NotFound {
+                kind: ObjectKind::Path,
+                name: path.to_string(),
+                message: format!("Could not find the file {path} in container {id}"),
+            })
+        });
+        stream::once(async move { r.map(Bytes::from) }).boxed()
+    }
+
+    async fn copy_into_with(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Bytes,
+        options: &CopyIntoOptions,
+    ) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "copy_into", id)?;
+        let cid = require(&st, id)?;
+        let Some(c) = st.containers.get_mut(&cid) else {
+            return Err(EngineError::not_found(ObjectKind::Container, id));
+        };
+        let base = fake_clean(path);
+        if c.files.contains_key(&base) {
+            return Err(EngineError::Api {
+                status: 400,
+                message: format!("extraction point is not a directory: {path}"),
+            });
+        }
+        let bad = |e: std::io::Error| EngineError::Api {
+            status: 400,
+            message: format!("not a tar archive: {e}"),
+        };
+        let mut archive = tar::Archive::new(tar.as_ref());
+        let mut files = c.files.clone();
+        for entry in archive.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            let rel: Vec<String> = entry
+                .path()
+                .map_err(bad)?
+                .components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect();
+            let target = if rel.is_empty() {
+                base.clone()
+            } else {
+                format!("{}/{}", base.trim_end_matches('/'), rel.join("/"))
+            };
+            let kind = entry.header().entry_type();
+            if kind.is_dir() {
+                if options.no_overwrite_dir_non_dir && files.contains_key(&target) {
+                    return Err(EngineError::Api {
+                        status: 400,
+                        message: format!("cannot overwrite non-directory {target} with directory"),
+                    });
+                }
+                files.insert(format!("{}/", target.trim_end_matches('/')), Vec::new());
+            } else if kind.is_file() {
+                if options.no_overwrite_dir_non_dir && fake_is_dir(&files, &target) {
+                    return Err(EngineError::Api {
+                        status: 400,
+                        message: format!("cannot overwrite directory {target} with non-directory"),
+                    });
+                }
+                let mut content = Vec::new();
+                entry.read_to_end(&mut content).map_err(bad)?;
+                files.insert(target, content);
+            }
+        }
+        c.files = files;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Networks for FakeEngine {
+    async fn list_networks(&self, filter: &LabelFilter) -> EngineResult<Vec<NetworkDetails>> {
+        let mut st = self.lock();
+        self.enter(&mut st, "list_networks", "")?;
+        Ok(st
+            .networks
+            .values()
+            .filter(|n| filter.matches(&n.details.labels))
+            .map(|n| NetworkDetails {
+                containers: BTreeMap::new(),
+                ..n.details.clone()
+            })
+            .collect())
+    }
+
+    async fn inspect_network(&self, name: &str) -> EngineResult<NetworkDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_inspect", name)?;
+        find_network(&st, name)
+            .map(|n| n.details.clone())
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, name))
+    }
+
+    async fn create_network(&self, spec: &NetworkSpec) -> EngineResult<String> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_create", &spec.name)?;
+        if st.networks.contains_key(&spec.name) {
+            return Err(conflict(format!(
+                "network with name {} already exists",
+                spec.name
+            )));
+        }
+        st.next_id += 1;
+        let id = hex_id(st.next_id, &spec.name);
+        let index = 20 + st.networks.len() as u32;
+        let details = NetworkDetails {
+            id: id.clone(),
+            name: spec.name.clone(),
+            driver: spec.driver.clone().unwrap_or_else(|| "bridge".to_string()),
+            labels: spec.labels.clone(),
+            internal: spec.internal,
+            attachable: spec.attachable,
+            enable_ipv6: spec.enable_ipv6.unwrap_or(false),
+            ipam: spec.ipam.clone().unwrap_or_default(),
+            options: spec.driver_opts.clone(),
+            containers: BTreeMap::new(),
+        };
+        st.networks.insert(
+            spec.name.clone(),
+            FakeNetwork {
+                details,
+                index,
+                next_host: 1,
+            },
+        );
+        self.object_event(EventKind::Network, EventAction::Create, &id, &spec.name);
+        Ok(id)
+    }
+
+    async fn remove_network(&self, name: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_remove", name)?;
+        let Some(net) = find_network(&st, name).cloned() else {
+            return Err(EngineError::not_found(ObjectKind::Network, name));
+        };
+        if !net.details.containers.is_empty() {
+            return Err(conflict(format!(
+                "error while removing network: network {} id {} has active endpoints",
+                net.details.name, net.details.id
+            )));
+        }
+        st.networks.remove(&net.details.name);
+        self.object_event(
+            EventKind::Network,
+            EventAction::Destroy,
+            &net.details.id,
+            &net.details.name,
+        );
+        Ok(())
+    }
+
+    async fn connect_network(
+        &self,
+        container: &str,
+        attachment: &NetworkAttachment,
+    ) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_connect", &attachment.network)?;
+        let cid = require(&st, container)?;
+        let network = find_network(&st, &attachment.network)
+            .map(|n| n.details.name.clone())
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, &attachment.network))?;
+        let attachment = NetworkAttachment {
+            network,
+            ..attachment.clone()
+        };
+        Self::attach(&mut st, &cid, &attachment)
+    }
+
+    async fn disconnect_network(
+        &self,
+        container: &str,
+        network: &str,
+        _force: bool,
+    ) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "network_disconnect", network)?;
+        let cid = require(&st, container)?;
+        let name = find_network(&st, network)
+            .map(|n| n.details.name.clone())
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, network))?;
+        let removed = st
+            .containers
+            .get_mut(&cid)
+            .and_then(|c| c.networks.remove(&name));
+        if removed.is_none() {
+            return Err(EngineError::Api {
+                status: 500,
+                message: format!("container {cid} is not connected to network {name}"),
+            });
+        }
+        if let Some(n) = st.networks.get_mut(&name) {
+            n.details.containers.remove(&cid);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Volumes for FakeEngine {
+    async fn list_volumes(&self, filter: &LabelFilter) -> EngineResult<Vec<VolumeDetails>> {
+        let mut st = self.lock();
+        self.enter(&mut st, "list_volumes", "")?;
+        Ok(st
+            .volumes
+            .values()
+            .filter(|v| filter.matches(&v.labels))
+            .cloned()
+            .collect())
+    }
+
+    async fn inspect_volume(&self, name: &str) -> EngineResult<VolumeDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "volume_inspect", name)?;
+        st.volumes
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EngineError::not_found(ObjectKind::Volume, name))
+    }
+
+    async fn create_volume(&self, spec: &VolumeSpec) -> EngineResult<VolumeDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "volume_create", &spec.name)?;
+        if let Some(existing) = st.volumes.get(&spec.name) {
+            // The engine returns the existing volume.
+            return Ok(existing.clone());
+        }
+        let v = VolumeDetails {
+            name: spec.name.clone(),
+            driver: spec.driver.clone().unwrap_or_else(|| "local".to_string()),
+            labels: spec.labels.clone(),
+            options: spec.driver_opts.clone(),
+            mountpoint: format!("/var/lib/docker/volumes/{}/_data", spec.name),
+        };
+        st.volumes.insert(spec.name.clone(), v.clone());
+        self.object_event(
+            EventKind::Volume,
+            EventAction::Create,
+            &spec.name,
+            &spec.name,
+        );
+        Ok(v)
+    }
+
+    async fn remove_volume(&self, name: &str, _force: bool) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "volume_remove", name)?;
+        if !st.volumes.contains_key(name) {
+            return Err(EngineError::not_found(ObjectKind::Volume, name));
+        }
+        let users: Vec<String> = st
+            .containers
+            .values()
+            .filter(|c| {
+                c.spec.mounts.iter().any(|m| {
+                    matches!(m.kind, MountKind::Volume { .. }) && m.source.as_deref() == Some(name)
+                })
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        if !users.is_empty() {
+            return Err(conflict(format!(
+                "remove {name}: volume is in use - [{}]",
+                users.join(", ")
+            )));
+        }
+        st.volumes.remove(name);
+        self.object_event(EventKind::Volume, EventAction::Destroy, name, name);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Images for FakeEngine {
+    async fn list_images(&self, filter: &LabelFilter) -> EngineResult<Vec<ImageDetails>> {
+        let mut st = self.lock();
+        self.enter(&mut st, "list_images", "")?;
+        // One row per image id, with all its tags.
+        let mut by_id: BTreeMap<String, ImageDetails> = BTreeMap::new();
+        for (r, i) in &st.images {
+            if !filter.matches(&i.labels) {
+                continue;
+            }
+            by_id
+                .entry(i.id.clone())
+                .and_modify(|e| e.repo_tags.push(r.clone()))
+                .or_insert_with(|| ImageDetails {
+                    repo_tags: vec![r.clone()],
+                    ..i.clone()
+                });
+        }
+        Ok(by_id.into_values().collect())
+    }
+
+    async fn inspect_image(&self, name: &str) -> EngineResult<ImageDetails> {
+        let mut st = self.lock();
+        self.enter(&mut st, "image_inspect", name)?;
+        let Some(found) = find_image(&st, name) else {
+            return Err(EngineError::NotFound {
+                kind: ObjectKind::Image,
+                name: name.to_string(),
+                message: format!("No such image: {name}"),
+            });
+        };
+        let tags = st
+            .images
+            .iter()
+            .filter(|(_, i)| i.id == found.id)
+            .map(|(r, _)| r.clone())
+            .collect();
+        Ok(ImageDetails {
+            repo_tags: tags,
+            ..found
+        })
+    }
+
+    async fn remove_image(&self, name: &str, force: bool) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "image_remove", name)?;
+        let Some(found) = find_image(&st, name) else {
+            return Err(EngineError::NotFound {
+                kind: ObjectKind::Image,
+                name: name.to_string(),
+                message: format!("No such image: {name}"),
+            });
+        };
+        let in_use = st
+            .containers
+            .values()
+            .any(|c| find_image(&st, &c.spec.image).is_some_and(|i| i.id == found.id));
+        if in_use && !force {
+            return Err(conflict(format!(
+                "conflict: unable to remove repository reference \"{name}\" - container is using its referenced image"
+            )));
+        }
+        let key = normalize_image(name);
+        if st.images.remove(&key).is_none() {
+            st.images.retain(|_, i| i.id != found.id);
+        }
+        Ok(())
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()> {
+        let mut st = self.lock();
+        self.enter(&mut st, "image_tag", source)?;
+        let Some(found) = find_image(&st, source) else {
+            return Err(EngineError::not_found(ObjectKind::Image, source));
+        };
+        let r = normalize_image(target);
+        st.images.insert(
+            r.clone(),
+            ImageDetails {
+                repo_tags: vec![r],
+                ..found
+            },
+        );
+        Ok(())
+    }
+
+    async fn build_image(
+        &self,
+        spec: BuildSpec,
+        progress: ProgressSink<'_>,
+    ) -> EngineResult<String> {
+        let tag = spec.tags.first().cloned().unwrap_or_default();
+        {
+            let mut st = self.lock();
+            self.enter(&mut st, "build", &tag)?;
+        }
+        let size = match spec.context {
+            BuildContext::Tar(b) => b.len(),
+            BuildContext::Stream(mut s) => {
+                let mut n = 0;
+                while let Some(chunk) = s.next().await {
+                    n += chunk
+                        .map_err(|e| EngineError::Client(format!("build context: {e}")))?
+                        .len();
+                }
+                n
+            }
+        };
+        progress(Progress::Line(format!(
+            "Sending build context to Docker daemon  {size}B"
+        )));
+        progress(Progress::Line(format!(
+            "Step 1/1 : (fake build of {})",
+            spec.dockerfile
+        )));
+        let mut st = self.lock();
+        st.next_id += 1;
+        let id = format!("sha256:{}", hex_id(st.next_id, &tag));
+        let created = st.clock.to_string();
+        for t in &spec.tags {
+            let r = normalize_image(t);
+            st.images.insert(
+                r.clone(),
+                ImageDetails {
+                    id: id.clone(),
+                    repo_tags: vec![r],
+                    labels: spec.labels.clone(),
+                    created: created.clone(),
+                    size: size as i64,
+                },
+            );
+        }
+        progress(Progress::Line(format!(
+            "Successfully built {}",
+            id.trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>()
+        )));
+        Ok(id)
+    }
+
+    async fn pull_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
+        let (allowed, pushed, reachable) = {
+            let mut st = self.lock();
+            self.enter(&mut st, "pull", image)?;
+            let key = normalize_image(image);
+            let host = super::auth::registry_of(image);
+            (
+                st.pullable.contains(&key),
+                st.registry.get(&key).cloned(),
+                st.registries.contains(&host),
+            )
+        };
+        if let Some(pushed) = pushed {
+            progress(Progress::Status {
+                id: None,
+                status: format!("Pulling from {image}"),
+            });
+            let key = normalize_image(image);
+            self.lock().images.insert(
+                key.clone(),
+                ImageDetails {
+                    repo_tags: vec![key],
+                    ..pushed
+                },
+            );
+            return Ok(());
+        }
+        if !allowed {
+            let (repo, _) = image.rsplit_once(':').unwrap_or((image, ""));
+            let message = if reachable {
+                format!("manifest for {image} not found: manifest unknown (repository {repo})")
+            } else {
+                "no registry is reachable (fake engine)".to_string()
+            };
+            return Err(EngineError::Pull {
+                image: image.to_string(),
+                message,
+            });
+        }
+        progress(Progress::Status {
+            id: None,
+            status: format!("Pulling from {image}"),
+        });
+        self.add_image(image);
+        Ok(())
+    }
 
     async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
         let mut st = self.lock();
@@ -2392,8 +2414,8 @@ mod tests {
         fake.fail_once(
             "start",
             Some("p-web-1"),
-            EngineError::Api {
-                status: 500,
+            EngineError::PortInUse {
+                address: "0.0.0.0:8080".into(),
                 message: "port is already allocated".into(),
             },
         );

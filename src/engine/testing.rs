@@ -48,7 +48,9 @@ pub fn ensure_test_images() -> Result<(), String> {
 /// Connects to the real engine and makes sure the test images exist. A missing engine is an
 /// error with a clear message (tests fail on it; they never skip).
 pub async fn real_engine() -> Result<DockerEngine, String> {
-    let engine = DockerEngine::connect()
+    // Test support: the settings come from the test process's environment.
+    let options = super::docker::ConnectOptions::from_env(|k| std::env::var(k).ok());
+    let engine = DockerEngine::connect(&options)
         .await
         .map_err(|e| format!("these tests need a running Docker engine: {e}"))?;
     tokio::task::spawn_blocking(ensure_test_images)

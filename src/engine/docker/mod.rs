@@ -9,7 +9,15 @@
 //! Version notes: before API 1.44 a container can be created on one network only, so the others
 //! are connected between create and start; before 1.42 `stop` takes no signal, so a custom stop
 //! signal is sent with `kill` followed by a bounded wait.
-//! Must not import `model`, `loader`, `plan`, `exec` or `cli`.
+//! Must not import `model`, `loader`, `plan`, `app` or `cli`, and reads no environment variable:
+//! where the engine is comes in as [`ConnectOptions`].
+
+mod address;
+mod errors;
+
+use errors::{is_status, map_error, unavailable};
+
+pub use address::{resolve_address, ConnectOptions, EngineAddress, TlsFiles};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,192 +30,33 @@ use bollard::query_parameters as qp;
 use bollard::{ClientVersion, Docker, API_DEFAULT_VERSION};
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
-use sha2::{Digest, Sha256};
 
+use super::prelude::*;
 use super::types::*;
-use super::{Engine, EngineError, EngineResult, ObjectKind};
-
-/// Where the engine is, as resolved from the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineAddress {
-    /// A unix socket path.
-    Unix(PathBuf),
-    /// `tcp://host:port`, plain or with TLS files.
-    Tcp { addr: String, tls: Option<TlsFiles> },
-}
-
-impl std::fmt::Display for EngineAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EngineAddress::Unix(p) => write!(f, "unix://{}", p.display()),
-            EngineAddress::Tcp { addr, .. } => write!(f, "tcp://{addr}"),
-        }
-    }
-}
-
-/// Client TLS material.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub ca: PathBuf,
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-impl TlsFiles {
-    fn in_dir(dir: &Path) -> TlsFiles {
-        TlsFiles {
-            ca: dir.join("ca.pem"),
-            cert: dir.join("cert.pem"),
-            key: dir.join("key.pem"),
-        }
-    }
-}
-
-const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
-
-/// Resolves the engine address from environment variables (read through `env`) and the docker
-/// config directory. Pure apart from reading the context files; unit-tested with a temp dir.
-pub fn resolve_address(env: &dyn Fn(&str) -> Option<String>) -> EngineResult<EngineAddress> {
-    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    let config_dir = non_empty("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| non_empty("HOME").map(|h| PathBuf::from(h).join(".docker")));
-
-    if let Some(host) = non_empty("DOCKER_HOST") {
-        let tls_dir = non_empty("DOCKER_CERT_PATH")
-            .map(PathBuf::from)
-            .or_else(|| config_dir.clone());
-        let tls = match (non_empty("DOCKER_TLS_VERIFY"), tls_dir) {
-            (Some(v), Some(dir)) if v != "0" => Some(TlsFiles::in_dir(&dir)),
-            (Some(v), None) if v != "0" => {
-                return Err(EngineError::Client(
-                    "DOCKER_TLS_VERIFY is set but neither DOCKER_CERT_PATH nor HOME is".into(),
-                ))
-            }
-            _ => None,
-        };
-        return parse_host(&host, tls);
-    }
-
-    let Some(config_dir) = config_dir else {
-        return Ok(EngineAddress::Unix(PathBuf::from(DEFAULT_SOCKET)));
-    };
-    let context = match non_empty("DOCKER_CONTEXT") {
-        Some(c) => Some(c),
-        None => read_current_context(&config_dir.join("config.json"))?,
-    };
-    match context {
-        None => Ok(EngineAddress::Unix(PathBuf::from(DEFAULT_SOCKET))),
-        Some(c) if c == "default" => Ok(EngineAddress::Unix(PathBuf::from(DEFAULT_SOCKET))),
-        Some(c) => context_address(&config_dir, &c),
-    }
-}
-
-fn parse_host(host: &str, tls: Option<TlsFiles>) -> EngineResult<EngineAddress> {
-    if let Some(path) = host.strip_prefix("unix://") {
-        return Ok(EngineAddress::Unix(PathBuf::from(path)));
-    }
-    if let Some(addr) = host
-        .strip_prefix("tcp://")
-        .or_else(|| host.strip_prefix("http://"))
-    {
-        return Ok(EngineAddress::Tcp {
-            addr: addr.trim_end_matches('/').to_string(),
-            tls,
-        });
-    }
-    if let Some(addr) = host.strip_prefix("https://") {
-        return Ok(EngineAddress::Tcp {
-            addr: addr.trim_end_matches('/').to_string(),
-            tls,
-        });
-    }
-    if host.starts_with('/') {
-        return Ok(EngineAddress::Unix(PathBuf::from(host)));
-    }
-    Err(EngineError::Client(format!(
-        "unsupported engine address {host:?}: rcompose speaks unix:// and tcp:// (set DOCKER_HOST)"
-    )))
-}
-
-fn read_current_context(config: &Path) -> EngineResult<Option<String>> {
-    let text = match std::fs::read_to_string(config) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(EngineError::Client(format!(
-                "cannot read {}: {e}",
-                config.display()
-            )))
-        }
-    };
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| EngineError::Client(format!("{} is not valid JSON: {e}", config.display())))?;
-    Ok(value
-        .get("currentContext")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string))
-}
-
-fn context_address(config_dir: &Path, context: &str) -> EngineResult<EngineAddress> {
-    let digest = hex::encode(Sha256::digest(context.as_bytes()));
-    let meta = config_dir
-        .join("contexts")
-        .join("meta")
-        .join(&digest)
-        .join("meta.json");
-    let text = std::fs::read_to_string(&meta).map_err(|e| {
-        EngineError::Client(format!(
-            "docker context {context:?} is selected but {} cannot be read: {e}; \
-             run `docker context use default` or set DOCKER_HOST",
-            meta.display()
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| EngineError::Client(format!("{} is not valid JSON: {e}", meta.display())))?;
-    let endpoint = value.get("Endpoints").and_then(|e| e.get("docker"));
-    let host = endpoint
-        .and_then(|e| e.get("Host"))
-        .and_then(|h| h.as_str())
-        .ok_or_else(|| {
-            EngineError::Client(format!(
-                "docker context {context:?} has no docker endpoint host ({})",
-                meta.display()
-            ))
-        })?;
-    let skip_verify = endpoint
-        .and_then(|e| e.get("SkipTLSVerify"))
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let tls_dir = config_dir
-        .join("contexts")
-        .join("tls")
-        .join(&digest)
-        .join("docker");
-    let tls =
-        (!skip_verify && tls_dir.join("ca.pem").is_file()).then(|| TlsFiles::in_dir(&tls_dir));
-    parse_host(host, tls)
-}
+use super::{EngineError, EngineResult, ObjectKind};
 
 /// The Docker engine over bollard.
 #[derive(Debug, Clone)]
 pub struct DockerEngine {
     docker: Docker,
     address: String,
+    /// The docker config directory, where registry credentials are read from.
+    config_dir: Option<PathBuf>,
 }
 
 /// Seconds bollard waits for response headers (long: `stop` waits for the grace period).
 const REQUEST_TIMEOUT_SECS: u64 = 600;
 
 impl DockerEngine {
-    /// Connects to the engine the environment names, and negotiates the API version.
-    pub async fn connect() -> EngineResult<DockerEngine> {
-        let address = resolve_address(&|k| std::env::var(k).ok())?;
-        Self::connect_to(&address).await
+    /// Connects to the engine `options` name, and negotiates the API version.
+    pub async fn connect(options: &ConnectOptions) -> EngineResult<DockerEngine> {
+        let address = resolve_address(options)?;
+        let mut engine = Self::connect_to(&address).await?;
+        engine.config_dir = options.config_dir.clone();
+        Ok(engine)
     }
 
-    /// Connects to `address` and negotiates the API version.
+    /// Connects to `address` and negotiates the API version (no registry credentials).
     pub async fn connect_to(address: &EngineAddress) -> EngineResult<DockerEngine> {
         let shown = address.to_string();
         let version: &ClientVersion = API_DEFAULT_VERSION;
@@ -239,6 +88,7 @@ impl DockerEngine {
         Ok(DockerEngine {
             docker,
             address: shown,
+            config_dir: None,
         })
     }
 
@@ -256,56 +106,6 @@ impl DockerEngine {
     fn err(&self, e: BollardError, kind: ObjectKind, name: &str) -> EngineError {
         map_error(&self.address, e, kind, name)
     }
-}
-
-fn unavailable(address: &str, e: &BollardError) -> EngineError {
-    EngineError::Unavailable {
-        address: address.to_string(),
-        hint: format!("{e}; is the engine running? set DOCKER_HOST to point elsewhere"),
-    }
-}
-
-fn map_error(address: &str, e: BollardError, kind: ObjectKind, name: &str) -> EngineError {
-    match e {
-        BollardError::DockerResponseServerError {
-            status_code,
-            message,
-        } => match status_code {
-            404 => EngineError::NotFound {
-                kind,
-                name: name.to_string(),
-                message,
-            },
-            409 => EngineError::Conflict { message },
-            // The engine answers "network has active endpoints" with 403 and "container is not
-            // paused/running" with 500: both are state conflicts.
-            403 | 500 if is_state_conflict(&message) => EngineError::Conflict { message },
-            _ => EngineError::Api {
-                status: status_code,
-                message,
-            },
-        },
-        BollardError::SocketNotFoundError(_)
-        | BollardError::HyperLegacyError { .. }
-        | BollardError::IOError { .. }
-        | BollardError::RequestTimeoutError => unavailable(address, &e),
-        other => EngineError::Client(other.to_string()),
-    }
-}
-
-fn is_state_conflict(message: &str) -> bool {
-    [
-        "has active endpoints",
-        "is not paused",
-        "is not running",
-        "is already paused",
-    ]
-    .iter()
-    .any(|m| message.contains(m))
-}
-
-fn is_status(e: &BollardError, code: u16) -> bool {
-    matches!(e, BollardError::DockerResponseServerError { status_code, .. } if *status_code == code)
 }
 
 fn hashmap(m: &Labels) -> HashMap<String, String> {
@@ -482,37 +282,11 @@ fn port_map(spec: &ContainerSpec) -> (Vec<String>, HashMap<String, Option<Vec<bm
     (exposed, bindings)
 }
 
-/// Translates a spec into the create body. `first_network` is the only network joined at create.
-fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
-    let env: Vec<String> = spec
-        .env
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{k}={v}"),
-            None => k.clone(),
-        })
-        .collect();
-    let (exposed, bindings) = port_map(spec);
+/// The host part of a container's create body (everything but the resource limits).
+fn host_config(spec: &ContainerSpec, network_mode: Option<String>) -> bm::HostConfig {
+    let (_, bindings) = port_map(spec);
     let (binds, mounts) = mounts_for(spec);
-    let r = &spec.resources;
-    let first_network = if spec.network_mode.is_none() {
-        spec.networks.first()
-    } else {
-        None
-    };
-    let network_mode = spec
-        .network_mode
-        .clone()
-        .or_else(|| first_network.map(|n| n.network.clone()));
-    let healthcheck = spec.healthcheck.as_ref().map(|h| bm::HealthConfig {
-        test: Some(h.test.clone()),
-        interval: nanos(h.interval),
-        timeout: nanos(h.timeout),
-        retries: h.retries.map(i64::from),
-        start_period: nanos(h.start_period),
-        start_interval: nanos(h.start_interval),
-    });
-    let host_config = bm::HostConfig {
+    bm::HostConfig {
         binds: none_if_empty(binds),
         mounts: none_if_empty(mounts),
         port_bindings: (!bindings.is_empty()).then_some(bindings),
@@ -579,6 +353,14 @@ fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         runtime: spec.runtime.clone(),
         storage_opt: (!spec.storage_opt.is_empty()).then(|| hashmap(&spec.storage_opt)),
         annotations: (!spec.annotations.is_empty()).then(|| hashmap(&spec.annotations)),
+        auto_remove: spec.auto_remove.then_some(true),
+        ..resource_limits(&spec.resources)
+    }
+}
+
+/// The resource limits of a container (`deploy.resources`, `cpus`, `mem_limit`, blkio...).
+fn resource_limits(r: &Resources) -> bm::HostConfig {
+    bm::HostConfig {
         nano_cpus: r.cpus.map(|c| (c * 1e9).round() as i64),
         cpu_shares: r.cpu_shares,
         cpu_period: r.cpu_period,
@@ -618,9 +400,39 @@ fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
                 })
                 .collect(),
         ),
-        auto_remove: spec.auto_remove.then_some(true),
         ..Default::default()
+    }
+}
+
+/// Translates a spec into the create body. `first_network` is the only network joined at create.
+fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
+    let env: Vec<String> = spec
+        .env
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect();
+    let (exposed, _) = port_map(spec);
+    let first_network = if spec.network_mode.is_none() {
+        spec.networks.first()
+    } else {
+        None
     };
+    let network_mode = spec
+        .network_mode
+        .clone()
+        .or_else(|| first_network.map(|n| n.network.clone()));
+    let healthcheck = spec.healthcheck.as_ref().map(|h| bm::HealthConfig {
+        test: Some(h.test.clone()),
+        interval: nanos(h.interval),
+        timeout: nanos(h.timeout),
+        retries: h.retries.map(i64::from),
+        start_period: nanos(h.start_period),
+        start_interval: nanos(h.start_interval),
+    });
+    let host_config = host_config(spec, network_mode);
     let networking_config = first_network.map(|n| bm::NetworkingConfig {
         endpoints_config: Some(HashMap::from([(n.network.clone(), endpoint_settings(n))])),
     });
@@ -940,6 +752,30 @@ impl Engine for DockerEngine {
         })
     }
 
+    fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>> {
+        let mut filters = label_filters(&filter.labels);
+        if !filter.kinds.is_empty() {
+            filters.insert("type".to_string(), filter.kinds.clone());
+        }
+        let address = self.address.clone();
+        self.docker
+            .events(Some(qp::EventsOptions {
+                // The request is only sent when the stream is first polled: `since` = now makes
+                // the engine replay what happened in between, so no event is lost.
+                since: Some(now_since()),
+                until: None,
+                filters: Some(filters),
+            }))
+            .map(move |item| match item {
+                Ok(m) => Ok(event_of(m)),
+                Err(e) => Err(map_error(&address, e, ObjectKind::Container, "events")),
+            })
+            .boxed()
+    }
+}
+
+#[async_trait]
+impl Containers for DockerEngine {
     async fn list_containers(&self, filter: &LabelFilter) -> EngineResult<Vec<ContainerSummary>> {
         let options = qp::ListContainersOptions {
             all: true,
@@ -1171,27 +1007,26 @@ impl Engine for DockerEngine {
             .boxed()
     }
 
-    fn events(&self, filter: &EventFilter) -> BoxStream<'static, EngineResult<EngineEvent>> {
-        let mut filters = label_filters(&filter.labels);
-        if !filter.kinds.is_empty() {
-            filters.insert("type".to_string(), filter.kinds.clone());
-        }
-        let address = self.address.clone();
-        self.docker
-            .events(Some(qp::EventsOptions {
-                // The request is only sent when the stream is first polled: `since` = now makes
-                // the engine replay what happened in between, so no event is lost.
-                since: Some(now_since()),
-                until: None,
-                filters: Some(filters),
-            }))
-            .map(move |item| match item {
-                Ok(m) => Ok(event_of(m)),
-                Err(e) => Err(map_error(&address, e, ObjectKind::Container, "events")),
-            })
-            .boxed()
+    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
+        let top = self
+            .docker
+            .top_processes(
+                id,
+                Some(qp::TopOptions {
+                    ps_args: "-ef".to_string(),
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(ProcessList {
+            titles: top.titles.unwrap_or_default(),
+            processes: top.processes.unwrap_or_default(),
+        })
     }
+}
 
+#[async_trait]
+impl Sessions for DockerEngine {
     async fn exec(&self, id: &str, spec: &ExecSpec) -> EngineResult<ExecOutput> {
         let config = bm::ExecConfig {
             attach_stdout: Some(true),
@@ -1241,6 +1076,135 @@ impl Engine for DockerEngine {
         Ok(out)
     }
 
+    async fn create_exec(
+        &self,
+        id: &str,
+        spec: &ExecSpec,
+        attach_stdin: bool,
+    ) -> EngineResult<String> {
+        let config = bm::ExecConfig {
+            attach_stdin: Some(attach_stdin),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(spec.tty),
+            env: none_if_empty(spec.env.clone()),
+            cmd: Some(spec.cmd.clone()),
+            privileged: Some(spec.privileged),
+            user: spec.user.clone(),
+            working_dir: spec.working_dir.clone(),
+            ..Default::default()
+        };
+        self.docker
+            .create_exec(id, config)
+            .await
+            .map(|c| c.id)
+            .map_err(|e| self.err(e, ObjectKind::Container, id))
+    }
+
+    async fn start_exec_attached(&self, exec_id: &str, tty: bool) -> EngineResult<AttachedIo> {
+        let started = self
+            .docker
+            .start_exec(
+                exec_id,
+                Some(bollard::exec::StartExecOptions {
+                    detach: false,
+                    tty,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
+        match started {
+            bollard::exec::StartExecResults::Attached { output, input } => {
+                Ok(attached_io(&self.address, exec_id, output, input))
+            }
+            bollard::exec::StartExecResults::Detached => Err(EngineError::Client(format!(
+                "exec {exec_id} started detached although an attached start was asked for"
+            ))),
+        }
+    }
+
+    async fn start_exec_detached(&self, exec_id: &str) -> EngineResult<()> {
+        self.docker
+            .start_exec(
+                exec_id,
+                Some(bollard::exec::StartExecOptions {
+                    detach: true,
+                    tty: false,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
+    }
+
+    async fn inspect_exec(&self, exec_id: &str) -> EngineResult<ExecStatus> {
+        let i = self
+            .docker
+            .inspect_exec(exec_id)
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
+        let running = i.running.unwrap_or(false);
+        Ok(ExecStatus {
+            running,
+            exit_code: if running { None } else { i.exit_code },
+        })
+    }
+
+    async fn resize_exec(&self, exec_id: &str, size: TtySize) -> EngineResult<()> {
+        self.docker
+            .resize_exec(
+                exec_id,
+                bollard::exec::ResizeExecOptions {
+                    height: size.rows,
+                    width: size.cols,
+                },
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
+    }
+
+    async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
+        let attached = self
+            .docker
+            .attach_container(
+                id,
+                Some(qp::AttachContainerOptions {
+                    detach_keys: None,
+                    logs: false,
+                    stream: true,
+                    stdin,
+                    stdout: true,
+                    stderr: true,
+                }),
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(attached_io(
+            &self.address,
+            id,
+            attached.output,
+            attached.input,
+        ))
+    }
+
+    async fn resize_container(&self, id: &str, size: TtySize) -> EngineResult<()> {
+        self.docker
+            .resize_container_tty(
+                id,
+                qp::ResizeContainerTTYOptions {
+                    h: i32::from(size.rows),
+                    w: i32::from(size.cols),
+                },
+            )
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))
+    }
+}
+
+#[async_trait]
+impl Archive for DockerEngine {
     async fn copy_into(&self, id: &str, path: &str, tar: Bytes) -> EngineResult<()> {
         self.docker
             .upload_to_container(
@@ -1255,6 +1219,90 @@ impl Engine for DockerEngine {
             .map_err(|e| self.err(e, ObjectKind::Container, id))
     }
 
+    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
+        let r = self
+            .docker
+            .get_container_archive_info(
+                id,
+                Some(qp::ContainerArchiveInfoOptions {
+                    path: path.to_string(),
+                }),
+            )
+            .await;
+        match r {
+            Ok(stat) => Ok(path_stat_of(stat)),
+            Err(e) if is_status(&e, 404) => {
+                // A HEAD answer has no body: tell a missing container from a missing path.
+                self.inspect_container(id).await?;
+                Err(EngineError::NotFound {
+                    kind: ObjectKind::Path,
+                    name: path.to_string(),
+                    message: format!("no such file or directory in container {id}: {path}"),
+                })
+            }
+            Err(e) => Err(self.err(e, ObjectKind::Container, id)),
+        }
+    }
+
+    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        let address = self.address.clone();
+        let (id, path) = (id.to_string(), path.to_string());
+        self.docker
+            .download_from_container(
+                &id,
+                Some(qp::DownloadFromContainerOptions { path: path.clone() }),
+            )
+            .map(move |item| {
+                item.map_err(|e| match e {
+                    BollardError::DockerResponseServerError {
+                        status_code: 404,
+                        message,
+                    } if !message.contains("No such container") => EngineError::NotFound {
+                        kind: ObjectKind::Path,
+                        name: path.clone(),
+                        message,
+                    },
+                    e => map_error(&address, e, ObjectKind::Container, &id),
+                })
+            })
+            .boxed()
+    }
+
+    async fn copy_into_with(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Bytes,
+        options: &CopyIntoOptions,
+    ) -> EngineResult<()> {
+        let flag = |on: bool| on.then(|| "true".to_string());
+        self.docker
+            .upload_to_container(
+                id,
+                Some(qp::UploadToContainerOptions {
+                    path: path.to_string(),
+                    no_overwrite_dir_non_dir: flag(options.no_overwrite_dir_non_dir),
+                    copy_uidgid: flag(options.copy_uid_gid),
+                }),
+                bollard::body_full(tar),
+            )
+            .await
+            .map_err(|e| match e {
+                BollardError::DockerResponseServerError {
+                    status_code: 404,
+                    message,
+                } if !message.contains("No such container") => EngineError::NotFound {
+                    kind: ObjectKind::Path,
+                    name: path.to_string(),
+                    message,
+                },
+                e => self.err(e, ObjectKind::Container, id),
+            })
+    }
+}
+
+#[async_trait]
+impl Networks for DockerEngine {
     async fn list_networks(&self, filter: &LabelFilter) -> EngineResult<Vec<NetworkDetails>> {
         let list = self
             .docker
@@ -1391,7 +1439,10 @@ impl Engine for DockerEngine {
             .await
             .map_err(|e| self.err(e, ObjectKind::Network, network))
     }
+}
 
+#[async_trait]
+impl Volumes for DockerEngine {
     async fn list_volumes(&self, filter: &LabelFilter) -> EngineResult<Vec<VolumeDetails>> {
         let list = self
             .docker
@@ -1438,7 +1489,10 @@ impl Engine for DockerEngine {
             .await
             .map_err(|e| self.err(e, ObjectKind::Volume, name))
     }
+}
 
+#[async_trait]
+impl Images for DockerEngine {
     async fn list_images(&self, filter: &LabelFilter) -> EngineResult<Vec<ImageDetails>> {
         let list = self
             .docker
@@ -1594,9 +1648,11 @@ impl Engine for DockerEngine {
             tag: Some(tag.unwrap_or_else(|| "latest".to_string())),
             ..Default::default()
         };
-        let mut stream = self
-            .docker
-            .create_image(Some(options), None, credentials(image));
+        let mut stream = self.docker.create_image(
+            Some(options),
+            None,
+            credentials(image, self.config_dir.as_deref()),
+        );
         while let Some(item) = stream.next().await {
             let info =
                 item.map_err(
@@ -1629,230 +1685,6 @@ impl Engine for DockerEngine {
         Ok(())
     }
 
-    async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
-        let top = self
-            .docker
-            .top_processes(
-                id,
-                Some(qp::TopOptions {
-                    ps_args: "-ef".to_string(),
-                }),
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
-        Ok(ProcessList {
-            titles: top.titles.unwrap_or_default(),
-            processes: top.processes.unwrap_or_default(),
-        })
-    }
-
-    async fn stat_path(&self, id: &str, path: &str) -> EngineResult<PathStat> {
-        let r = self
-            .docker
-            .get_container_archive_info(
-                id,
-                Some(qp::ContainerArchiveInfoOptions {
-                    path: path.to_string(),
-                }),
-            )
-            .await;
-        match r {
-            Ok(stat) => Ok(path_stat_of(stat)),
-            Err(e) if is_status(&e, 404) => {
-                // A HEAD answer has no body: tell a missing container from a missing path.
-                self.inspect_container(id).await?;
-                Err(EngineError::NotFound {
-                    kind: ObjectKind::Path,
-                    name: path.to_string(),
-                    message: format!("no such file or directory in container {id}: {path}"),
-                })
-            }
-            Err(e) => Err(self.err(e, ObjectKind::Container, id)),
-        }
-    }
-
-    fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>> {
-        let address = self.address.clone();
-        let (id, path) = (id.to_string(), path.to_string());
-        self.docker
-            .download_from_container(
-                &id,
-                Some(qp::DownloadFromContainerOptions { path: path.clone() }),
-            )
-            .map(move |item| {
-                item.map_err(|e| match e {
-                    BollardError::DockerResponseServerError {
-                        status_code: 404,
-                        message,
-                    } if !message.contains("No such container") => EngineError::NotFound {
-                        kind: ObjectKind::Path,
-                        name: path.clone(),
-                        message,
-                    },
-                    e => map_error(&address, e, ObjectKind::Container, &id),
-                })
-            })
-            .boxed()
-    }
-
-    async fn copy_into_with(
-        &self,
-        id: &str,
-        path: &str,
-        tar: Bytes,
-        options: &CopyIntoOptions,
-    ) -> EngineResult<()> {
-        let flag = |on: bool| on.then(|| "true".to_string());
-        self.docker
-            .upload_to_container(
-                id,
-                Some(qp::UploadToContainerOptions {
-                    path: path.to_string(),
-                    no_overwrite_dir_non_dir: flag(options.no_overwrite_dir_non_dir),
-                    copy_uidgid: flag(options.copy_uid_gid),
-                }),
-                bollard::body_full(tar),
-            )
-            .await
-            .map_err(|e| match e {
-                BollardError::DockerResponseServerError {
-                    status_code: 404,
-                    message,
-                } if !message.contains("No such container") => EngineError::NotFound {
-                    kind: ObjectKind::Path,
-                    name: path.to_string(),
-                    message,
-                },
-                e => self.err(e, ObjectKind::Container, id),
-            })
-    }
-
-    async fn create_exec(
-        &self,
-        id: &str,
-        spec: &ExecSpec,
-        attach_stdin: bool,
-    ) -> EngineResult<String> {
-        let config = bm::ExecConfig {
-            attach_stdin: Some(attach_stdin),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            tty: Some(spec.tty),
-            env: none_if_empty(spec.env.clone()),
-            cmd: Some(spec.cmd.clone()),
-            privileged: Some(spec.privileged),
-            user: spec.user.clone(),
-            working_dir: spec.working_dir.clone(),
-            ..Default::default()
-        };
-        self.docker
-            .create_exec(id, config)
-            .await
-            .map(|c| c.id)
-            .map_err(|e| self.err(e, ObjectKind::Container, id))
-    }
-
-    async fn start_exec_attached(&self, exec_id: &str, tty: bool) -> EngineResult<AttachedIo> {
-        let started = self
-            .docker
-            .start_exec(
-                exec_id,
-                Some(bollard::exec::StartExecOptions {
-                    detach: false,
-                    tty,
-                    output_capacity: None,
-                }),
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
-        match started {
-            bollard::exec::StartExecResults::Attached { output, input } => {
-                Ok(attached_io(&self.address, exec_id, output, input))
-            }
-            bollard::exec::StartExecResults::Detached => Err(EngineError::Client(format!(
-                "exec {exec_id} started detached although an attached start was asked for"
-            ))),
-        }
-    }
-
-    async fn start_exec_detached(&self, exec_id: &str) -> EngineResult<()> {
-        self.docker
-            .start_exec(
-                exec_id,
-                Some(bollard::exec::StartExecOptions {
-                    detach: true,
-                    tty: false,
-                    output_capacity: None,
-                }),
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
-    }
-
-    async fn inspect_exec(&self, exec_id: &str) -> EngineResult<ExecStatus> {
-        let i = self
-            .docker
-            .inspect_exec(exec_id)
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))?;
-        let running = i.running.unwrap_or(false);
-        Ok(ExecStatus {
-            running,
-            exit_code: if running { None } else { i.exit_code },
-        })
-    }
-
-    async fn resize_exec(&self, exec_id: &str, size: TtySize) -> EngineResult<()> {
-        self.docker
-            .resize_exec(
-                exec_id,
-                bollard::exec::ResizeExecOptions {
-                    height: size.rows,
-                    width: size.cols,
-                },
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Exec, exec_id))
-    }
-
-    async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
-        let attached = self
-            .docker
-            .attach_container(
-                id,
-                Some(qp::AttachContainerOptions {
-                    detach_keys: None,
-                    logs: false,
-                    stream: true,
-                    stdin,
-                    stdout: true,
-                    stderr: true,
-                }),
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
-        Ok(attached_io(
-            &self.address,
-            id,
-            attached.output,
-            attached.input,
-        ))
-    }
-
-    async fn resize_container(&self, id: &str, size: TtySize) -> EngineResult<()> {
-        self.docker
-            .resize_container_tty(
-                id,
-                qp::ResizeContainerTTYOptions {
-                    h: i32::from(size.rows),
-                    w: i32::from(size.cols),
-                },
-            )
-            .await
-            .map_err(|e| self.err(e, ObjectKind::Container, id))
-    }
-
     async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
         let (repo, tag) = split_tag(image);
         let options = qp::PushImageOptions {
@@ -1863,9 +1695,11 @@ impl Engine for DockerEngine {
             image: image.to_string(),
             message,
         };
-        let mut stream = self
-            .docker
-            .push_image(&repo, Some(options), credentials(image));
+        let mut stream = self.docker.push_image(
+            &repo,
+            Some(options),
+            credentials(image, self.config_dir.as_deref()),
+        );
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| match e {
                 BollardError::DockerStreamError { error } => push_error(error),
@@ -1889,8 +1723,8 @@ impl Engine for DockerEngine {
 }
 
 /// Registry credentials for `image` from the docker config file (`super::auth`), if any.
-fn credentials(image: &str) -> Option<bollard::auth::DockerCredentials> {
-    let auth = super::auth::for_image(image, &|k| std::env::var(k).ok())?;
+fn credentials(image: &str, config_dir: Option<&Path>) -> Option<bollard::auth::DockerCredentials> {
+    let auth = super::auth::for_image(image, config_dir)?;
     Some(bollard::auth::DockerCredentials {
         username: auth.username,
         password: auth.password,
@@ -1970,85 +1804,6 @@ fn path_stat_of(s: bollard::container::PathStatResponse) -> PathStat {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
-
-    #[test]
-    fn docker_host_wins() {
-        let a = resolve_address(&env_of(&[("DOCKER_HOST", "tcp://10.0.0.1:2375")])).ok();
-        assert_eq!(
-            a,
-            Some(EngineAddress::Tcp {
-                addr: "10.0.0.1:2375".into(),
-                tls: None
-            })
-        );
-        let a = resolve_address(&env_of(&[("DOCKER_HOST", "unix:///run/d.sock")])).ok();
-        assert_eq!(a, Some(EngineAddress::Unix("/run/d.sock".into())));
-    }
-
-    #[test]
-    fn tls_verify_uses_cert_path() {
-        let a = resolve_address(&env_of(&[
-            ("DOCKER_HOST", "tcp://h:2376"),
-            ("DOCKER_TLS_VERIFY", "1"),
-            ("DOCKER_CERT_PATH", "/certs"),
-        ]))
-        .ok();
-        assert_eq!(
-            a,
-            Some(EngineAddress::Tcp {
-                addr: "h:2376".into(),
-                tls: Some(TlsFiles::in_dir(Path::new("/certs")))
-            })
-        );
-    }
-
-    #[test]
-    fn unsupported_scheme_is_a_clear_error() {
-        let e = resolve_address(&env_of(&[("DOCKER_HOST", "ssh://me@box")]));
-        assert!(matches!(e, Err(EngineError::Client(m)) if m.contains("DOCKER_HOST")));
-    }
-
-    #[test]
-    fn no_config_means_default_socket() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let home = dir.path().to_string_lossy().to_string();
-        let a = resolve_address(&env_of(&[("HOME", &home)]))?;
-        assert_eq!(a, EngineAddress::Unix(DEFAULT_SOCKET.into()));
-        Ok(())
-    }
-
-    #[test]
-    fn current_context_is_followed() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let cfg = dir.path().join(".docker");
-        std::fs::create_dir_all(&cfg)?;
-        std::fs::write(cfg.join("config.json"), r#"{"currentContext":"remote"}"#)?;
-        let digest = hex::encode(Sha256::digest(b"remote"));
-        let meta = cfg.join("contexts/meta").join(&digest);
-        std::fs::create_dir_all(&meta)?;
-        std::fs::write(
-            meta.join("meta.json"),
-            r#"{"Name":"remote","Endpoints":{"docker":{"Host":"unix:///ctx.sock","SkipTLSVerify":false}}}"#,
-        )?;
-        let home = dir.path().to_string_lossy().to_string();
-        let a = resolve_address(&env_of(&[("HOME", &home)]))?;
-        assert_eq!(a, EngineAddress::Unix("/ctx.sock".into()));
-        // DOCKER_CONTEXT=default overrides the file.
-        let a = resolve_address(&env_of(&[("HOME", &home), ("DOCKER_CONTEXT", "default")]))?;
-        assert_eq!(a, EngineAddress::Unix(DEFAULT_SOCKET.into()));
-        // A missing context is an error that says what to do.
-        let e = resolve_address(&env_of(&[("HOME", &home), ("DOCKER_CONTEXT", "gone")]));
-        assert!(matches!(e, Err(EngineError::Client(m)) if m.contains("docker context use")));
-        Ok(())
-    }
 
     #[test]
     fn tags_split_after_the_last_slash() {
