@@ -11,7 +11,8 @@ use super::GlobalArgs;
 use crate::app::{Cancel, CancelLevel};
 use crate::engine::docker::DockerEngine;
 use crate::engine::{ConnectOptions, Engine, EngineError};
-use crate::loader::discover::normalize_project_name;
+use crate::loader::discover::check_project_name;
+use crate::loader::LoadError;
 
 /// A runtime command could not reach the engine: names the address and what to set.
 #[derive(Debug, thiserror::Error)]
@@ -29,15 +30,21 @@ pub async fn connect() -> Result<Arc<dyn Engine>> {
     }
 }
 
-/// The project name given without a compose file: `-p`, else `COMPOSE_PROJECT_NAME`, normalised
-/// as docker compose does. `None` when neither is set.
-pub fn explicit_project_name(global: &GlobalArgs) -> Option<String> {
-    global
-        .project_name
-        .clone()
-        .or_else(|| std::env::var("COMPOSE_PROJECT_NAME").ok())
-        .map(|n| normalize_project_name(n.trim()))
-        .filter(|n| !n.is_empty())
+/// The project name given without a compose file: `-p`, else a non-empty
+/// `COMPOSE_PROJECT_NAME`. `None` when neither is set; an error when the name is not valid, with
+/// the same rule and words as the loader's (every command, with or without a compose file).
+pub fn explicit_project_name(global: &GlobalArgs) -> Result<Option<String>, LoadError> {
+    if let Some(n) = &global.project_name {
+        check_project_name(n, "-p")?;
+        return Ok(Some(n.clone()));
+    }
+    match std::env::var("COMPOSE_PROJECT_NAME") {
+        Ok(n) if !n.is_empty() => {
+            check_project_name(&n, "COMPOSE_PROJECT_NAME")?;
+            Ok(Some(n))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Listens for Ctrl-C for the rest of the process: each press escalates `cancel` one level and

@@ -200,7 +200,7 @@ pub(super) fn load_optional(
             Ok((l.project.name.clone(), Some(l.project)))
         }
         Err(e) if global.file.is_empty() && no_compose_file(&e) => {
-            match explicit_project_name(global) {
+            match explicit_project_name(global)? {
                 Some(n) => Ok((n, None)),
                 None => Err(e.into()),
             }
@@ -216,7 +216,7 @@ pub(super) fn project_or_name(
     services: &[String],
 ) -> Result<(String, Option<Project>)> {
     if global.project_name.is_some() && global.file.is_empty() {
-        if let Some(name) = explicit_project_name(global) {
+        if let Some(name) = explicit_project_name(global)? {
             return Ok((name, None));
         }
     }

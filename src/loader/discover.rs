@@ -100,39 +100,19 @@ pub fn split_compose_file(value: &str, separator: Option<&str>, cwd: &Path) -> V
 /// resolution): the model's one path cleaner.
 pub use crate::model::path::resolve as absolute;
 
-/// docker compose's normalisation of an implicit project name: lowercase, keep only `[a-z0-9_-]`,
-/// drop leading `_` and `-`.
-pub fn normalize_project_name(name: &str) -> String {
-    let lower = name.to_lowercase();
-    let kept: String = lower
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
-        .collect();
-    kept.trim_start_matches(['_', '-']).to_string()
-}
+pub use crate::model::names::normalize_project_name;
 
-/// An explicit name (`-p`, `COMPOSE_PROJECT_NAME`, `name:`) must already be normal.
+/// An explicit name (`-p`, `COMPOSE_PROJECT_NAME`) must already be normal
+/// ([`crate::model::names::check_project_name`], as a load error).
 pub fn check_project_name(name: &str, source: &str) -> Result<(), LoadError> {
-    if name.is_empty() {
-        return Err(LoadError::new(
-            ErrorKind::Usage,
-            format!("project name from {source} must not be empty"),
-        ));
-    }
-    if normalize_project_name(name) != name {
-        return Err(LoadError::new(
-            ErrorKind::Usage,
-            format!(
-                "{name:?} (from {source}) is not a valid project name: it must contain only \
-                 lowercase letters, digits, dashes and underscores, and start with a letter or digit"
-            ),
-        )
-        .hint(format!(
-            "use {:?} instead",
-            normalize_project_name(name)
-        )));
-    }
-    Ok(())
+    crate::model::names::check_project_name(name, source).map_err(|e| {
+        let hint = e.hint();
+        let err = LoadError::new(ErrorKind::Usage, e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,59 @@
 
 use super::Project;
 
+/// docker compose's normalisation of an implicit project name (a directory's, or a file's
+/// `name:`): lowercase, keep only `[a-z0-9_-]`, drop leading `_` and `-`.
+pub fn normalize_project_name(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let kept: String = lower
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    kept.trim_start_matches(['_', '-']).to_string()
+}
+
+/// An explicit project name (`-p`, `COMPOSE_PROJECT_NAME`) that is not already normal: the one
+/// rule every command applies (no command silently acts on a normalised name instead).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProjectNameError {
+    #[error("project name from {from} must not be empty")]
+    Empty { from: String },
+    #[error(
+        "{name:?} (from {from}) is not a valid project name: it must contain only lowercase \
+         letters, digits, dashes and underscores, and start with a letter or digit"
+    )]
+    Invalid { name: String, from: String },
+}
+
+impl ProjectNameError {
+    /// What to use instead, when something is left after normalisation.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ProjectNameError::Invalid { name, .. } => {
+                let n = normalize_project_name(name);
+                (!n.is_empty()).then(|| format!("use {n:?} instead"))
+            }
+            ProjectNameError::Empty { .. } => None,
+        }
+    }
+}
+
+/// Checks an explicit project name given by `source` (`-p`, `COMPOSE_PROJECT_NAME`).
+pub fn check_project_name(name: &str, source: &str) -> Result<(), ProjectNameError> {
+    if name.is_empty() {
+        return Err(ProjectNameError::Empty {
+            from: source.to_string(),
+        });
+    }
+    if normalize_project_name(name) != name {
+        return Err(ProjectNameError::Invalid {
+            name: name.to_string(),
+            from: source.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// The container of replica `number`: `container_name` when set (and not empty), else
 /// `<project>-<service>-<number>`.
 pub fn container_name(
