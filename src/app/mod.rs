@@ -20,6 +20,7 @@ pub mod lock;
 pub mod observe;
 pub mod oneoff;
 pub mod ops;
+pub mod project;
 pub mod reporter;
 pub mod spec;
 pub mod stack;

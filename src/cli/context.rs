@@ -1,6 +1,6 @@
 //! What every runtime command needs before it acts: the engine connection (one line naming the
-//! address tried and how to point elsewhere when it cannot be reached), the project name (from
-//! `-p` / `COMPOSE_PROJECT_NAME` without reading any file, else from the loaded project), and
+//! address tried and how to point elsewhere when it cannot be reached), the project options (the
+//! name rule and the loading live in `app::project`), and
 //! Ctrl-C handling (first press: graceful; second: forced).
 
 use std::sync::Arc;
@@ -8,10 +8,11 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::GlobalArgs;
+use crate::app::project::{self, ProjectOptions};
+use crate::app::{Cancel, CancelLevel};
 use crate::engine::docker::DockerEngine;
 use crate::engine::{Engine, EngineError};
-use crate::app::{Cancel, CancelLevel};
-use crate::loader::discover::normalize_project_name;
+use crate::loader::LoadError;
 
 /// A runtime command could not reach the engine: names the address and what to set.
 #[derive(Debug, thiserror::Error)]
@@ -28,15 +29,36 @@ pub async fn connect() -> Result<Arc<dyn Engine>> {
     }
 }
 
-/// The project name given without a compose file: `-p`, else `COMPOSE_PROJECT_NAME`, normalised
-/// as docker compose does. `None` when neither is set.
+/// The project-resolution options of the global flags and the process environment
+/// (`COMPOSE_PROJECT_NAME`); `services` are those named on the command line.
+pub fn project_options(global: &GlobalArgs, services: &[String]) -> Result<ProjectOptions> {
+    Ok(ProjectOptions {
+        load: global.load_options(services)?,
+        env_project_name: std::env::var("COMPOSE_PROJECT_NAME").ok(),
+    })
+}
+
+/// Checks `-p` / `COMPOSE_PROJECT_NAME` with the one project-name rule (`app::project`); every
+/// command but `version` runs it before anything else, so `-p "My App"` fails the same way
+/// for `up`, `down`, `ps`...
+pub fn check_explicit_project_name(global: &GlobalArgs) -> Result<(), LoadError> {
+    project::explicit_project_name(
+        global.project_name.as_deref(),
+        std::env::var("COMPOSE_PROJECT_NAME").ok().as_deref(),
+    )
+    .map(|_| ())
+}
+
+/// The project name given without a compose file: `-p`, else `COMPOSE_PROJECT_NAME`. `None` when
+/// neither is set, or when the name is invalid (`check_explicit_project_name` has already
+/// rejected that at the start of the command).
 pub fn explicit_project_name(global: &GlobalArgs) -> Option<String> {
-    global
-        .project_name
-        .clone()
-        .or_else(|| std::env::var("COMPOSE_PROJECT_NAME").ok())
-        .map(|n| normalize_project_name(n.trim()))
-        .filter(|n| !n.is_empty())
+    project::explicit_project_name(
+        global.project_name.as_deref(),
+        std::env::var("COMPOSE_PROJECT_NAME").ok().as_deref(),
+    )
+    .ok()
+    .flatten()
 }
 
 /// Listens for Ctrl-C for the rest of the process: each press escalates `cancel` one level and

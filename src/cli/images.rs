@@ -18,9 +18,9 @@ use super::progress::{style_for, ProgressReporter, Style};
 use super::read;
 use super::render::{self, Line};
 use super::{exit, GlobalArgs};
-use crate::engine::{ContainerSummary, Engine, ImageDetails, LabelFilter};
 use crate::app::images::{self as ops, ImageOutcome};
 use crate::app::Cancel;
+use crate::engine::{ContainerSummary, Engine, ImageDetails, LabelFilter};
 use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
 use crate::plan::labels;
 

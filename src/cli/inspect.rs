@@ -27,11 +27,11 @@ use super::args::RuntimeGlobals;
 use super::context::{self};
 use super::progress::{style_for, ProgressReporter};
 use super::{exit, GlobalArgs};
+use crate::app::{ops, Cancel, ExecError};
 use crate::engine::{
     ContainerSummary, Engine, EngineError, EngineEvent, EventAction, EventFilter, EventKind,
     LabelFilter, ProcessList, WaitCondition,
 };
-use crate::app::{ops, Cancel, ExecError};
 use crate::model::Project;
 use crate::plan::{self, labels};
 
