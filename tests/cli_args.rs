@@ -270,6 +270,52 @@ fn missing_compose_file_exits_2() {
     assert!(err.contains("no configuration file"), "{err}");
 }
 
+/// `-p "My App"` (or the same in `COMPOSE_PROJECT_NAME`) is rejected with one message by every
+/// command, before any file is read or the engine is reached (it used to be rejected by `up` only,
+/// while `down` / `ps` silently acted on project `myapp`).
+#[test]
+fn an_invalid_project_name_is_rejected_by_every_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: alpine\n",
+    )
+    .expect("write compose file");
+    let commands: [&[&str]; 8] = [
+        &["up", "-d"],
+        &["down"],
+        &["ps"],
+        &["stop"],
+        &["logs"],
+        &["rm", "-f"],
+        &["config"],
+        &["images"],
+    ];
+    for cmd in commands {
+        for (flag, env) in [(true, None), (false, Some("My App"))] {
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"));
+            c.current_dir(dir.path())
+                .env_remove("COMPOSE_FILE")
+                .env_remove("COMPOSE_PROJECT_NAME")
+                // An engine that cannot be reached: the name must be rejected before connecting.
+                .env("DOCKER_HOST", "unix:///nonexistent/rcompose-test.sock");
+            if flag {
+                c.args(["-p", "My App"]);
+            }
+            if let Some(v) = env {
+                c.env("COMPOSE_PROJECT_NAME", v);
+            }
+            let out = c.args(cmd).output().expect("run rcompose");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{cmd:?} flag={flag}: {err}");
+            assert!(
+                err.contains("\"My App\"") && err.contains("not a valid project name"),
+                "{cmd:?} flag={flag}: {err}"
+            );
+        }
+    }
+}
+
 #[test]
 fn inspection_commands_parse() {
     let Command::Top(a) = parse(&["top", "web", "db"]).command else {

@@ -24,6 +24,7 @@ pub mod observe;
 pub mod oneoff;
 pub mod ops;
 pub mod query;
+pub mod project;
 pub mod reporter;
 pub mod spec;
 pub mod stack;

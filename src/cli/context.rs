@@ -1,6 +1,6 @@
 //! What every runtime command needs before it acts: the engine connection (one line naming the
-//! address tried and how to point elsewhere when it cannot be reached), the project name (from
-//! `-p` / `COMPOSE_PROJECT_NAME` without reading any file, else from the loaded project), and
+//! address tried and how to point elsewhere when it cannot be reached), the project options (the
+//! name rule and the loading live in `app::project`), and
 //! Ctrl-C handling (first press: graceful; second: forced).
 
 use std::sync::Arc;
@@ -8,10 +8,10 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::GlobalArgs;
+use crate::app::project::{self, ProjectOptions};
 use crate::app::{Cancel, CancelLevel};
 use crate::engine::docker::DockerEngine;
 use crate::engine::{ConnectOptions, Engine, EngineError};
-use crate::loader::discover::check_project_name;
 use crate::loader::LoadError;
 
 /// A runtime command could not reach the engine: names the address and what to set.
@@ -30,21 +30,36 @@ pub async fn connect() -> Result<Arc<dyn Engine>> {
     }
 }
 
-/// The project name given without a compose file: `-p`, else a non-empty
-/// `COMPOSE_PROJECT_NAME`. `None` when neither is set; an error when the name is not valid, with
-/// the same rule and words as the loader's (every command, with or without a compose file).
-pub fn explicit_project_name(global: &GlobalArgs) -> Result<Option<String>, LoadError> {
-    if let Some(n) = &global.project_name {
-        check_project_name(n, "-p")?;
-        return Ok(Some(n.clone()));
-    }
-    match std::env::var("COMPOSE_PROJECT_NAME") {
-        Ok(n) if !n.is_empty() => {
-            check_project_name(&n, "COMPOSE_PROJECT_NAME")?;
-            Ok(Some(n))
-        }
-        _ => Ok(None),
-    }
+/// The project-resolution options of the global flags and the process environment
+/// (`COMPOSE_PROJECT_NAME`); `services` are those named on the command line.
+pub fn project_options(global: &GlobalArgs, services: &[String]) -> Result<ProjectOptions> {
+    Ok(ProjectOptions {
+        load: global.load_options(services)?,
+        env_project_name: std::env::var("COMPOSE_PROJECT_NAME").ok(),
+    })
+}
+
+/// Checks `-p` / `COMPOSE_PROJECT_NAME` with the one project-name rule (`app::project`); every
+/// command but `version` runs it before anything else, so `-p "My App"` fails the same way
+/// for `up`, `down`, `ps`...
+pub fn check_explicit_project_name(global: &GlobalArgs) -> Result<(), LoadError> {
+    project::explicit_project_name(
+        global.project_name.as_deref(),
+        std::env::var("COMPOSE_PROJECT_NAME").ok().as_deref(),
+    )
+    .map(|_| ())
+}
+
+/// The project name given without a compose file: `-p`, else `COMPOSE_PROJECT_NAME`. `None` when
+/// neither is set, or when the name is invalid (`check_explicit_project_name` has already
+/// rejected that at the start of the command).
+pub fn explicit_project_name(global: &GlobalArgs) -> Option<String> {
+    project::explicit_project_name(
+        global.project_name.as_deref(),
+        std::env::var("COMPOSE_PROJECT_NAME").ok().as_deref(),
+    )
+    .ok()
+    .flatten()
 }
 
 /// Listens for Ctrl-C for the rest of the process: each press escalates `cancel` one level and

@@ -260,6 +260,11 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> i32 {
+    if !matches!(cli.command, Command::Version) {
+        if let Err(e) = context::check_explicit_project_name(&cli.global) {
+            return report(&e.into());
+        }
+    }
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
         Command::Version => {

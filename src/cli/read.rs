@@ -32,7 +32,7 @@ pub async fn service_containers(
 /// The project name: `-p` / `COMPOSE_PROJECT_NAME` without reading files, else the loaded
 /// project's.
 pub fn project_name(global: &GlobalArgs) -> Result<String> {
-    if let Some(n) = explicit_project_name(global)? {
+    if let Some(n) = explicit_project_name(global) {
         return Ok(n);
     }
     let loaded = loader::load(&global.load_options(&[])?)?;

@@ -20,15 +20,16 @@ use super::args::{
     CreateArgs, DownArgs, KillArgs, RestartArgs, RmArgs, RuntimeGlobals, ServicesArgs, StopArgs,
     UpArgs, WatchArgs,
 };
-use super::context::{self, explicit_project_name, Unreachable};
+use super::context::{self, Unreachable};
 use super::logs::{self, Formatter, LogEvent};
 use super::progress::{style_for, ProgressReporter, Style};
 use super::read::{self, service_containers};
 use super::{exit, Command, GlobalArgs};
 use crate::app::ops;
+use crate::app::project::{self, Need};
 use crate::app::{Cancel, ExecError};
 use crate::engine::{Engine, LogOptions};
-use crate::loader::{self, ErrorKind, LoadError, Loaded};
+use crate::loader::{ErrorKind, LoadError, Loaded};
 use crate::model::Project;
 use crate::plan::{self, labels, PlanError};
 
@@ -174,15 +175,24 @@ impl Interrupts {
 
 /// Loads the project named by the global flags; loader warnings go to standard error.
 pub(super) fn load(global: &GlobalArgs, services: &[String]) -> Result<Loaded> {
-    let loaded = loader::load(&global.load_options(services)?)?;
+    let loaded = project::load(&context::project_options(global, services)?)?;
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
     }
     Ok(loaded)
 }
 
-fn no_compose_file(e: &LoadError) -> bool {
-    e.kind == ErrorKind::Usage && e.message.starts_with("no configuration file")
+/// `app::project::resolve` with the global flags; loader warnings go to standard error.
+fn resolve(
+    global: &GlobalArgs,
+    services: &[String],
+    need: Need,
+) -> Result<(String, Option<Project>)> {
+    let r = project::resolve(&context::project_options(global, services)?, need)?;
+    for w in &r.warnings {
+        eprintln!("WARN: {w}");
+    }
+    Ok((r.name, r.project))
 }
 
 /// The project for commands that also work from labels alone: the compose file's project when
@@ -191,22 +201,7 @@ pub(super) fn load_optional(
     global: &GlobalArgs,
     services: &[String],
 ) -> Result<(String, Option<Project>)> {
-    let opts = global.load_options(services)?;
-    match loader::load(&opts) {
-        Ok(l) => {
-            for w in &l.warnings.0 {
-                eprintln!("WARN: {w}");
-            }
-            Ok((l.project.name.clone(), Some(l.project)))
-        }
-        Err(e) if global.file.is_empty() && no_compose_file(&e) => {
-            match explicit_project_name(global)? {
-                Some(n) => Ok((n, None)),
-                None => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
+    resolve(global, services, Need::ProjectOrName)
 }
 
 /// [`load_optional`] for commands that only act on the project's containers: `-p` without `-f`
@@ -215,12 +210,7 @@ pub(super) fn project_or_name(
     global: &GlobalArgs,
     services: &[String],
 ) -> Result<(String, Option<Project>)> {
-    if global.project_name.is_some() && global.file.is_empty() {
-        if let Some(name) = explicit_project_name(global)? {
-            return Ok((name, None));
-        }
-    }
-    load_optional(global, services)
+    resolve(global, services, Need::NameFirst)
 }
 
 pub(super) struct Session {
