@@ -14,9 +14,10 @@ use tokio::sync::mpsc;
 
 use crate::engine::{AttachedIo, Engine, EngineError, LogStream, TtySize};
 
-/// Puts the terminal on standard input in raw mode until dropped.
+/// Puts the terminal on standard input in raw mode until dropped (rustix's termios: no unsafe
+/// code here).
 pub struct RawMode {
-    original: libc::termios,
+    original: rustix::termios::Termios,
 }
 
 impl RawMode {
@@ -25,50 +26,38 @@ impl RawMode {
         if !std::io::stdin().is_terminal() {
             return None;
         }
-        // SAFETY: termios is plain data; tcgetattr fills it, and we only pass it back.
-        unsafe {
-            let mut original: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(libc::STDIN_FILENO, &mut original) != 0 {
-                return None;
-            }
-            let mut raw = original;
-            libc::cfmakeraw(&mut raw);
-            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &raw) != 0 {
-                return None;
-            }
-            Some(RawMode { original })
-        }
+        let stdin = std::io::stdin();
+        let original = rustix::termios::tcgetattr(&stdin).ok()?;
+        let mut raw = original.clone();
+        raw.make_raw();
+        rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, &raw).ok()?;
+        Some(RawMode { original })
     }
 }
 
 impl Drop for RawMode {
     fn drop(&mut self) {
-        // SAFETY: restores the settings read in `enable`.
-        unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.original);
-        }
+        let _ = rustix::termios::tcsetattr(
+            std::io::stdin(),
+            rustix::termios::OptionalActions::Now,
+            &self.original,
+        );
     }
 }
 
 /// The size of the terminal on stdout (else stdin, stderr), if there is one.
 pub fn window_size() -> Option<TtySize> {
-    for fd in [libc::STDOUT_FILENO, libc::STDIN_FILENO, libc::STDERR_FILENO] {
-        // SAFETY: TIOCGWINSZ fills a winsize; a failure leaves it zeroed and is checked.
-        let ws = unsafe {
-            let mut ws: libc::winsize = std::mem::zeroed();
-            if libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) != 0 {
-                continue;
-            }
-            ws
-        };
-        if ws.ws_row > 0 && ws.ws_col > 0 {
-            return Some(TtySize {
-                rows: ws.ws_row,
-                cols: ws.ws_col,
-            });
-        }
-    }
-    None
+    let sizes = [
+        rustix::termios::tcgetwinsize(std::io::stdout()),
+        rustix::termios::tcgetwinsize(std::io::stdin()),
+        rustix::termios::tcgetwinsize(std::io::stderr()),
+    ];
+    sizes.into_iter().flatten().find_map(|ws| {
+        (ws.ws_row > 0 && ws.ws_col > 0).then_some(TtySize {
+            rows: ws.ws_row,
+            cols: ws.ws_col,
+        })
+    })
 }
 
 /// Whether `exec`/`run` allocate a TTY: never with `-T`; with `-t`, or by default when both
