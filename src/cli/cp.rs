@@ -28,14 +28,11 @@ use super::context::{self};
 use super::progress::{style_for, Style};
 use super::{exit, GlobalArgs};
 use crate::app::cp::{
-    base, clean, container_path, dir, place, preserve_trailing, rebase_name, renamed, split_arg,
-    split_dir_entry, Endpoint, PlaceError,
+    self as app_cp, base, clean, container_path, dir, place, preserve_trailing, rebase_name,
+    renamed, split_arg, split_dir_entry, Choice, ChoiceError, Endpoint, PlaceError,
 };
-use crate::engine::{
-    ContainerSummary, CopyIntoOptions, Engine, EngineError, LabelFilter, ObjectKind, PathKind,
-};
+use crate::engine::{ContainerSummary, CopyIntoOptions, Engine, EngineError, ObjectKind, PathKind};
 use crate::loader::{ErrorKind, LoadError};
-use crate::plan::labels;
 
 /// `cp`.
 #[derive(Debug, Args, Clone, Default)]
@@ -305,21 +302,7 @@ fn project_for(global: &GlobalArgs, service: &str) -> Result<(String, Option<boo
     Ok((name, project.map(|p| p.services.contains_key(service))))
 }
 
-fn number(c: &ContainerSummary) -> u32 {
-    c.labels
-        .get(labels::CONTAINER_NUMBER)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-fn is_oneoff(c: &ContainerSummary) -> bool {
-    c.labels
-        .get(labels::ONEOFF)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-}
-
-/// The containers a copy acts on: `--index N`, else every container of the service (one-off
-/// ones too with `--all`), sorted by number.
+/// The containers a copy acts on (`app::cp::containers`); an undefined service is a usage error.
 async fn containers(
     engine: &Arc<dyn Engine>,
     project: &str,
@@ -327,36 +310,15 @@ async fn containers(
     defined: Option<bool>,
     args: &CpArgs,
 ) -> Result<Vec<ContainerSummary>> {
-    let filter = LabelFilter::project(project).with(labels::SERVICE, service);
-    let mut list = engine
-        .list_containers(&filter)
-        .await
-        .with_context(|| format!("cannot list the containers of project {project}"))?;
-    if defined == Some(false) && list.is_empty() {
-        return Err(usage(format!(
-            "no such service: {service} (project {project} does not define it)"
-        )));
+    let choice = Choice {
+        index: args.index,
+        all: args.all,
+    };
+    match app_cp::containers(engine.as_ref(), project, service, defined, choice).await {
+        Ok(list) => Ok(list),
+        Err(e @ ChoiceError::NoSuchService { .. }) => Err(usage(e.to_string())),
+        Err(e) => Err(e.into()),
     }
-    if args.index > 0 {
-        list.retain(|c| !is_oneoff(c) && number(c) == args.index);
-        if list.is_empty() {
-            bail!(
-                "service {service:?} has no container number {} in project {project}; \
-                 `rcompose ps -a` lists its containers",
-                args.index
-            );
-        }
-        return Ok(list);
-    }
-    list.retain(|c| args.all || !is_oneoff(c));
-    list.sort_by_key(|c| (is_oneoff(c), number(c), c.name().to_string()));
-    if list.is_empty() {
-        bail!(
-            "no container found for service {service:?} in project {project}; \
-             is it up? (`rcompose up -d {service}` creates it)"
-        );
-    }
-    Ok(list)
 }
 
 pub async fn cp(global: &GlobalArgs, rt: &RuntimeGlobals, args: CpArgs) -> Result<i32> {
