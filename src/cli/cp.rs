@@ -10,8 +10,9 @@
 //!   ending in `/` must be a directory. Container paths are absolute (`tmp/x` is `/tmp/x`).
 //!   `-L` follows a symlink SRC; `-a` asks the engine to keep ownership.
 //!
-//! The path rules (docker's `SplitPathDirEntry`, `PrepareArchiveCopy`...) are pure and unit-tested
-//! here; packing and unpacking use the `tar` crate.
+//! The path rules (docker's `SplitPathDirEntry`, `PrepareArchiveCopy`...) and the choice of
+//! containers are `app::cp`'s; the copy itself (local files, packing and unpacking with the `tar`
+//! crate, the engine's archive calls, `-` on standard input/output) is still here.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
