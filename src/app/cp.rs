@@ -4,10 +4,11 @@
 //! the archive root lands and under which name) with the root renaming of the archive
 //! ([`renamed`]). These are pure: no I/O, no engine. Must not import `cli` or `loader`.
 //!
-//! Also the choice of the containers a copy acts on ([`containers`]), read from the engine.
+//! Also what reads the engine: the choice of the containers a copy acts on ([`containers`]) and
+//! the resolution of a container source ([`container_source`]: `-L`, stat).
 
 use super::query::QueryError;
-use crate::engine::{ContainerSummary, Engine, LabelFilter};
+use crate::engine::{ContainerSummary, Engine, EngineError, LabelFilter, PathKind, PathStat};
 use crate::plan::labels;
 
 /// One side of a copy.
@@ -200,6 +201,50 @@ pub fn renamed(components: &[String], from: &str, to: &str) -> Vec<String> {
     }
     out.extend(rest.iter().cloned());
     out
+}
+
+/// The source of a copy out of a container, as the engine sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSource {
+    /// The absolute path to copy (`/.` for the root; the link's target with `-L`).
+    pub path: String,
+    pub stat: PathStat,
+    /// With `-L` on a symlink: the name the archive root takes (the link's own name).
+    pub rebase: Option<String>,
+}
+
+/// docker's source resolution for `cp SERVICE:PATH ...`: the path made absolute, a symlink
+/// followed when `follow` (`-L`), then its stat.
+pub async fn container_source(
+    engine: &dyn Engine,
+    container: &str,
+    path: &str,
+    follow: bool,
+) -> Result<ContainerSource, EngineError> {
+    let mut src = container_path(path);
+    if clean(&src) == "/" {
+        src = "/.".to_string();
+    }
+    let mut rebase = None;
+    if follow {
+        let st = engine.stat_path(container, &src).await?;
+        if st.kind == PathKind::Symlink {
+            let target = if st.link_target.starts_with('/') {
+                st.link_target.clone()
+            } else {
+                clean(&format!("{}/{}", split_dir_entry(&src).0, st.link_target))
+            };
+            let (resolved, r) = rebase_name(&src, &target);
+            src = resolved;
+            rebase = r;
+        }
+    }
+    let stat = engine.stat_path(container, &src).await?;
+    Ok(ContainerSource {
+        path: src,
+        stat,
+        rebase,
+    })
 }
 
 /// Which containers of the service a copy acts on (`--index`, `--all`).

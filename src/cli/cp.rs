@@ -406,31 +406,10 @@ async fn copy_out(
 ) -> Result<()> {
     let name = c.name().to_string();
     let shown = format!("{service}:{path}");
-    let mut src = container_path(path);
-    if clean(&src) == "/" {
-        src = "/.".to_string();
-    }
-    let mut rebase = None;
-    if args.follow_link {
-        let st = engine
-            .stat_path(&c.id, &src)
-            .await
-            .map_err(|e| container_path_error(e, &shown, &name))?;
-        if st.kind == PathKind::Symlink {
-            let target = if st.link_target.starts_with('/') {
-                st.link_target.clone()
-            } else {
-                clean(&format!("{}/{}", split_dir_entry(&src).0, st.link_target))
-            };
-            let (resolved, r) = rebase_name(&src, &target);
-            src = resolved;
-            rebase = r;
-        }
-    }
-    let st = engine
-        .stat_path(&c.id, &src)
+    let source = app_cp::container_source(engine.as_ref(), &c.id, path, args.follow_link)
         .await
         .map_err(|e| container_path_error(e, &shown, &name))?;
+    let (src, st, rebase) = (source.path, source.stat, source.rebase);
     let archive_root = split_dir_entry(&src).1;
     if local == "-" {
         if dry_run {
