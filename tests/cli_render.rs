@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use rcompose::app::ExecEvent;
 use rcompose::cli::render::{self, Rendered};
+use rcompose::app::ExecEvent;
 use rcompose::plan::{
     plan_desired, Action, ContainerRef, Desired, Intent, Observed, Plan, Reason, Step,
 };

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::GlobalArgs;
-use crate::app::{Cancel, CancelLevel};
 use crate::engine::docker::DockerEngine;
 use crate::engine::{Engine, EngineError};
+use crate::app::{Cancel, CancelLevel};
 use crate::loader::discover::normalize_project_name;
 
 /// A runtime command could not reach the engine: names the address and what to set.
