@@ -2,7 +2,14 @@
 //! a copy an argument names ([`split_arg`]), Go's `path` helpers ([`clean`], [`base`], [`dir`]),
 //! `SplitPathDirEntry`, the trailing-separator rules, and `PrepareArchiveCopy` ([`place`]: where
 //! the archive root lands and under which name) with the root renaming of the archive
-//! ([`renamed`]). Pure: no I/O, no engine. Must not import `cli` or `loader`.
+//! ([`renamed`]). These are pure: no I/O, no engine. Must not import `cli` or `loader`.
+//!
+//! Also what reads the engine: the choice of the containers a copy acts on ([`containers`]) and
+//! the resolution of a container source ([`container_source`]: `-L`, stat).
+
+use super::query::QueryError;
+use crate::engine::{ContainerSummary, Engine, EngineError, LabelFilter, PathKind, PathStat};
+use crate::plan::labels;
 
 /// One side of a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +201,140 @@ pub fn renamed(components: &[String], from: &str, to: &str) -> Vec<String> {
     }
     out.extend(rest.iter().cloned());
     out
+}
+
+/// The source of a copy out of a container, as the engine sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSource {
+    /// The absolute path to copy (`/.` for the root; the link's target with `-L`).
+    pub path: String,
+    pub stat: PathStat,
+    /// With `-L` on a symlink: the name the archive root takes (the link's own name).
+    pub rebase: Option<String>,
+}
+
+/// docker's source resolution for `cp SERVICE:PATH ...`: the path made absolute, a symlink
+/// followed when `follow` (`-L`), then its stat.
+pub async fn container_source(
+    engine: &dyn Engine,
+    container: &str,
+    path: &str,
+    follow: bool,
+) -> Result<ContainerSource, EngineError> {
+    let mut src = container_path(path);
+    if clean(&src) == "/" {
+        src = "/.".to_string();
+    }
+    let mut rebase = None;
+    if follow {
+        let st = engine.stat_path(container, &src).await?;
+        if st.kind == PathKind::Symlink {
+            let target = if st.link_target.starts_with('/') {
+                st.link_target.clone()
+            } else {
+                clean(&format!("{}/{}", split_dir_entry(&src).0, st.link_target))
+            };
+            let (resolved, r) = rebase_name(&src, &target);
+            src = resolved;
+            rebase = r;
+        }
+    }
+    let stat = engine.stat_path(container, &src).await?;
+    Ok(ContainerSource {
+        path: src,
+        stat,
+        rebase,
+    })
+}
+
+/// Which containers of the service a copy acts on (`--index`, `--all`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Choice {
+    /// `--index N` (0: not given).
+    pub index: u32,
+    /// `--all`: the containers `run` made too.
+    pub all: bool,
+}
+
+/// Why no container was chosen.
+#[derive(Debug, thiserror::Error)]
+pub enum ChoiceError {
+    #[error(transparent)]
+    List(#[from] QueryError),
+    #[error("no such service: {service} (project {project} does not define it)")]
+    NoSuchService { project: String, service: String },
+    #[error(
+        "service {service:?} has no container number {index} in project {project}; \
+         `rcompose ps -a` lists its containers"
+    )]
+    NoContainerNumber {
+        project: String,
+        service: String,
+        index: u32,
+    },
+    #[error(
+        "no container found for service {service:?} in project {project}; \
+         is it up? (`rcompose up -d {service}` creates it)"
+    )]
+    NoContainer { project: String, service: String },
+}
+
+fn number(c: &ContainerSummary) -> u32 {
+    c.labels
+        .get(labels::CONTAINER_NUMBER)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn is_oneoff(c: &ContainerSummary) -> bool {
+    c.labels
+        .get(labels::ONEOFF)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// The containers a copy acts on: `--index N`, else every container of the service (one-off
+/// ones too with `--all`), sorted by number. `defined`: whether the compose file (when one was
+/// read) defines the service.
+pub async fn containers(
+    engine: &dyn Engine,
+    project: &str,
+    service: &str,
+    defined: Option<bool>,
+    choice: Choice,
+) -> Result<Vec<ContainerSummary>, ChoiceError> {
+    let filter = LabelFilter::project(project).with(labels::SERVICE, service);
+    let mut list = engine.list_containers(&filter).await.map_err(|e| {
+        QueryError::new(
+            format!("cannot list the containers of project {project}"),
+            e,
+        )
+    })?;
+    if defined == Some(false) && list.is_empty() {
+        return Err(ChoiceError::NoSuchService {
+            project: project.to_string(),
+            service: service.to_string(),
+        });
+    }
+    if choice.index > 0 {
+        list.retain(|c| !is_oneoff(c) && number(c) == choice.index);
+        if list.is_empty() {
+            return Err(ChoiceError::NoContainerNumber {
+                project: project.to_string(),
+                service: service.to_string(),
+                index: choice.index,
+            });
+        }
+        return Ok(list);
+    }
+    list.retain(|c| choice.all || !is_oneoff(c));
+    list.sort_by_key(|c| (is_oneoff(c), number(c), c.name().to_string()));
+    if list.is_empty() {
+        return Err(ChoiceError::NoContainer {
+            project: project.to_string(),
+            service: service.to_string(),
+        });
+    }
+    Ok(list)
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@
 //!   ending in `/` must be a directory. Container paths are absolute (`tmp/x` is `/tmp/x`).
 //!   `-L` follows a symlink SRC; `-a` asks the engine to keep ownership.
 //!
-//! The path rules (docker's `SplitPathDirEntry`, `PrepareArchiveCopy`...) are pure and unit-tested
-//! here; packing and unpacking use the `tar` crate.
+//! The path rules (docker's `SplitPathDirEntry`, `PrepareArchiveCopy`...) and the choice of
+//! containers are `app::cp`'s; the copy itself (local files, packing and unpacking with the `tar`
+//! crate, the engine's archive calls, `-` on standard input/output) is still here.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -28,14 +29,11 @@ use super::context::{self};
 use super::progress::{style_for, Style};
 use super::{exit, GlobalArgs};
 use crate::app::cp::{
-    base, clean, container_path, dir, place, preserve_trailing, rebase_name, renamed, split_arg,
-    split_dir_entry, Endpoint, PlaceError,
+    self as app_cp, base, clean, container_path, dir, place, preserve_trailing, rebase_name,
+    renamed, split_arg, split_dir_entry, Choice, ChoiceError, Endpoint, PlaceError,
 };
-use crate::engine::{
-    ContainerSummary, CopyIntoOptions, Engine, EngineError, LabelFilter, ObjectKind, PathKind,
-};
+use crate::engine::{ContainerSummary, CopyIntoOptions, Engine, EngineError, ObjectKind, PathKind};
 use crate::loader::{ErrorKind, LoadError};
-use crate::plan::labels;
 
 /// `cp`.
 #[derive(Debug, Args, Clone, Default)]
@@ -305,21 +303,7 @@ fn project_for(global: &GlobalArgs, service: &str) -> Result<(String, Option<boo
     Ok((name, project.map(|p| p.services.contains_key(service))))
 }
 
-fn number(c: &ContainerSummary) -> u32 {
-    c.labels
-        .get(labels::CONTAINER_NUMBER)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-fn is_oneoff(c: &ContainerSummary) -> bool {
-    c.labels
-        .get(labels::ONEOFF)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-}
-
-/// The containers a copy acts on: `--index N`, else every container of the service (one-off
-/// ones too with `--all`), sorted by number.
+/// The containers a copy acts on (`app::cp::containers`); an undefined service is a usage error.
 async fn containers(
     engine: &Arc<dyn Engine>,
     project: &str,
@@ -327,36 +311,15 @@ async fn containers(
     defined: Option<bool>,
     args: &CpArgs,
 ) -> Result<Vec<ContainerSummary>> {
-    let filter = LabelFilter::project(project).with(labels::SERVICE, service);
-    let mut list = engine
-        .list_containers(&filter)
-        .await
-        .with_context(|| format!("cannot list the containers of project {project}"))?;
-    if defined == Some(false) && list.is_empty() {
-        return Err(usage(format!(
-            "no such service: {service} (project {project} does not define it)"
-        )));
+    let choice = Choice {
+        index: args.index,
+        all: args.all,
+    };
+    match app_cp::containers(engine.as_ref(), project, service, defined, choice).await {
+        Ok(list) => Ok(list),
+        Err(e @ ChoiceError::NoSuchService { .. }) => Err(usage(e.to_string())),
+        Err(e) => Err(e.into()),
     }
-    if args.index > 0 {
-        list.retain(|c| !is_oneoff(c) && number(c) == args.index);
-        if list.is_empty() {
-            bail!(
-                "service {service:?} has no container number {} in project {project}; \
-                 `rcompose ps -a` lists its containers",
-                args.index
-            );
-        }
-        return Ok(list);
-    }
-    list.retain(|c| args.all || !is_oneoff(c));
-    list.sort_by_key(|c| (is_oneoff(c), number(c), c.name().to_string()));
-    if list.is_empty() {
-        bail!(
-            "no container found for service {service:?} in project {project}; \
-             is it up? (`rcompose up -d {service}` creates it)"
-        );
-    }
-    Ok(list)
 }
 
 pub async fn cp(global: &GlobalArgs, rt: &RuntimeGlobals, args: CpArgs) -> Result<i32> {
@@ -443,31 +406,10 @@ async fn copy_out(
 ) -> Result<()> {
     let name = c.name().to_string();
     let shown = format!("{service}:{path}");
-    let mut src = container_path(path);
-    if clean(&src) == "/" {
-        src = "/.".to_string();
-    }
-    let mut rebase = None;
-    if args.follow_link {
-        let st = engine
-            .stat_path(&c.id, &src)
-            .await
-            .map_err(|e| container_path_error(e, &shown, &name))?;
-        if st.kind == PathKind::Symlink {
-            let target = if st.link_target.starts_with('/') {
-                st.link_target.clone()
-            } else {
-                clean(&format!("{}/{}", split_dir_entry(&src).0, st.link_target))
-            };
-            let (resolved, r) = rebase_name(&src, &target);
-            src = resolved;
-            rebase = r;
-        }
-    }
-    let st = engine
-        .stat_path(&c.id, &src)
+    let source = app_cp::container_source(engine.as_ref(), &c.id, path, args.follow_link)
         .await
         .map_err(|e| container_path_error(e, &shown, &name))?;
+    let (src, st, rebase) = (source.path, source.stat, source.rebase);
     let archive_root = split_dir_entry(&src).1;
     if local == "-" {
         if dry_run {

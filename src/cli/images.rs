@@ -1,8 +1,9 @@
-//! The image commands: `build`, `pull`, `push` (run by `exec::images` with the runtime's progress
-//! reporter, parallel limit, `--dry-run` and Ctrl-C handling) and `images` (the images of the
-//! project's containers: a table like docker compose's, JSON, or IDs with `-q`).
+//! The image commands: `build`, `pull`, `push` (run by `app::images` in the runtime's `Session`:
+//! progress reporter, parallel limit, `--dry-run` and Ctrl-C handling) and `images` (the images
+//! of the project's containers, read by `app::query::images`: a table like docker compose's,
+//! JSON, or IDs with `-q`).
 //!
-//! The text of `images` comes from pure functions (`image_rows`, `render_table`, `render_json`,
+//! The text of `images` comes from pure functions (`render_table`, `render_json`,
 //! `render_quiet`, `human_size`), tested here. Must not import `engine::docker` directly (the
 //! engine comes from `context::connect`).
 
@@ -21,7 +22,6 @@ use super::{exit, GlobalArgs};
 use crate::app::images::{self as ops, ImageOutcome};
 use crate::app::query::{self, ImageRow};
 use crate::app::Cancel;
-use crate::engine::{ContainerSummary, Engine, ImageDetails, LabelFilter};
 use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
 
 fn print(text: &str) {

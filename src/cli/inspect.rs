@@ -243,7 +243,10 @@ pub async fn wait(global: &GlobalArgs, rt: &RuntimeGlobals, args: WaitArgs) -> R
         );
     }
     let mut exits = app_events::exits(Arc::clone(&engine), &containers);
-    let interrupted = interrupted();
+    // Ctrl-C: while waiting, stops the wait (130); during `--down-project`, cancels the down.
+    let cancel = Cancel::new();
+    context::on_ctrl_c(cancel.clone(), |_| {});
+    let interrupted = cancel.reached(CancelLevel::Graceful);
     tokio::pin!(interrupted);
     let mut code: i64 = 0;
     loop {
@@ -275,7 +278,7 @@ pub async fn wait(global: &GlobalArgs, rt: &RuntimeGlobals, args: WaitArgs) -> R
             project.as_ref(),
             &opts,
             &mut reporter,
-            Cancel::new(),
+            cancel.clone(),
         )
         .await;
         reporter.finish();
