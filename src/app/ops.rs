@@ -1,7 +1,8 @@
 //! The high-level API the CLI and library users call: `up`, `create`, `down`, `stop`, `start`,
 //! `restart`, `kill`, `rm`, `pause`, `unpause`. Each one reads what the engine has (`observe`),
 //! plans the command (`plan`), and runs the plan (`run_plan` over an `EngineDriver`), or with
-//! `dry_run` returns the plan without touching the engine beyond the list calls.
+//! `dry_run` returns the plan without touching the engine beyond the list calls. The lifecycle
+//! commands (`stop`...`unpause`) share one typed `LifecycleOptions` and one path, `lifecycle`.
 //!
 //! Commands other than `up`/`create` work from the engine's labels alone when no project is given
 //! (`down -p name` without a compose file), like docker compose.
