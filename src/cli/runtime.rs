@@ -141,13 +141,9 @@ pub(super) struct Interrupts {
 
 impl Interrupts {
     fn install() -> Interrupts {
-        let (tx, rx) = watch::channel(0u32);
-        tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                tx.send_modify(|n| *n += 1);
-            }
-        });
-        Interrupts { rx }
+        Interrupts {
+            rx: context::presses(),
+        }
     }
 
     pub(super) fn count(&self) -> u32 {
