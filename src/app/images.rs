@@ -36,7 +36,8 @@ pub struct BuildOptions {
     /// project's environment, and the argument is left alone when it is not set there).
     pub args: Vec<(String, Option<String>)>,
     pub dry_run: bool,
-    /// Engine calls in flight at once; 0 = `COMPOSE_PARALLEL_LIMIT` or the default.
+    /// Engine calls in flight at once; 0 = the default (the CLI fills in
+    /// `--parallel` / `COMPOSE_PARALLEL_LIMIT`).
     pub parallel: usize,
 }
 
@@ -75,10 +76,7 @@ fn parallel_of(p: usize) -> usize {
     if p > 0 {
         p
     } else {
-        ExecOptions::parallel_from(
-            None,
-            std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref(),
-        )
+        ExecOptions::parallel_from(None, None)
     }
 }
 

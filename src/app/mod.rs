@@ -7,8 +7,11 @@
 //! Engine effects go through the `Driver` trait (`driver`); `engine_driver` implements it over
 //! `engine::Engine`; `spec` turns a `model::Service` into an `engine::ContainerSpec`, `context` packs
 //! a build context, `observe` reads what the engine has, and `ops` is the high-level API the CLI
-//! and library users call (`up`, `down`, `stop`...; `images` for `build`, `pull`, `push`).
-//! Must not import `loader` or `cli`.
+//! and library users call (`up`, `down`, the lifecycle commands through `ops::lifecycle`...;
+//! `images` for `build`, `pull`, `push`); `project` resolves the project (the one project-name
+//! rule) from typed options.
+//! May import `plan`, `loader`, `engine` and `model`; must not import `cli`, print, or read the
+//! process environment.
 
 pub mod cancel;
 pub mod context;

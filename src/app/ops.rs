@@ -1,7 +1,8 @@
 //! The high-level API the CLI and library users call: `up`, `create`, `down`, `stop`, `start`,
 //! `restart`, `kill`, `rm`, `pause`, `unpause`. Each one reads what the engine has (`observe`),
 //! plans the command (`plan`), and runs the plan (`run_plan` over an `EngineDriver`), or with
-//! `dry_run` returns the plan without touching the engine beyond the list calls.
+//! `dry_run` returns the plan without touching the engine beyond the list calls. The lifecycle
+//! commands (`stop`...`unpause`) share one typed `LifecycleOptions` and one path, `lifecycle`.
 //!
 //! Commands other than `up`/`create` work from the engine's labels alone when no project is given
 //! (`down -p name` without a compose file), like docker compose.
@@ -41,7 +42,8 @@ pub struct UpOptions {
     pub wait: Option<Duration>,
     /// `--dry-run`: plan only; nothing is created.
     pub dry_run: bool,
-    /// Engine calls in flight at once; 0 = `COMPOSE_PARALLEL_LIMIT` or the default.
+    /// Engine calls in flight at once; 0 = the default (the CLI fills in
+    /// `--parallel` / `COMPOSE_PARALLEL_LIMIT`).
     pub parallel: usize,
 }
 
@@ -137,10 +139,7 @@ fn parallel_of(p: usize) -> usize {
     if p > 0 {
         p
     } else {
-        ExecOptions::parallel_from(
-            None,
-            std::env::var("COMPOSE_PARALLEL_LIMIT").ok().as_deref(),
-        )
+        ExecOptions::parallel_from(None, None)
     }
 }
 
@@ -470,26 +469,100 @@ pub async fn down(
     .await
 }
 
-/// `stop`: stop running containers, dependents first.
-pub async fn stop(
+/// One lifecycle command on existing containers, with what is particular to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// `stop`: stop running containers, dependents first. `timeout` (`-t`): seconds before
+    /// SIGKILL (default: the service's `stop_grace_period`, else 10).
+    Stop { timeout: Option<u64> },
+    /// `start`: start existing containers, dependencies first, honouring conditions; `wait`
+    /// bounds the readiness wait.
+    Start { wait: Option<Duration> },
+    /// `restart`: restart containers (and dependents with `restart: true` unless `no_deps`).
+    Restart { timeout: Option<u64>, no_deps: bool },
+    /// `kill`: send a signal (default SIGKILL) to running containers.
+    Kill {
+        signal: Option<String>,
+        remove_orphans: bool,
+    },
+    /// `rm`: remove stopped containers (`stop`: stop running ones first; `volumes`: remove their
+    /// anonymous volumes too).
+    Rm { stop: bool, volumes: bool },
+    /// `pause`: pause running containers.
+    Pause,
+    /// `unpause`: resume paused containers.
+    Unpause,
+}
+
+/// The options of every lifecycle command: which one, on which services.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleOptions {
+    pub command: Lifecycle,
+    /// The services named on the command line (empty: all).
+    pub services: Vec<String>,
+    pub dry_run: bool,
+    /// Engine calls in flight at once; 0 = the default.
+    pub parallel: usize,
+}
+
+impl LifecycleOptions {
+    /// What to plan, and the readiness wait after the plan (`start` only).
+    fn intent(&self) -> (Intent, Option<Duration>) {
+        let services = self.services.clone();
+        match self.command.clone() {
+            Lifecycle::Stop { timeout } => (Intent::Stop { services, timeout }, None),
+            Lifecycle::Start { wait } => (Intent::Start { services }, wait),
+            Lifecycle::Restart { timeout, no_deps } => (
+                Intent::Restart {
+                    services,
+                    timeout,
+                    no_deps,
+                },
+                None,
+            ),
+            Lifecycle::Kill {
+                signal,
+                remove_orphans,
+            } => (
+                Intent::Kill {
+                    services,
+                    signal,
+                    remove_orphans,
+                },
+                None,
+            ),
+            Lifecycle::Rm { stop, volumes } => (
+                Intent::Rm {
+                    services,
+                    stop,
+                    volumes,
+                },
+                None,
+            ),
+            Lifecycle::Pause => (Intent::Pause { services }, None),
+            Lifecycle::Unpause => (Intent::Unpause { services }, None),
+        }
+    }
+}
+
+/// The lifecycle commands (`stop`, `start`, `restart`, `kill`, `rm`, `pause`, `unpause`): one
+/// driver path. Works from the engine's labels alone when `project` is `None`.
+pub async fn lifecycle(
     engine: EngineRef,
     project_name: &str,
     project: Option<&Project>,
-    opts: &StopOptions,
+    opts: &LifecycleOptions,
     reporter: &mut dyn Reporter,
     cancel: Cancel,
 ) -> Result<Outcome, ExecError> {
-    let intent = Intent::Stop {
-        services: opts.services.clone(),
-        timeout: opts.timeout,
-    };
+    let (intent, wait) = opts.intent();
     simple(
         engine,
         project_name,
         project,
         intent,
         opts.parallel,
-        None,
+        wait,
         opts.dry_run,
         reporter,
         cancel,
@@ -497,164 +570,64 @@ pub async fn stop(
     .await
 }
 
-/// `start`: start existing containers, dependencies first, honouring conditions.
-pub async fn start(
-    engine: EngineRef,
-    project_name: &str,
-    project: Option<&Project>,
-    opts: &StartOptions,
-    reporter: &mut dyn Reporter,
-    cancel: Cancel,
-) -> Result<Outcome, ExecError> {
-    let intent = Intent::Start {
-        services: opts.services.clone(),
+/// Each per-command options struct is a [`LifecycleOptions`]; the per-command functions are kept
+/// for library users and tests (`ops::stop(...)` is `ops::lifecycle` with `Lifecycle::Stop`).
+macro_rules! lifecycle_command {
+    ($(#[$doc:meta])* $name:ident, $opts:ty, |$o:ident| $command:expr) => {
+        $(#[$doc])*
+        pub async fn $name(
+            engine: EngineRef,
+            project_name: &str,
+            project: Option<&Project>,
+            $o: &$opts,
+            reporter: &mut dyn Reporter,
+            cancel: Cancel,
+        ) -> Result<Outcome, ExecError> {
+            let opts = LifecycleOptions {
+                command: $command,
+                services: $o.services.clone(),
+                dry_run: $o.dry_run,
+                parallel: $o.parallel,
+            };
+            lifecycle(engine, project_name, project, &opts, reporter, cancel).await
+        }
     };
-    simple(
-        engine,
-        project_name,
-        project,
-        intent,
-        opts.parallel,
-        opts.wait,
-        opts.dry_run,
-        reporter,
-        cancel,
-    )
-    .await
 }
 
-/// `restart`: restart containers (and dependents with `restart: true` unless `no_deps`).
-pub async fn restart(
-    engine: EngineRef,
-    project_name: &str,
-    project: Option<&Project>,
-    opts: &RestartOptions,
-    reporter: &mut dyn Reporter,
-    cancel: Cancel,
-) -> Result<Outcome, ExecError> {
-    let intent = Intent::Restart {
-        services: opts.services.clone(),
-        timeout: opts.timeout,
-        no_deps: opts.no_deps,
-    };
-    simple(
-        engine,
-        project_name,
-        project,
-        intent,
-        opts.parallel,
-        None,
-        opts.dry_run,
-        reporter,
-        cancel,
-    )
-    .await
-}
-
-/// `kill`: send a signal (default SIGKILL) to running containers.
-pub async fn kill(
-    engine: EngineRef,
-    project_name: &str,
-    project: Option<&Project>,
-    opts: &KillOptions,
-    reporter: &mut dyn Reporter,
-    cancel: Cancel,
-) -> Result<Outcome, ExecError> {
-    let intent = Intent::Kill {
-        services: opts.services.clone(),
-        signal: opts.signal.clone(),
-        remove_orphans: opts.remove_orphans,
-    };
-    simple(
-        engine,
-        project_name,
-        project,
-        intent,
-        opts.parallel,
-        None,
-        opts.dry_run,
-        reporter,
-        cancel,
-    )
-    .await
-}
-
-/// `rm`: remove stopped containers.
-pub async fn rm(
-    engine: EngineRef,
-    project_name: &str,
-    project: Option<&Project>,
-    opts: &RmOptions,
-    reporter: &mut dyn Reporter,
-    cancel: Cancel,
-) -> Result<Outcome, ExecError> {
-    let intent = Intent::Rm {
-        services: opts.services.clone(),
-        stop: opts.stop,
-        volumes: opts.volumes,
-    };
-    simple(
-        engine,
-        project_name,
-        project,
-        intent,
-        opts.parallel,
-        None,
-        opts.dry_run,
-        reporter,
-        cancel,
-    )
-    .await
-}
-
-/// `pause`: pause running containers.
-pub async fn pause(
-    engine: EngineRef,
-    project_name: &str,
-    project: Option<&Project>,
-    opts: &PauseOptions,
-    reporter: &mut dyn Reporter,
-    cancel: Cancel,
-) -> Result<Outcome, ExecError> {
-    let intent = Intent::Pause {
-        services: opts.services.clone(),
-    };
-    simple(
-        engine,
-        project_name,
-        project,
-        intent,
-        opts.parallel,
-        None,
-        opts.dry_run,
-        reporter,
-        cancel,
-    )
-    .await
-}
-
-/// `unpause`: resume paused containers.
-pub async fn unpause(
-    engine: EngineRef,
-    project_name: &str,
-    project: Option<&Project>,
-    opts: &PauseOptions,
-    reporter: &mut dyn Reporter,
-    cancel: Cancel,
-) -> Result<Outcome, ExecError> {
-    let intent = Intent::Unpause {
-        services: opts.services.clone(),
-    };
-    simple(
-        engine,
-        project_name,
-        project,
-        intent,
-        opts.parallel,
-        None,
-        opts.dry_run,
-        reporter,
-        cancel,
-    )
-    .await
-}
+lifecycle_command!(
+    /// `stop`: stop running containers, dependents first.
+    stop, StopOptions, |o| Lifecycle::Stop { timeout: o.timeout }
+);
+lifecycle_command!(
+    /// `start`: start existing containers, dependencies first, honouring conditions.
+    start, StartOptions, |o| Lifecycle::Start { wait: o.wait }
+);
+lifecycle_command!(
+    /// `restart`: restart containers (and dependents with `restart: true` unless `no_deps`).
+    restart, RestartOptions, |o| Lifecycle::Restart {
+        timeout: o.timeout,
+        no_deps: o.no_deps,
+    }
+);
+lifecycle_command!(
+    /// `kill`: send a signal (default SIGKILL) to running containers.
+    kill, KillOptions, |o| Lifecycle::Kill {
+        signal: o.signal.clone(),
+        remove_orphans: o.remove_orphans,
+    }
+);
+lifecycle_command!(
+    /// `rm`: remove stopped containers.
+    rm, RmOptions, |o| Lifecycle::Rm {
+        stop: o.stop,
+        volumes: o.volumes,
+    }
+);
+lifecycle_command!(
+    /// `pause`: pause running containers.
+    pause, PauseOptions, |_o| Lifecycle::Pause
+);
+lifecycle_command!(
+    /// `unpause`: resume paused containers.
+    unpause, PauseOptions, |_o| Lifecycle::Unpause
+);

@@ -1,9 +1,11 @@
 //! What every runtime command needs before it acts: the engine connection (one line naming the
 //! address tried and how to point elsewhere when it cannot be reached), the project options (the
-//! name rule and the loading live in `app::project`), and
-//! Ctrl-C handling (first press: graceful; second: forced).
+//! name rule and the loading live in `app::project`), and the process's one Ctrl-C source
+//! (`presses`; first press: graceful; second: forced).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::watch;
 
 use anyhow::Result;
 
@@ -62,22 +64,48 @@ pub fn explicit_project_name(global: &GlobalArgs) -> Option<String> {
     .flatten()
 }
 
+/// The process's ONE Ctrl-C source: a receiver of the number of presses so far (the listener is
+/// installed on the first call, on the current tokio runtime). `changed()` resolves at the next
+/// press after the call.
+pub fn presses() -> watch::Receiver<u32> {
+    static PRESSES: OnceLock<watch::Receiver<u32>> = OnceLock::new();
+    let mut rx = PRESSES
+        .get_or_init(|| {
+            let (tx, rx) = watch::channel(0u32);
+            tokio::spawn(async move {
+                while tokio::signal::ctrl_c().await.is_ok() {
+                    tx.send_modify(|n| *n += 1);
+                }
+            });
+            rx
+        })
+        .clone();
+    rx.borrow_and_update();
+    rx
+}
+
 /// Listens for Ctrl-C for the rest of the process: each press escalates `cancel` one level and
 /// `on_press` is told the new level (for "Gracefully stopping..." messages).
 pub fn on_ctrl_c<F>(cancel: Cancel, on_press: F)
 where
     F: Fn(CancelLevel) + Send + 'static,
 {
+    let mut rx = presses();
     tokio::spawn(async move {
+        let mut seen = *rx.borrow();
         loop {
-            if tokio::signal::ctrl_c().await.is_err() {
+            if rx.changed().await.is_err() {
                 return;
             }
-            let level = cancel.request();
-            on_press(level);
-            if level == CancelLevel::Forced {
-                return;
+            let now = *rx.borrow_and_update();
+            for _ in seen..now {
+                let level = cancel.request();
+                on_press(level);
+                if level == CancelLevel::Forced {
+                    return;
+                }
             }
+            seen = now;
         }
     });
 }

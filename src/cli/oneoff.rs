@@ -410,15 +410,9 @@ pub async fn exec(global: &GlobalArgs, rt: &RuntimeGlobals, args: ExecArgs) -> R
     ))
 }
 
-/// Counts Ctrl-C presses from now on.
+/// Counts Ctrl-C presses (the process's one source, `context::presses`).
 fn presses() -> tokio::sync::watch::Receiver<u32> {
-    let (tx, rx) = tokio::sync::watch::channel(0u32);
-    tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            tx.send_modify(|n| *n += 1);
-        }
-    });
-    rx
+    super::context::presses()
 }
 
 /// Starts the service's dependencies (honouring their own dependencies) and waits for the

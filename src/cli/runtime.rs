@@ -16,10 +16,7 @@ use anyhow::{bail, Result};
 use futures::stream::{SelectAll, StreamExt};
 use tokio::sync::watch;
 
-use super::args::{
-    CreateArgs, DownArgs, KillArgs, RestartArgs, RmArgs, RuntimeGlobals, ServicesArgs, StopArgs,
-    UpArgs, WatchArgs,
-};
+use super::args::{CreateArgs, DownArgs, RuntimeGlobals, UpArgs, WatchArgs};
 use super::context::{self, Unreachable};
 use super::logs::{self, Formatter, LogEvent};
 use super::progress::{style_for, ProgressReporter, Style};
@@ -46,13 +43,41 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Up(a) => up(global, rt, a).await,
             Command::Create(a) => create(global, rt, a).await,
             Command::Down(a) => down(global, rt, a).await,
-            Command::Start(a) => start(global, rt, a).await,
-            Command::Stop(a) => stop(global, rt, a).await,
-            Command::Restart(a) => restart(global, rt, a).await,
-            Command::Kill(a) => kill(global, rt, a).await,
-            Command::Rm(a) => rm(global, rt, a).await,
-            Command::Pause(a) => pause(global, rt, a, true).await,
-            Command::Unpause(a) => pause(global, rt, a, false).await,
+            Command::Start(a) => {
+                let command = ops::Lifecycle::Start { wait: None };
+                lifecycle(global, rt, a.services, command, false).await
+            }
+            Command::Stop(a) => {
+                let command = ops::Lifecycle::Stop { timeout: a.timeout };
+                lifecycle(global, rt, a.services, command, false).await
+            }
+            Command::Restart(a) => {
+                let command = ops::Lifecycle::Restart {
+                    timeout: a.timeout,
+                    no_deps: a.no_deps,
+                };
+                lifecycle(global, rt, a.services, command, false).await
+            }
+            Command::Kill(a) => {
+                let command = ops::Lifecycle::Kill {
+                    signal: Some(a.signal),
+                    remove_orphans: a.remove_orphans,
+                };
+                lifecycle(global, rt, a.services, command, false).await
+            }
+            Command::Rm(a) => {
+                let command = ops::Lifecycle::Rm {
+                    stop: a.stop,
+                    volumes: a.volumes,
+                };
+                lifecycle(global, rt, a.services, command, !a.force).await
+            }
+            Command::Pause(a) => {
+                lifecycle(global, rt, a.services, ops::Lifecycle::Pause, false).await
+            }
+            Command::Unpause(a) => {
+                lifecycle(global, rt, a.services, ops::Lifecycle::Unpause, false).await
+            }
             Command::Ps(a) => read::ps(global, a).await,
             Command::Ls(a) => read::ls(a).await,
             Command::Port(a) => read::port(global, a).await,
@@ -116,13 +141,9 @@ pub(super) struct Interrupts {
 
 impl Interrupts {
     fn install() -> Interrupts {
-        let (tx, rx) = watch::channel(0u32);
-        tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                tx.send_modify(|n| *n += 1);
-            }
-        });
-        Interrupts { rx }
+        Interrupts {
+            rx: context::presses(),
+        }
     }
 
     pub(super) fn count(&self) -> u32 {
@@ -645,85 +666,35 @@ async fn down(global: &GlobalArgs, rt: &RuntimeGlobals, args: DownArgs) -> Resul
     s.finish(r)
 }
 
-async fn start(global: &GlobalArgs, rt: &RuntimeGlobals, args: ServicesArgs) -> Result<i32> {
-    let (name, project) = load_optional(global, &args.services)?;
+/// The lifecycle commands (`start`, `stop`, `restart`, `kill`, `rm`, `pause`, `unpause`): one path
+/// to `ops::lifecycle`. `confirm_rm`: `rm` without `-f` asks first (on a terminal).
+async fn lifecycle(
+    global: &GlobalArgs,
+    rt: &RuntimeGlobals,
+    services: Vec<String>,
+    command: ops::Lifecycle,
+    confirm_rm: bool,
+) -> Result<i32> {
+    let (name, project) = load_optional(global, &services)?;
     let mut s = session(rt).await?;
-    let opts = ops::StartOptions {
-        services: args.services,
-        wait: None,
+    if confirm_rm && !s.dry_run {
+        let what = if services.is_empty() {
+            format!("the stopped containers of project {name}")
+        } else {
+            format!("the stopped containers of {}", services.join(", "))
+        };
+        if !confirm(&what) {
+            return Ok(exit::OK);
+        }
+    }
+    let opts = ops::LifecycleOptions {
+        command,
+        services,
         dry_run: s.dry_run,
         parallel: s.parallel,
     };
     let cancel = s.cancel();
-    let r = ops::start(
-        Arc::clone(&s.engine),
-        &name,
-        project.as_ref(),
-        &opts,
-        &mut s.reporter,
-        cancel,
-    )
-    .await;
-    s.finish(r)
-}
-
-async fn stop(global: &GlobalArgs, rt: &RuntimeGlobals, args: StopArgs) -> Result<i32> {
-    let (name, project) = load_optional(global, &args.services)?;
-    let mut s = session(rt).await?;
-    let opts = ops::StopOptions {
-        services: args.services,
-        timeout: args.timeout,
-        dry_run: s.dry_run,
-        parallel: s.parallel,
-    };
-    let cancel = s.cancel();
-    let r = ops::stop(
-        Arc::clone(&s.engine),
-        &name,
-        project.as_ref(),
-        &opts,
-        &mut s.reporter,
-        cancel,
-    )
-    .await;
-    s.finish(r)
-}
-
-async fn restart(global: &GlobalArgs, rt: &RuntimeGlobals, args: RestartArgs) -> Result<i32> {
-    let (name, project) = load_optional(global, &args.services)?;
-    let mut s = session(rt).await?;
-    let opts = ops::RestartOptions {
-        services: args.services,
-        timeout: args.timeout,
-        no_deps: args.no_deps,
-        dry_run: s.dry_run,
-        parallel: s.parallel,
-    };
-    let cancel = s.cancel();
-    let r = ops::restart(
-        Arc::clone(&s.engine),
-        &name,
-        project.as_ref(),
-        &opts,
-        &mut s.reporter,
-        cancel,
-    )
-    .await;
-    s.finish(r)
-}
-
-async fn kill(global: &GlobalArgs, rt: &RuntimeGlobals, args: KillArgs) -> Result<i32> {
-    let (name, project) = load_optional(global, &args.services)?;
-    let mut s = session(rt).await?;
-    let opts = ops::KillOptions {
-        services: args.services,
-        signal: Some(args.signal),
-        remove_orphans: args.remove_orphans,
-        dry_run: s.dry_run,
-        parallel: s.parallel,
-    };
-    let cancel = s.cancel();
-    let r = ops::kill(
+    let r = ops::lifecycle(
         Arc::clone(&s.engine),
         &name,
         project.as_ref(),
@@ -747,76 +718,4 @@ fn confirm(what: &str) -> bool {
         return false;
     }
     matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
-}
-
-async fn rm(global: &GlobalArgs, rt: &RuntimeGlobals, args: RmArgs) -> Result<i32> {
-    let (name, project) = load_optional(global, &args.services)?;
-    let mut s = session(rt).await?;
-    if !args.force && !s.dry_run {
-        let what = if args.services.is_empty() {
-            format!("the stopped containers of project {name}")
-        } else {
-            format!("the stopped containers of {}", args.services.join(", "))
-        };
-        if !confirm(&what) {
-            return Ok(exit::OK);
-        }
-    }
-    let opts = ops::RmOptions {
-        services: args.services,
-        stop: args.stop,
-        volumes: args.volumes,
-        dry_run: s.dry_run,
-        parallel: s.parallel,
-    };
-    let cancel = s.cancel();
-    let r = ops::rm(
-        Arc::clone(&s.engine),
-        &name,
-        project.as_ref(),
-        &opts,
-        &mut s.reporter,
-        cancel,
-    )
-    .await;
-    s.finish(r)
-}
-
-async fn pause(
-    global: &GlobalArgs,
-    rt: &RuntimeGlobals,
-    args: ServicesArgs,
-    pause: bool,
-) -> Result<i32> {
-    let (name, project) = load_optional(global, &args.services)?;
-    let mut s = session(rt).await?;
-    let opts = ops::PauseOptions {
-        services: args.services,
-        dry_run: s.dry_run,
-        parallel: s.parallel,
-    };
-    let cancel = s.cancel();
-    let engine = Arc::clone(&s.engine);
-    let r = if pause {
-        ops::pause(
-            engine,
-            &name,
-            project.as_ref(),
-            &opts,
-            &mut s.reporter,
-            cancel,
-        )
-        .await
-    } else {
-        ops::unpause(
-            engine,
-            &name,
-            project.as_ref(),
-            &opts,
-            &mut s.reporter,
-            cancel,
-        )
-        .await
-    };
-    s.finish(r)
 }
