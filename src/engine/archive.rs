@@ -3,7 +3,8 @@
 //! archives: [`Packer`] packs host paths (symlinks archived as links, never followed, so nothing
 //! outside the packed tree leaks in), directories with `.dockerignore` rules ([`dockerignore`],
 //! [`Packer::add_tree`]), and in-memory files ([`pack_files`]); [`read_entries`] reads an archive
-//! safely (an entry that would land outside the destination is refused).
+//! and [`unpack`] extracts one to disk (renaming the root entry as `docker cp` does), both safely:
+//! an entry that would land outside the destination is refused.
 //! Synchronous file I/O for the packing side: call it from `spawn_blocking` where it matters.
 //! Must not import `model`, `loader`, `plan`, `app` or `cli`.
 
@@ -387,6 +388,141 @@ pub fn read_entries(tar: &[u8]) -> Result<Vec<ArchiveEntry>, String> {
     Ok(out)
 }
 
+/// `components` with the root entry `from` renamed to `to`, as docker's `RebaseArchiveEntries`
+/// does (`.` as `from`: every entry is below the new root; `.` as `to`: the root is dropped).
+pub fn renamed(components: &[String], from: &str, to: &str) -> Vec<String> {
+    let rest: &[String] = if from == "." {
+        components
+    } else if components.first().map(String::as_str) == Some(from) {
+        &components[1..]
+    } else {
+        return components.to_vec();
+    };
+    let mut out = Vec::with_capacity(rest.len() + 1);
+    if to != "." {
+        out.push(to.to_string());
+    }
+    out.extend(rest.iter().cloned());
+    out
+}
+
+/// The normal components of an archive name; `None` when it would leave the destination.
+fn safe_components(raw: &Path) -> Option<Vec<String>> {
+    let mut comps = Vec::new();
+    for c in raw.components() {
+        match c {
+            Component::Normal(n) => comps.push(n.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(comps)
+}
+
+/// Creates the directories between `dir` and the entry `rel`, refusing to go through a symlink.
+fn real_parents(dir: &Path, rel: &[String], raw: &Path) -> Result<(), String> {
+    let mut walked = dir.to_path_buf();
+    for c in rel.iter().take(rel.len().saturating_sub(1)) {
+        walked.push(c);
+        match fs::symlink_metadata(&walked) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!(
+                    "refusing to extract {} through the symlink {}",
+                    raw.display(),
+                    walked.display()
+                ))
+            }
+            Ok(_) => {}
+            Err(_) => fs::create_dir_all(&walked)
+                .map_err(|e| format!("cannot create {}: {e}", walked.display()))?,
+        }
+    }
+    Ok(())
+}
+
+/// Extracts `tar` into the local directory `dir`, renaming the root entry `from` to `to` when
+/// `rename` is given (`docker cp`), as docker's `Untar` with `NoOverwriteDirNonDir` does: a
+/// directory never replaces a file or the other way round, and nothing is written outside `dir`
+/// (no `..`, no absolute names, nothing through a symlink, no hard link to outside). Returns how
+/// many entries were written.
+pub fn unpack(tar: &[u8], dir: &Path, rename: Option<(&str, &str)>) -> Result<usize, String> {
+    let (from, to) = rename.unwrap_or((".", "."));
+    let mut archive = tar::Archive::new(tar);
+    let mut count = 0;
+    let entries = archive
+        .entries()
+        .map_err(|e| format!("not a tar archive: {e}"))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| format!("broken tar archive: {e}"))?;
+        let raw = entry
+            .path()
+            .map_err(|e| format!("bad name in the archive: {e}"))?
+            .into_owned();
+        let comps = safe_components(&raw).ok_or_else(|| {
+            format!(
+                "refusing to extract {}: it points outside the destination",
+                raw.display()
+            )
+        })?;
+        let rel = renamed(&comps, from, to);
+        let dest = rel.iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+        let kind = entry.header().entry_type();
+        real_parents(dir, &rel, &raw)?;
+        let existing = fs::symlink_metadata(&dest).ok();
+        if let Some(m) = &existing {
+            if m.is_dir() != kind.is_dir() {
+                let (was, now) = if m.is_dir() {
+                    ("directory", "non-directory")
+                } else {
+                    ("non-directory", "directory")
+                };
+                return Err(format!(
+                    "cannot overwrite {was} {} with {now} {}",
+                    dest.display(),
+                    raw.display()
+                ));
+            }
+            if m.is_dir() && rel.is_empty() {
+                continue;
+            }
+        }
+        if kind.is_hard_link() {
+            let target = entry
+                .link_name()
+                .map_err(|e| format!("bad link in the archive: {e}"))?
+                .ok_or_else(|| format!("hard link {} has no target", raw.display()))?;
+            let tcomps = safe_components(&target).ok_or_else(|| {
+                format!(
+                    "refusing to extract {}: its link points outside the destination",
+                    raw.display()
+                )
+            })?;
+            let source = renamed(&tcomps, from, to)
+                .iter()
+                .fold(dir.to_path_buf(), |p, c| p.join(c));
+            if existing.is_some() {
+                fs::remove_file(&dest)
+                    .map_err(|e| format!("cannot replace {}: {e}", dest.display()))?;
+            }
+            fs::hard_link(&source, &dest).map_err(|e| {
+                format!(
+                    "cannot link {} to {}: {e}",
+                    dest.display(),
+                    source.display()
+                )
+            })?;
+        } else {
+            entry.set_preserve_permissions(true);
+            entry.set_preserve_mtime(true);
+            entry
+                .unpack(&dest)
+                .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,6 +589,41 @@ mod tests {
         assert_eq!(e[0].path, ["run", "secrets", "s"]);
         assert_eq!(e[0].mode, 0o400);
         assert_eq!(e[0].content, b"top");
+        Ok(())
+    }
+
+    #[test]
+    fn unpack_renames_the_root_and_never_writes_through_a_symlink() -> Result<(), String> {
+        let src = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let d = src.path().join("d");
+        fs::create_dir_all(&d).map_err(|e| e.to_string())?;
+        fs::write(d.join("a.txt"), "a").map_err(|e| e.to_string())?;
+        let mut p = Packer::new();
+        p.add_path(&d, "d", &|_| true)?;
+        let tar = p.finish()?;
+        let out = tempfile::tempdir().map_err(|e| e.to_string())?;
+        unpack(&tar, out.path(), Some(("d", "copy")))?;
+        let got = fs::read_to_string(out.path().join("copy/a.txt")).map_err(|e| e.to_string())?;
+        assert_eq!(got, "a");
+        #[cfg(unix)]
+        {
+            // `link -> /` then `link/x`: the second entry would write outside the destination.
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            b.append_link(&mut h, "link", "/")
+                .map_err(|e| e.to_string())?;
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_size(1);
+            b.append_data(&mut h, "link/x", &b"x"[..])
+                .map_err(|e| e.to_string())?;
+            let tar = b.into_inner().map_err(|e| e.to_string())?;
+            let out = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let e = unpack(&tar, out.path(), None).expect_err("refused");
+            assert!(e.contains("through the symlink"), "{e}");
+        }
         Ok(())
     }
 }
