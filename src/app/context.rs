@@ -7,12 +7,12 @@
 //! into the archive. The Dockerfile and `.dockerignore` are always sent (the builder needs them).
 //! Synchronous file I/O: call it from `spawn_blocking`. Must not import `loader` or `cli`.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::gitignore::Gitignore;
 
+use crate::engine::archive::{self, Packer};
 use crate::engine::{BuildContext, BuildSpec, Labels};
 use crate::model::{Project, Service};
 
@@ -27,48 +27,9 @@ pub struct PackedContext {
     pub dockerfile: String,
 }
 
+/// The `.dockerignore` rules of `dir` (see [`archive::dockerignore`]).
 pub(crate) fn read_dockerignore(dir: &Path) -> Result<Gitignore, String> {
-    let mut b = GitignoreBuilder::new(dir);
-    let path = dir.join(".dockerignore");
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (neg, pat) = match line.strip_prefix('!') {
-            Some(p) => ("!", p.trim()),
-            None => ("", line),
-        };
-        // Docker cleans the pattern and anchors it at the context root.
-        let pat = pat.trim_start_matches("./").trim_start_matches('/');
-        if pat.is_empty() {
-            continue;
-        }
-        let anchored = format!("{neg}/{pat}");
-        b.add_line(None, &anchored)
-            .map_err(|e| format!("{}: bad pattern {line:?}: {e}", path.display()))?;
-    }
-    b.build().map_err(|e| format!("{}: {e}", path.display()))
-}
-
-pub(crate) fn header_for(meta: &fs::Metadata) -> tar::Header {
-    let mut h = tar::Header::new_gnu();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        h.set_mode(meta.mode() & 0o7777);
-        h.set_mtime(u64::try_from(meta.mtime()).unwrap_or(0));
-    }
-    #[cfg(not(unix))]
-    {
-        h.set_mode(if meta.is_dir() { 0o755 } else { 0o644 });
-    }
-    h
+    archive::dockerignore(dir)
 }
 
 /// Packs `dir`. `dockerfile` is the path given in the compose file (relative to the context, or
@@ -83,8 +44,7 @@ pub fn pack(dir: &Path, dockerfile: &str, inline: Option<&str>) -> Result<Packed
         ));
     }
     let ignore = read_dockerignore(dir)?;
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.follow_symlinks(false);
+    let mut packer = Packer::new();
 
     // The Dockerfile: inline text, a file inside the context, or one outside it (sent as inline).
     let mut extra_dockerfile: Option<Vec<u8>> = inline.map(|t| t.as_bytes().to_vec());
@@ -111,76 +71,14 @@ pub fn pack(dir: &Path, dockerfile: &str, inline: Option<&str>) -> Result<Packed
     }
     let always: [&str; 2] = [".dockerignore", dockerfile_in_tar.as_str()];
 
-    let mut stack: Vec<PathBuf> = vec![PathBuf::new()];
-    let mut entries: BTreeMap<String, (PathBuf, fs::Metadata)> = BTreeMap::new();
-    while let Some(rel) = stack.pop() {
-        let abs = dir.join(&rel);
-        let list = fs::read_dir(&abs).map_err(|e| format!("cannot read {}: {e}", abs.display()))?;
-        for entry in list {
-            let entry = entry.map_err(|e| format!("cannot read {}: {e}", abs.display()))?;
-            let child_rel = rel.join(entry.file_name());
-            let child_abs = dir.join(&child_rel);
-            // Never follow symlinks.
-            let meta = fs::symlink_metadata(&child_abs)
-                .map_err(|e| format!("cannot read {}: {e}", child_abs.display()))?;
-            let name = child_rel.to_string_lossy().replace('\\', "/");
-            let is_dir = meta.is_dir();
-            let ignored = ignore
-                .matched_path_or_any_parents(&child_abs, is_dir)
-                .is_ignore();
-            if ignored && !always.contains(&name.as_str()) {
-                // A directory may still hold re-included files (`!dir/keep`): descend anyway
-                // when the ignore file has exceptions.
-                if !(is_dir && ignore.num_whitelists() > 0) {
-                    continue;
-                }
-            } else {
-                entries.insert(name, (child_abs.clone(), meta.clone()));
-            }
-            if is_dir {
-                stack.push(child_rel);
-            }
-        }
-    }
-
-    for (name, (abs, meta)) in &entries {
-        let mut h = header_for(meta);
-        let ft = meta.file_type();
-        if ft.is_symlink() {
-            let target = fs::read_link(abs)
-                .map_err(|e| format!("cannot read link {}: {e}", abs.display()))?;
-            h.set_entry_type(tar::EntryType::Symlink);
-            h.set_size(0);
-            builder
-                .append_link(&mut h, name, &target)
-                .map_err(|e| format!("cannot archive {}: {e}", abs.display()))?;
-        } else if ft.is_dir() {
-            h.set_entry_type(tar::EntryType::Directory);
-            h.set_size(0);
-            builder
-                .append_data(&mut h, format!("{name}/"), std::io::empty())
-                .map_err(|e| format!("cannot archive {}: {e}", abs.display()))?;
-        } else if ft.is_file() {
-            let data = fs::read(abs).map_err(|e| format!("cannot read {}: {e}", abs.display()))?;
-            h.set_entry_type(tar::EntryType::Regular);
-            h.set_size(data.len() as u64);
-            builder
-                .append_data(&mut h, name, data.as_slice())
-                .map_err(|e| format!("cannot archive {}: {e}", abs.display()))?;
-        }
-        // Sockets, fifos and devices are skipped, like the docker CLI does.
-    }
+    packer.add_tree(dir, &ignore, &always)?;
     if let Some(text) = extra_dockerfile {
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(0o644);
-        h.set_size(text.len() as u64);
-        h.set_entry_type(tar::EntryType::Regular);
-        builder
-            .append_data(&mut h, INLINE_DOCKERFILE, text.as_slice())
+        packer
+            .add_file(INLINE_DOCKERFILE, &text, 0o644)
             .map_err(|e| format!("cannot archive the Dockerfile: {e}"))?;
     }
-    let tar = builder
-        .into_inner()
+    let tar = packer
+        .finish()
         .map_err(|e| format!("cannot finish the build context archive: {e}"))?;
     Ok(PackedContext {
         tar,

@@ -176,19 +176,13 @@ async fn run_hooks(
 }
 
 /// A tar with the injected files (absolute targets become paths under `/`).
-fn files_tar(files: &[InjectedFile]) -> Result<Vec<u8>, String> {
-    let mut b = tar::Builder::new(Vec::new());
-    for f in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(f.content.len() as u64);
-        h.set_mode(f.mode);
-        h.set_entry_type(tar::EntryType::Regular);
-        let path = f.target.trim_start_matches('/');
-        b.append_data(&mut h, path, f.content.as_slice())
-            .map_err(|e| format!("cannot pack {}: {e}", f.target))?;
-    }
-    b.into_inner()
-        .map_err(|e| format!("cannot pack secrets/configs: {e}"))
+pub(crate) fn files_tar(files: &[InjectedFile]) -> Result<Vec<u8>, String> {
+    crate::engine::archive::pack_files(
+        files
+            .iter()
+            .map(|f| (f.target.as_str(), f.content.as_slice(), f.mode)),
+    )
+    .map_err(|e| format!("cannot pack secrets/configs: {e}"))
 }
 
 /// Anonymous volumes of `old` worth carrying over: volume mounts that are not project volumes.

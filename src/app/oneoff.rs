@@ -233,22 +233,7 @@ pub async fn create(engine: &Arc<dyn Engine>, plan: &ContainerPlan) -> Result<St
             _ => format!("cannot create the one-off container {name}: {e}"),
         })?;
     if !plan.files.is_empty() {
-        let mut b = tar::Builder::new(Vec::new());
-        for f in &plan.files {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(f.content.len() as u64);
-            h.set_mode(f.mode);
-            h.set_entry_type(tar::EntryType::Regular);
-            b.append_data(
-                &mut h,
-                f.target.trim_start_matches('/'),
-                f.content.as_slice(),
-            )
-            .map_err(|e| format!("cannot pack {}: {e}", f.target))?;
-        }
-        let tar = b
-            .into_inner()
-            .map_err(|e| format!("cannot pack secrets/configs: {e}"))?;
+        let tar = super::engine_driver::files_tar(&plan.files)?;
         if let Err(e) = engine.copy_into(&id, "/", tar.into()).await {
             let _ = engine
                 .remove_container(

@@ -11,7 +11,6 @@
 //! Must not import `bollard`, `model`, `loader`, `plan`, `exec` or `cli`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -20,6 +19,7 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::{broadcast, watch};
 
+use super::archive::{read_entries, EntryKind, Packer};
 use super::prelude::*;
 use super::types::*;
 use super::{EngineError, EngineResult, ObjectKind};
@@ -1618,33 +1618,18 @@ impl Archive for FakeEngine {
         let mut st = self.lock();
         self.enter(&mut st, "copy_into", id)?;
         let cid = require(&st, id)?;
-        let mut files = Vec::new();
-        let mut archive = tar::Archive::new(tar.as_ref());
-        let entries = archive.entries().map_err(|e| EngineError::Api {
+        let entries = read_entries(tar.as_ref()).map_err(|message| EngineError::Api {
             status: 400,
-            message: format!("not a tar archive: {e}"),
+            message,
         })?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| EngineError::Api {
-                status: 400,
-                message: format!("bad tar entry: {e}"),
-            })?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            let rel = entry
-                .path()
-                .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
-                .unwrap_or_default();
-            let mut content = Vec::new();
-            entry
-                .read_to_end(&mut content)
-                .map_err(|e| EngineError::Api {
-                    status: 400,
-                    message: format!("bad tar entry: {e}"),
-                })?;
-            files.push((format!("{}/{rel}", path.trim_end_matches('/')), content));
-        }
+        let files: Vec<(String, Vec<u8>)> = entries
+            .into_iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .map(|e| {
+                let to = format!("{}/{}", path.trim_end_matches('/'), e.path.join("/"));
+                (to, e.content)
+            })
+            .collect();
         if let Some(c) = st.containers.get_mut(&cid) {
             c.files.extend(files);
         }
@@ -1738,30 +1723,19 @@ impl Archive for FakeEngine {
                 message: format!("extraction point is not a directory: {path}"),
             });
         }
-        let bad = |e: std::io::Error| EngineError::Api {
+        let entries = read_entries(tar.as_ref()).map_err(|message| EngineError::Api {
             status: 400,
-            message: format!("not a tar archive: {e}"),
-        };
-        let mut archive = tar::Archive::new(tar.as_ref());
+            message,
+        })?;
         let mut files = c.files.clone();
-        for entry in archive.entries().map_err(bad)? {
-            let mut entry = entry.map_err(bad)?;
-            let rel: Vec<String> = entry
-                .path()
-                .map_err(bad)?
-                .components()
-                .filter_map(|c| match c {
-                    std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
-                    _ => None,
-                })
-                .collect();
+        for entry in entries {
+            let rel = entry.path;
             let target = if rel.is_empty() {
                 base.clone()
             } else {
                 format!("{}/{}", base.trim_end_matches('/'), rel.join("/"))
             };
-            let kind = entry.header().entry_type();
-            if kind.is_dir() {
+            if entry.kind == EntryKind::Dir {
                 if options.no_overwrite_dir_non_dir && files.contains_key(&target) {
                     return Err(EngineError::Api {
                         status: 400,
@@ -1769,16 +1743,14 @@ impl Archive for FakeEngine {
                     });
                 }
                 files.insert(format!("{}/", target.trim_end_matches('/')), Vec::new());
-            } else if kind.is_file() {
+            } else if entry.kind == EntryKind::File {
                 if options.no_overwrite_dir_non_dir && fake_is_dir(&files, &target) {
                     return Err(EngineError::Api {
                         status: 400,
                         message: format!("cannot overwrite directory {target} with non-directory"),
                     });
                 }
-                let mut content = Vec::new();
-                entry.read_to_end(&mut content).map_err(bad)?;
-                files.insert(target, content);
+                files.insert(target, entry.content);
             }
         }
         c.files = files;
@@ -2276,26 +2248,11 @@ fn fake_archive(files: &BTreeMap<String, Vec<u8>>, path: &str) -> EngineResult<O
     } else {
         p.rsplit('/').next().unwrap_or_default().to_string()
     };
-    let io = |e: std::io::Error| EngineError::Client(format!("fake archive: {e}"));
-    let mut builder = tar::Builder::new(Vec::new());
-    let mut add = |name: &str, content: Option<&[u8]>| -> std::io::Result<()> {
-        let mut h = tar::Header::new_gnu();
-        match content {
-            Some(data) => {
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(data.len() as u64);
-                h.set_mode(0o644);
-                h.set_cksum();
-                builder.append_data(&mut h, name, data)
-            }
-            None => {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_size(0);
-                h.set_mode(0o755);
-                h.set_cksum();
-                builder.append_data(&mut h, format!("{name}/"), std::io::empty())
-            }
-        }
+    let io = |e: String| EngineError::Client(format!("fake archive: {e}"));
+    let mut packer = Packer::new();
+    let mut add = |name: &str, content: Option<&[u8]>| match content {
+        Some(data) => packer.add_file(name, data, 0o644),
+        None => packer.add_dir(name, 0o755),
     };
     if let Some(content) = files.get(&p) {
         if path.ends_with('/') || contents_only {
@@ -2345,7 +2302,7 @@ fn fake_archive(files: &BTreeMap<String, Vec<u8>>, path: &str) -> EngineResult<O
     } else {
         return Ok(None);
     }
-    builder.into_inner().map(Some).map_err(io)
+    packer.finish().map(Some).map_err(io)
 }
 
 #[cfg(test)]

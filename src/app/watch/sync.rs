@@ -5,89 +5,34 @@
 //! says which of the paths found inside them belong (the rule's ignores apply there too).
 //! Symlinks are archived as symlinks, never followed. Synchronous file I/O.
 //!
-//! Must not import the engine or `cli`.
+//! Packing goes through the engine's ONE archive module (`engine::archive`). Must not import
+//! `cli`.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::app::context::header_for;
+use crate::engine::archive::Packer;
 
 /// The tar archive of `copy` (host path -> container path), and how many files it holds.
 pub fn archive(
     copy: &BTreeMap<PathBuf, String>,
     keep: &dyn Fn(&Path) -> bool,
 ) -> Result<(Vec<u8>, usize), String> {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut files = 0;
+    let mut packer = Packer::new();
     for (host, to) in copy {
-        add(&mut b, host, to, keep, &mut files)?;
-    }
-    let bytes = b
-        .into_inner()
-        .map_err(|e| format!("cannot write the archive: {e}"))?;
-    Ok((bytes, files))
-}
-
-fn add(
-    b: &mut tar::Builder<Vec<u8>>,
-    host: &Path,
-    to: &str,
-    keep: &dyn Fn(&Path) -> bool,
-    files: &mut usize,
-) -> Result<(), String> {
-    let meta = match fs::symlink_metadata(host) {
-        Ok(m) => m,
-        // Gone since the event: the next batch sees its removal.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("cannot read {}: {e}", host.display())),
-    };
-    let name = to.trim_start_matches('/');
-    if name.is_empty() {
-        return Err(format!(
-            "{} would be copied over the container's root; set a target below /",
-            host.display()
-        ));
-    }
-    let mut h = header_for(&meta);
-    if meta.file_type().is_symlink() {
-        let link = fs::read_link(host).map_err(|e| format!("{}: {e}", host.display()))?;
-        h.set_entry_type(tar::EntryType::Symlink);
-        h.set_size(0);
-        b.append_link(&mut h, name, &link)
-            .map_err(|e| format!("{}: {e}", host.display()))?;
-        *files += 1;
-    } else if meta.is_dir() {
-        h.set_entry_type(tar::EntryType::Directory);
-        h.set_size(0);
-        b.append_data(&mut h, format!("{name}/"), std::io::empty())
-            .map_err(|e| format!("{}: {e}", host.display()))?;
-        let mut entries: Vec<PathBuf> = fs::read_dir(host)
-            .map_err(|e| format!("cannot list {}: {e}", host.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if !keep(&p) {
-                continue;
-            }
-            let child = format!(
-                "{}/{}",
-                to.trim_end_matches('/'),
-                p.file_name().unwrap_or_default().to_string_lossy()
-            );
-            add(b, &p, &child, keep, files)?;
+        let name = to.trim_start_matches('/');
+        // A path gone since the event is skipped (the next batch sees its removal).
+        if name.is_empty() && fs::symlink_metadata(host).is_ok() {
+            return Err(format!(
+                "{} would be copied over the container's root; set a target below /",
+                host.display()
+            ));
         }
-    } else if meta.is_file() {
-        let data = fs::read(host).map_err(|e| format!("cannot read {}: {e}", host.display()))?;
-        h.set_entry_type(tar::EntryType::Regular);
-        h.set_size(data.len() as u64);
-        b.append_data(&mut h, name, data.as_slice())
-            .map_err(|e| format!("{}: {e}", host.display()))?;
-        *files += 1;
+        packer.add_path(host, name, keep)?;
     }
-    Ok(())
+    let files = packer.files();
+    Ok((packer.finish()?, files))
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
-//! The Docker implementation of [`Engine`] over bollard. The ONLY file in the crate that imports
-//! bollard: everything crossing this boundary is an engine-level type from [`super::types`].
+//! The Docker implementation of [`Engine`] and its area traits over bollard. The ONLY module in
+//! the crate that imports bollard: everything crossing this boundary is an engine-level type from
+//! [`super::types`]. `address` resolves where the engine is; `errors` is the one place the
+//! engine's answers become typed [`EngineError`]s.
 //!
-//! Address: `DOCKER_HOST` (`unix://`, `tcp://`, TLS through `DOCKER_TLS_VERIFY` /
-//! `DOCKER_CERT_PATH`), else the current docker context (`DOCKER_CONTEXT` or `currentContext` in
-//! `$DOCKER_CONFIG/config.json`), else `unix:///var/run/docker.sock`. The API version is negotiated
-//! down to what the engine speaks (this code works against API 1.41, Docker 20.10).
+//! Address ([`ConnectOptions`]): `DOCKER_HOST` (`unix://`, `tcp://`, TLS through
+//! `DOCKER_TLS_VERIFY` / `DOCKER_CERT_PATH`), else the current docker context (`DOCKER_CONTEXT`
+//! or `currentContext` in `$DOCKER_CONFIG/config.json`), else `unix:///var/run/docker.sock`. The
+//! API version is negotiated down to what the engine speaks (this code works against API 1.41,
+//! Docker 20.10).
 //!
 //! Version notes: before API 1.44 a container can be created on one network only, so the others
 //! are connected between create and start; before 1.42 `stop` takes no signal, so a custom stop
