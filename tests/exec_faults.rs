@@ -9,10 +9,10 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rcompose::engine::testing::{real_engine, TEST_IMAGE};
-use rcompose::engine::{Engine, LabelFilter};
 use rcompose::app::ops::{self, StopOptions, UpOptions};
 use rcompose::app::{Cancel, ExecError, ExecEvent, NullReporter, RecordingReporter, Reporter};
+use rcompose::engine::testing::{real_engine, TEST_IMAGE};
+use rcompose::engine::{Engine, LabelFilter};
 use rcompose::model::Project;
 
 /// Removes every container, network and volume of the project (and its built image) when dropped.

@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rcompose::app::ops::{self, DownOptions, PauseOptions, RmOptions, StopOptions, UpOptions};
+use rcompose::app::{Cancel, ExecError, NullReporter};
 use rcompose::engine::fake::FakeEngine;
 use rcompose::engine::{
     ContainerPort, ContainerSpec, Engine, HealthStatus, HostPort, LabelFilter, MountKind,
     PortBinding,
 };
-use rcompose::app::ops::{self, DownOptions, PauseOptions, RmOptions, StopOptions, UpOptions};
-use rcompose::app::{Cancel, ExecError, NullReporter};
 use rcompose::model::Project;
 use rcompose::plan::labels;
 

@@ -8,10 +8,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rcompose::engine::testing::{real_engine, TEST_IMAGE};
-use rcompose::engine::{Engine, LabelFilter};
 use rcompose::app::ops::{self, DownOptions, UpOptions};
 use rcompose::app::{Cancel, NullReporter};
+use rcompose::engine::testing::{real_engine, TEST_IMAGE};
+use rcompose::engine::{Engine, LabelFilter};
 use rcompose::model::Project;
 
 /// Removes every container, network and volume of the project when dropped.

@@ -343,9 +343,9 @@ impl Reporter for PullWording<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::RecordingReporter;
     use crate::engine::fake::FakeEngine;
     use crate::engine::prelude::*;
-    use crate::app::RecordingReporter;
 
     fn project(yaml: &str) -> Project {
         let tree: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap_or_default();

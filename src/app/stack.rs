@@ -25,9 +25,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use indexmap::IndexMap;
 
-use crate::engine::{self, ContainerPort, EngineError, ExecSpec, LabelFilter, LogOptions};
 use crate::app::ops::{self, EngineRef};
 use crate::app::{Cancel, ExecError, NullReporter};
+use crate::engine::{self, ContainerPort, EngineError, ExecSpec, LabelFilter, LogOptions};
 use crate::loader::{self, LoadError, LoadOptions};
 use crate::model::Project;
 use crate::plan;

@@ -20,12 +20,12 @@ use super::context::{self};
 use super::progress::{style_for, ProgressReporter};
 use super::tty::{self, Pump, RawMode, ResizeTarget};
 use super::{exit, GlobalArgs};
+use crate::app::oneoff::{self, RunOptions, SLUG};
+use crate::app::{ops, Cancel, ExecError};
 use crate::engine::{
     Engine, EngineError, EventAction, EventFilter, ExecSpec, LabelFilter, RemoveOptions,
     StopOptions,
 };
-use crate::app::oneoff::{self, RunOptions, SLUG};
-use crate::app::{ops, Cancel, ExecError};
 use crate::loader::{self, ErrorKind, LoadError};
 use crate::model::{Port, Project, ServiceVolume};
 use crate::plan::{self, labels};

@@ -23,12 +23,12 @@ use super::logs::{self, Formatter, LogEvent, LogTarget};
 use super::progress::{style_for, ProgressReporter};
 use super::read::{self, service_containers};
 use super::runtime::{attached_services, on_container_exit, print_stdout, teardown, Session};
-use crate::engine::{EventAction, EventFilter, EventKind, LabelFilter, LogOptions};
+use crate::app::watch::Trigger;
 use crate::app::Cancel;
+use crate::engine::{EventAction, EventFilter, EventKind, LabelFilter, LogOptions};
 use crate::loader::{ErrorKind, LoadError, Loaded};
 use crate::model::Project;
 use crate::plan::labels;
-use crate::app::watch::Trigger;
 
 /// Checks `--watch` against the other flags and the project's watch rules. `None` without
 /// `--watch`; else the rules to watch.

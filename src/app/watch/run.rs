@@ -19,10 +19,10 @@ use tokio::time::Instant;
 
 use super::rules::{plan_batch, plan_initial, ChangeAction, Trigger};
 use super::sync::archive;
-use crate::engine::{ContainerSummary, ExecSpec, LabelFilter};
 use crate::app::cancel::{Cancel, CancelLevel};
 use crate::app::ops::{self, EngineRef, UpOptions};
 use crate::app::reporter::Reporter;
+use crate::engine::{ContainerSummary, ExecSpec, LabelFilter};
 use crate::model::{Project, ServiceHook};
 use crate::plan::intent::BuildPolicy;
 use crate::plan::labels;
