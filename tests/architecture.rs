@@ -254,11 +254,27 @@ fn bollard_is_used_only_by_the_docker_engine() {
     );
 }
 
+/// Files below the CLI that may print or read the environment, with the reason.
+const FRONT_DOORS: [(&str, &str); 2] = [
+    // The library's front door for test suites, as `cli` is the binary's: it interpolates with the
+    // process environment and reaches the engine the environment names, as docker compose
+    // would; its Drop cannot return an error, so a failed cleanup is said on standard error.
+    ("app/stack.rs", "Stack"),
+    // Test-image helpers, compiled only with the `fake` feature (the tests).
+    ("engine/testing.rs", "tests only"),
+];
+
 #[test]
 fn nothing_below_the_cli_prints_or_reads_the_environment() {
     let mut wrong = Vec::new();
     for f in source_files() {
         if matches!(f.layer, "cli" | "main") {
+            continue;
+        }
+        if FRONT_DOORS
+            .iter()
+            .any(|(path, _)| f.rel == std::path::Path::new(path))
+        {
             continue;
         }
         for needle in [

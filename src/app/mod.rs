@@ -14,6 +14,7 @@
 //! process environment.
 
 pub mod cancel;
+pub mod config;
 pub mod context;
 pub mod cp;
 mod dispatch;
@@ -31,6 +32,7 @@ pub mod query;
 pub mod reporter;
 pub mod spec;
 pub mod stack;
+pub mod types;
 pub mod watch;
 
 use std::sync::Arc;
@@ -228,4 +230,12 @@ pub async fn execute(
     run_plan(plan, driver, reporter, opts, cancel)
         .await
         .into_result()
+}
+
+/// Connects to the engine `options` name (`DOCKER_HOST`, the docker context, else the default
+/// socket; the CLI reads those from the environment).
+pub async fn connect(
+    options: &crate::engine::ConnectOptions,
+) -> Result<Arc<dyn crate::engine::Engine>, crate::engine::EngineError> {
+    crate::engine::connect(options).await
 }

@@ -7,7 +7,7 @@
 use clap::{Args, ValueEnum};
 use indexmap::IndexMap;
 
-use crate::plan::{BuildPolicy, DownOptions, PullPolicy, RemoveImages, UpOptions};
+use crate::app::types::plan::{BuildPolicy, DownOptions, PullPolicy, RemoveImages, UpOptions};
 
 /// `--progress`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

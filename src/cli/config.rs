@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
 use super::{exit, GlobalArgs};
-use crate::loader::{self, Loaded};
+use crate::app::config;
+use crate::app::types::load::Loaded;
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
 pub enum Format {
@@ -88,7 +89,7 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
         // Every profile, whichever are active.
         opts.profiles = vec!["*".to_string()];
     }
-    let loaded = loader::load(&opts)?;
+    let loaded = config::load(&opts)?;
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
     }
@@ -192,37 +193,26 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     }
     if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').map(str::trim).collect();
-        // The planner's own hashes, so these are exactly the `com.docker.compose.config-hash`
-        // labels `up` writes.
-        let desired = crate::plan::desired_of(&crate::plan::with_default_network(p))?;
-        let mut out = Vec::new();
-        for (name, svc) in &desired.services {
-            if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
-                out.push(format!("{name} {}", svc.config_hash));
-            }
-        }
-        for w in wanted {
-            if w != "*" && !p.services.contains_key(w) {
-                anyhow::bail!(crate::loader::LoadError::new(
-                    crate::loader::ErrorKind::Usage,
-                    format!("no such service: {w}")
-                ));
-            }
-        }
-        return Ok(lines(out));
+        // The planner's own hashes: exactly the `com.docker.compose.config-hash` labels `up`
+        // writes.
+        let hashes = config::hashes(p, &wanted).map_err(|e| match e {
+            config::HashError::Load(l) => anyhow::Error::from(l),
+            config::HashError::Plan(p) => anyhow::Error::from(p),
+        })?;
+        return Ok(lines(hashes.into_iter().map(|(n, h)| format!("{n} {h}"))));
     }
     if args.variables {
-        return Ok(loader::variables_table(loaded));
+        return Ok(config::variables_table(loaded));
     }
     if args.environment {
         return Ok(lines(
-            loader::project::env_map(&loaded.environment)
+            config::environment(loaded)
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}")),
         ));
     }
     if let Some(var) = &args.explain {
-        return Ok(loader::explain_variable(loaded, var));
+        return Ok(config::explain(loaded, var));
     }
     let text = match args.format {
         // docker compose prints the un-interpolated model with every mapping sorted.

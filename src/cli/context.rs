@@ -11,10 +11,9 @@ use anyhow::Result;
 
 use super::GlobalArgs;
 use crate::app::project::{self, ProjectOptions};
+use crate::app::types::engine::{ConnectOptions, Engine, EngineError};
+use crate::app::types::load::LoadError;
 use crate::app::{Cancel, CancelLevel};
-use crate::engine::docker::DockerEngine;
-use crate::engine::{ConnectOptions, Engine, EngineError};
-use crate::loader::LoadError;
 
 /// A runtime command could not reach the engine: names the address and what to set.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +24,8 @@ pub struct Unreachable(pub EngineError);
 /// default socket).
 pub async fn connect() -> Result<Arc<dyn Engine>> {
     let options = ConnectOptions::from_env(|name| std::env::var(name).ok());
-    match DockerEngine::connect(&options).await {
-        Ok(e) => Ok(Arc::new(e)),
+    match crate::app::connect(&options).await {
+        Ok(e) => Ok(e),
         Err(e @ EngineError::Unavailable { .. }) => Err(Unreachable(e).into()),
         Err(e) => Err(e.into()),
     }

@@ -21,8 +21,8 @@ use super::runtime::{self, Session};
 use super::{exit, GlobalArgs};
 use crate::app::images::{self as ops, ImageOutcome};
 use crate::app::query::{self, ImageRow};
+use crate::app::types::plan::{BuildSelection, PullSelection, PushSelection, Skipped};
 use crate::app::Cancel;
-use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
 
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -358,7 +358,7 @@ pub fn render_quiet(rows: &[ImageRow]) -> String {
 mod tests {
     use super::*;
     use crate::app::query::image_rows;
-    use crate::engine::{ContainerSummary, ImageDetails};
+    use crate::app::types::engine::{ContainerSummary, ImageDetails};
     use std::collections::BTreeMap;
 
     #[test]

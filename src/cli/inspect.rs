@@ -29,10 +29,10 @@ use super::logtime::{local_offset, local_time, rfc3339_nano};
 use super::progress::{style_for, ProgressReporter};
 use super::{exit, GlobalArgs};
 use crate::app::events::{self as app_events, ComposeEvent};
+use crate::app::types::engine::ProcessList;
+use crate::app::types::plan;
 use crate::app::{ops, query, Cancel, CancelLevel, ExecError};
-use crate::engine::ProcessList;
 use crate::model::Project;
-use crate::plan;
 
 /// `top`.
 #[derive(Debug, Args, Clone, Default)]

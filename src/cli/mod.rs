@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::loader::{ConfigSource, LoadError, LoadOptions};
+use crate::app::types::load::{ConfigSource, ErrorKind, LoadError, LoadOptions};
 
 /// Exit codes, as docker compose uses them.
 pub mod exit {
@@ -141,7 +141,7 @@ impl GlobalArgs {
                 let mut text = String::new();
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
                     LoadError::new(
-                        crate::loader::ErrorKind::Io,
+                        ErrorKind::Io,
                         format!("cannot read the compose file from standard input: {e}"),
                     )
                 })?;

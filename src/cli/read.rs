@@ -16,8 +16,7 @@ use super::logs::{Formatter, LogEvent};
 use super::{exit, GlobalArgs};
 use crate::app::logs::{self as app_logs, LogsOptions};
 use crate::app::query::{self, PortAnswer, PsFilter};
-use crate::engine::{ContainerSummary, Engine, LogOptions, Protocol};
-use crate::loader;
+use crate::app::types::engine::{ContainerSummary, Engine, LogOptions, Protocol};
 
 pub use crate::app::logs::targets;
 
@@ -35,7 +34,7 @@ pub fn project_name(global: &GlobalArgs) -> Result<String> {
     if let Some(n) = explicit_project_name(global) {
         return Ok(n);
     }
-    let loaded = loader::load(&global.load_options(&[])?)?;
+    let loaded = crate::app::project::load(&context::project_options(global, &[])?)?;
     Ok(loaded.project.name)
 }
 

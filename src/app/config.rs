@@ -1,0 +1,60 @@
+//! The `config` command's work: load with the command's own options, and the facts it prints
+//! about a loaded project (config hashes as `up` labels them, the variables, the environment, where
+//! a variable came from). The CLI formats; nothing here prints.
+//!
+//! Must not import `cli`.
+
+use crate::loader::{self, ErrorKind, LoadError, LoadOptions, Loaded};
+use crate::model::Project;
+use crate::plan::{self, PlanError};
+
+/// Loads the project as `config` does (its options may skip interpolation, normalisation...).
+pub fn load(opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    loader::load(opts)
+}
+
+/// Why `config --hash` could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// `config --hash`: `(service, hash)` of the named services (`*` for all), in the planner's
+/// order; these are exactly the `com.docker.compose.config-hash` labels `up` writes. A named
+/// service that does not exist is a usage error.
+pub fn hashes(project: &Project, wanted: &[&str]) -> Result<Vec<(String, String)>, HashError> {
+    let desired = plan::desired_of(&plan::with_default_network(project))?;
+    let out = desired
+        .services
+        .iter()
+        .filter(|(name, _)| wanted.contains(&"*") || wanted.contains(&name.as_str()))
+        .map(|(name, svc)| (name.clone(), svc.config_hash.clone()))
+        .collect();
+    if let Some(w) = wanted
+        .iter()
+        .find(|w| **w != "*" && !project.services.contains_key(**w))
+    {
+        return Err(LoadError::new(ErrorKind::Usage, format!("no such service: {w}")).into());
+    }
+    Ok(out)
+}
+
+/// `config --variables`: the variables the model uses, with their defaults, as a table.
+pub fn variables_table(loaded: &Loaded) -> String {
+    loader::variables_table(loaded)
+}
+
+/// `config --environment`: the interpolation environment, `(name, value)`.
+pub fn environment(loaded: &Loaded) -> Vec<(String, String)> {
+    loader::project::env_map(&loaded.environment)
+        .into_iter()
+        .collect()
+}
+
+/// `config --explain VAR`: where the variable's value came from.
+pub fn explain(loaded: &Loaded, var: &str) -> String {
+    loader::explain_variable(loaded, var)
+}
