@@ -4,7 +4,8 @@
 //!
 //! Every `.rs` file under `src/` is read as text; the crate paths it names (`use crate::x::...`,
 //! `crate::x::f()`, and in the binary's `cli`, `rcompose::x`) give its arrows. Unit-test modules
-//! at the bottom of a file (`#[cfg(test)] mod ...`) are left out: tests may reach anywhere.
+//! at the bottom of a file (`#[cfg(test)] mod ...`) and unit-test files (`*_tests.rs`, declared
+//! under `#[cfg(test)]`) are left out: tests may reach anywhere.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -74,7 +75,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            && !p.to_string_lossy().ends_with("_tests.rs")
+        {
             out.push(p);
         }
     }
