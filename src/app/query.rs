@@ -279,6 +279,26 @@ pub struct PsRow {
 }
 
 impl PsRow {
+    /// A row of replica `n` of `service` in project `p` (`busybox`, `sleep 60`), for tests.
+    #[cfg(any(test, feature = "fake"))]
+    pub fn sample(service: &str, n: u32, state: &str) -> PsRow {
+        PsRow {
+            id: format!("id-{service}-{n}"),
+            name: format!("p-{service}-{n}"),
+            image: "busybox".into(),
+            project: "p".into(),
+            service: service.into(),
+            number: n,
+            oneoff: false,
+            state: state.into(),
+            status: "Up".into(),
+            health: String::new(),
+            created: 0,
+            command: "sleep 60".into(),
+            ports: String::new(),
+        }
+    }
+
     pub fn from_summary(c: &ContainerSummary) -> PsRow {
         let label = |k: &str| c.labels.get(k).cloned().unwrap_or_default();
         PsRow {
@@ -524,21 +544,7 @@ mod tests {
     }
 
     fn row(service: &str, n: u32, state: &str) -> PsRow {
-        PsRow {
-            id: format!("id-{service}-{n}"),
-            name: format!("p-{service}-{n}"),
-            image: "busybox".into(),
-            project: "p".into(),
-            service: service.into(),
-            number: n,
-            oneoff: false,
-            state: state.into(),
-            status: "Up".into(),
-            health: String::new(),
-            created: 0,
-            command: "sleep 60".into(),
-            ports: String::new(),
-        }
+        PsRow::sample(service, n, state)
     }
 
     #[test]

@@ -171,21 +171,7 @@ mod tests {
     use crate::plan::labels;
 
     fn row(service: &str, n: u32, state: &str) -> PsRow {
-        PsRow {
-            id: format!("id-{service}-{n}"),
-            name: format!("p-{service}-{n}"),
-            image: "busybox".into(),
-            project: "p".into(),
-            service: service.into(),
-            number: n,
-            oneoff: false,
-            state: state.into(),
-            status: "Up".into(),
-            health: String::new(),
-            created: 0,
-            command: "sleep 60".into(),
-            ports: String::new(),
-        }
+        PsRow::sample(service, n, state)
     }
 
     #[test]
