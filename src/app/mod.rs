@@ -32,6 +32,7 @@ pub mod query;
 pub mod reporter;
 pub mod spec;
 pub mod stack;
+pub mod syntax;
 pub mod types;
 pub mod watch;
 

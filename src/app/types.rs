@@ -19,10 +19,8 @@ pub mod plan {
     };
 }
 
-/// The engine: the handle type, how to reach it, and what it answers.
+/// The engine: the handle type, how to reach it, and its data types (what it answers).
 pub mod engine {
-    pub use crate::engine::{
-        AttachedIo, ConnectOptions, ContainerSummary, Engine, EngineError, ImageDetails,
-        LogOptions, LogStream, ProcessList, Protocol, TtySize,
-    };
+    pub use crate::engine::types::*;
+    pub use crate::engine::{ConnectOptions, Engine, EngineError};
 }
