@@ -22,5 +22,5 @@ pub mod plan {
 /// The engine: the handle type, how to reach it, and its data types (what it answers).
 pub mod engine {
     pub use crate::engine::types::*;
-    pub use crate::engine::{ConnectOptions, Engine, EngineError};
+    pub use crate::engine::{ConnectOptions, Engine, EngineError, ObjectKind};
 }
