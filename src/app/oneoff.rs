@@ -250,6 +250,13 @@ pub async fn create(engine: &Arc<dyn Engine>, plan: &ContainerPlan) -> Result<St
     Ok(id)
 }
 
+/// The project as `run` plans its one-off (the default network added) and its desired state.
+pub fn prepared(loaded: &Project) -> Result<(Project, Desired), crate::plan::PlanError> {
+    let project = crate::plan::with_default_network(loaded);
+    let desired = crate::plan::desired_of(&project)?;
+    Ok((project, desired))
+}
+
 /// Makes sure what the one-off needs exists: its image (built when the service has `build:`,
 /// else pulled), its project networks and named volumes. `progress` gets build/pull lines.
 pub async fn ensure_resources(

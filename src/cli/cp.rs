@@ -32,8 +32,10 @@ use crate::app::cp::{
     self as app_cp, base, clean, container_path, dir, place, preserve_trailing, rebase_name,
     renamed, split_arg, split_dir_entry, Choice, ChoiceError, Endpoint, PlaceError,
 };
-use crate::engine::{ContainerSummary, CopyIntoOptions, Engine, EngineError, ObjectKind, PathKind};
-use crate::loader::{ErrorKind, LoadError};
+use crate::app::types::engine::{
+    ContainerSummary, CopyIntoOptions, Engine, EngineError, ObjectKind, PathKind,
+};
+use crate::app::types::load::{ErrorKind, LoadError};
 
 /// `cp`.
 #[derive(Debug, Args, Clone, Default)]

@@ -21,14 +21,16 @@ use super::progress::{style_for, ProgressReporter};
 use super::tty::{self, Pump, RawMode, ResizeTarget};
 use super::{exit, GlobalArgs};
 use crate::app::oneoff::{self, RunOptions, SLUG};
-use crate::app::{ops, Cancel, ExecError};
-use crate::engine::{
+use crate::app::types::engine::{
     Engine, EngineError, EventAction, EventFilter, ExecSpec, LabelFilter, RemoveOptions,
     StopOptions,
 };
-use crate::loader::{self, ErrorKind, LoadError};
+use crate::app::types::load::{ErrorKind, LoadError};
+use crate::app::types::plan;
+use crate::app::{ops, Cancel, ExecError};
+use crate::app::{project, syntax};
+use crate::model::labels;
 use crate::model::{Port, Project, ServiceVolume};
-use crate::plan::{self, labels};
 
 /// `exec`.
 #[derive(Debug, Args, Clone, Default)]
@@ -244,21 +246,14 @@ impl RunArgs {
         };
         let mut publish: Vec<Port> = Vec::new();
         for p in &self.publish {
-            let entries = loader::normalize::short_port(p)
-                .map_err(|e| usage(format!("invalid --publish {p:?}: {e}")))?;
-            for v in entries {
-                publish.push(
-                    serde_yaml::from_value(v)
-                        .map_err(|e| usage(format!("invalid --publish {p:?}: {e}")))?,
-                );
-            }
+            publish.extend(
+                syntax::ports(p).map_err(|e| usage(format!("invalid --publish {p:?}: {e}")))?,
+            );
         }
         let mut volumes: Vec<ServiceVolume> = Vec::new();
         for v in &self.volume {
-            let long = loader::normalize::short_volume(v)
-                .map_err(|e| usage(format!("invalid --volume {v:?}: {e}")))?;
-            let mut vol: ServiceVolume = serde_yaml::from_value(long)
-                .map_err(|e| usage(format!("invalid --volume {v:?}: {e}")))?;
+            let mut vol: ServiceVolume =
+                syntax::volume(v).map_err(|e| usage(format!("invalid --volume {v:?}: {e}")))?;
             if vol.kind == "bind" {
                 // Relative to where the command runs, as a shell user means it.
                 if let Some(src) = vol.source.as_deref().filter(|s| s.starts_with('.')) {
@@ -295,7 +290,7 @@ impl RunArgs {
 
 /// Loads the project; warnings go to standard error.
 fn load(global: &GlobalArgs, service: &str) -> Result<Project> {
-    let loaded = loader::load(&global.load_options(&[service.to_string()])?)?;
+    let loaded = project::load(&context::project_options(global, &[service.to_string()])?)?;
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
     }
@@ -498,7 +493,7 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
     let tty = tty::want_tty(args.no_tty, args.tty, interactive).map_err(|m| anyhow!(m))?;
     let options = args.run_options(tty)?;
     let loaded = load(global, &args.service)?;
-    let project = plan::with_default_network(&loaded);
+    let (project, desired) = oneoff::prepared(&loaded)?;
     let service = project
         .services
         .get(&args.service)
@@ -515,7 +510,6 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
         }
     }
 
-    let desired = plan::desired_of(&project)?;
     let config_hash = desired
         .services
         .get(&service.name)

@@ -24,11 +24,12 @@ use super::read::{self, service_containers};
 use super::{exit, Command, GlobalArgs};
 use crate::app::ops;
 use crate::app::project::{self, Need};
+use crate::app::types::engine::{Engine, LogOptions};
+use crate::app::types::load::{ErrorKind, LoadError, Loaded};
+use crate::app::types::plan::{self, PlanError};
 use crate::app::{Cancel, ExecError};
-use crate::engine::{Engine, LogOptions};
-use crate::loader::{ErrorKind, LoadError, Loaded};
+use crate::model::labels;
 use crate::model::Project;
-use crate::plan::{self, labels, PlanError};
 
 /// `--wait` without `--wait-timeout`: docker compose waits without limit; a day is as good.
 const DEFAULT_WAIT: Duration = Duration::from_secs(24 * 3600);

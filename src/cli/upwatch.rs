@@ -23,12 +23,12 @@ use super::logs::{self, Formatter, LogEvent, LogTarget};
 use super::progress::{style_for, ProgressReporter};
 use super::read::{self, service_containers};
 use super::runtime::{attached_services, on_container_exit, print_stdout, teardown, Session};
+use crate::app::types::engine::{EventAction, EventFilter, EventKind, LabelFilter, LogOptions};
+use crate::app::types::load::{ErrorKind, LoadError, Loaded};
 use crate::app::watch::Trigger;
 use crate::app::Cancel;
-use crate::engine::{EventAction, EventFilter, EventKind, LabelFilter, LogOptions};
-use crate::loader::{ErrorKind, LoadError, Loaded};
+use crate::model::labels;
 use crate::model::Project;
-use crate::plan::labels;
 
 /// Checks `--watch` against the other flags and the project's watch rules. `None` without
 /// `--watch`; else the rules to watch.
@@ -248,8 +248,8 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("src")).expect("src");
         let file = dir.path().join("compose.yaml");
         std::fs::write(&file, yaml).expect("write");
-        let opts = crate::loader::LoadOptions {
-            files: vec![crate::loader::ConfigSource::Path(file)],
+        let opts = crate::app::types::load::LoadOptions {
+            files: vec![crate::app::types::load::ConfigSource::Path(file)],
             project_name: Some("p".into()),
             ..Default::default()
         };
