@@ -10,6 +10,7 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -59,13 +60,53 @@ impl Drop for ProjectLock {
     }
 }
 
-/// The directory holding the lock files: `$XDG_RUNTIME_DIR/rcompose`, else
-/// `<temp dir>/rcompose-locks`.
-pub fn lock_dir() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir).join("rcompose"),
-        None => std::env::temp_dir().join("rcompose-locks"),
+/// Where the lock files live and how long a command waits for another's lock. Read once from the
+/// environment by the front doors (the CLI, [`crate::app::stack::Stack`]) and set with
+/// [`configure`]; below them nothing reads the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockSettings {
+    /// The directory holding the lock files.
+    pub dir: PathBuf,
+    /// How long to wait for another command's lock (`None`: until it is released or cancelled).
+    pub deadline: Option<Duration>,
+}
+
+impl Default for LockSettings {
+    fn default() -> Self {
+        LockSettings {
+            dir: std::env::temp_dir().join("rcompose-locks"),
+            deadline: None,
+        }
     }
+}
+
+impl LockSettings {
+    /// The settings from environment variables read through `get`: the directory is
+    /// `$XDG_RUNTIME_DIR/rcompose` (else `<temp dir>/rcompose-locks`), the deadline
+    /// `$RCOMPOSE_LOCK_TIMEOUT` seconds (else none; a value that is not a whole number is ignored).
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Self {
+        let mut s = LockSettings::default();
+        if let Some(dir) = get("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
+            s.dir = PathBuf::from(dir).join("rcompose");
+        }
+        s.deadline = get("RCOMPOSE_LOCK_TIMEOUT")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        s
+    }
+}
+
+static SETTINGS: OnceLock<LockSettings> = OnceLock::new();
+
+/// Sets the process's lock settings; the first call wins (a front door calls it once, before
+/// any command runs). Without a call the [`LockSettings::default`] apply.
+pub fn configure(settings: LockSettings) {
+    let _ = SETTINGS.set(settings);
+}
+
+/// The process's lock settings.
+pub fn settings() -> &'static LockSettings {
+    SETTINGS.get_or_init(LockSettings::default)
 }
 
 /// The lock file of `project` on the engine at `engine_address`.
@@ -119,23 +160,23 @@ fn holder_of(path: &Path) -> String {
     }
 }
 
-/// Takes the lock of `project` on `engine_address` for `command`, waiting while another process
-/// holds it (calling `on_wait` once with a message naming the holder), until `cancel` or
-/// `deadline` (`None`: no deadline).
+/// Takes the lock of `project` on `engine_address` for `command` in the configured directory,
+/// waiting while another process holds it (calling `on_wait` once with a message naming the
+/// holder), until `cancel` or the configured deadline.
 pub async fn acquire(
     project: &str,
     engine_address: &str,
     command: &str,
-    deadline: Option<Duration>,
     cancel: &Cancel,
     on_wait: &mut (dyn FnMut(String) + Send),
 ) -> Result<ProjectLock, LockError> {
+    let settings = settings();
     acquire_in(
-        &lock_dir(),
+        &settings.dir,
         project,
         engine_address,
         command,
-        deadline,
+        settings.deadline,
         cancel,
         on_wait,
     )
@@ -285,6 +326,29 @@ mod tests {
         c2.request();
         let r = acquire_in(dir.path(), "p", "e", "up", None, &c2, &mut |_| {}).await;
         assert!(matches!(r, Err(LockError::Cancelled { .. })), "{r:?}");
+    }
+
+    #[test]
+    fn settings_come_from_the_given_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let s = LockSettings::from_env(env(&[
+            ("XDG_RUNTIME_DIR", "/run/user/7"),
+            ("RCOMPOSE_LOCK_TIMEOUT", " 30 "),
+        ]));
+        assert_eq!(s.dir, Path::new("/run/user/7/rcompose"));
+        assert_eq!(s.deadline, Some(Duration::from_secs(30)));
+        let s = LockSettings::from_env(env(&[
+            ("XDG_RUNTIME_DIR", ""),
+            ("RCOMPOSE_LOCK_TIMEOUT", "soon"),
+        ]));
+        assert_eq!(s, LockSettings::default());
     }
 
     #[test]

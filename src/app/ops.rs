@@ -10,7 +10,8 @@
 //! Every command that changes something holds the project's lock (`lock`) from before it reads
 //! the engine until its plan has run, so two `up`s of one project (two terminals) are serialised:
 //! the second waits, saying so, then plans against what the first made. `RCOMPOSE_LOCK_TIMEOUT`
-//! (seconds) bounds the wait; by default it lasts until Ctrl-C.
+//! (seconds, read by the front doors into `lock::LockSettings`)
+//! bounds the wait; by default it lasts until Ctrl-C.
 //! Must not import `loader` or `cli`.
 
 use std::sync::Arc;
@@ -173,15 +174,10 @@ pub(crate) async fn lock_project(
     if dry_run {
         return Ok(None);
     }
-    let deadline = std::env::var("RCOMPOSE_LOCK_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
     let r = lock::acquire(
         project_name,
         &engine.address(),
         command,
-        deadline,
         cancel,
         &mut |msg| reporter.report(ExecEvent::Warning(msg)),
     )

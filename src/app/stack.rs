@@ -127,6 +127,9 @@ impl StackBuilder {
     /// created is removed again (unless `keep()`).
     pub async fn up(self) -> Result<Stack, StackError> {
         let project = self.load()?;
+        super::lock::configure(super::lock::LockSettings::from_env(|k| {
+            std::env::var(k).ok()
+        }));
         let engine =
             engine::connect(&engine::ConnectOptions::from_env(|k| std::env::var(k).ok())).await?;
         let mut up = ops::UpOptions {

@@ -260,6 +260,9 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> i32 {
+    crate::app::lock::configure(crate::app::lock::LockSettings::from_env(|k| {
+        std::env::var(k).ok()
+    }));
     if !matches!(cli.command, Command::Version) {
         if let Err(e) = context::check_explicit_project_name(&cli.global) {
             return report(&e.into());
