@@ -250,6 +250,92 @@ pub async fn create(engine: &Arc<dyn Engine>, plan: &ContainerPlan) -> Result<St
     Ok(id)
 }
 
+/// A one-off container `run` created and has not started yet.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+}
+
+/// Everything `run` does before it starts the one-off, for `service` of `project` (both as
+/// [`prepared`] returns them): makes sure its image, networks and volumes exist (`progress` gets
+/// build/pull lines), names it (`name`, else `<project>-<service>-run-<slug>`) and creates it.
+/// Returns `None`, having created nothing, when `interrupted()` says the user pressed Ctrl-C
+/// meanwhile.
+pub async fn create_for_run(
+    engine: &Arc<dyn Engine>,
+    project: &Project,
+    desired: &Desired,
+    service: &Service,
+    options: &RunOptions,
+    name: Option<String>,
+    progress: &(dyn Fn(String) + Send + Sync),
+    interrupted: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Created>, String> {
+    let config_hash = desired
+        .services
+        .get(&service.name)
+        .map(|d| d.config_hash.clone())
+        .unwrap_or_default();
+    ensure_resources(engine, project, desired, service, progress).await?;
+    let run_service = run_service(project, service, options);
+    let slug = new_slug();
+    let name = name
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| oneoff_name(&project.name, &service.name, &slug));
+    let all = engine
+        .list_containers(&crate::engine::LabelFilter::project(&project.name))
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot list the containers of project {}: {e}",
+                project.name
+            )
+        })?;
+    let image_id = engine
+        .inspect_image(&run_service.image_name(&project.name))
+        .await
+        .ok()
+        .map(|i| i.id);
+    let container = container_plan(
+        project,
+        &run_service,
+        options,
+        &name,
+        &slug,
+        &config_hash,
+        image_id,
+        service_ids(&all),
+    )?;
+    if interrupted() {
+        // Ctrl-C while the dependencies or the image were being prepared: create nothing.
+        return Ok(None);
+    }
+    let id = create(engine, &container)
+        .await
+        .map_err(|m| format!("service {}: {m}", service.name))?;
+    Ok(Some(Created { id, name, slug }))
+}
+
+/// Removes a one-off container with its anonymous volumes; one already gone (or being removed by
+/// the engine's `--rm`) is not an error.
+pub async fn remove(engine: &Arc<dyn Engine>, id: &str) -> Result<(), crate::engine::EngineError> {
+    match engine
+        .remove_container(
+            id,
+            crate::engine::RemoveOptions {
+                force: true,
+                volumes: true,
+            },
+        )
+        .await
+    {
+        Err(e) if !gone(&e) && !e.is_conflict() => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// The project as `run` plans its one-off (the default network added) and its desired state.
 pub fn prepared(loaded: &Project) -> Result<(Project, Desired), crate::plan::PlanError> {
     let project = crate::plan::with_default_network(loaded);

@@ -22,8 +22,7 @@ use super::tty::{self, Pump, RawMode, ResizeTarget};
 use super::{exit, GlobalArgs};
 use crate::app::oneoff::{self, RunOptions, SLUG};
 use crate::app::types::engine::{
-    Engine, EngineError, EventAction, EventFilter, ExecSpec, LabelFilter, RemoveOptions,
-    StopOptions,
+    Engine, EngineError, EngineEvent, EventAction, EventFilter, ExecSpec, LabelFilter, StopOptions,
 };
 use crate::app::types::load::{ErrorKind, LoadError};
 use crate::app::types::plan;
@@ -510,66 +509,27 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
         }
     }
 
-    let config_hash = desired
-        .services
-        .get(&service.name)
-        .map(|d| d.config_hash.clone())
-        .unwrap_or_default();
-    let note = |line: String| eprintln!("{line}");
-    oneoff::ensure_resources(&engine, &project, &desired, &service, &note)
-        .await
-        .map_err(|m| anyhow!(m))?;
-    let run_service = oneoff::run_service(&project, &service, &options);
-    let slug = oneoff::new_slug();
-    let name = args
-        .name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| oneoff::oneoff_name(&project.name, &service.name, &slug));
-    let all = engine
-        .list_containers(&LabelFilter::project(&project.name))
-        .await
-        .with_context(|| format!("cannot list the containers of project {}", project.name))?;
-    let image_id = engine
-        .inspect_image(&run_service.image_name(&project.name))
-        .await
-        .ok()
-        .map(|i| i.id);
-    let container = oneoff::container_plan(
+    let seen_press = ctrl_c.clone();
+    let created = oneoff::create_for_run(
+        &engine,
         &project,
-        &run_service,
+        &desired,
+        &service,
         &options,
-        &name,
-        &slug,
-        &config_hash,
-        image_id,
-        oneoff::service_ids(&all),
+        args.name.clone(),
+        &|line: String| eprintln!("{line}"),
+        &|| *seen_press.borrow() > 0,
     )
+    .await
     .map_err(|m| anyhow!(m))?;
-    if *ctrl_c.borrow() > 0 {
-        // Ctrl-C while the dependencies or the image were being prepared: create nothing.
+    let Some(oneoff::Created { id, name, slug }) = created else {
         return Ok(exit::INTERRUPTED);
-    }
-    let id = oneoff::create(&engine, &container)
-        .await
-        .map_err(|m| anyhow!("service {}: {m}", service.name))?;
-
-    let remove_quietly = |engine: Arc<dyn Engine>, id: String| async move {
-        let _ = engine
-            .remove_container(
-                &id,
-                RemoveOptions {
-                    force: true,
-                    volumes: true,
-                },
-            )
-            .await;
     };
 
     if args.detach {
         if let Err(e) = engine.start_container(&id).await {
             if args.rm {
-                remove_quietly(Arc::clone(&engine), id.clone()).await;
+                let _ = oneoff::remove(&engine, &id).await;
             }
             eprintln!("error: service {}: cannot start {name}: {e}", service.name);
             return Ok(oneoff::start_failure_code(&e));
@@ -580,14 +540,14 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
 
     // Subscribe before starting: the `die` event carries the exit code even when the engine
     // removes the container (--rm) right after.
-    let mut events = engine.events(&EventFilter {
+    let events = engine.events(&EventFilter {
         labels: LabelFilter::project(&project.name).with(SLUG, &slug),
         kinds: vec!["container".to_string()],
     });
     let io = match engine.attach_container(&id, interactive).await {
         Ok(io) => io,
         Err(e) => {
-            remove_quietly(Arc::clone(&engine), id.clone()).await;
+            let _ = oneoff::remove(&engine, &id).await;
             return Err(anyhow!(
                 "service {}: cannot attach to {name}: {e}",
                 service.name
@@ -596,7 +556,7 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
     };
     if let Err(e) = engine.start_container(&id).await {
         if args.rm {
-            remove_quietly(Arc::clone(&engine), id.clone()).await;
+            let _ = oneoff::remove(&engine, &id).await;
         }
         eprintln!("error: service {}: cannot start {name}: {e}", service.name);
         return Ok(oneoff::start_failure_code(&e));
@@ -608,57 +568,9 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
         resize: Some(ResizeTarget::Container(id.clone())),
     };
     let pump = tty::pump(Arc::clone(&engine), io, how);
-    tokio::pin!(pump);
-    let mut exit_code: Option<i64> = None;
-    let mut destroyed = false;
-    let mut pumped = false;
-    let mut pump_error: Option<EngineError> = None;
-    let mut events_open = true;
-    let mut seen = *ctrl_c.borrow();
-    let mut interrupted = false;
-    let mut drain_until: Option<tokio::time::Instant> = None;
-    loop {
-        let done = pumped && exit_code.is_some() && (!args.rm || destroyed);
-        if done || (!events_open && pumped) {
-            break;
-        }
-        let deadline =
-            drain_until.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86400));
-        tokio::select! {
-            r = &mut pump, if !pumped => {
-                pumped = true;
-                if let Err(e) = r {
-                    pump_error = Some(e);
-                }
-                // A process may close its output and go on running: wait for its exit.
-            }
-            ev = events.next(), if events_open => match ev {
-                Some(Ok(e)) => match e.action {
-                    EventAction::Die => {
-                        exit_code = Some(e.exit_code.unwrap_or(-1));
-                        // Give the rest of its output (and --rm's removal) a moment.
-                        drain_until.get_or_insert(tokio::time::Instant::now() + Duration::from_secs(10));
-                    }
-                    EventAction::Destroy => destroyed = true,
-                    _ => {}
-                },
-                _ => events_open = false,
-            },
-            Ok(()) = ctrl_c.changed() => {
-                let n = *ctrl_c.borrow();
-                if n > seen {
-                    seen = n;
-                    interrupted = true;
-                    if n == 1 {
-                        eprintln!("Stopping {name}... (press Ctrl+C again to force)");
-                    }
-                    interrupt(&engine, &id, n);
-                }
-            }
-            _ = tokio::time::sleep_until(deadline) => break,
-        }
-    }
+    let ended = follow(&engine, &id, &name, args.rm, pump, events, &mut ctrl_c).await;
     drop(raw);
+    let mut exit_code = ended.exit_code;
     if exit_code.is_none() {
         // The event stream failed or lagged: ask the container (if the engine still has it).
         exit_code = engine
@@ -668,26 +580,15 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
             .filter(|d| !d.state.running)
             .map(|d| d.state.exit_code);
     }
-    if args.rm && !destroyed {
-        match engine
-            .remove_container(
-                &id,
-                RemoveOptions {
-                    force: true,
-                    volumes: true,
-                },
-            )
-            .await
-        {
-            Ok(()) => {}
-            Err(e) if oneoff::gone(&e) || e.is_conflict() => {}
-            Err(e) => eprintln!("warning: cannot remove {name}: {e}"),
+    if args.rm && !ended.destroyed {
+        if let Err(e) = oneoff::remove(&engine, &id).await {
+            eprintln!("warning: cannot remove {name}: {e}");
         }
     }
-    if interrupted {
+    if ended.interrupted {
         return Ok(exit::INTERRUPTED);
     }
-    if let Some(e) = pump_error {
+    if let Some(e) = ended.pump_error {
         if exit_code.is_none() {
             return Err(anyhow!("lost the connection to {name}: {e}"));
         }
@@ -698,6 +599,78 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
             "{name} closed its output but its exit code is unknown; see `docker inspect {name}`"
         )),
     }
+}
+
+/// How an attached one-off ended, as [`follow`] saw it.
+#[derive(Debug, Default)]
+struct Ended {
+    exit_code: Option<i64>,
+    /// The engine removed it (`--rm`).
+    destroyed: bool,
+    /// Ctrl-C was pressed (the container was stopped, or killed on a second press).
+    interrupted: bool,
+    pump_error: Option<EngineError>,
+}
+
+/// Follows the started one-off `id` until its output is pumped and it has exited (and, with
+/// `rm`, been removed), or its events end; Ctrl-C stops it (a second press kills it).
+async fn follow(
+    engine: &Arc<dyn Engine>,
+    id: &str,
+    name: &str,
+    rm: bool,
+    pump: impl std::future::Future<Output = Result<(), EngineError>>,
+    mut events: impl futures::Stream<Item = Result<EngineEvent, EngineError>> + Unpin,
+    ctrl_c: &mut tokio::sync::watch::Receiver<u32>,
+) -> Ended {
+    tokio::pin!(pump);
+    let mut ended = Ended::default();
+    let mut pumped = false;
+    let mut events_open = true;
+    let mut seen = *ctrl_c.borrow();
+    let mut drain_until: Option<tokio::time::Instant> = None;
+    loop {
+        let done = pumped && ended.exit_code.is_some() && (!rm || ended.destroyed);
+        if done || (!events_open && pumped) {
+            break;
+        }
+        let deadline =
+            drain_until.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86400));
+        tokio::select! {
+            r = &mut pump, if !pumped => {
+                pumped = true;
+                if let Err(e) = r {
+                    ended.pump_error = Some(e);
+                }
+                // A process may close its output and go on running: wait for its exit.
+            }
+            ev = events.next(), if events_open => match ev {
+                Some(Ok(e)) => match e.action {
+                    EventAction::Die => {
+                        ended.exit_code = Some(e.exit_code.unwrap_or(-1));
+                        // Give the rest of its output (and --rm's removal) a moment.
+                        drain_until.get_or_insert(tokio::time::Instant::now() + Duration::from_secs(10));
+                    }
+                    EventAction::Destroy => ended.destroyed = true,
+                    _ => {}
+                },
+                _ => events_open = false,
+            },
+            Ok(()) = ctrl_c.changed() => {
+                let n = *ctrl_c.borrow();
+                if n > seen {
+                    seen = n;
+                    ended.interrupted = true;
+                    if n == 1 {
+                        eprintln!("Stopping {name}... (press Ctrl+C again to force)");
+                    }
+                    interrupt(engine, id, n);
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    ended
 }
 
 #[cfg(test)]
