@@ -24,6 +24,7 @@ pub mod events;
 pub mod images;
 pub mod lock;
 pub mod logs;
+pub mod monitor;
 pub mod observe;
 pub mod oneoff;
 pub mod ops;

@@ -263,6 +263,7 @@ pub struct Created {
 /// build/pull lines), names it (`name`, else `<project>-<service>-run-<slug>`) and creates it.
 /// Returns `None`, having created nothing, when `interrupted()` says the user pressed Ctrl-C
 /// meanwhile.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_for_run(
     engine: &Arc<dyn Engine>,
     project: &Project,

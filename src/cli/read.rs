@@ -3,7 +3,6 @@
 //! compose file's. The engine work is `app::query` / `app::logs`; here: arguments and output.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use futures::StreamExt;
@@ -16,17 +15,9 @@ use super::logs::{Formatter, LogEvent};
 use super::{exit, GlobalArgs};
 use crate::app::logs::{self as app_logs, LogsOptions};
 use crate::app::query::{self, PortAnswer, PsFilter};
-use crate::app::types::engine::{ContainerSummary, Engine, LogOptions, Protocol};
+use crate::app::types::engine::{LogOptions, Protocol};
 
 pub use crate::app::logs::targets;
-
-/// The project's service containers (`app::query::service_containers`), for attached `up`.
-pub async fn service_containers(
-    engine: &Arc<dyn Engine>,
-    project: &str,
-) -> Result<Vec<ContainerSummary>> {
-    Ok(query::service_containers(engine.as_ref(), project).await?)
-}
 
 /// The project name: `-p` / `COMPOSE_PROJECT_NAME` without reading files, else the loaded
 /// project's.

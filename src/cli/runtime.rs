@@ -13,22 +13,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use futures::stream::{SelectAll, StreamExt};
 use tokio::sync::watch;
 
 use super::args::{CreateArgs, DownArgs, RuntimeGlobals, UpArgs, WatchArgs};
 use super::context::{self, Unreachable};
-use super::logs::{self, Formatter, LogEvent};
+use super::logs::Formatter;
 use super::progress::{style_for, ProgressReporter, Style};
-use super::read::{self, service_containers};
+use super::read;
 use super::{exit, Command, GlobalArgs};
+use crate::app::monitor::{self, MonitorEnd, MonitorEvent, MonitorOptions, Monitored};
 use crate::app::ops;
 use crate::app::project::{self, Need};
-use crate::app::types::engine::{Engine, LogOptions};
+use crate::app::types::engine::Engine;
 use crate::app::types::load::{ErrorKind, LoadError, Loaded};
 use crate::app::types::plan::{self, PlanError};
 use crate::app::{Cancel, ExecError};
-use crate::model::labels;
 use crate::model::Project;
 
 /// `--wait` without `--wait-timeout`: docker compose waits without limit; a day is as good.
@@ -431,94 +430,75 @@ async fn attach(
     args: &UpArgs,
     rt: &RuntimeGlobals,
 ) -> Result<i32> {
-    let wanted = attached_services(project, args);
-    let mut containers = service_containers(&s.engine, &project.name).await?;
-    containers.retain(|c| {
-        c.labels
-            .get(labels::SERVICE)
-            .is_some_and(|sv| wanted.contains(sv))
-    });
-    let targets = read::targets(&project.name, &containers);
-    let fmt = Formatter::new(
-        &targets,
-        read::log_colors(args.no_color, rt.ansi),
-        !args.no_log_prefix,
-    );
-    let names: Vec<&str> = targets.iter().map(|t| t.label.as_str()).collect();
-    s.reporter
-        .note(&format!("Attaching to {}", names.join(", ")));
-    let opts = LogOptions {
-        follow: true,
-        timestamps: args.timestamps,
-        ..Default::default()
-    };
-    let mut streams = SelectAll::new();
-    streams.push(logs::multiplex(Arc::clone(&s.engine), &targets, &opts));
-    let mut ended: BTreeSet<usize> = BTreeSet::new();
-    let mut exit_code = exit::OK;
-    let mut interrupts = s.interrupts.clone();
-    let mut interrupted = s.interrupts.count() > 0;
-    let mut aborted = false;
-    while !interrupted && ended.len() < targets.len() {
-        tokio::select! {
-            ev = streams.next() => match ev {
-                Some(LogEvent::Line { target, text }) => {
-                    print_stdout(&format!("{}\n", fmt.line(target, &text)));
-                }
-                Some(LogEvent::Error { target, message }) => {
-                    let label = targets.get(target).map(|t| t.label.as_str()).unwrap_or("?");
-                    s.reporter.note(&format!("cannot read the output of {label}: {message}"));
-                    ended.insert(target);
-                }
-                Some(LogEvent::Ended { target }) => {
-                    let Some(t) = targets.get(target) else { continue };
-                    let state = s.engine.inspect_container(&t.id).await.ok();
-                    let restarting = state
-                        .as_ref()
-                        .is_some_and(|d| d.state.running || d.state.restarting);
-                    if restarting {
-                        let since = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map(|d| d.as_secs() as i64)
-                            .unwrap_or(0);
-                        streams.push(logs::follow_again(Arc::clone(&s.engine), target, t, since));
-                        continue;
-                    }
-                    let code = state.map(|d| d.state.exit_code).unwrap_or(0);
-                    print_stdout(&format!("{}\n", fmt.exited(target, code)));
-                    ended.insert(target);
-                    let (reported, abort) = on_container_exit(args, &t.service, code);
-                    exit_code = reported.unwrap_or(exit_code);
-                    if abort {
-                        s.reporter.note("Aborting on container exit...");
-                        aborted = true;
-                        break;
-                    }
-                }
-                None => break,
-            },
-            _ = interrupts.next() => {
-                interrupted = true;
-            }
-        }
-    }
-    drop(streams);
-    if !interrupted && !aborted {
+    let m = attached(s, project, args, rt, None).await?;
+    let code = m.exit_code.unwrap_or(exit::OK);
+    match m.end {
         // Every attached container exited on its own: nothing left to stop.
-        return Ok(exit_code);
+        MonitorEnd::AllExited => Ok(code),
+        MonitorEnd::Aborted => teardown(s, project, args, false, code).await,
+        MonitorEnd::Interrupted => teardown(s, project, args, true, code).await,
     }
-    teardown(s, project, args, interrupted, exit_code).await
 }
 
-/// What an attached `up` makes of a container of `service` exiting with `code`: the exit code
-/// it reports from now on, if that changes (`--exit-code-from`, `--abort-on-container-exit`,
-/// `--abort-on-container-failure`), and whether it stops the stack.
-pub(super) fn on_container_exit(args: &UpArgs, service: &str, code: i64) -> (Option<i32>, bool) {
-    let selected = args.exit_code_from.as_deref().is_none_or(|s| s == service);
-    let failed = args.abort_on_container_failure && code != 0;
-    let code32 = i32::try_from(code).unwrap_or(exit::FAILURE);
-    let reported = ((args.aborts_on_exit() && selected) || failed).then_some(code32);
-    (reported, args.aborts_on_exit() || failed)
+/// The monitor options of an attached `up`.
+pub(super) fn monitor_options(project: &Project, args: &UpArgs) -> MonitorOptions {
+    MonitorOptions {
+        attached: attached_services(project, args),
+        timestamps: args.timestamps,
+        follow_starts: args.watch,
+        exit_code_from: args.exit_code_from.clone(),
+        abort_on_exit: args.abort_on_container_exit,
+        abort_on_failure: args.abort_on_container_failure,
+    }
+}
+
+/// Runs the attached phase (`app::monitor`) with `side` (the watcher of `up --watch`) beside
+/// it: log lines on standard output with `web-1 | ` prefixes, notes on the progress display.
+pub(super) async fn attached(
+    s: &mut Session,
+    project: &Project,
+    args: &UpArgs,
+    rt: &RuntimeGlobals,
+    side: Option<std::pin::Pin<&mut (dyn std::future::Future<Output = Option<String>> + '_)>>,
+) -> Result<Monitored> {
+    if s.interrupts.count() > 0 {
+        return Ok(Monitored {
+            end: MonitorEnd::Interrupted,
+            exit_code: None,
+            side_finished: false,
+        });
+    }
+    let colors = read::log_colors(args.no_color, rt.ansi);
+    let prefixes = !args.no_log_prefix;
+    let mut fmt = Formatter::new(&[], colors, prefixes);
+    let reporter = &mut s.reporter;
+    let mut render = |ev: MonitorEvent| match ev {
+        MonitorEvent::Shown { targets, first } => {
+            fmt = Formatter::new(&targets, colors, prefixes);
+            if first {
+                let names: Vec<&str> = targets.iter().map(|t| t.label.as_str()).collect();
+                reporter.note(&format!("Attaching to {}", names.join(", ")));
+            }
+        }
+        MonitorEvent::Line { display, text } => {
+            print_stdout(&format!("{}\n", fmt.line(display, &text)));
+        }
+        MonitorEvent::Exited { display, code } => {
+            print_stdout(&format!("{}\n", fmt.exited(display, code)));
+        }
+        MonitorEvent::Note(text) => reporter.note(&text),
+    };
+    let mut interrupts = s.interrupts.clone();
+    let opts = monitor_options(project, args);
+    Ok(monitor::monitor(
+        Arc::clone(&s.engine),
+        project,
+        &opts,
+        side,
+        interrupts.next(),
+        &mut render,
+    )
+    .await?)
 }
 
 /// The end of an attached `up` (Ctrl-C, or a container exit with `--abort-on-container-exit`):

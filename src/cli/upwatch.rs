@@ -11,23 +11,18 @@
 //! `--wait` the same way), and so is `--no-build` (docker compose: "incompatible"); the watch
 //! rules are checked before anything starts.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
-use futures::stream::{SelectAll, StreamExt};
 
 use super::args::{RuntimeGlobals, UpArgs};
 use super::exit;
-use super::logs::{self, Formatter, LogEvent, LogTarget};
 use super::progress::{style_for, ProgressReporter};
-use super::read::{self, service_containers};
-use super::runtime::{attached_services, on_container_exit, print_stdout, teardown, Session};
-use crate::app::types::engine::{EventAction, EventFilter, EventKind, LabelFilter, LogOptions};
+use super::runtime::{attached, print_stdout, teardown, Session};
+use crate::app::monitor::MonitorEnd;
 use crate::app::types::load::{ErrorKind, LoadError, Loaded};
 use crate::app::watch::Trigger;
 use crate::app::Cancel;
-use crate::model::labels;
 use crate::model::Project;
 
 /// Checks `--watch` against the other flags and the project's watch rules. `None` without
@@ -60,12 +55,6 @@ pub(super) fn prepare(loaded: &Loaded, args: &UpArgs) -> Result<Option<Vec<Trigg
     Ok(Some(triggers))
 }
 
-/// One followed log stream: which container, shown under which prefix.
-struct Feed {
-    id: String,
-    display: usize,
-}
-
 /// The attached phase of `up --watch`: logs, watcher and followed (re)starts until Ctrl-C (or a
 /// container exit with the abort flags); then the stack is stopped like an attached `up`.
 pub(super) async fn attach_watching(
@@ -75,168 +64,46 @@ pub(super) async fn attach_watching(
     rt: &RuntimeGlobals,
     triggers: &[Trigger],
 ) -> Result<i32> {
-    let wanted = attached_services(project, args);
-    let mut containers = service_containers(&s.engine, &project.name).await?;
-    containers.retain(|c| {
-        c.labels
-            .get(labels::SERVICE)
-            .is_some_and(|sv| wanted.contains(sv))
-    });
-    // Subscribed before the logs are: no start is missed in between.
-    let mut starts = s.engine.events(&EventFilter {
-        labels: LabelFilter::project(&project.name),
-        kinds: vec!["container".to_string()],
-    });
-    let mut shown: Vec<LogTarget> = read::targets(&project.name, &containers);
-    let colors = read::log_colors(args.no_color, rt.ansi);
-    let mut fmt = Formatter::new(&shown, colors, !args.no_log_prefix);
-    let names: Vec<&str> = shown.iter().map(|t| t.label.as_str()).collect();
-    s.reporter
-        .note(&format!("Attaching to {}", names.join(", ")));
-    let opts = LogOptions {
-        follow: true,
-        timestamps: args.timestamps,
-        ..Default::default()
-    };
-    let mut feeds: Vec<Feed> = shown
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Feed {
-            id: t.id.clone(),
-            display: i,
-        })
-        .collect();
-    let mut live: HashSet<String> = feeds.iter().map(|f| f.id.clone()).collect();
-    let mut streams = SelectAll::new();
-    streams.push(logs::multiplex(Arc::clone(&s.engine), &shown, &opts));
-
     // The watcher reports on its own progress display and says what it did on standard output;
     // the first Ctrl-C stops it.
     let cancel = Cancel::new();
     s.interrupts.drive(cancel.clone(), 1);
     let mut watch_reporter = ProgressReporter::new(style_for(rt.progress, rt.ansi));
     let mut say = |line: &str| print_stdout(&format!("{line}\n"));
-    let mut watcher = Box::pin(crate::app::watch::watch(
-        Arc::clone(&s.engine),
-        project,
-        triggers,
-        &mut watch_reporter,
-        &mut say,
-        cancel.clone(),
-    ));
-    let mut watching = true;
-    let mut following_starts = true;
-
-    let mut interrupts = s.interrupts.clone();
-    let mut interrupted = s.interrupts.count() > 0;
-    let mut exit_code = exit::OK;
-    let mut aborted = false;
-    while !interrupted && !aborted {
-        tokio::select! {
-            r = &mut watcher, if watching => {
-                watching = false;
-                if let Err(e) = r {
-                    s.reporter.note(&format!("watching stopped: {e}"));
-                    aborted = true;
-                    exit_code = exit::FAILURE;
-                }
-            }
-            ev = streams.next(), if !streams.is_empty() => match ev {
-                Some(LogEvent::Line { target, text }) => {
-                    if let Some(f) = feeds.get(target) {
-                        print_stdout(&format!("{}\n", fmt.line(f.display, &text)));
-                    }
-                }
-                Some(LogEvent::Error { target, message }) => {
-                    if let Some(f) = feeds.get(target) {
-                        let label = shown.get(f.display).map(|t| t.label.as_str()).unwrap_or("?");
-                        s.reporter.note(&format!("cannot read the output of {label}: {message}"));
-                        live.remove(&f.id);
-                    }
-                }
-                Some(LogEvent::Ended { target }) => {
-                    let Some((id, display)) = feeds.get(target).map(|f| (f.id.clone(), f.display)) else {
-                        continue;
-                    };
-                    live.remove(&id);
-                    let state = s.engine.inspect_container(&id).await.ok();
-                    if state.as_ref().is_some_and(|d| d.state.running || d.state.restarting) {
-                        let since = now_secs();
-                        feeds.push(Feed { id: id.clone(), display });
-                        let t = LogTarget { id: id.clone(), ..shown[display].clone() };
-                        streams.push(logs::follow_again(Arc::clone(&s.engine), feeds.len() - 1, &t, since));
-                        live.insert(id);
-                        continue;
-                    }
-                    let code = state.map(|d| d.state.exit_code).unwrap_or(0);
-                    print_stdout(&format!("{}\n", fmt.exited(display, code)));
-                    let service = shown.get(display).map(|t| t.service.clone()).unwrap_or_default();
-                    let (reported, abort) = on_container_exit(args, &service, code);
-                    exit_code = reported.unwrap_or(exit_code);
-                    if abort {
-                        s.reporter.note("Aborting on container exit...");
-                        aborted = true;
-                    }
-                }
-                // Nothing is followed right now; a (re)start will be.
-                None => {}
-            },
-            ev = starts.next(), if following_starts => match ev {
-                Some(Ok(ev)) if ev.kind == EventKind::Container && ev.action == EventAction::Start => {
-                    let service = ev.attributes.get(labels::SERVICE).cloned().unwrap_or_default();
-                    let oneoff = ev.attributes.get(labels::ONEOFF).is_some_and(|v| v.eq_ignore_ascii_case("true"));
-                    if oneoff || !wanted.contains(&service) || live.contains(&ev.id) {
-                        continue;
-                    }
-                    let number = ev
-                        .attributes
-                        .get(labels::CONTAINER_NUMBER)
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(0);
-                    let name = ev.name.clone().unwrap_or_else(|| ev.id.chars().take(12).collect());
-                    let label = logs::display_name(&project.name, &service, number, &name);
-                    let display = match shown.iter().position(|t| t.label == label) {
-                        Some(i) => i,
-                        None => {
-                            shown.push(LogTarget { id: ev.id.clone(), service, label });
-                            fmt = Formatter::new(&shown, colors, !args.no_log_prefix);
-                            shown.len() - 1
-                        }
-                    };
-                    let t = LogTarget { id: ev.id.clone(), ..shown[display].clone() };
-                    feeds.push(Feed { id: ev.id.clone(), display });
-                    let since = ev.time_nano.div_euclid(1_000_000_000);
-                    streams.push(logs::follow_again(Arc::clone(&s.engine), feeds.len() - 1, &t, since));
-                    live.insert(ev.id);
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    s.reporter.note(&format!("cannot follow restarted containers: {e}"));
-                    following_starts = false;
-                }
-                None => following_starts = false,
-            },
-            _ = interrupts.next() => {
-                interrupted = true;
-            }
+    let engine = Arc::clone(&s.engine);
+    let m = {
+        let watcher = async {
+            crate::app::watch::watch(
+                engine,
+                project,
+                triggers,
+                &mut watch_reporter,
+                &mut say,
+                cancel.clone(),
+            )
+            .await
+            .err()
+            .map(|e| format!("watching stopped: {e}"))
+        };
+        let mut watcher = std::pin::pin!(watcher);
+        let m = attached(s, project, args, rt, Some(watcher.as_mut())).await;
+        if !m.as_ref().is_ok_and(|m| m.side_finished) {
+            cancel.request();
+            let _ = watcher.as_mut().await;
         }
-    }
-    drop(streams);
-    drop(starts);
-    if watching {
-        cancel.request();
-        let _ = (&mut watcher).await;
-    }
-    drop(watcher);
+        m
+    };
     watch_reporter.finish();
-    teardown(s, project, args, interrupted, exit_code).await
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    let m = m?;
+    let interrupted = m.end == MonitorEnd::Interrupted;
+    teardown(
+        s,
+        project,
+        args,
+        interrupted,
+        m.exit_code.unwrap_or(exit::OK),
+    )
+    .await
 }
 
 #[cfg(test)]
