@@ -1,12 +1,13 @@
 //! rcompose: a Compose-style multi-container orchestrator.
 //!
 //! Data flows one way: `loader` turns files into a `model::Project`; `plan` compares it with what
-//! the engine runs; `exec` drives the plan through an `engine::Engine`; `cli` wires it together.
+//! the engine runs; `app` runs each command (the dispatcher drives a plan through an
+//! `engine::Engine`) and reports typed events. The command line (`src/cli`, clap and the
+//! renderers) is the binary's, not part of this library; test suites use [`Stack`].
 
 #![allow(clippy::result_large_err)]
 
 pub mod app;
-pub mod cli;
 pub mod engine;
 pub mod loader;
 pub mod model;

@@ -7,7 +7,7 @@
 use clap::{Args, ValueEnum};
 use indexmap::IndexMap;
 
-use crate::app::types::plan::{BuildPolicy, DownOptions, PullPolicy, RemoveImages, UpOptions};
+use rcompose::app::types::plan::{BuildPolicy, DownOptions, PullPolicy, RemoveImages, UpOptions};
 
 /// `--progress`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -67,7 +67,7 @@ impl RuntimeGlobals {
             .parallel
             .and_then(|n| usize::try_from(n).ok())
             .filter(|n| *n > 0);
-        crate::app::ExecOptions::parallel_from(flag, env)
+        rcompose::app::ExecOptions::parallel_from(flag, env)
     }
 }
 
@@ -241,11 +241,6 @@ impl UpArgs {
     /// Whether `up` stays attached to the containers' output.
     pub fn attached(&self) -> bool {
         !self.detach && !self.wait && !self.no_start
-    }
-
-    /// Whether the first container to exit stops them all.
-    pub fn aborts_on_exit(&self) -> bool {
-        self.abort_on_container_exit || self.exit_code_from.is_some()
     }
 }
 
@@ -667,7 +662,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(g.parallel_limit(Some("7")), 7);
-        assert_eq!(g.parallel_limit(None), crate::app::DEFAULT_PARALLEL);
+        assert_eq!(g.parallel_limit(None), rcompose::app::DEFAULT_PARALLEL);
     }
 
     #[test]
@@ -699,10 +694,5 @@ mod tests {
         assert!(a.attached());
         a.wait = true;
         assert!(!a.attached());
-        let b = UpArgs {
-            exit_code_from: Some("x".into()),
-            ..Default::default()
-        };
-        assert!(b.aborts_on_exit());
     }
 }

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
 use super::{exit, GlobalArgs};
-use crate::app::config;
-use crate::app::types::load::Loaded;
+use rcompose::app::config;
+use rcompose::app::types::load::Loaded;
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
 pub enum Format {
@@ -125,7 +125,7 @@ fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
 /// `ForEachService` over the sorted names): each service after its dependencies, depth first,
 /// dependencies and ties in name order. Iterative, so a long chain cannot overflow the stack; a
 /// service already on the way (a cycle under `--no-consistency`) is not visited twice.
-fn services_in_dependency_order(p: &crate::model::Project) -> Vec<String> {
+fn services_in_dependency_order(p: &rcompose::model::Project) -> Vec<String> {
     let deps_of = |name: &str| -> Vec<String> {
         let mut deps: Vec<String> = p
             .services

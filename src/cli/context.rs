@@ -10,10 +10,10 @@ use tokio::sync::watch;
 use anyhow::Result;
 
 use super::GlobalArgs;
-use crate::app::project::{self, ProjectOptions};
-use crate::app::types::engine::{ConnectOptions, Engine, EngineError};
-use crate::app::types::load::LoadError;
-use crate::app::{Cancel, CancelLevel};
+use rcompose::app::project::{self, ProjectOptions};
+use rcompose::app::types::engine::{ConnectOptions, Engine, EngineError};
+use rcompose::app::types::load::LoadError;
+use rcompose::app::{Cancel, CancelLevel};
 
 /// A runtime command could not reach the engine: names the address and what to set.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +24,7 @@ pub struct Unreachable(pub EngineError);
 /// default socket).
 pub async fn connect() -> Result<Arc<dyn Engine>> {
     let options = ConnectOptions::from_env(|name| std::env::var(name).ok());
-    match crate::app::connect(&options).await {
+    match rcompose::app::connect(&options).await {
         Ok(e) => Ok(e),
         Err(e @ EngineError::Unavailable { .. }) => Err(Unreachable(e).into()),
         Err(e) => Err(e.into()),

@@ -28,14 +28,14 @@ use super::args::RuntimeGlobals;
 use super::context::{self};
 use super::progress::{style_for, Style};
 use super::{exit, GlobalArgs};
-use crate::app::cp::{
+use rcompose::app::cp::{
     self as app_cp, base, clean, container_path, dir, place, preserve_trailing, rebase_name,
     renamed, split_arg, split_dir_entry, Choice, ChoiceError, Endpoint, PlaceError,
 };
-use crate::app::types::engine::{
+use rcompose::app::types::engine::{
     ContainerSummary, CopyIntoOptions, Engine, EngineError, ObjectKind, PathKind,
 };
-use crate::app::types::load::{ErrorKind, LoadError};
+use rcompose::app::types::load::{ErrorKind, LoadError};
 
 /// `cp`.
 #[derive(Debug, Args, Clone, Default)]

@@ -19,10 +19,10 @@ use super::read;
 use super::render::{self, Line};
 use super::runtime::{self, Session};
 use super::{exit, GlobalArgs};
-use crate::app::images::{self as ops, ImageOutcome};
-use crate::app::query::{self, ImageRow};
-use crate::app::types::plan::{BuildSelection, PullSelection, PushSelection, Skipped};
-use crate::app::Cancel;
+use rcompose::app::images::{self as ops, ImageOutcome};
+use rcompose::app::query::{self, ImageRow};
+use rcompose::app::types::plan::{BuildSelection, PullSelection, PushSelection, Skipped};
+use rcompose::app::Cancel;
 
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -131,7 +131,7 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
 
 fn finish_with(
     s: &mut Session,
-    r: Result<ImageOutcome, crate::app::ExecError>,
+    r: Result<ImageOutcome, rcompose::app::ExecError>,
     show_skipped: bool,
 ) -> Result<i32> {
     match r {
@@ -357,8 +357,8 @@ pub fn render_quiet(rows: &[ImageRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::query::image_rows;
-    use crate::app::types::engine::{ContainerSummary, ImageDetails};
+    use rcompose::app::query::image_rows;
+    use rcompose::app::types::engine::{ContainerSummary, ImageDetails};
     use std::collections::BTreeMap;
 
     #[test]

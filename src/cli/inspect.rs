@@ -28,11 +28,11 @@ use super::context::{self};
 use super::logtime::{local_offset, local_time, rfc3339_nano};
 use super::progress::{style_for, ProgressReporter};
 use super::{exit, GlobalArgs};
-use crate::app::events::{self as app_events, ComposeEvent};
-use crate::app::types::engine::ProcessList;
-use crate::app::types::plan;
-use crate::app::{ops, query, Cancel, CancelLevel, ExecError};
-use crate::model::Project;
+use rcompose::app::events::{self as app_events, ComposeEvent};
+use rcompose::app::types::engine::ProcessList;
+use rcompose::app::types::plan;
+use rcompose::app::{ops, query, Cancel, CancelLevel, ExecError};
+use rcompose::model::Project;
 
 /// `top`.
 #[derive(Debug, Args, Clone, Default)]

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::args::{ListFormat, PsArgs};
-pub use crate::app::query::{ProjectRow, PsRow};
+pub use rcompose::app::query::{ProjectRow, PsRow};
 
 /// `3 seconds ago`, like docker's human durations.
 pub fn ago(now: i64, then: i64) -> String {
@@ -166,9 +166,9 @@ pub fn render_ls(rows: &[ProjectRow], all: bool, quiet: bool, format: ListFormat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::query::projects;
-    use crate::engine::{ContainerState, ContainerSummary};
-    use crate::plan::labels;
+    use rcompose::app::query::projects;
+    use rcompose::engine::{ContainerState, ContainerSummary};
+    use rcompose::plan::labels;
 
     fn row(service: &str, n: u32, state: &str) -> PsRow {
         PsRow::sample(service, n, state)

@@ -2,9 +2,7 @@
 //! in a colour per container (as docker compose does). Pure; the streams themselves (one per
 //! container, split into lines, merged) are `app::logs`'s, re-exported here for the callers.
 
-pub use crate::app::logs::{
-    display_name, follow_again, multiplex, LineSplitter, LogEvent, LogTarget,
-};
+pub use rcompose::app::logs::{LogEvent, LogTarget};
 
 /// docker compose's rotation of prefix colours (ANSI SGR codes).
 const PALETTE: [&str; 12] = [

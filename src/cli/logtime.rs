@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use jiff::tz::{Offset, TimeZone};
 use jiff::Timestamp;
 
-use crate::model::units::parse_duration;
+use rcompose::model::units::parse_duration;
 
 /// [`parse`] against the current time and the local zone (a clap value parser).
 pub fn parse_now(value: &str) -> Result<i64, String> {

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::types::load::{ConfigSource, ErrorKind, LoadError, LoadOptions};
+use rcompose::app::types::load::{ConfigSource, ErrorKind, LoadError, LoadOptions};
 
 /// Exit codes, as docker compose uses them.
 pub mod exit {
@@ -260,7 +260,7 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> i32 {
-    crate::app::lock::configure(crate::app::lock::LockSettings::from_env(|k| {
+    rcompose::app::lock::configure(rcompose::app::lock::LockSettings::from_env(|k| {
         std::env::var(k).ok()
     }));
     if !matches!(cli.command, Command::Version) {
@@ -350,3 +350,8 @@ mod tests {
         assert_eq!(hoist(&a), a);
     }
 }
+
+#[cfg(test)]
+mod args_tests;
+#[cfg(test)]
+mod render_tests;

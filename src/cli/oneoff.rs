@@ -20,16 +20,16 @@ use super::context::{self};
 use super::progress::{style_for, ProgressReporter};
 use super::tty::{self, Pump, RawMode, ResizeTarget};
 use super::{exit, GlobalArgs};
-use crate::app::oneoff::{self, RunOptions, SLUG};
-use crate::app::types::engine::{
+use rcompose::app::oneoff::{self, RunOptions, SLUG};
+use rcompose::app::types::engine::{
     Engine, EngineError, EngineEvent, EventAction, EventFilter, ExecSpec, LabelFilter, StopOptions,
 };
-use crate::app::types::load::{ErrorKind, LoadError};
-use crate::app::types::plan;
-use crate::app::{ops, Cancel, ExecError};
-use crate::app::{project, syntax};
-use crate::model::labels;
-use crate::model::{Port, Project, ServiceVolume};
+use rcompose::app::types::load::{ErrorKind, LoadError};
+use rcompose::app::types::plan;
+use rcompose::app::{ops, Cancel, ExecError};
+use rcompose::app::{project, syntax};
+use rcompose::model::labels;
+use rcompose::model::{Port, Project, ServiceVolume};
 
 /// `exec`.
 #[derive(Debug, Args, Clone, Default)]
@@ -258,7 +258,7 @@ impl RunArgs {
                 if let Some(src) = vol.source.as_deref().filter(|s| s.starts_with('.')) {
                     let cwd = std::env::current_dir().unwrap_or_default();
                     vol.source = Some(
-                        crate::model::path::clean(&cwd.join(src))
+                        rcompose::model::path::clean(&cwd.join(src))
                             .to_string_lossy()
                             .into_owned(),
                     );

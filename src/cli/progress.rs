@@ -11,7 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{AnsiMode, ProgressMode};
 use super::render::{self, Rendered};
-use crate::app::{ExecEvent, Reporter};
+use rcompose::app::{ExecEvent, Reporter};
 
 /// The output style actually used (after resolving `auto`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,10 +74,6 @@ impl ProgressReporter {
             multi,
             rows: HashMap::new(),
         }
-    }
-
-    pub fn style(&self) -> Style {
-        self.style
     }
 
     /// Prints a line outside the live area (messages like "Gracefully stopping...").

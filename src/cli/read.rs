@@ -13,11 +13,9 @@ use super::inspect::interrupted;
 use super::list;
 use super::logs::{Formatter, LogEvent};
 use super::{exit, GlobalArgs};
-use crate::app::logs::{self as app_logs, LogsOptions};
-use crate::app::query::{self, PortAnswer, PsFilter};
-use crate::app::types::engine::{LogOptions, Protocol};
-
-pub use crate::app::logs::targets;
+use rcompose::app::logs::{self as app_logs, LogsOptions};
+use rcompose::app::query::{self, PortAnswer, PsFilter};
+use rcompose::app::types::engine::{LogOptions, Protocol};
 
 /// The project name: `-p` / `COMPOSE_PROJECT_NAME` without reading files, else the loaded
 /// project's.
@@ -25,7 +23,7 @@ pub fn project_name(global: &GlobalArgs) -> Result<String> {
     if let Some(n) = explicit_project_name(global) {
         return Ok(n);
     }
-    let loaded = crate::app::project::load(&context::project_options(global, &[])?)?;
+    let loaded = rcompose::app::project::load(&context::project_options(global, &[])?)?;
     Ok(loaded.project.name)
 }
 

@@ -4,8 +4,8 @@
 //!
 //! Must not do I/O or import `engine`.
 
-use crate::app::types::plan::{Condition, Subject, SubjectKind, Verb};
-use crate::app::ExecEvent;
+use rcompose::app::types::plan::{Condition, Subject, SubjectKind, Verb};
+use rcompose::app::ExecEvent;
 
 /// Where a step is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,8 +219,8 @@ pub fn tty_row(l: &Line, seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::types::plan::{Action, ContainerRef, Reason, Step};
-    use crate::app::StepPhase;
+    use rcompose::app::types::plan::{Action, ContainerRef, Reason, Step};
+    use rcompose::app::StepPhase;
 
     fn c(name: &str) -> ContainerRef {
         ContainerRef {

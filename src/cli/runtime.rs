@@ -21,14 +21,14 @@ use super::logs::Formatter;
 use super::progress::{style_for, ProgressReporter, Style};
 use super::read;
 use super::{exit, Command, GlobalArgs};
-use crate::app::monitor::{self, MonitorEnd, MonitorEvent, MonitorOptions, Monitored};
-use crate::app::ops;
-use crate::app::project::{self, Need};
-use crate::app::types::engine::Engine;
-use crate::app::types::load::{ErrorKind, LoadError, Loaded};
-use crate::app::types::plan::{self, PlanError};
-use crate::app::{Cancel, ExecError};
-use crate::model::Project;
+use rcompose::app::monitor::{self, MonitorEnd, MonitorEvent, MonitorOptions, Monitored};
+use rcompose::app::ops;
+use rcompose::app::project::{self, Need};
+use rcompose::app::types::engine::Engine;
+use rcompose::app::types::load::{ErrorKind, LoadError, Loaded};
+use rcompose::app::types::plan::{self, PlanError};
+use rcompose::app::{Cancel, ExecError};
+use rcompose::model::Project;
 
 /// `--wait` without `--wait-timeout`: docker compose waits without limit; a day is as good.
 const DEFAULT_WAIT: Duration = Duration::from_secs(24 * 3600);
@@ -339,7 +339,7 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
     let loaded = load(global, &args.services)?;
     let project = loaded.project;
     let main_file = loaded.files.first().cloned().unwrap_or_default();
-    let triggers = crate::app::watch::triggers(&project, &args.services)
+    let triggers = rcompose::app::watch::triggers(&project, &args.services)
         .map_err(|e| LoadError::new(ErrorKind::Semantic, e.to_string()).in_file(&main_file))?;
     if triggers.is_empty() {
         bail!(LoadError::new(
@@ -378,7 +378,7 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
     }
     let cancel = s.cancel();
     let mut say = |line: &str| print_stdout(&format!("{line}\n"));
-    crate::app::watch::watch(
+    rcompose::app::watch::watch(
         Arc::clone(&s.engine),
         &project,
         &triggers,

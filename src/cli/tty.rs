@@ -12,7 +12,7 @@ use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-use crate::app::types::engine::{AttachedIo, Engine, EngineError, LogStream, TtySize};
+use rcompose::app::types::engine::{AttachedIo, Engine, EngineError, LogStream, TtySize};
 
 /// Puts the terminal on standard input in raw mode until dropped (rustix's termios: no unsafe
 /// code here).

@@ -19,11 +19,11 @@ use super::args::{RuntimeGlobals, UpArgs};
 use super::exit;
 use super::progress::{style_for, ProgressReporter};
 use super::runtime::{attached, print_stdout, teardown, Session};
-use crate::app::monitor::MonitorEnd;
-use crate::app::types::load::{ErrorKind, LoadError, Loaded};
-use crate::app::watch::Trigger;
-use crate::app::Cancel;
-use crate::model::Project;
+use rcompose::app::monitor::MonitorEnd;
+use rcompose::app::types::load::{ErrorKind, LoadError, Loaded};
+use rcompose::app::watch::Trigger;
+use rcompose::app::Cancel;
+use rcompose::model::Project;
 
 /// Checks `--watch` against the other flags and the project's watch rules. `None` without
 /// `--watch`; else the rules to watch.
@@ -44,7 +44,7 @@ pub(super) fn prepare(loaded: &Loaded, args: &UpArgs) -> Result<Option<Vec<Trigg
             .hint("a `rebuild` rule needs to build; drop --no-build"));
     }
     let main_file = loaded.files.first().cloned().unwrap_or_default();
-    let triggers = crate::app::watch::triggers(&loaded.project, &args.services)
+    let triggers = rcompose::app::watch::triggers(&loaded.project, &args.services)
         .map_err(|e| LoadError::new(ErrorKind::Semantic, e.to_string()).in_file(&main_file))?;
     if triggers.is_empty() {
         bail!(
@@ -73,7 +73,7 @@ pub(super) async fn attach_watching(
     let engine = Arc::clone(&s.engine);
     let m = {
         let watcher = async {
-            crate::app::watch::watch(
+            rcompose::app::watch::watch(
                 engine,
                 project,
                 triggers,
@@ -115,12 +115,12 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("src")).expect("src");
         let file = dir.path().join("compose.yaml");
         std::fs::write(&file, yaml).expect("write");
-        let opts = crate::app::types::load::LoadOptions {
-            files: vec![crate::app::types::load::ConfigSource::Path(file)],
+        let opts = rcompose::app::types::load::LoadOptions {
+            files: vec![rcompose::app::types::load::ConfigSource::Path(file)],
             project_name: Some("p".into()),
             ..Default::default()
         };
-        let l = crate::loader::load(&opts).expect("load");
+        let l = rcompose::loader::load(&opts).expect("load");
         (dir, l)
     }
 

@@ -1,9 +1,9 @@
-//! The command line accepts docker compose's spellings of the runtime commands, flags and
-//! environment variables, and rejects bad usage with exit code 2.
+// The command line accepts docker compose's spellings of the runtime commands, flags and
+// environment variables, and rejects bad usage with exit code 2.
 
+use crate::cli::args::{AnsiMode, ListFormat, ProgressMode, RmiArg, StatusArg, Tail};
+use crate::cli::{Cli, Command};
 use clap::Parser;
-use rcompose::cli::args::{AnsiMode, ListFormat, ProgressMode, RmiArg, StatusArg, Tail};
-use rcompose::cli::{Cli, Command};
 use rcompose::plan::{BuildPolicy, PullPolicy, RemoveImages};
 
 fn parse(args: &[&str]) -> Cli {
@@ -79,7 +79,8 @@ fn up_attach_flags() {
     let Command::Up(a) = cli.command else {
         panic!("not up")
     };
-    assert!(a.aborts_on_exit());
+    assert!(a.abort_on_container_exit);
+    assert_eq!(a.exit_code_from.as_deref(), Some("job"));
     assert_eq!(a.attach, ["a"]);
     assert_eq!(a.no_attach, ["b"]);
     let o = a.up_options();
@@ -231,91 +232,6 @@ fn global_runtime_flags_anywhere() {
     rejects(&["--progress", "fancy", "up"]);
 }
 
-fn bin(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"));
-    c.args(args)
-        .env_remove("COMPOSE_PROGRESS")
-        .env_remove("COMPOSE_ANSI");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run rcompose")
-}
-
-#[test]
-fn bad_usage_exits_2_and_help_exits_0() {
-    assert_eq!(bin(&["up", "--no-such-flag"], &[]).status.code(), Some(2));
-    assert_eq!(bin(&["frobnicate"], &[]).status.code(), Some(2));
-    assert_eq!(bin(&["up", "--help"], &[]).status.code(), Some(0));
-}
-
-#[test]
-fn compose_progress_env_is_validated() {
-    let out = bin(&["ps"], &[("COMPOSE_PROGRESS", "sparkly")]);
-    assert_eq!(out.status.code(), Some(2));
-}
-
-#[test]
-fn missing_compose_file_exits_2() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
-        .current_dir(dir.path())
-        .env_remove("COMPOSE_FILE")
-        .env_remove("COMPOSE_PROJECT_NAME")
-        .args(["up", "-d"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no configuration file"), "{err}");
-}
-
-/// `-p "My App"` (or the same in `COMPOSE_PROJECT_NAME`) is rejected with one message by every
-/// command, before any file is read or the engine is reached (it used to be rejected by `up` only,
-/// while `down` / `ps` silently acted on project `myapp`).
-#[test]
-fn an_invalid_project_name_is_rejected_by_every_command() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("compose.yaml"),
-        "services:\n  web:\n    image: alpine\n",
-    )
-    .expect("write compose file");
-    let commands: [&[&str]; 8] = [
-        &["up", "-d"],
-        &["down"],
-        &["ps"],
-        &["stop"],
-        &["logs"],
-        &["rm", "-f"],
-        &["config"],
-        &["images"],
-    ];
-    for cmd in commands {
-        for (flag, env) in [(true, None), (false, Some("My App"))] {
-            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"));
-            c.current_dir(dir.path())
-                .env_remove("COMPOSE_FILE")
-                .env_remove("COMPOSE_PROJECT_NAME")
-                // An engine that cannot be reached: the name must be rejected before connecting.
-                .env("DOCKER_HOST", "unix:///nonexistent/rcompose-test.sock");
-            if flag {
-                c.args(["-p", "My App"]);
-            }
-            if let Some(v) = env {
-                c.env("COMPOSE_PROJECT_NAME", v);
-            }
-            let out = c.args(cmd).output().expect("run rcompose");
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2), "{cmd:?} flag={flag}: {err}");
-            assert!(
-                err.contains("\"My App\"") && err.contains("not a valid project name"),
-                "{cmd:?} flag={flag}: {err}"
-            );
-        }
-    }
-}
-
 #[test]
 fn inspection_commands_parse() {
     let Command::Top(a) = parse(&["top", "web", "db"]).command else {
@@ -374,7 +290,7 @@ fn up_watch_flag() {
 fn parse_rewritten(args: &[&str]) -> Cli {
     let mut v: Vec<std::ffi::OsString> = vec!["rcompose".into()];
     v.extend(args.iter().map(Into::into));
-    let v = rcompose::cli::oneoff::rewrite_args(rcompose::cli::hoist_file_flags(v));
+    let v = crate::cli::oneoff::rewrite_args(crate::cli::hoist_file_flags(v));
     Cli::try_parse_from(v).unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
@@ -552,7 +468,7 @@ fn build_takes_docker_compose_flags() {
     assert_eq!(a.services, vec!["web".to_string()]);
     rejects(&["build", "--build-arg", "=1"]);
     // `-f` after the command is still the compose file.
-    let cli = Cli::try_parse_from(rcompose::cli::hoist_file_flags(
+    let cli = Cli::try_parse_from(crate::cli::hoist_file_flags(
         ["rcompose", "build", "-f", "x.yaml", "web"]
             .iter()
             .map(Into::into)

@@ -1,12 +1,12 @@
-//! The text of progress output is a pure function of the executor's events: snapshots of what a
-//! fresh `up`, a recreate and a `down` print (`--progress plain` and `--progress json`). The events
-//! are made by `ExecEvent::of_step`, the constructor the dispatcher uses, so the snapshots see
-//! what production emits (typed subjects; no plan is consulted while rendering).
+// The text of progress output is a pure function of the executor's events: snapshots of what a
+// fresh `up`, a recreate and a `down` print (`--progress plain` and `--progress json`). The events
+// are made by `ExecEvent::of_step`, the constructor the dispatcher uses, so the snapshots see
+// what production emits (typed subjects; no plan is consulted while rendering).
 
 use std::path::PathBuf;
 
+use crate::cli::render::{self, Rendered};
 use rcompose::app::{ExecEvent, StepPhase};
-use rcompose::cli::render::{self, Rendered};
 use rcompose::plan::{
     plan_desired, Action, ContainerRef, Desired, Intent, Observed, Plan, Reason, Step,
 };
