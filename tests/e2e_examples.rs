@@ -19,7 +19,7 @@ fn example_up(name: &str, project: &str, env: &[(&str, &str)]) {
     for (k, v) in env {
         c.env(k, v);
     }
-    let out = c.output().expect("run example-up.sh");
+    let out = output_within(c, &format!("example-up.sh {name}"));
     assert!(
         out.status.success(),
         "example-up.sh {name} failed\n{}\n{}",

@@ -49,12 +49,101 @@ pub fn unique_name(tag: &str) -> String {
     format!("e2e-{tag}-{}-{n}", std::process::id())
 }
 
+/// How long one command of a test may take before the test fails naming it (a hang must cost
+/// one failed test, never the whole run). `RCOMPOSE_E2E_COMMAND_DEADLINE` (seconds) overrides.
+pub fn command_deadline() -> Duration {
+    std::env::var("RCOMPOSE_E2E_COMMAND_DEADLINE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(300))
+}
+
+/// Runs `c` to completion with its output captured, failing the test (after killing it) when it
+/// is still running at [`command_deadline`]: the message names `what` and shows its output so
+/// far.
+#[track_caller]
+pub fn output_within(mut c: Command, what: &str) -> Output {
+    let child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    finish_within(child, what)
+}
+
+/// Waits for a started `child` (its piped output read meanwhile), failing the test as
+/// [`output_within`] does when it outlives [`command_deadline`].
+#[track_caller]
+pub fn finish_within(mut child: std::process::Child, what: &str) -> Output {
+    use std::io::Read;
+    fn drain(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let deadline = Instant::now() + command_deadline();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let stdout = out.join().unwrap_or_default();
+                let stderr = err.join().unwrap_or_default();
+                panic!(
+                    "{what} was still running after {}s; killed.\n--- stdout\n{}\n--- stderr\n{}",
+                    command_deadline().as_secs(),
+                    String::from_utf8_lossy(&stdout),
+                    String::from_utf8_lossy(&stderr)
+                );
+            }
+            Err(e) => panic!("cannot wait for {what}: {e}"),
+        }
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+/// Waits for `child` (whose output the caller reads), failing the test after killing it when it
+/// outlives [`command_deadline`].
+#[track_caller]
+pub fn wait_within(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + command_deadline();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{what} was still running after {}s; killed",
+                    command_deadline().as_secs()
+                );
+            }
+            Err(e) => panic!("cannot wait for {what}: {e}"),
+        }
+    }
+}
+
 /// The docker CLI's stdout, trimmed; panics with its stderr on failure.
+#[track_caller]
 pub fn docker(args: &[&str]) -> String {
-    let o = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("run docker");
+    let mut c = Command::new("docker");
+    c.args(args);
+    let o = output_within(c, &format!("docker {}", args.join(" ")));
     assert!(
         o.status.success(),
         "docker {}: {}",
@@ -65,8 +154,11 @@ pub fn docker(args: &[&str]) -> String {
 }
 
 /// Like `docker` but returns `None` on failure.
+#[track_caller]
 pub fn docker_try(args: &[&str]) -> Option<String> {
-    let o = Command::new("docker").args(args).output().ok()?;
+    let mut c = Command::new("docker");
+    c.args(args);
+    let o = output_within(c, &format!("docker {}", args.join(" ")));
     o.status
         .success()
         .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -213,15 +305,11 @@ impl Stack {
     }
 
     /// `rcompose -p <project> -f <file> ARGS`.
+    #[track_caller]
     pub fn rc(&self, args: &[&str]) -> Run {
-        let out = self
-            .command(BIN, &self.globals(), args)
-            .output()
-            .expect("run rcompose");
-        Run {
-            out,
-            what: format!("rcompose {}", args.join(" ")),
-        }
+        let what = format!("rcompose {}", args.join(" "));
+        let out = output_within(self.command(BIN, &self.globals(), args), &what);
+        Run { out, what }
     }
 
     /// `rcompose -p <project> ARGS` run in an empty directory (no compose file anywhere).
@@ -229,9 +317,10 @@ impl Stack {
         let empty = tempfile::tempdir().expect("temp dir");
         let mut c = self.command(BIN, &["-p".into(), self.project.clone()], args);
         c.current_dir(empty.path());
+        let what = format!("rcompose -p {} {}", self.project, args.join(" "));
         Run {
-            out: c.output().expect("run rcompose"),
-            what: format!("rcompose -p {} {}", self.project, args.join(" ")),
+            out: output_within(c, &what),
+            what,
         }
     }
 
@@ -245,15 +334,14 @@ impl Stack {
     }
 
     /// `docker-compose` (v1) `-p <project> -f <file> ARGS`.
+    #[track_caller]
     pub fn v1(&self, args: &[&str]) -> Run {
-        let out = self
-            .command("docker-compose", &self.globals(), args)
-            .env("COMPOSE_INTERACTIVE_NO_CLI", "1")
-            .output()
-            .expect("run docker-compose");
+        let mut c = self.command("docker-compose", &self.globals(), args);
+        c.env("COMPOSE_INTERACTIVE_NO_CLI", "1");
+        let what = format!("docker-compose {}", args.join(" "));
         Run {
-            out,
-            what: format!("docker-compose {}", args.join(" ")),
+            out: output_within(c, &what),
+            what,
         }
     }
 

@@ -34,7 +34,7 @@ fn interrupt(child: &mut Child) -> Option<i32> {
         .args(["-INT", &pid])
         .status()
         .expect("kill -INT");
-    child.wait().expect("wait for rcompose").code()
+    wait_within(child, "rcompose (after Ctrl-C)").code()
 }
 
 /// The entries of a tar archive: name (without `./` or a trailing `/`) -> file content.
@@ -408,7 +408,7 @@ fn cp_dash_streams_a_tar_archive_both_ways() {
             .expect("stdin")
             .write_all(&tar)
             .expect("write the archive");
-        child.wait_with_output().expect("rcompose cp")
+        finish_within(child, "rcompose cp")
     };
     let o = feed(&["cp", "-", "web:/tmp"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -64,7 +64,7 @@ fn rc_with_stdin(s: &Stack, args: &[&str], input: &[u8]) -> Run {
         // Dropping it closes the pipe: end-of-file for the command.
     }
     Run {
-        out: child.wait_with_output().expect("wait for rcompose"),
+        out: finish_within(child, "rcompose"),
         what: format!("rcompose {} (with stdin)", args.join(" ")),
     }
 }
@@ -84,7 +84,7 @@ fn under_pty(s: &Stack, command: &str) -> Run {
         .spawn()
         .expect("spawn script (util-linux)");
     let stdin = child.stdin.take();
-    let out = child.wait_with_output().expect("wait for script");
+    let out = finish_within(child, "script");
     drop(stdin);
     Run {
         out,
@@ -516,7 +516,7 @@ fn ctrl_c_stops_the_oneoff_with_exit_130() {
     let start = Instant::now();
     let out = loop {
         if let Some(_status) = child.try_wait().expect("wait") {
-            break child.wait_with_output().expect("output");
+            break finish_within(child, "rcompose");
         }
         if start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();

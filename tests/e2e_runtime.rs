@@ -252,7 +252,7 @@ fn ctrl_c_once_web_runs(s: &Stack) -> String {
     });
     if !running {
         let _ = child.kill();
-        let out = child.wait_with_output().expect("wait");
+        let out = finish_within(child, "rcompose up");
         panic!(
             "attached up never got web running\n{}",
             String::from_utf8_lossy(&out.stderr)
@@ -264,7 +264,7 @@ fn ctrl_c_once_web_runs(s: &Stack) -> String {
         .status()
         .expect("kill -INT");
     assert!(st.success());
-    let out = child.wait_with_output().expect("wait for rcompose");
+    let out = finish_within(child, "rcompose up (after Ctrl-C)");
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(130), "stderr:\n{err}");
     assert_eq!(s.inspect(&name, "{{.State.Status}}"), "exited", "{err}");
@@ -387,7 +387,7 @@ services:
     int();
     std::thread::sleep(Duration::from_secs(2));
     int();
-    let out = child.wait_with_output().expect("wait for rcompose");
+    let out = finish_within(child, "rcompose up (after Ctrl-C)");
     assert!(
         first.elapsed() < Duration::from_secs(30),
         "the second Ctrl-C did not kill (took {:?})",

@@ -19,7 +19,7 @@ fn interrupt(child: Child) -> (Option<i32>, String) {
         .args(["-INT", &pid])
         .status()
         .expect("kill -INT");
-    let out = child.wait_with_output().expect("wait for rcompose watch");
+    let out = finish_within(child, "rcompose watch (after Ctrl-C)");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -226,7 +226,7 @@ services:
             .args(["-INT", &pid])
             .status()
             .expect("kill -INT");
-        let code = child.wait().expect("wait").code();
+        let code = wait_within(&mut child, "rcompose up --watch (after Ctrl-C)").code();
         let mut err = String::new();
         if let Some(mut e) = child.stderr.take() {
             use std::io::Read;

@@ -1670,8 +1670,13 @@ macro_rules! contract {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() -> super::TestResult {
-                    let ctx = super::Ctx::real(stringify!($case)).await;
-                    super::$case(&ctx).await
+                    // A hang costs this test, never the run: it fails naming the case.
+                    tokio::time::timeout(std::time::Duration::from_secs(300), async {
+                        let ctx = super::Ctx::real(stringify!($case)).await;
+                        super::$case(&ctx).await
+                    })
+                    .await
+                    .map_err(|_| format!("{} did not finish within 300 s", stringify!($case)))?
                 }
             )*
         }

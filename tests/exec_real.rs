@@ -142,121 +142,125 @@ fn id_of<'a>(list: &'a [(String, String, String)], name: &str) -> &'a str {
 
 #[tokio::test]
 async fn chain_converges_recreates_scales_and_tears_down() {
-    let engine: Arc<dyn Engine> = Arc::new(real_engine().await.expect("engine"));
-    let name = unique("rcreal");
-    let _guard = Cleanup(name.clone());
+    within("chain_converges_recreates_scales_and_tears_down", async {
+        let engine: Arc<dyn Engine> = Arc::new(real_engine().await.expect("engine"));
+        let name = unique("rcreal");
+        let _guard = Cleanup(name.clone());
 
-    // Fresh up: db healthy, migrate completed, web running.
-    let wait = UpOptions {
-        wait: Some(Duration::from_secs(60)),
-        ..UpOptions::default()
-    };
-    up(&engine, &chain(&name, "one", true), wait.clone()).await;
-    let first = ids(&engine, &name).await;
-    let states: Vec<(&str, &str)> = first
-        .iter()
-        .map(|(n, _, s)| (n.as_str(), s.as_str()))
-        .collect();
-    assert_eq!(
-        states,
-        vec![
-            (format!("{name}-db-1").as_str(), "running"),
-            (format!("{name}-extra-1").as_str(), "running"),
-            (format!("{name}-migrate-1").as_str(), "exited"),
-            (format!("{name}-web-1").as_str(), "running"),
-        ]
-    );
+        // Fresh up: db healthy, migrate completed, web running.
+        let wait = UpOptions {
+            wait: Some(Duration::from_secs(60)),
+            ..UpOptions::default()
+        };
+        up(&engine, &chain(&name, "one", true), wait.clone()).await;
+        let first = ids(&engine, &name).await;
+        let states: Vec<(&str, &str)> = first
+            .iter()
+            .map(|(n, _, s)| (n.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                (format!("{name}-db-1").as_str(), "running"),
+                (format!("{name}-extra-1").as_str(), "running"),
+                (format!("{name}-migrate-1").as_str(), "exited"),
+                (format!("{name}-web-1").as_str(), "running"),
+            ]
+        );
 
-    // Second up: nothing recreated (ids unchanged).
-    let out = up(&engine, &chain(&name, "one", true), UpOptions::default()).await;
-    let second = ids(&engine, &name).await;
-    let only_ids = |l: &[(String, String, String)]| {
-        l.iter()
-            .map(|(n, i, _)| (n.clone(), i.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(only_ids(&first), only_ids(&second), "{}", out.rendered());
-    assert!(
-        out.plan
-            .effective_steps()
-            .all(|s| !s.action.describe().starts_with("create")),
-        "{}",
-        out.rendered()
-    );
+        // Second up: nothing recreated (ids unchanged).
+        let out = up(&engine, &chain(&name, "one", true), UpOptions::default()).await;
+        let second = ids(&engine, &name).await;
+        let only_ids = |l: &[(String, String, String)]| {
+            l.iter()
+                .map(|(n, i, _)| (n.clone(), i.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(only_ids(&first), only_ids(&second), "{}", out.rendered());
+        assert!(
+            out.plan
+                .effective_steps()
+                .all(|s| !s.action.describe().starts_with("create")),
+            "{}",
+            out.rendered()
+        );
 
-    // Change web's env: only web is recreated.
-    up(&engine, &chain(&name, "two", true), UpOptions::default()).await;
-    let third = ids(&engine, &name).await;
-    let web = format!("{name}-web-1");
-    let db = format!("{name}-db-1");
-    assert_ne!(id_of(&second, &web), id_of(&third, &web));
-    assert_eq!(id_of(&second, &db), id_of(&third, &db));
-    assert_eq!(
-        id_of(&second, &format!("{name}-extra-1")),
-        id_of(&third, &format!("{name}-extra-1"))
-    );
+        // Change web's env: only web is recreated.
+        up(&engine, &chain(&name, "two", true), UpOptions::default()).await;
+        let third = ids(&engine, &name).await;
+        let web = format!("{name}-web-1");
+        let db = format!("{name}-db-1");
+        assert_ne!(id_of(&second, &web), id_of(&third, &web));
+        assert_eq!(id_of(&second, &db), id_of(&third, &db));
+        assert_eq!(
+            id_of(&second, &format!("{name}-extra-1")),
+            id_of(&third, &format!("{name}-extra-1"))
+        );
 
-    // Scale web to 2, then back to 1.
-    let mut scaled = UpOptions::default();
-    scaled.plan.scale.insert("web".into(), 2);
-    up(&engine, &chain(&name, "two", true), scaled).await;
-    let s = ids(&engine, &name).await;
-    assert!(s
-        .iter()
-        .any(|(n, _, st)| *n == format!("{name}-web-2") && st == "running"));
-    up(&engine, &chain(&name, "two", true), UpOptions::default()).await;
-    let s = ids(&engine, &name).await;
-    assert!(
-        !s.iter().any(|(n, _, _)| *n == format!("{name}-web-2")),
-        "{s:?}"
-    );
+        // Scale web to 2, then back to 1.
+        let mut scaled = UpOptions::default();
+        scaled.plan.scale.insert("web".into(), 2);
+        up(&engine, &chain(&name, "two", true), scaled).await;
+        let s = ids(&engine, &name).await;
+        assert!(s
+            .iter()
+            .any(|(n, _, st)| *n == format!("{name}-web-2") && st == "running"));
+        up(&engine, &chain(&name, "two", true), UpOptions::default()).await;
+        let s = ids(&engine, &name).await;
+        assert!(
+            !s.iter().any(|(n, _, _)| *n == format!("{name}-web-2")),
+            "{s:?}"
+        );
 
-    // `extra` removed from the file: an orphan, removed with remove_orphans.
-    let mut orphans = UpOptions::default();
-    orphans.plan.remove_orphans = true;
-    up(&engine, &chain(&name, "two", false), orphans).await;
-    let s = ids(&engine, &name).await;
-    assert!(!s.iter().any(|(n, _, _)| n.contains("-extra-")), "{s:?}");
+        // `extra` removed from the file: an orphan, removed with remove_orphans.
+        let mut orphans = UpOptions::default();
+        orphans.plan.remove_orphans = true;
+        up(&engine, &chain(&name, "two", false), orphans).await;
+        let s = ids(&engine, &name).await;
+        assert!(!s.iter().any(|(n, _, _)| n.contains("-extra-")), "{s:?}");
 
-    // Plain down keeps the named volume; down -v removes it.
-    let vol = format!("{name}_data");
-    ops::down(
-        engine.clone(),
-        &name,
-        Some(&project(&chain(&name, "two", false))),
-        &DownOptions::default(),
-        &mut NullReporter,
-        Cancel::new(),
-    )
-    .await
-    .expect("down");
-    assert!(ids(&engine, &name).await.is_empty());
-    assert!(engine.inspect_volume(&vol).await.is_ok(), "volume kept");
-    assert!(engine
-        .inspect_network(&format!("{name}_default"))
+        // Plain down keeps the named volume; down -v removes it.
+        let vol = format!("{name}_data");
+        ops::down(
+            engine.clone(),
+            &name,
+            Some(&project(&chain(&name, "two", false))),
+            &DownOptions::default(),
+            &mut NullReporter,
+            Cancel::new(),
+        )
         .await
-        .is_err());
+        .expect("down");
+        assert!(ids(&engine, &name).await.is_empty());
+        assert!(engine.inspect_volume(&vol).await.is_ok(), "volume kept");
+        assert!(engine
+            .inspect_network(&format!("{name}_default"))
+            .await
+            .is_err());
 
-    // The volume still holds the one-shot's work; a new up reuses it.
-    up(&engine, &chain(&name, "two", false), wait).await;
-    let mut v = DownOptions::default();
-    v.plan.remove_volumes = true;
-    ops::down(
-        engine.clone(),
-        &name,
-        None,
-        &v,
-        &mut NullReporter,
-        Cancel::new(),
-    )
+        // The volume still holds the one-shot's work; a new up reuses it.
+        up(&engine, &chain(&name, "two", false), wait).await;
+        let mut v = DownOptions::default();
+        v.plan.remove_volumes = true;
+        ops::down(
+            engine.clone(),
+            &name,
+            None,
+            &v,
+            &mut NullReporter,
+            Cancel::new(),
+        )
+        .await
+        .expect("down -v from labels");
+        assert!(ids(&engine, &name).await.is_empty());
+        assert!(engine.inspect_volume(&vol).await.is_err(), "volume removed");
+    })
     .await
-    .expect("down -v from labels");
-    assert!(ids(&engine, &name).await.is_empty());
-    assert!(engine.inspect_volume(&vol).await.is_err(), "volume removed");
 }
 
 #[tokio::test]
 async fn build_with_dockerignore_and_secret_file() {
+    within("build_with_dockerignore_and_secret_file", async {
     let engine: Arc<dyn Engine> = Arc::new(real_engine().await.expect("engine"));
     let name = unique("rcbuild");
     let _guard = Cleanup(name.clone());
@@ -294,4 +298,17 @@ async fn build_with_dockerignore_and_secret_file() {
         .await
         .expect("image tagged <project>-<service>");
     assert!(img.id.starts_with("sha256:"));
+    })
+    .await
+}
+
+/// Fails the test naming `what` when `f` has not finished within five minutes (a hang costs one
+/// failed test, never the whole run).
+async fn within(what: &str, f: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(std::time::Duration::from_secs(300), f)
+        .await
+        .is_err()
+    {
+        panic!("{what} did not finish within 300 s");
+    }
 }
