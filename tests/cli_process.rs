@@ -13,20 +13,20 @@ fn bin(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
 }
 
 #[test]
-fn bad_usage_exits_2_and_help_exits_0() {
-    assert_eq!(bin(&["up", "--no-such-flag"], &[]).status.code(), Some(2));
-    assert_eq!(bin(&["frobnicate"], &[]).status.code(), Some(2));
+fn bad_usage_exits_1_like_docker_compose_v5_and_help_exits_0() {
+    assert_eq!(bin(&["up", "--no-such-flag"], &[]).status.code(), Some(1));
+    assert_eq!(bin(&["frobnicate"], &[]).status.code(), Some(1));
     assert_eq!(bin(&["up", "--help"], &[]).status.code(), Some(0));
 }
 
 #[test]
 fn compose_progress_env_is_validated() {
     let out = bin(&["ps"], &[("COMPOSE_PROGRESS", "sparkly")]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
-fn missing_compose_file_exits_2() {
+fn missing_compose_file_exits_1() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
         .current_dir(dir.path())
@@ -35,7 +35,7 @@ fn missing_compose_file_exits_2() {
         .args(["up", "-d"])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no configuration file"), "{err}");
 }
@@ -77,7 +77,7 @@ fn an_invalid_project_name_is_rejected_by_every_command() {
             }
             let out = c.args(cmd).output().expect("run rcompose");
             let err = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2), "{cmd:?} flag={flag}: {err}");
+            assert_eq!(out.status.code(), Some(1), "{cmd:?} flag={flag}: {err}");
             assert!(
                 err.contains("\"My App\"") && err.contains("not a valid project name"),
                 "{cmd:?} flag={flag}: {err}"

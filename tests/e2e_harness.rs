@@ -19,6 +19,29 @@ fn repo() -> PathBuf {
 }
 
 static IMAGES: Once = Once::new();
+static V5: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The yardstick, docker compose v5.6.1: `$RCOMPOSE_COMPOSE_V5`, else installed (pinned, cached)
+/// by `scripts/install-compose-v5.sh`. A test that compares with it fails when it cannot be had.
+pub fn v5_bin() -> PathBuf {
+    V5.get_or_init(|| {
+        if let Some(p) = std::env::var_os("RCOMPOSE_COMPOSE_V5").filter(|p| !p.is_empty()) {
+            let p = PathBuf::from(p);
+            assert!(p.is_file(), "RCOMPOSE_COMPOSE_V5={} is not a file", p.display());
+            return p;
+        }
+        let mut c = Command::new("bash");
+        c.arg(repo().join("scripts/install-compose-v5.sh"));
+        let out = output_within(c, "scripts/install-compose-v5.sh");
+        assert!(
+            out.status.success(),
+            "docker compose v5 is required to compare with and could not be installed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+    .clone()
+}
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Fails the test unless the engine answers; builds the local test images once.
@@ -339,6 +362,18 @@ impl Stack {
         let mut c = self.command("docker-compose", &self.globals(), args);
         c.env("COMPOSE_INTERACTIVE_NO_CLI", "1");
         let what = format!("docker-compose {}", args.join(" "));
+        Run {
+            out: output_within(c, &what),
+            what,
+        }
+    }
+
+    /// docker compose v5 (`v5_bin`) `-p <project> -f <file> ARGS`.
+    #[track_caller]
+    pub fn v5(&self, args: &[&str]) -> Run {
+        let bin = v5_bin();
+        let c = self.command(&bin.display().to_string(), &self.globals(), args);
+        let what = format!("docker compose v5 {}", args.join(" "));
         Run {
             out: output_within(c, &what),
             what,

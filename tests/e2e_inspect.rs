@@ -93,7 +93,7 @@ fn top_lists_sleep_with_its_pid_in_each_container() {
     // A named service only, and an unknown one named in the error.
     let web = s.rc(&["top", "web"]).ok().stdout();
     assert!(web.contains(&format!("{}-web-2", s.project)), "{web}");
-    let r = s.rc(&["top", "nope"]).code_is(2);
+    let r = s.rc(&["top", "nope"]).code_is(1);
     assert!(
         r.stderr().contains("no such service: nope"),
         "{}",
@@ -303,15 +303,15 @@ fn cp_copies_files_and_directories_both_ways_with_docker_rules() {
         "{}",
         r.stderr()
     );
-    let r = s.rc(&["cp", "src", "nosuch:/tmp"]).code_is(2);
+    let r = s.rc(&["cp", "src", "nosuch:/tmp"]).code_is(1);
     assert!(
         r.stderr().contains("no such service: nosuch"),
         "{}",
         r.stderr()
     );
-    let r = s.rc(&["cp", "src", "out"]).code_is(2);
+    let r = s.rc(&["cp", "src", "out"]).code_is(1);
     assert!(r.stderr().contains("SERVICE:PATH"), "{}", r.stderr());
-    let r = s.rc(&["cp", "web:/a", "web:/b"]).code_is(2);
+    let r = s.rc(&["cp", "web:/a", "web:/b"]).code_is(1);
     assert!(r.stderr().contains("between services"), "{}", r.stderr());
 }
 
@@ -452,13 +452,13 @@ services:
     // Nothing left to wait for, an unknown service, no service at all.
     let r = s.rc(&["wait", "job"]).code_is(1);
     assert!(r.stderr().contains("job"), "{}", r.stderr());
-    let r = s.rc(&["wait", "nope"]).code_is(2);
+    let r = s.rc(&["wait", "nope"]).code_is(1);
     assert!(
         r.stderr().contains("no such service: nope"),
         "{}",
         r.stderr()
     );
-    s.rc(&["wait"]).code_is(2);
+    s.rc(&["wait"]).code_is(1);
 }
 
 #[test]

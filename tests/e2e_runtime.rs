@@ -350,11 +350,11 @@ fn unreachable_engine_is_one_line_naming_the_address() {
 }
 
 #[test]
-fn bad_compose_file_exits_2() {
+fn bad_compose_file_exits_1_like_docker_compose_v5() {
     let s = Stack::new("badfile", "services:\n  web:\n    image: [\n");
-    s.rc(&["up", "-d"]).code_is(2);
+    s.rc(&["up", "-d"]).code_is(1);
     let s = Stack::new("cycle", "services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n");
-    s.rc(&["up", "-d"]).code_is(2);
+    s.rc(&["up", "-d"]).code_is(1);
 }
 
 #[test]
@@ -485,7 +485,7 @@ services:
     assert_eq!(plain(&["--until", &until.to_string()]), "early\n");
     // A duration back from now covers both; a nonsense time is bad usage naming the value.
     assert_eq!(plain(&["--since", "1h"]), "early\nlate\n");
-    let bad = s.rc(&["logs", "--since", "yesterday"]).code_is(2);
+    let bad = s.rc(&["logs", "--since", "yesterday"]).code_is(1);
     assert!(bad.stderr().contains("yesterday"), "{}", bad.stderr());
 }
 

@@ -170,7 +170,7 @@ services:
 #[test]
 fn watch_without_rules_or_with_a_bad_rule_says_so() {
     let s = Stack::new("watchnone", "services:\n  a:\n    image: busybox:stable\n");
-    let r = s.rc(&["watch"]).code_is(2);
+    let r = s.rc(&["watch"]).code_is(1);
     assert!(
         r.stderr()
             .contains("none of the selected services is configured for watch"),
@@ -180,7 +180,7 @@ fn watch_without_rules_or_with_a_bad_rule_says_so() {
     s.write(
         "services:\n  a:\n    image: busybox:stable\n    develop:\n      watch:\n        - {action: sync, path: ./nope, target: /x}\n",
     );
-    let r = s.rc(&["watch"]).code_is(2);
+    let r = s.rc(&["watch"]).code_is(1);
     assert!(
         r.stderr().contains("services.a.develop.watch[0]") && r.stderr().contains("does not exist"),
         "{}",
@@ -269,7 +269,7 @@ fn up_watch_refuses_detach_and_missing_rules() {
         "services:\n  a:\n    image: busybox:stable\n    command: [\"sleep\", \"86400\"]\n",
     );
     for flags in [&["up", "-d", "--watch"][..], &["up", "--wait", "--watch"]] {
-        let r = s.rc(flags).code_is(2);
+        let r = s.rc(flags).code_is(1);
         assert!(
             r.stderr()
                 .contains("--watch cannot be combined with --detach"),
@@ -277,7 +277,7 @@ fn up_watch_refuses_detach_and_missing_rules() {
             r.stderr()
         );
     }
-    let r = s.rc(&["up", "--watch"]).code_is(2);
+    let r = s.rc(&["up", "--watch"]).code_is(1);
     assert!(
         r.stderr()
             .contains("none of the selected services is configured for watch"),

@@ -1,5 +1,5 @@
 // The command line accepts docker compose's spellings of the runtime commands, flags and
-// environment variables, and rejects bad usage with exit code 2.
+// environment variables, and rejects bad usage with exit code 1 (as docker compose v5).
 
 use crate::cli::args::{AnsiMode, ListFormat, ProgressMode, RmiArg, StatusArg, Tail};
 use crate::cli::{Cli, Command};

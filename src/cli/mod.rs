@@ -30,7 +30,9 @@ use rcompose::app::types::load::{ConfigSource, ErrorKind, LoadError, LoadOptions
 pub mod exit {
     pub const OK: i32 = 0;
     pub const FAILURE: i32 = 1;
-    pub const USAGE: i32 = 2;
+    /// Bad usage or a bad compose file: 1, as docker compose v5 exits for every failure (scripts
+    /// written for it test `$? -eq 1`); kept apart from `FAILURE` so the cause stays readable.
+    pub const USAGE: i32 = 1;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -282,7 +284,8 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Prints an error and returns its exit code: 2 for a bad compose file or bad usage, else 1.
+/// Prints an error and returns its exit code ([`exit::USAGE`] for a bad compose file or bad
+/// usage, else [`exit::FAILURE`]; both 1, as in docker compose v5).
 pub fn report(e: &anyhow::Error) -> i32 {
     eprintln!("error: {e}");
     let mut source = e.source();

@@ -1,7 +1,7 @@
 //! The runtime commands (`up`, `down`, `create`, `start`, `stop`, `restart`, `kill`, `rm`,
 //! `pause`, `unpause`, and the read-only ones in `read`): load the project, connect to the
-//! engine, call `exec::ops`, render progress, and map the outcome to an exit code (0 ok,
-//! 1 failure, 2 bad usage or bad compose file, 130 interrupted).
+//! engine, call `app::ops`, render progress, and map the outcome to an exit code (0 ok,
+//! 1 failure, bad usage or bad compose file as in docker compose v5, 130 interrupted).
 //!
 //! Attached `up` streams the containers' logs with `web-1 | ` prefixes; the first Ctrl-C stops
 //! the project gracefully, the second kills; the exit code is then 130.
@@ -99,7 +99,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
 }
 
 /// The exit code (after printing the error) for errors that are not plain failures:
-/// interrupted runs (130), plan errors such as cycles or unknown services (2), an unreachable
+/// interrupted runs (130), plan errors such as cycles or unknown services (1, like every failure in docker compose v5), an unreachable
 /// engine (1, one line). `None`: the generic report applies.
 pub fn exit_code(e: &anyhow::Error) -> Option<i32> {
     if let Some(x) = e.downcast_ref::<ExecError>() {
