@@ -27,7 +27,11 @@ pub fn v5_bin() -> PathBuf {
     V5.get_or_init(|| {
         if let Some(p) = std::env::var_os("RCOMPOSE_COMPOSE_V5").filter(|p| !p.is_empty()) {
             let p = PathBuf::from(p);
-            assert!(p.is_file(), "RCOMPOSE_COMPOSE_V5={} is not a file", p.display());
+            assert!(
+                p.is_file(),
+                "RCOMPOSE_COMPOSE_V5={} is not a file",
+                p.display()
+            );
             return p;
         }
         let mut c = Command::new("bash");

@@ -30,6 +30,56 @@ pub enum AnsiMode {
     Auto,
 }
 
+/// Global flags docker compose v5 still accepts though they are deprecated or hidden: accepted
+/// here with v5's warning (see [`LegacyGlobals::apply`]) instead of a usage error.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LegacyGlobals {
+    /// Deprecated: `--ansi never`.
+    #[arg(long, global = true, hide = true)]
+    pub no_ansi: bool,
+    /// Deprecated: `--project-directory` (before the command only: after `exec`/`run`,
+    /// `--workdir` is the container's working directory).
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub workdir: Option<std::path::PathBuf>,
+    /// Accepted and ignored (docker compose v5 hides it too).
+    #[arg(long, global = true, hide = true)]
+    pub verbose: bool,
+    /// docker compose v1's container names (`project_service_1`): not supported; accepted with a
+    /// warning so scripts that pass it keep working.
+    #[arg(long, global = true)]
+    pub compatibility: bool,
+}
+
+impl LegacyGlobals {
+    /// Folds the deprecated flags into their replacements; returns the warnings to print
+    /// (docker compose v5's words).
+    pub fn apply(
+        &self,
+        global: &mut super::GlobalArgs,
+        runtime: &mut RuntimeGlobals,
+    ) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.no_ansi {
+            warnings.push("option '--no-ansi' is DEPRECATED ! Please use '--ansi' instead.".into());
+            runtime.ansi.get_or_insert(AnsiMode::Never);
+        }
+        if let Some(dir) = &self.workdir {
+            warnings.push(
+                "option '--workdir' is DEPRECATED at root level! Please use '--project-directory' instead."
+                    .into(),
+            );
+            global.project_directory.get_or_insert_with(|| dir.clone());
+        }
+        if self.compatibility {
+            warnings.push(
+                "--compatibility: rcompose names containers `<project>-<service>-<n>` as docker compose v2+ does; v1's `_` names are not supported"
+                    .into(),
+            );
+        }
+        warnings
+    }
+}
+
 /// Global flags of the runtime commands.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RuntimeGlobals {

@@ -259,38 +259,6 @@ pub fn human_size(bytes: i64) -> String {
     format!("{}{}", three_significant(size), UNITS[unit])
 }
 
-/// Columns as docker's tabwriter lays them out (cells at least 20 wide, 3 spaces of padding;
-/// the last column is not padded).
-fn tab_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let cols = header.len();
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, cell) in r.iter().enumerate() {
-            if let Some(w) = width.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-    }
-    let width: Vec<usize> = width.into_iter().map(|w| (w + 3).max(20)).collect();
-    let mut out = String::new();
-    let all = std::iter::once(header.iter().map(|h| h.to_string()).collect::<Vec<_>>())
-        .chain(rows.iter().cloned());
-    for r in all {
-        let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
-            if i + 1 == cols {
-                line.push_str(cell);
-            } else {
-                let w = width.get(i).copied().unwrap_or(20);
-                line.push_str(&format!("{cell:<w$}"));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 /// The `images` table: CONTAINER, REPOSITORY, TAG, IMAGE ID, SIZE (`<none>` for what is not
 /// known).
 pub fn render_table(rows: &[ImageRow]) -> String {
@@ -313,9 +281,10 @@ pub fn render_table(rows: &[ImageRow]) -> String {
             ]
         })
         .collect();
-    tab_table(
+    super::list::table(
         &["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"],
         &cells,
+        20,
     )
 }
 

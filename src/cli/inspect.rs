@@ -25,6 +25,7 @@ use futures::stream::StreamExt;
 
 use super::args::RuntimeGlobals;
 use super::context::{self};
+use super::list::tabwrite;
 use super::logtime::{local_offset, local_time, rfc3339_nano};
 use super::progress::{style_for, ProgressReporter};
 use super::{exit, GlobalArgs};
@@ -106,48 +107,6 @@ pub fn render_top(name: &str, list: &ProcessList) -> String {
     }
     lines.push(vec![String::new()]);
     format!("{name}\n{}", tabwrite(&lines, 5, 3))
-}
-
-/// Go's `text/tabwriter` (left-aligned, space padding, no flags) over lines of cells, where the
-/// last cell of each line is its trailing text: a column's width is set by the run of
-/// consecutive lines that have a terminated cell in it.
-pub fn tabwrite(lines: &[Vec<String>], minwidth: usize, padding: usize) -> String {
-    let len = |s: &str| s.chars().count();
-    // widths[i][j]: the width of terminated cell j of line i.
-    let mut widths: Vec<Vec<usize>> = lines
-        .iter()
-        .map(|l| vec![0; l.len().saturating_sub(1)])
-        .collect();
-    let columns = widths.iter().map(Vec::len).max().unwrap_or(0);
-    for j in 0..columns {
-        let mut i = 0;
-        while i < lines.len() {
-            if widths[i].len() <= j {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            let mut w = minwidth;
-            while i < lines.len() && widths[i].len() > j {
-                w = w.max(len(&lines[i][j]) + padding);
-                i += 1;
-            }
-            for row in widths.iter_mut().take(i).skip(start) {
-                row[j] = w;
-            }
-        }
-    }
-    let mut out = String::new();
-    for (line, ws) in lines.iter().zip(&widths) {
-        for (j, cell) in line.iter().enumerate() {
-            out.push_str(cell);
-            if let Some(w) = ws.get(j) {
-                out.push_str(&" ".repeat(w.saturating_sub(len(cell))));
-            }
-        }
-        out.push('\n');
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -35,34 +35,55 @@ pub fn ago(now: i64, then: i64) -> String {
     format!("{text} ago")
 }
 
-/// Left-aligned columns separated by three spaces (docker's tabwriter look).
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, cell) in r.iter().enumerate() {
-            if let Some(w) = width.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
+/// A table as docker's formatter lays it out: Go's tabwriter with cells at least `minwidth` wide
+/// and three spaces of padding; the last column is trailing text (not padded, so a row whose
+/// last cell is empty keeps the padding of the one before, as docker compose prints it).
+/// docker compose v5 uses `minwidth` 10 for `ps`, 20 for `ls` and `images`.
+pub fn table(header: &[&str], rows: &[Vec<String>], minwidth: usize) -> String {
+    let lines: Vec<Vec<String>> = std::iter::once(header.iter().map(|h| h.to_string()).collect())
+        .chain(rows.iter().cloned())
+        .collect();
+    tabwrite(&lines, minwidth, 3)
+}
+
+/// Go's `text/tabwriter` (left-aligned, space padding, no flags) over lines of cells, where the
+/// last cell of each line is its trailing text: a column's width is set by the run of
+/// consecutive lines that have a terminated cell in it.
+pub fn tabwrite(lines: &[Vec<String>], minwidth: usize, padding: usize) -> String {
+    let len = |s: &str| s.chars().count();
+    // widths[i][j]: the width of terminated cell j of line i.
+    let mut widths: Vec<Vec<usize>> = lines
+        .iter()
+        .map(|l| vec![0; l.len().saturating_sub(1)])
+        .collect();
+    let columns = widths.iter().map(Vec::len).max().unwrap_or(0);
+    for j in 0..columns {
+        let mut i = 0;
+        while i < lines.len() {
+            if widths[i].len() <= j {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut w = minwidth;
+            while i < lines.len() && widths[i].len() > j {
+                w = w.max(len(&lines[i][j]) + padding);
+                i += 1;
+            }
+            for row in widths.iter_mut().take(i).skip(start) {
+                row[j] = w;
             }
         }
     }
     let mut out = String::new();
-    let mut push_row = |cells: Vec<&str>| {
-        let last = cells.len().saturating_sub(1);
-        let mut line = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i == last {
-                line.push_str(c);
-            } else {
-                let w = width.get(i).copied().unwrap_or(0);
-                line.push_str(&format!("{c:<w$}   "));
+    for (line, ws) in lines.iter().zip(&widths) {
+        for (j, cell) in line.iter().enumerate() {
+            out.push_str(cell);
+            if let Some(w) = ws.get(j) {
+                out.push_str(&" ".repeat(w.saturating_sub(len(cell))));
             }
         }
-        out.push_str(line.trim_end());
         out.push('\n');
-    };
-    push_row(header.to_vec());
-    for r in rows {
-        push_row(r.iter().map(String::as_str).collect());
     }
     out
 }
@@ -134,6 +155,7 @@ pub fn render_ps(rows: &[PsRow], args: &PsArgs, now: i64) -> String {
                     "NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS",
                 ],
                 &cells,
+                10,
             )
         }
     }
@@ -158,7 +180,7 @@ pub fn render_ls(rows: &[ProjectRow], all: bool, quiet: bool, format: ListFormat
                 .iter()
                 .map(|r| vec![r.name.clone(), r.status.clone(), r.config_files.clone()])
                 .collect();
-            table(&["NAME", "STATUS", "CONFIG FILES"], &cells)
+            table(&["NAME", "STATUS", "CONFIG FILES"], &cells, 20)
         }
     }
 }
@@ -209,10 +231,19 @@ mod tests {
     #[test]
     fn table_aligns_columns() {
         let t = table(
-            &["NAME", "STATUS"],
-            &[vec!["a-long-name".into(), "Up".into()]],
+            &["NAME", "STATUS", "PORTS"],
+            &[
+                vec!["a-long-name".into(), "Up".into(), "".into()],
+                vec!["b".into(), "Exited (0)".into(), "80/tcp".into()],
+            ],
+            10,
         );
-        assert_eq!(t, "NAME          STATUS\na-long-name   Up\n");
+        // docker compose v5's `ps`: cells at least 10 wide, 3 spaces of padding, an empty last
+        // cell leaves the padding before it.
+        assert_eq!(
+            t,
+            "NAME          STATUS       PORTS\na-long-name   Up           \nb             Exited (0)   80/tcp\n"
+        );
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(flatten)]
     pub runtime: args::RuntimeGlobals,
+    #[command(flatten)]
+    pub legacy: args::LegacyGlobals,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -184,7 +186,7 @@ pub fn main() -> i32 {
 }
 
 /// The global flags that take a value (`-f FILE`), as they can stand before the command.
-pub(crate) const GLOBAL_WITH_VALUE: [&str; 10] = [
+pub(crate) const GLOBAL_WITH_VALUE: [&str; 11] = [
     "-f",
     "--file",
     "-p",
@@ -195,6 +197,7 @@ pub(crate) const GLOBAL_WITH_VALUE: [&str; 10] = [
     "--parallel",
     "--progress",
     "--ansi",
+    "--workdir",
 ];
 
 /// Where the command (`up`, `run`...) stands in `args` (`args[0]` is the program): the first
@@ -261,7 +264,10 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> i32 {
+pub fn run(mut cli: Cli) -> i32 {
+    for w in cli.legacy.apply(&mut cli.global, &mut cli.runtime) {
+        eprintln!("WARN: {w}");
+    }
     rcompose::app::lock::configure(rcompose::app::lock::LockSettings::from_env(|k| {
         std::env::var(k).ok()
     }));
