@@ -10,7 +10,7 @@
 //! env: {FOO: bar}                          # the whole process environment (plus PATH and HOME)
 //! cwd: sub/dir                             # optional, relative to the case directory
 //! stdin: input.yaml                        # optional, a case file piped to standard input
-//! error: ["compose.yaml", "services.web"]  # substrings of the error (exit status 2)
+//! error: ["compose.yaml", "services.web"]  # substrings of the error (exit status 1, as docker compose v5)
 //! warnings: ["obsolete"]                   # optional, substrings expected on standard error
 //! stderr_excludes: ["WARN"]                # optional, substrings that must NOT be on stderr
 //! ```
@@ -278,9 +278,9 @@ fn check(dir: &Path) -> Result<(), String> {
 
     match &expectation {
         Expectation::Error(substrings) => {
-            if out.status != Some(2) {
+            if out.status != Some(1) {
                 problems.push(format!(
-                    "expected exit status 2 (bad compose file or usage), got {:?}",
+                    "expected exit status 1 (bad compose file or usage, as docker compose v5), got {:?}",
                     out.status
                 ));
             }
