@@ -503,11 +503,24 @@ fn ctrl_c_stops_the_oneoff_with_exit_130() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rcompose run");
+    // The one-off may not exist yet, or be gone already if `run` failed: asked without
+    // panicking, and a run that ended early is reported with its output.
     let running = eventually(Duration::from_secs(30), || {
         let names = oneoffs(&s);
-        names.len() == 1 && s.inspect(&names[0], "{{.State.Status}}") == "running"
+        names.len() == 1
+            && docker_try(&["inspect", "-f", "{{.State.Status}}", &names[0]]).as_deref()
+                == Some("running")
     });
-    assert!(running, "the one-off never ran");
+    if !running {
+        let _ = child.kill();
+        let out = finish_within(child, "rcompose run");
+        panic!(
+            "the one-off never ran; rcompose run exited {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     std::thread::sleep(Duration::from_millis(300));
     // SAFETY: sends SIGINT to our own child.
     unsafe {
