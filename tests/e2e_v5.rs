@@ -140,3 +140,139 @@ fn ps_table_lays_out_like_docker_compose_v5() {
         "rcompose pads the empty PORTS cell as v5 does: {ours:?}"
     );
 }
+
+const PROFILED: &str = r#"
+services:
+  web:
+    image: busybox:stable
+    init: true
+    command: ["sleep", "86400"]
+  baz:
+    image: busybox:stable
+    init: true
+    command: ["sleep", "86400"]
+    profiles: [test]
+    depends_on: [bar]
+  bar:
+    image: busybox:stable
+    init: true
+    command: ["sleep", "86400"]
+    profiles: [test]
+"#;
+
+/// The services of the project that have a container, by the service label.
+fn services_of(s: &Stack) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .containers()
+        .keys()
+        .filter_map(|n| {
+            let rest = n.strip_prefix(&format!("{}-", s.project))?;
+            rest.rsplit_once('-').map(|(svc, _)| svc.to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_named_service_is_enabled_with_its_dependencies_like_v5() {
+    // `up -d baz`: baz and its dependency bar are enabled although their profile is not active;
+    // web (no profile) is not named, so it is not started.
+    let ours = Stack::new("v5named-rc", PROFILED);
+    ours.rc(&["up", "-d", "baz"]).ok();
+    let theirs = Stack::new("v5named-v5", PROFILED);
+    theirs.v5(&["up", "-d", "baz"]).ok();
+    assert_eq!(services_of(&theirs), ["bar", "baz"], "v5");
+    assert_eq!(services_of(&ours), services_of(&theirs));
+    // `config baz` prints baz and what it needs, as v5 does.
+    let names = |out: String| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&out).expect("config json");
+        let mut k: Vec<String> = v["services"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        names(
+            ours.rc(&["config", "--format", "json", "baz"])
+                .ok()
+                .stdout()
+        ),
+        names(
+            theirs
+                .v5(&["config", "--format", "json", "baz"])
+                .ok()
+                .stdout()
+        )
+    );
+}
+
+#[test]
+fn unknown_services_are_errors_for_every_command_with_a_did_you_mean() {
+    // Deliberately stricter than v5.6.1, which exits 0 without a word for `logs`, `ps`, `stop`,
+    // `rm`, `kill`, `pause`, `top`, `images` and `down` of an unknown service (it exits 1 for
+    // `up`, `create`, `run`, `start`, `restart`, `pull`, `build` and `config`): a misspelt
+    // service in a script is a bug to report, never a silent no-op.
+    let s = Stack::new("v5unknown", STACK);
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["up", "-d", "wbe"],
+        vec!["create", "wbe"],
+        vec!["config", "wbe"],
+        vec!["logs", "wbe"],
+        vec!["ps", "wbe"],
+        vec!["images", "wbe"],
+        vec!["port", "wbe", "80"],
+        vec!["top", "wbe"],
+        vec!["stop", "wbe"],
+        vec!["start", "wbe"],
+        vec!["restart", "wbe"],
+        vec!["kill", "wbe"],
+        vec!["rm", "-f", "wbe"],
+        vec!["pause", "wbe"],
+        vec!["unpause", "wbe"],
+        vec!["pull", "wbe"],
+        vec!["build", "wbe"],
+        vec!["push", "wbe"],
+        vec!["exec", "wbe", "true"],
+        vec!["run", "--rm", "wbe", "true"],
+        vec!["down", "wbe"],
+        vec!["wait", "wbe"],
+        vec!["events", "wbe"],
+        vec!["watch", "wbe"],
+        vec!["cp", "wbe:/x", "out"],
+    ];
+    let mut wrong = Vec::new();
+    for args in &commands {
+        let r = s.rc(args);
+        let err = r.stderr();
+        if r.code() != 1
+            || !err.contains("no such service: wbe")
+            || !err.contains("did you mean \"web\"")
+        {
+            wrong.push(format!(
+                "{}: exit {:?}: {}",
+                args.join(" "),
+                r.code(),
+                err.trim()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(
+        s.containers().is_empty(),
+        "nothing is created: {:?}",
+        s.containers()
+    );
+    // Where v5 says so too, the words are the same.
+    for args in [vec!["up", "-d", "wbe"], vec!["config", "wbe"]] {
+        let v5 = s.v5(&args);
+        assert_eq!(v5.code(), 1, "v5 {args:?}");
+        assert!(
+            v5.stderr().contains("no such service: wbe"),
+            "{}",
+            v5.stderr()
+        );
+    }
+}

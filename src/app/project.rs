@@ -23,7 +23,8 @@ pub enum Need {
     /// The loaded project when a compose file is found, else (none found, and an explicit name
     /// given) the name alone (`down`, `stop`, `start`, `rm`...).
     ProjectOrName,
-    /// The name is enough (`ps`, `logs`, `top`, `cp`...): with `-p` and no `-f`, no file is read.
+    /// The name is enough (`ps`, `logs`, `top`, `cp`...): with `-p`, no `-f` and no service
+    /// named, no file is read.
     NameFirst,
 }
 
@@ -81,7 +82,14 @@ pub fn resolve(opts: &ProjectOptions, need: Need) -> Result<Resolved, LoadError>
         opts.env_project_name.as_deref(),
     )?;
     let no_files = opts.load.files.is_empty();
-    if need == Need::NameFirst && no_files && opts.load.project_name.is_some() {
+    // Services named on the command line are checked against the compose file wherever one is
+    // found (one place for "no such service", with its "did you mean"), so the name alone is
+    // enough only when none is named.
+    if need == Need::NameFirst
+        && no_files
+        && opts.load.project_name.is_some()
+        && opts.load.services.is_empty()
+    {
         if let Some(name) = explicit {
             return Ok(name_only(name));
         }

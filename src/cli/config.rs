@@ -84,6 +84,7 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     opts.no_consistency = args.no_consistency;
     opts.no_env_resolution = args.no_env_resolution;
     opts.all_resources = args.all_resources;
+    opts.select_services = true;
     opts.strict = args.strict;
     if args.profiles {
         // Every profile, whichever are active.

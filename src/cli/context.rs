@@ -51,18 +51,6 @@ pub fn check_explicit_project_name(global: &GlobalArgs) -> Result<(), LoadError>
     .map(|_| ())
 }
 
-/// The project name given without a compose file: `-p`, else `COMPOSE_PROJECT_NAME`. `None` when
-/// neither is set, or when the name is invalid (`check_explicit_project_name` has already
-/// rejected that at the start of the command).
-pub fn explicit_project_name(global: &GlobalArgs) -> Option<String> {
-    project::explicit_project_name(
-        global.project_name.as_deref(),
-        std::env::var("COMPOSE_PROJECT_NAME").ok().as_deref(),
-    )
-    .ok()
-    .flatten()
-}
-
 /// The process's ONE Ctrl-C source: a receiver of the number of presses so far (the listener is
 /// installed on the first call, on the current tokio runtime). `changed()` resolves at the next
 /// press after the call.

@@ -301,7 +301,9 @@ fn usage(message: String) -> anyhow::Error {
 
 /// The project name, and whether the compose file (when one was read) defines `service`.
 fn project_for(global: &GlobalArgs, service: &str) -> Result<(String, Option<bool>)> {
-    let (name, project) = super::runtime::project_or_name(global, &[])?;
+    // Named, the service is checked against the compose file where one is found (one place for
+    // "no such service" and its "did you mean").
+    let (name, project) = super::runtime::project_or_name(global, &[service.to_string()])?;
     Ok((name, project.map(|p| p.services.contains_key(service))))
 }
 

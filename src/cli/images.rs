@@ -198,7 +198,7 @@ pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> R
 
 /// `images [SERVICE...]`: works from the engine's labels (the project name is enough).
 pub async fn images(global: &GlobalArgs, args: ImagesArgs) -> Result<i32> {
-    let project = read::project_name(global)?;
+    let project = read::project_name(global, &args.services)?;
     let engine = context::connect().await?;
     let rows = query::images(engine.as_ref(), &project, &args.services).await?;
     let text = if args.quiet {

@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use futures::StreamExt;
 
 use super::args::{AnsiMode, LogsArgs, LsArgs, PortArgs, ProtocolArg, PsArgs, Tail};
-use super::context::{self, explicit_project_name};
+use super::context;
 use super::inspect::interrupted;
 use super::list;
 use super::logs::{Formatter, LogEvent};
@@ -17,14 +17,11 @@ use rcompose::app::logs::{self as app_logs, LogsOptions};
 use rcompose::app::query::{self, PortAnswer, PsFilter};
 use rcompose::app::types::engine::{LogOptions, Protocol};
 
-/// The project name: `-p` / `COMPOSE_PROJECT_NAME` without reading files, else the loaded
-/// project's.
-pub fn project_name(global: &GlobalArgs) -> Result<String> {
-    if let Some(n) = explicit_project_name(global) {
-        return Ok(n);
-    }
-    let loaded = rcompose::app::project::load(&context::project_options(global, &[])?)?;
-    Ok(loaded.project.name)
+/// The project name (`app::project`, `Need::NameFirst`): `-p` / `COMPOSE_PROJECT_NAME` without
+/// reading files when no service is named, else the compose file's project, where the named
+/// `services` are checked ("no such service", with a "did you mean").
+pub fn project_name(global: &GlobalArgs, services: &[String]) -> Result<String> {
+    Ok(super::runtime::project_or_name(global, services)?.0)
 }
 
 fn now() -> i64 {
@@ -42,7 +39,7 @@ fn print(text: &str) {
 }
 
 pub async fn ps(global: &GlobalArgs, args: PsArgs) -> Result<i32> {
-    let project = project_name(global)?;
+    let project = project_name(global, &args.service_names)?;
     let engine = context::connect().await?;
     let filter = PsFilter {
         all: args.all,
@@ -62,7 +59,7 @@ pub async fn ls(args: LsArgs) -> Result<i32> {
 }
 
 pub async fn port(global: &GlobalArgs, args: PortArgs) -> Result<i32> {
-    let project = project_name(global)?;
+    let project = project_name(global, std::slice::from_ref(&args.service))?;
     let engine = context::connect().await?;
     let protocol = match args.protocol {
         ProtocolArg::Tcp => Protocol::Tcp,
@@ -109,7 +106,7 @@ pub fn log_colors(no_color: bool, ansi: Option<AnsiMode>) -> bool {
 }
 
 pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -> Result<i32> {
-    let project = project_name(global)?;
+    let project = project_name(global, &args.services)?;
     let engine = context::connect().await?;
     let opts = LogsOptions {
         services: args.services.clone(),

@@ -43,6 +43,9 @@ pub struct LoadOptions {
     /// Keep the networks, volumes, secrets, configs and models no service uses
     /// (`--all-resources`); by default they are dropped, as docker compose does.
     pub all_resources: bool,
+    /// Keep only the services named in `services` and what they depend on (`config SERVICE...`
+    /// prints that subset, as docker compose does); the resources only the others used go too.
+    pub select_services: bool,
     /// The shell environment: what `${VAR}` resolves against first, where the `COMPOSE_*`
     /// settings (`COMPOSE_FILE`, `COMPOSE_PROFILES`, `COMPOSE_PROJECT_NAME`, `COMPOSE_ENV_FILES`,
     /// `COMPOSE_PATH_SEPARATOR`, `COMPOSE_DISABLE_ENV_FILE`) and `HOME` (for `~` in paths) come

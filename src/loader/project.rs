@@ -157,7 +157,12 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     validate::validate_schema(&tree, &named_texts)?;
 
     let active_profiles = active_profiles(opts, &setting);
-    apply_profiles(&mut tree, &active_profiles, &opts.services)?;
+    apply_profiles(
+        &mut tree,
+        &active_profiles,
+        &opts.services,
+        opts.select_services,
+    )?;
     if !opts.no_env_resolution {
         resolve_environments(&mut tree, &env, &project_dir, &mut warnings)?;
     }
@@ -850,7 +855,13 @@ pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
 
 /// Removes services that no active profile enables; a required dependency on a removed service is
 /// an error naming both and the profile to activate.
-fn apply_profiles(tree: &mut Value, active: &[String], named: &[String]) -> Result<(), LoadError> {
+/// With `select`, only the named services and their dependencies are kept.
+fn apply_profiles(
+    tree: &mut Value,
+    active: &[String],
+    named: &[String],
+    select: bool,
+) -> Result<(), LoadError> {
     let Some(Value::Mapping(services)) = get_mut(tree, "services") else {
         if let Some(n) = named.first() {
             return Err(no_such_service(n, &[]));
@@ -867,15 +878,12 @@ fn apply_profiles(tree: &mut Value, active: &[String], named: &[String]) -> Resu
         }
     }
     let star = active.iter().any(|p| p == "*");
-    let enabled: BTreeSet<String> = services
+    let mut enabled: BTreeSet<String> = services
         .iter()
         .filter_map(|(k, v)| {
             let name = k.as_str()?;
             let profiles = service_profiles(v);
-            let on = profiles.is_empty()
-                || star
-                || profiles.iter().any(|p| active.contains(p))
-                || named.iter().any(|n| n == name);
+            let on = profiles.is_empty() || star || profiles.iter().any(|p| active.contains(p));
             on.then(|| name.to_string())
         })
         .collect();
@@ -905,19 +913,48 @@ fn apply_profiles(tree: &mut Value, active: &[String], named: &[String]) -> Resu
             )));
         }
     }
+    // A service named on the command line is enabled whatever its profiles, and so is everything
+    // a service enabled that way depends on (the Compose Specification; docker compose `up baz`
+    // starts baz's disabled dependencies too). A service enabled by the profiles that depends on a
+    // disabled one is an error above, named or not, as in docker compose.
+    let mut todo: Vec<String> = named
+        .iter()
+        .filter(|n| !enabled.contains(*n))
+        .cloned()
+        .collect();
+    while let Some(name) = todo.pop() {
+        if !enabled.insert(name.clone()) {
+            continue;
+        }
+        if let Some(svc) = services.get(name.as_str()) {
+            for (dep, _) in service_dependencies(svc) {
+                if all.contains(&dep) && !enabled.contains(&dep) {
+                    todo.push(dep);
+                }
+            }
+        }
+    }
+    if select && !named.is_empty() {
+        let mut selected: BTreeSet<String> = BTreeSet::new();
+        let mut todo: Vec<String> = named.to_vec();
+        while let Some(name) = todo.pop() {
+            if !enabled.contains(&name) || !selected.insert(name.clone()) {
+                continue;
+            }
+            if let Some(svc) = services.get(name.as_str()) {
+                todo.extend(service_dependencies(svc).into_iter().map(|(d, _)| d));
+            }
+        }
+        enabled = selected;
+    }
     services.retain(|k, _| k.as_str().map(|n| enabled.contains(n)).unwrap_or(false));
     Ok(())
 }
 
 fn no_such_service(name: &str, all: &[String]) -> LoadError {
     let mut e = LoadError::new(ErrorKind::Usage, format!("no such service: {name}"));
-    if let Some(best) = all
-        .iter()
-        .map(|s| (strsim::jaro_winkler(name, s), s))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-    {
-        e = e.hint(format!("did you mean {:?}?", best.1));
+    if let Some(best) = crate::model::names::closest(name, all.iter().map(String::as_str)) {
+        e = e.hint(format!("did you mean {best:?}?"));
     }
     e
 }

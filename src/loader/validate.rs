@@ -315,12 +315,7 @@ fn allowed_properties(schema: &serde_json::Value, eval: &[String]) -> Vec<String
 }
 
 fn did_you_mean(unknown: &str, allowed: &[String]) -> Option<String> {
-    allowed
-        .iter()
-        .map(|a| (strsim::jaro_winkler(unknown, a), a))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, a)| a.clone())
+    crate::model::names::closest(unknown, allowed.iter().map(String::as_str)).map(str::to_string)
 }
 
 fn join_or(items: &[String]) -> String {

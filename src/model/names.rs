@@ -124,8 +124,30 @@ impl Project {
     }
 }
 
+/// The "did you mean" of every misspelt name (a service, a key): the option closest to `name` by
+/// Damerau-Levenshtein distance (a swap of two letters counts once), if it is at most a third of
+/// the name's length (at least 1) away; the first of equally close ones.
+pub fn closest<'a>(name: &str, options: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    options
+        .into_iter()
+        .map(|o| (strsim::damerau_levenshtein(name, o), o))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn closest_names_a_near_miss_only() {
+        let options = ["web", "worker", "environment"];
+        assert_eq!(super::closest("wbe", options), Some("web"));
+        assert_eq!(super::closest("wroker", options), Some("worker"));
+        assert_eq!(super::closest("enviroment", options), Some("environment"));
+        assert_eq!(super::closest("db", options), None);
+    }
+
     use super::*;
 
     #[test]

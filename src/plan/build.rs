@@ -69,12 +69,8 @@ fn dedup(mut deps: Vec<Dep>) -> Vec<Dep> {
 }
 
 pub(super) fn suggest(name: &str, options: impl Iterator<Item = String>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    options
-        .map(|o| (strsim::damerau_levenshtein(name, &o), o))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, o)| o)
+    let options: Vec<String> = options.collect();
+    crate::model::names::closest(name, options.iter().map(String::as_str)).map(str::to_string)
 }
 
 /// What the image phase of `up` produced.
