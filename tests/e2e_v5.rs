@@ -276,3 +276,70 @@ fn unknown_services_are_errors_for_every_command_with_a_did_you_mean() {
         );
     }
 }
+
+#[test]
+fn missing_external_networks_and_volumes_fail_before_anything_is_created() {
+    let tag = std::process::id();
+    let net = format!("rcompose-e2e-nonet-{tag}");
+    let vol = format!("rcompose-e2e-novol-{tag}");
+    let yaml = format!(
+        r#"
+services:
+  web:
+    image: busybox:stable
+    command: ["sleep", "86400"]
+    networks: [ext]
+    volumes: ["extvol:/data"]
+  other:
+    image: busybox:stable
+    command: ["sleep", "86400"]
+networks:
+  ext:
+    external: true
+    name: {net}
+volumes:
+  extvol:
+    external: true
+    name: {vol}
+"#
+    );
+    let s = Stack::new("v5external", &yaml);
+    // The network is missing: v5 and rcompose both refuse, naming it as external.
+    let theirs = s.v5(&["up", "-d"]);
+    assert_eq!(theirs.code(), 1, "v5: {}", theirs.stderr());
+    assert!(
+        theirs.stderr().contains("declared as external"),
+        "{}",
+        theirs.stderr()
+    );
+    s.v5(&["down"]).ok();
+    let ours = s.rc(&["up", "-d"]).code_is(1);
+    let err = ours.stderr();
+    assert!(
+        err.contains(&net)
+            && err.contains("declared external")
+            && err.contains("docker network create"),
+        "{err}"
+    );
+    assert!(s.containers().is_empty(), "created: {:?}", s.containers());
+    assert!(s.networks().is_empty(), "created: {:?}", s.networks());
+    // The network exists, the volume does not: refused again, and the engine did not quietly
+    // create an empty volume under the external name.
+    docker(&["network", "create", &net]);
+    let ours = s.rc(&["up", "-d"]).code_is(1);
+    let err = ours.stderr();
+    assert!(
+        err.contains(&vol)
+            && err.contains("declared external")
+            && err.contains("docker volume create"),
+        "{err}"
+    );
+    let run = s.rc(&["run", "--rm", "web", "true"]).code_is(1);
+    assert!(run.stderr().contains(&vol), "{}", run.stderr());
+    assert!(s.containers().is_empty(), "created: {:?}", s.containers());
+    assert!(
+        docker_try(&["volume", "inspect", &vol]).is_none(),
+        "the external volume was created"
+    );
+    docker(&["network", "rm", &net]);
+}

@@ -141,6 +141,14 @@ pub enum ExecError {
         image: String,
         reason: String,
     },
+    /// A network or volume declared `external` does not exist; nothing was created.
+    #[error("service {service} uses {kind} {name:?} ({kind}s.{key} in the compose file), which is declared external but could not be found; create it first (`docker {kind} create {name}`) or drop `external: true` to let rcompose create it")]
+    ExternalMissing {
+        kind: &'static str,
+        key: String,
+        name: String,
+        service: String,
+    },
     /// The project asks for something the executor cannot do (names the service and key).
     #[error("{0}")]
     Unsupported(String),

@@ -279,6 +279,9 @@ pub async fn create_for_run(
         .get(&service.name)
         .map(|d| d.config_hash.clone())
         .unwrap_or_default();
+    super::ops::check_externals(engine, Some(project), desired)
+        .await
+        .map_err(|e| e.to_string())?;
     ensure_resources(engine, project, desired, service, progress).await?;
     let run_service = run_service(project, service, options);
     let slug = new_slug();

@@ -199,6 +199,57 @@ pub async fn observed(engine: &EngineRef, project_name: &str) -> Result<Observed
         })
 }
 
+/// Every external network and volume the project uses must exist before anything is created
+/// (the engine would fail a container's start on a missing network, and silently create a
+/// missing volume as an empty one).
+pub(crate) async fn check_externals(
+    engine: &EngineRef,
+    project: Option<&Project>,
+    desired: &Desired,
+) -> Result<(), ExecError> {
+    for (kind, resources) in [("network", &desired.networks), ("volume", &desired.volumes)] {
+        for r in resources.values().filter(|r| r.external) {
+            let found = if kind == "network" {
+                engine.inspect_network(&r.name).await.map(|_| ())
+            } else {
+                engine.inspect_volume(&r.name).await.map(|_| ())
+            };
+            match found {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {
+                    let service = project
+                        .into_iter()
+                        .flat_map(|p| p.services.values())
+                        .find(|s| {
+                            if kind == "network" {
+                                s.networks.contains_key(&r.key)
+                            } else {
+                                s.volumes.iter().any(|v| {
+                                    v.kind == "volume" && v.source.as_deref() == Some(&r.key)
+                                })
+                            }
+                        })
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default();
+                    return Err(ExecError::ExternalMissing {
+                        kind,
+                        key: r.key.clone(),
+                        name: r.name.clone(),
+                        service,
+                    });
+                }
+                Err(error) => {
+                    return Err(ExecError::Engine {
+                        doing: format!("inspect the external {kind} {}", r.name),
+                        error,
+                    })
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Images that the plan needs but cannot obtain (missing, and neither pulled nor built by it).
 fn unobtainable_image(plan: &Plan, observed: &Observed) -> Option<ExecError> {
     let obtained: Vec<&str> = plan
@@ -410,6 +461,7 @@ async fn up_intent(
     if let Some(e) = unobtainable_image(&plan, &observed) {
         return Err(e);
     }
+    check_externals(&engine, project.as_deref(), &desired).await?;
     let wait = if opts.plan.no_start { None } else { opts.wait };
     run(
         engine,
