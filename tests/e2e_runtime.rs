@@ -386,13 +386,18 @@ services:
     let first = std::time::Instant::now();
     int();
     std::thread::sleep(Duration::from_secs(2));
+    let second = std::time::Instant::now();
     int();
     let out = finish_within(child, "rcompose up (after Ctrl-C)");
+    // The second press kills at once (issue 15: gone within 2 s of it, here with room for a
+    // loaded machine measured in the same run: the first press alone would take 60 s).
+    let after_second = second.elapsed();
+    eprintln!("second Ctrl-C to exit: {after_second:?}");
     assert!(
-        first.elapsed() < Duration::from_secs(30),
-        "the second Ctrl-C did not kill (took {:?})",
-        first.elapsed()
+        after_second < Duration::from_secs(2),
+        "the second Ctrl-C did not kill at once (took {after_second:?})"
     );
+    assert!(first.elapsed() < Duration::from_secs(30));
     assert_eq!(
         out.status.code(),
         Some(130),
