@@ -343,3 +343,70 @@ volumes:
     );
     docker(&["network", "rm", &net]);
 }
+
+#[test]
+fn links_on_user_defined_networks_are_endpoint_links_like_v5() {
+    let yaml = r#"
+services:
+  db:
+    image: busybox:stable
+    init: true
+    command: ["sleep", "86400"]
+    networks: [a, b]
+    scale: 2
+  web:
+    image: busybox:stable
+    init: true
+    command: ["sleep", "86400"]
+    links: ["db:database"]
+    external_links: ["elsewhere:ext"]
+    networks: [a, b]
+networks:
+  a: {}
+  b: {}
+"#;
+    // Each network's Links of the linking container, with the project name taken out so that
+    // the two projects compare.
+    let links = |s: &Stack| -> Vec<(String, Vec<String>)> {
+        let web = format!("{}-web-1", s.project);
+        let text = docker(&["inspect", "-f", "{{json .NetworkSettings.Networks}}", &web]);
+        let nets: serde_json::Value = serde_json::from_str(&text).expect("networks json");
+        let mut out: Vec<(String, Vec<String>)> = nets
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        let mut l: Vec<String> = v["Links"]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|x| x.as_str())
+                                    .map(|x| x.replace(&s.project, "P"))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        l.sort();
+                        (k.replace(&s.project, "P"), l)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    };
+    let ours = Stack::new("v5links-rc", yaml);
+    ours.rc(&["up", "-d"]).ok();
+    let theirs = Stack::new("v5links-v5", yaml);
+    theirs.v5(&["up", "-d"]).ok();
+    let want = links(&theirs);
+    assert!(
+        want.iter()
+            .all(|(_, l)| l.contains(&"P-db-1:database".to_string())),
+        "v5: {want:?}"
+    );
+    assert_eq!(links(&ours), want);
+    // A second `up` keeps the container (links are not part of what changes it).
+    let id = ours.containers();
+    ours.rc(&["up", "-d"]).ok();
+    assert_eq!(ours.containers(), id);
+}

@@ -612,7 +612,7 @@ pub fn container_spec(
     file_objects(project, service, &mut mount_list, &mut files)?;
 
     let network_mode = resolve_mode(name, "network_mode", &service.network_mode, &ctx.ids)?;
-    let networks = if network_mode.is_none() {
+    let mut networks = if network_mode.is_none() {
         network_attachments(project, service, &final_name)
     } else {
         Vec::new()
@@ -620,7 +620,16 @@ pub fn container_spec(
 
     let volumes_from = volumes_from_ids(service, ctx)?;
 
-    let links = container_links(project, service);
+    // On user-defined networks the engine takes links per endpoint (docker compose v5 puts them
+    // on every network); only a container without networks of its own keeps them in the host
+    // config.
+    let mut links = container_links(project, service, ctx);
+    if !networks.is_empty() {
+        for n in &mut networks {
+            n.links = links.clone();
+        }
+        links.clear();
+    }
     let tmpfs = tmpfs_mounts(service);
     let extra_hosts = extra_hosts(service);
     let logging = log_config(service);
@@ -773,6 +782,7 @@ fn network_attachments(
                 }),
             driver_opts: cfg.driver_opts.clone().into_iter().collect(),
             priority: i32::try_from(cfg.priority).unwrap_or(0),
+            links: Vec::new(),
         });
     }
     networks
@@ -806,20 +816,38 @@ fn volumes_from_ids(service: &Service, ctx: &SpecContext) -> Result<Vec<String>,
     Ok(volumes_from)
 }
 
-/// `links` (a service as its first container's name) and `external_links`, as `name:alias`.
-fn container_links(project: &Project, service: &Service) -> Vec<String> {
+/// `links` and `external_links` as docker compose v5 sets them, `container:alias`: for every
+/// existing container of a linked service, its link alias, then `<service>-<n>` and
+/// `<project>-<service>-<n>` where `n` is the number of the container being created (v5's
+/// `getLinks` uses that number, not the linked container's); an external link `name[:alias]`
+/// as `name:alias`.
+fn container_links(project: &Project, service: &Service, ctx: &SpecContext) -> Vec<String> {
     let mut links = Vec::new();
+    let n = ctx.number;
     for link in &service.links {
         let (svc, alias) = match link.split_once(':') {
             Some((s, a)) => (s, a),
             None => (link.as_str(), link.as_str()),
         };
-        match project.services.get(svc) {
-            Some(target) => links.push(format!(
-                "{}:{alias}",
-                container_name(&project.name, target, 1)
-            )),
-            None => links.push(format!("{svc}:{alias}")),
+        let Some(target) = project.services.get(svc) else {
+            links.push(format!("{svc}:{alias}"));
+            continue;
+        };
+        let mut numbers: Vec<u32> = ctx
+            .ids
+            .keys()
+            .filter(|(s, _)| s == svc)
+            .map(|(_, m)| *m)
+            .collect();
+        if numbers.is_empty() {
+            numbers.push(1);
+        }
+        numbers.sort_unstable_by(|a, b| b.cmp(a));
+        for m in numbers {
+            let c = container_name(&project.name, target, m);
+            links.push(format!("{c}:{alias}"));
+            links.push(format!("{c}:{svc}-{n}"));
+            links.push(format!("{c}:{}-{svc}-{n}", project.name));
         }
     }
     for ext in &service.external_links {

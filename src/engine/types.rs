@@ -185,6 +185,9 @@ pub struct NetworkAttachment {
     pub driver_opts: Labels,
     /// Higher priority networks are connected first (Compose `priority`).
     pub priority: i32,
+    /// Legacy links on this endpoint, `container:alias` (Compose `links` / `external_links` on a
+    /// user-defined network, where the engine ignores the host config's links).
+    pub links: Vec<String>,
 }
 
 /// A healthcheck. `test` is the engine form: `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`.

@@ -166,6 +166,7 @@ fn endpoint_settings(a: &NetworkAttachment) -> bm::EndpointSettings {
     bm::EndpointSettings {
         ipam_config: ipam,
         aliases: none_if_empty(a.aliases.clone()),
+        links: none_if_empty(a.links.clone()),
         mac_address: a.mac_address.clone(),
         driver_opts: (!a.driver_opts.is_empty()).then(|| hashmap(&a.driver_opts)),
         ..Default::default()
