@@ -23,6 +23,19 @@ fn exit_codes_match_docker_compose_v5() {
         "services:\n  web:\n    image: 3\n",
     )
     .expect("write bad.yaml");
+    std::fs::create_dir_all(s.dir.path().join("failing")).expect("mkdir");
+    std::fs::write(
+        s.dir.path().join("failing/Dockerfile"),
+        "FROM busybox:stable\nRUN false\n",
+    )
+    .expect("write Dockerfile");
+    let failing_image = format!("{}-failing-build", s.project);
+    std::fs::write(
+        s.dir.path().join("failing.yaml"),
+        format!("services:\n  app:\n    build: ./failing\n    image: {failing_image}\n"),
+    )
+    .expect("write failing.yaml");
+    let failing = s.dir.path().join("failing.yaml").display().to_string();
     let bad = s.dir.path().join("bad.yaml").display().to_string();
     let missing = s.dir.path().join("missing.yaml").display().to_string();
     let cases: Vec<(&str, Vec<&str>)> = vec![
@@ -36,6 +49,11 @@ fn exit_codes_match_docker_compose_v5() {
         ("unknown service for config", vec!["config", "nosuch"]),
         ("invalid compose file", vec!["-f", &bad, "config"]),
         ("missing compose file", vec!["-f", &missing, "config"]),
+        ("failed build", vec!["-f", &failing, "build", "--force-rm"]),
+        (
+            "run passes the container's code through",
+            vec!["run", "--rm", "-T", "web", "sh", "-c", "exit 3"],
+        ),
         ("help", vec!["--help"]),
         ("config", vec!["config", "-q"]),
         ("ps of nothing", vec!["ps"]),
