@@ -78,6 +78,9 @@ fn exit_codes_match_docker_compose_v5() {
         "exit codes differ:\n{}",
         differ.join("\n")
     );
+    // The container's own code, not a generic failure.
+    s.rc(&["run", "--rm", "-T", "web", "sh", "-c", "exit 3"])
+        .code_is(3);
 }
 
 #[test]
