@@ -11,7 +11,7 @@ use anyhow::Result;
 
 use super::GlobalArgs;
 use rcompose::app::project::{self, ProjectOptions};
-use rcompose::app::types::engine::{ConnectOptions, Engine, EngineError};
+use rcompose::app::types::engine::{Engine, EngineError};
 use rcompose::app::types::load::LoadError;
 use rcompose::app::{Cancel, CancelLevel};
 
@@ -23,7 +23,8 @@ pub struct Unreachable(pub EngineError);
 /// Connects to the engine named by the environment (`DOCKER_HOST`, the docker context, else the
 /// default socket).
 pub async fn connect() -> Result<Arc<dyn Engine>> {
-    let options = ConnectOptions::from_env(|name| std::env::var(name).ok());
+    // A `docker compose` plugin run: the docker CLI's `--context` / `-H` flags count too.
+    let options = super::plugin::connect_options(|name| std::env::var(name).ok());
     match rcompose::app::connect(&options).await {
         Ok(e) => Ok(e),
         Err(e @ EngineError::Unavailable { .. }) => Err(Unreachable(e).into()),

@@ -13,6 +13,7 @@ pub mod list;
 pub mod logs;
 mod logtime;
 pub mod oneoff;
+pub mod plugin;
 pub mod progress;
 pub mod read;
 pub mod render;
@@ -111,6 +112,8 @@ pub enum Command {
     Watch(args::WatchArgs),
     /// Show the rcompose version.
     Version,
+    /// Install rcompose as the docker CLI's compose plugin (`docker compose` runs it), or undo it.
+    Plugin(plugin::PluginArgs),
     /// Display the running processes.
     Top(inspect::TopArgs),
     /// Receive real time events from containers.
@@ -169,7 +172,20 @@ impl GlobalArgs {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    let args = oneoff::rewrite_args(hoist_file_flags(std::env::args_os().collect()));
+    let mut raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The docker CLI asks its plugins for a description first, then runs them with its own flags
+    // and the word `compose` in front of the command line.
+    if raw.get(1).and_then(|a| a.to_str()) == Some(plugin::METADATA) {
+        println!("{}", plugin::metadata());
+        return exit::OK;
+    }
+    if let Some((docker, mut rest)) = plugin::split(&raw) {
+        plugin::set_globals(docker);
+        // Help and errors then say `docker compose ...`, as the user typed it.
+        rest[0] = "docker compose".into();
+        raw = rest;
+    }
+    let args = oneoff::rewrite_args(hoist_file_flags(raw));
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -271,13 +287,14 @@ pub fn run(mut cli: Cli) -> i32 {
     rcompose::app::lock::configure(rcompose::app::lock::LockSettings::from_env(|k| {
         std::env::var(k).ok()
     }));
-    if !matches!(cli.command, Command::Version) {
+    if !matches!(cli.command, Command::Version | Command::Plugin(_)) {
         if let Err(e) = context::check_explicit_project_name(&cli.global) {
             return report(&e.into());
         }
     }
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
+        Command::Plugin(args) => plugin::run(args),
         Command::Version => {
             println!("rcompose version {}", env!("CARGO_PKG_VERSION"));
             Ok(exit::OK)
