@@ -518,3 +518,9 @@ fn pull_push_and_images_take_docker_compose_flags() {
     assert_eq!(a.format, ListFormat::Json);
     rejects(&["images", "--format", "yaml"]);
 }
+
+#[test]
+fn the_command_line_definition_passes_clap_s_own_checks() {
+    use clap::CommandFactory;
+    Cli::command().debug_assert();
+}

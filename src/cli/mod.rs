@@ -4,6 +4,7 @@
 //! The only place (with main.rs) that uses `anyhow`.
 
 pub mod args;
+mod completion;
 mod config;
 pub mod context;
 pub mod cp;
@@ -114,6 +115,10 @@ pub enum Command {
     Version,
     /// Install rcompose as the docker CLI's compose plugin (`docker compose` runs it), or undo it.
     Plugin(plugin::PluginArgs),
+    /// Print the shell completion script (`source <(rcompose completion bash)`).
+    Completion(completion::CompletionArgs),
+    /// Print the man page (roff): `rcompose man | man -l -`.
+    Man,
     /// Display the running processes.
     Top(inspect::TopArgs),
     /// Receive real time events from containers.
@@ -172,6 +177,7 @@ impl GlobalArgs {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
+    completion::complete_if_asked();
     let mut raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The docker CLI asks its plugins for a description first, then runs them with its own flags
     // and the word `compose` in front of the command line.
@@ -287,7 +293,10 @@ pub fn run(mut cli: Cli) -> i32 {
     rcompose::app::lock::configure(rcompose::app::lock::LockSettings::from_env(|k| {
         std::env::var(k).ok()
     }));
-    if !matches!(cli.command, Command::Version | Command::Plugin(_)) {
+    if !matches!(
+        cli.command,
+        Command::Version | Command::Plugin(_) | Command::Completion(_) | Command::Man
+    ) {
         if let Err(e) = context::check_explicit_project_name(&cli.global) {
             return report(&e.into());
         }
@@ -295,6 +304,8 @@ pub fn run(mut cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
         Command::Plugin(args) => plugin::run(args),
+        Command::Completion(args) => completion::run(args),
+        Command::Man => completion::man(),
         Command::Version => {
             println!("rcompose version {}", env!("CARGO_PKG_VERSION"));
             Ok(exit::OK)
