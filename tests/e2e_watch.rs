@@ -287,3 +287,71 @@ fn up_watch_refuses_detach_and_missing_rules() {
     // Nothing was started.
     assert!(s.containers().is_empty(), "{:?}", s.containers());
 }
+
+#[test]
+fn every_editor_save_pattern_lands_with_the_final_content() {
+    use std::io::Write;
+    let yaml = r#"
+services:
+  web:
+    image: busybox:stable
+    init: true
+    command: ["sh", "-c", "mkdir -p /www && exec httpd -f -p 8000 -h /www"]
+    develop:
+      watch:
+        - action: sync
+          path: ./site
+          target: /www
+"#;
+    let s = Stack::new("watch-editors", yaml);
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("site")).unwrap();
+    fs::write(dir.join("site/ready.txt"), "ready").unwrap();
+    s.rc(&["up", "-d"]).ok();
+    let child = s.spawn(&["watch"]);
+    let web = format!("{}-web-1", s.project);
+    // Watching has started once a change lands.
+    let started = eventually(Duration::from_secs(60), || {
+        fs::write(dir.join("site/ready.txt"), "ready").unwrap();
+        cat(&web, "/www/ready.txt").as_deref() == Some("ready")
+    });
+    if !started {
+        let (_, out) = interrupt(child);
+        panic!("watch never synced\n{out}");
+    }
+    let site = dir.join("site");
+
+    // 1. Write a temporary file, rename it over the old one (VS Code, JetBrains "safe write").
+    fs::write(site.join("renamed.txt"), "old").unwrap();
+    fs::write(site.join(".renamed.txt.tmp~"), "by rename").unwrap();
+    fs::rename(site.join(".renamed.txt.tmp~"), site.join("renamed.txt")).unwrap();
+
+    // 2. Truncate, pause longer than the settle time, then write (a slow in-place save): the
+    //    empty file may be synced first, the final content must follow.
+    let mut f = fs::File::create(site.join("truncated.txt")).unwrap();
+    f.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(120));
+    f.write_all(b"by truncate and write").unwrap();
+    f.flush().unwrap();
+    drop(f);
+
+    // 3. vim: a swap file while editing, a backup, the write, then both go away.
+    fs::write(site.join(".vimmed.txt.swp"), "swap").unwrap();
+    fs::write(site.join("vimmed.txt"), "v1").unwrap();
+    fs::rename(site.join("vimmed.txt"), site.join("vimmed.txt~")).unwrap();
+    fs::write(site.join("vimmed.txt"), "by vim").unwrap();
+    fs::remove_file(site.join("vimmed.txt~")).unwrap();
+    fs::remove_file(site.join(".vimmed.txt.swp")).unwrap();
+
+    let landed = eventually(Duration::from_secs(20), || {
+        cat(&web, "/www/renamed.txt").as_deref() == Some("by rename")
+            && cat(&web, "/www/truncated.txt").as_deref() == Some("by truncate and write")
+            && cat(&web, "/www/vimmed.txt").as_deref() == Some("by vim")
+            && cat(&web, "/www/vimmed.txt~").is_none()
+            && cat(&web, "/www/.vimmed.txt.swp").is_none()
+    });
+    let listing = docker_try(&["exec", &web, "ls", "-la", "/www"]).unwrap_or_default();
+    let (code, out) = interrupt(child);
+    assert!(landed, "final contents did not land:\n{listing}\n{out}");
+    assert_eq!(code, Some(130), "{out}");
+}

@@ -1,11 +1,15 @@
 //! The watch loop: file events in, one batch at a time out to the engine.
 //!
 //! notify's callback only forwards events into a channel (it never blocks). The loop waits for a
-//! first event, then keeps collecting until the files have been quiet for [`QUIET`] (or
-//! [`MAX_BATCH`] has passed since the first one), plans the batch (`rules::plan_batch`) and
-//! applies it, service by service: copy the changed files into every running container of the
+//! first event, then keeps collecting until the files have been quiet for [`SETTLE`] (an editor's
+//! save is a burst of events within a few milliseconds), or [`MAX_BATCH`] has passed since the
+//! first one (a stream of events never postpones a sync for longer), plans the batch
+//! (`rules::plan_batch`) and applies it. Events that arrive while a batch is being applied wait in
+//! the channel and form the next batch, so the last content written always lands (an editor that
+//! truncates and then writes, or writes a temporary file and renames it, produces a later event).
+//! A batch is applied service by service: copy the changed files into every running container of the
 //! service (one archive), remove the deleted ones, run `exec` hooks, restart, or rebuild the image
-//! and recreate the service through `exec::ops::up`. A failed action is reported and the loop
+//! and recreate the service through `app::ops::up`. A failed action is reported and the loop
 //! goes on (the next change may fix it); only a watcher that cannot be set up is fatal. Ends when
 //! `cancel` is requested.
 
@@ -28,9 +32,40 @@ use crate::plan::intent::BuildPolicy;
 use crate::plan::labels;
 
 /// How long the files must stay quiet before a batch is applied.
-pub const QUIET: Duration = Duration::from_millis(300);
+pub const SETTLE: Duration = Duration::from_millis(25);
 /// The longest a batch waits for quiet after its first event.
-pub const MAX_BATCH: Duration = Duration::from_secs(2);
+pub const MAX_BATCH: Duration = Duration::from_millis(500);
+
+/// The next batch of changed paths (sorted, without repeats): waits for a first one, then
+/// collects until `settle` passes without one or `max` has passed since the first. `None` when
+/// `cancel` is requested or the sender is gone.
+pub async fn next_batch(
+    rx: &mut mpsc::UnboundedReceiver<PathBuf>,
+    cancel: &Cancel,
+    settle: Duration,
+    max: Duration,
+) -> Option<Vec<PathBuf>> {
+    let first = tokio::select! {
+        p = rx.recv() => p,
+        _ = cancel.reached(CancelLevel::Graceful) => None,
+    }?;
+    let mut batch = vec![first];
+    let started = Instant::now();
+    loop {
+        let deadline = (Instant::now() + settle).min(started + max);
+        tokio::select! {
+            p = rx.recv() => match p {
+                Some(p) => batch.push(p),
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = cancel.reached(CancelLevel::Graceful) => return None,
+        }
+    }
+    batch.sort();
+    batch.dedup();
+    Some(batch)
+}
 
 /// Why watching could not start.
 #[derive(Debug, thiserror::Error)]
@@ -101,27 +136,7 @@ pub async fn watch(
         )
         .await;
     }
-    loop {
-        let first = tokio::select! {
-            p = rx.recv() => p,
-            _ = cancel.reached(CancelLevel::Graceful) => None,
-        };
-        let Some(first) = first else { break };
-        let mut batch = vec![first];
-        let started = Instant::now();
-        loop {
-            let deadline = (Instant::now() + QUIET).min(started + MAX_BATCH);
-            tokio::select! {
-                p = rx.recv() => match p {
-                    Some(p) => batch.push(p),
-                    None => break,
-                },
-                _ = tokio::time::sleep_until(deadline) => break,
-                _ = cancel.reached(CancelLevel::Graceful) => return Ok(()),
-            }
-        }
-        batch.sort();
-        batch.dedup();
+    while let Some(batch) = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await {
         for (service, action) in plan_batch(triggers, &batch) {
             apply(
                 &engine, project, triggers, &service, &action, reporter, say, &cancel,
@@ -275,5 +290,74 @@ async fn run_hook(
             cmd.join(" "),
             c.name()
         )),
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    fn p(s: &str) -> PathBuf {
+        PathBuf::from(s)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_is_one_batch_applied_right_after_it_settles() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let cancel = Cancel::new();
+        let sender = tokio::spawn(async move {
+            for (delay, path) in [(0, "a"), (5, "b"), (10, "a"), (100, "c")] {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                tx.send(p(path)).expect("send");
+            }
+            tx
+        });
+        let t0 = Instant::now();
+        let first = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await;
+        assert_eq!(first, Some(vec![p("a"), p("b")]));
+        // 15 ms of events, then the settle time: applied at once, not after a long quiet.
+        assert!(
+            t0.elapsed() <= Duration::from_millis(15) + SETTLE,
+            "{:?}",
+            t0.elapsed()
+        );
+        let second = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await;
+        assert_eq!(second, Some(vec![p("c")]));
+        drop(sender.await.expect("sender"));
+        assert_eq!(next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await, None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_endless_stream_is_cut_at_the_maximum_wait() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let cancel = Cancel::new();
+        let _sender = tokio::spawn(async move {
+            let mut i = 0u64;
+            loop {
+                if tx.send(p(&format!("f{i}"))).is_err() {
+                    return;
+                }
+                i += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        let t0 = Instant::now();
+        let batch = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH)
+            .await
+            .expect("a batch");
+        assert!(batch.len() > 10, "{}", batch.len());
+        let waited = t0.elapsed();
+        assert!(
+            waited >= MAX_BATCH && waited <= MAX_BATCH + Duration::from_millis(10),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancel_ends_the_wait() {
+        let (_tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
+        let cancel = Cancel::new();
+        cancel.request();
+        assert_eq!(next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await, None);
     }
 }
