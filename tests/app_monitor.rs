@@ -38,7 +38,8 @@ async fn started(job_code: i64) -> (FakeEngine, Arc<dyn Engine>, Project) {
 
 fn attached(services: &[&str]) -> MonitorOptions {
     MonitorOptions {
-        attached: services.iter().map(|s| s.to_string()).collect(),
+        attached: Some(services.iter().map(|s| s.to_string()).collect()),
+        end_when_all_exited: true,
         ..Default::default()
     }
 }
@@ -55,7 +56,7 @@ async fn run(
         Duration::from_secs(60),
         monitor(
             e.clone(),
-            p,
+            &p.name,
             opts,
             None,
             tokio::time::sleep(interrupt_after),
@@ -135,6 +136,7 @@ async fn a_failing_side_task_ends_it_with_a_note() {
     let (_f, e, p) = started(0).await;
     let opts = MonitorOptions {
         follow_starts: true,
+        end_when_all_exited: false,
         ..attached(&["web"])
     };
     let mut side = std::pin::pin!(async {
@@ -146,7 +148,7 @@ async fn a_failing_side_task_ends_it_with_a_note() {
         Duration::from_secs(60),
         monitor(
             e.clone(),
-            &p,
+            &p.name,
             &opts,
             Some(side.as_mut()),
             std::future::pending(),
@@ -170,6 +172,7 @@ async fn with_follow_starts_a_container_started_later_is_followed_again() {
     let (_f, e, p) = started(0).await;
     let opts = MonitorOptions {
         follow_starts: true,
+        end_when_all_exited: false,
         ..attached(&["job"])
     };
     // The side task starts the exited job again (as a watch rebuild or restart would).
@@ -187,7 +190,7 @@ async fn with_follow_starts_a_container_started_later_is_followed_again() {
         Duration::from_secs(60),
         monitor(
             e.clone(),
-            &p,
+            &p.name,
             &opts,
             Some(side.as_mut()),
             tokio::time::sleep(Duration::from_secs(5)),
@@ -215,4 +218,44 @@ async fn with_follow_starts_a_container_started_later_is_followed_again() {
             == 1,
         "no new prefix for the same container: {events:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_within_the_grace_keeps_it_going_then_it_ends_when_all_have_exited() {
+    let (_f, e, p) = started(0).await;
+    let opts = MonitorOptions {
+        follow_starts: true,
+        ..attached(&["job"])
+    };
+    // The job exits after 50 ms; it is started again 1 s later (a restart), inside the grace.
+    let engine = e.clone();
+    let mut side = std::pin::pin!(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        engine
+            .start_container("mon-job-1")
+            .await
+            .err()
+            .map(|e| e.to_string())
+    });
+    let mut events = Vec::new();
+    let m = tokio::time::timeout(
+        Duration::from_secs(60),
+        monitor(
+            e.clone(),
+            &p.name,
+            &opts,
+            Some(side.as_mut()),
+            std::future::pending(),
+            &mut |ev| events.push(ev),
+        ),
+    )
+    .await
+    .expect("ended")
+    .expect("listed");
+    assert_eq!(m.end, MonitorEnd::AllExited, "{events:?}");
+    let exits = events
+        .iter()
+        .filter(|e| matches!(e, MonitorEvent::Exited { .. }))
+        .count();
+    assert_eq!(exits, 2, "both runs were followed: {events:?}");
 }

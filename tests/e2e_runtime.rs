@@ -535,3 +535,73 @@ fn stop_start_restart_pause_kill_rm() {
     s.rc(&["rm", "-f"]).ok();
     assert!(s.containers().is_empty());
 }
+
+#[test]
+fn logs_follow_stays_with_the_service_across_restart_recreate_and_scale() {
+    let yaml = r#"
+services:
+  web:
+    image: busybox:stable
+    init: true
+    command: ["sh", "-c", "echo \"start $$(hostname)\"; while true; do sleep 1; done"]
+"#;
+    let s = Stack::new("logsfollow", yaml);
+    s.rc(&["up", "-d"]).ok();
+    let out_path = s.dir.path().join("logs.out");
+    let out = std::fs::File::create(&out_path).expect("logs.out");
+    let mut child = s
+        .rc_command(&["logs", "-f", "--no-color"])
+        .stdout(out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose logs -f");
+    let read = || std::fs::read_to_string(&out_path).unwrap_or_default();
+    let starts = |text: &str, prefix: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(prefix) && l.contains("start "))
+            .count()
+    };
+    let wait_for = |what: &str, cond: &dyn Fn(&str) -> bool, child: &mut std::process::Child| {
+        if !eventually(Duration::from_secs(30), || cond(&read())) {
+            let _ = child.kill();
+            panic!("logs -f never showed {what}:\n{}", read());
+        }
+    };
+    wait_for("the first start", &|t| starts(t, "web-1") == 1, &mut child);
+
+    s.rc(&["restart", "-t", "0", "web"]).ok();
+    wait_for("the restart", &|t| starts(t, "web-1") == 2, &mut child);
+
+    s.rc(&["up", "-d", "--force-recreate", "-t", "0"]).ok();
+    wait_for(
+        "the recreated container",
+        &|t| starts(t, "web-1") == 3,
+        &mut child,
+    );
+
+    s.rc(&["up", "-d", "--scale", "web=2"]).ok();
+    wait_for(
+        "the scaled-up container",
+        &|t| starts(t, "web-2") == 1,
+        &mut child,
+    );
+
+    // Each start once: nothing lost or repeated at the switches.
+    let text = read();
+    assert_eq!(starts(&text, "web-1"), 3, "{text}");
+    let hostnames: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("web-1") && l.contains("start "))
+        .filter_map(|l| l.split("start ").nth(1))
+        .collect();
+    assert_eq!(
+        hostnames.len(),
+        2,
+        "restart keeps the container, recreate replaces it: {text}"
+    );
+
+    // When every container has stopped, `logs -f` ends by itself (as docker compose v5's).
+    s.rc(&["stop", "-t", "0"]).ok();
+    let status = wait_within(&mut child, "rcompose logs -f after stop");
+    assert_eq!(status.code(), Some(0), "{}", read());
+}

@@ -1,9 +1,10 @@
-//! The attached phase of `up` (and `up --watch`): follow the logs of the attached services'
-//! containers as typed [`MonitorEvent`]s until every one has exited, a container exit ends it
+//! Following a project's containers: the attached phase of `up` (and `up --watch`) and
+//! `logs -f`. The logs of the chosen services' containers come as typed [`MonitorEvent`]s until
+//! every one has exited (`end_when_all_exited`), a container exit ends it
 //! (`--abort-on-container-exit`, `--exit-code-from`, `--abort-on-container-failure`), a side task
 //! (the watcher) fails, or the caller's interrupt (Ctrl-C) fires. A container that restarts is
-//! followed again; with `follow_starts` (watch: a rebuild replaces containers) containers that
-//! start later are followed too and the monitor does not end when all have exited.
+//! followed again; with `follow_starts` a container that starts later (a recreate, a scale-up, a
+//! rebuild by watch) is followed too, from its start.
 //!
 //! Stopping the stack afterwards is the caller's (it is `ops::stop`). Rendering is the cli's.
 //! Must not import `cli` or `loader`; prints nothing.
@@ -19,16 +20,23 @@ use super::query::{self, QueryError};
 use crate::engine::{
     Engine, EngineEvent, EventAction, EventFilter, EventKind, LabelFilter, LogOptions,
 };
-use crate::model::{labels, Project};
+use crate::model::labels;
 
-/// What the attached phase does.
+/// What the monitor follows and when it ends.
 #[derive(Debug, Clone, Default)]
 pub struct MonitorOptions {
-    /// The services whose containers are followed.
-    pub attached: BTreeSet<String>,
-    pub timestamps: bool,
-    /// Follow containers that start later, and go on when every container has exited.
+    /// The services whose containers are followed (`None`: every service).
+    pub attached: Option<BTreeSet<String>>,
+    /// Only the container with this number (`logs --index`).
+    pub index: Option<u32>,
+    /// How the logs there already are are read (`--tail`, `--since`, `--until`, `--timestamps`);
+    /// the streams always follow.
+    pub log: LogOptions,
+    /// Follow containers that start later.
     pub follow_starts: bool,
+    /// End when every followed container has exited (attached `up`, `logs -f`); without it only
+    /// an abort flag, the side task or the interrupt ends it (`up --watch`).
+    pub end_when_all_exited: bool,
     /// `--exit-code-from SERVICE`: its exit ends the monitor and is the exit code.
     pub exit_code_from: Option<String>,
     /// `--abort-on-container-exit`.
@@ -38,6 +46,11 @@ pub struct MonitorOptions {
 }
 
 impl MonitorOptions {
+    /// Whether containers of `service` are followed.
+    fn follows(&self, service: &str) -> bool {
+        self.attached.as_ref().is_none_or(|a| a.contains(service))
+    }
+
     /// What a container of `service` exiting with `code` does: the exit code reported from now
     /// on, if that changes, and whether it ends the monitor.
     pub fn on_container_exit(&self, service: &str, code: i64) -> (Option<i32>, bool) {
@@ -70,7 +83,7 @@ pub enum MonitorEvent {
 /// Why the monitor ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MonitorEnd {
-    /// Every followed container exited (never with `follow_starts`).
+    /// Every followed container exited (only with `end_when_all_exited`).
     AllExited,
     /// A container exit ended it, or the side task failed.
     Aborted,
@@ -87,6 +100,10 @@ pub struct Monitored {
     pub side_finished: bool,
 }
 
+/// How long the monitor waits, once every followed container has exited, for one to start again
+/// before it ends (with `follow_starts`).
+pub const ALL_EXITED_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// One followed log stream: which container, shown under which prefix.
 struct Feed {
     id: String,
@@ -96,7 +113,7 @@ struct Feed {
 /// The state of one monitor run.
 struct Monitor<'a> {
     engine: Arc<dyn Engine>,
-    project: &'a Project,
+    project: &'a str,
     opts: &'a MonitorOptions,
     shown: Vec<LogTarget>,
     feeds: Vec<Feed>,
@@ -110,36 +127,38 @@ struct Monitor<'a> {
 /// and `interrupt` resolving ends it too.
 pub async fn monitor(
     engine: Arc<dyn Engine>,
-    project: &Project,
+    project: &str,
     opts: &MonitorOptions,
     side: Option<std::pin::Pin<&mut (dyn Future<Output = Option<String>> + '_)>>,
     interrupt: impl Future<Output = ()>,
     emit: &mut dyn FnMut(MonitorEvent),
 ) -> Result<Monitored, QueryError> {
-    let mut containers = query::service_containers(engine.as_ref(), &project.name).await?;
+    let mut containers = query::service_containers(engine.as_ref(), project).await?;
     containers.retain(|c| {
         c.labels
             .get(labels::SERVICE)
-            .is_some_and(|sv| opts.attached.contains(sv))
+            .is_some_and(|sv| opts.follows(sv))
+            && opts
+                .index
+                .is_none_or(|i| c.labels.get(labels::CONTAINER_NUMBER) == Some(&i.to_string()))
     });
     // Subscribed before the logs are: no start is missed in between.
     let mut starts = if opts.follow_starts {
         Some(engine.events(&EventFilter {
-            labels: LabelFilter::project(&project.name),
+            labels: LabelFilter::project(project),
             kinds: vec!["container".to_string()],
         }))
     } else {
         None
     };
-    let shown = logs::targets(&project.name, &containers);
+    let shown = logs::targets(project, &containers);
     emit(MonitorEvent::Shown {
         targets: shown.clone(),
         first: true,
     });
     let log_opts = LogOptions {
         follow: true,
-        timestamps: opts.timestamps,
-        ..Default::default()
+        ..opts.log.clone()
     };
     let mut m = Monitor {
         feeds: shown
@@ -163,11 +182,23 @@ pub async fn monitor(
     let mut side = side;
     let mut side_finished = false;
     tokio::pin!(interrupt);
+    // When every followed container has exited and later starts are followed, the end waits
+    // [`ALL_EXITED_GRACE`]: a restart (stop, then start) or a recreate passes through a moment
+    // when nothing runs.
+    let mut all_exited_at: Option<tokio::time::Instant> = None;
     let end = loop {
-        if !opts.follow_starts && m.live.is_empty() {
+        if !opts.end_when_all_exited || !m.live.is_empty() {
+            all_exited_at = None;
+        } else if starts.is_none() {
             break MonitorEnd::AllExited;
+        } else {
+            all_exited_at.get_or_insert_with(tokio::time::Instant::now);
         }
+        let grace_end = all_exited_at.map(|t| t + ALL_EXITED_GRACE);
         tokio::select! {
+            _ = async { tokio::time::sleep_until(grace_end.expect("guarded")).await }, if grace_end.is_some() => {
+                break MonitorEnd::AllExited;
+            }
             r = async { side.as_mut().expect("guarded").as_mut().await }, if side.is_some() && !side_finished => {
                 side_finished = true;
                 if let Some(message) = r {
@@ -273,19 +304,23 @@ impl Monitor<'_> {
             .attributes
             .get(labels::ONEOFF)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if oneoff || !self.opts.attached.contains(&service) || self.live.contains(&ev.id) {
-            return;
-        }
-        let number = ev
+        let number: u32 = ev
             .attributes
             .get(labels::CONTAINER_NUMBER)
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
+        if oneoff
+            || !self.opts.follows(&service)
+            || self.opts.index.is_some_and(|i| i != number)
+            || self.live.contains(&ev.id)
+        {
+            return;
+        }
         let name = ev
             .name
             .clone()
             .unwrap_or_else(|| ev.id.chars().take(12).collect());
-        let label = logs::display_name(&self.project.name, &service, number, &name);
+        let label = logs::display_name(self.project, &service, number, &name);
         let display = match self.shown.iter().position(|t| t.label == label) {
             Some(i) => i,
             None => {

@@ -24,7 +24,7 @@ use super::{exit, Command, GlobalArgs};
 use rcompose::app::monitor::{self, MonitorEnd, MonitorEvent, MonitorOptions, Monitored};
 use rcompose::app::ops;
 use rcompose::app::project::{self, Need};
-use rcompose::app::types::engine::Engine;
+use rcompose::app::types::engine::{Engine, LogOptions};
 use rcompose::app::types::load::{ErrorKind, LoadError, Loaded};
 use rcompose::app::types::plan::{self, PlanError};
 use rcompose::app::{Cancel, ExecError};
@@ -447,9 +447,16 @@ async fn attach(
 /// The monitor options of an attached `up`.
 pub(super) fn monitor_options(project: &Project, args: &UpArgs) -> MonitorOptions {
     MonitorOptions {
-        attached: attached_services(project, args),
-        timestamps: args.timestamps,
-        follow_starts: args.watch,
+        attached: Some(attached_services(project, args)),
+        index: None,
+        log: LogOptions {
+            timestamps: args.timestamps,
+            ..Default::default()
+        },
+        // A container recreated or scaled up meanwhile is followed from its start; `--watch`
+        // goes on when all have exited, since a change may bring them back.
+        follow_starts: true,
+        end_when_all_exited: !args.watch,
         exit_code_from: args.exit_code_from.clone(),
         abort_on_exit: args.abort_on_container_exit,
         abort_on_failure: args.abort_on_container_failure,
@@ -496,7 +503,7 @@ pub(super) async fn attached(
     let opts = monitor_options(project, args);
     Ok(monitor::monitor(
         Arc::clone(&s.engine),
-        project,
+        &project.name,
         &opts,
         side,
         interrupts.next(),
