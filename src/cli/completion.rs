@@ -44,13 +44,6 @@ pub fn command() -> clap::Command {
     with_candidates(Cli::command())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_completing_command_line_passes_clap_s_own_checks() {
-        super::command().debug_assert();
-    }
-}
 
 fn with_candidates(mut cmd: clap::Command) -> clap::Command {
     // `mut_arg` moves the argument to the end: positionals get their places pinned first.
@@ -158,5 +151,13 @@ pub fn man() -> Result<i32> {
         // `rcompose man | head`: a reader that stops early is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(exit::OK),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_completing_command_line_passes_clap_s_own_checks() {
+        super::command().debug_assert();
     }
 }
