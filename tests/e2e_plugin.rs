@@ -124,3 +124,38 @@ fn plugin_install_never_replaces_another_plugin_without_force() {
         "#!/bin/sh\necho other\n"
     );
 }
+
+#[test]
+fn linked_as_docker_compose_it_takes_the_standalone_command_line() {
+    let s = Stack::new("standalone", STACK);
+    let bin_dir = tempfile::tempdir().expect("bin dir");
+    let link = bin_dir.path().join("docker-compose");
+    std::os::unix::fs::symlink(BIN, &link).expect("link");
+    let config = tempfile::tempdir().expect("docker config dir");
+    let file = s.file().display().to_string();
+    let link = link.display().to_string();
+    let services = run(
+        &link,
+        &["-f", &file, "config", "--services"],
+        config.path(),
+        s.dir.path(),
+    )
+    .ok();
+    assert_eq!(services.stdout(), "web\n");
+    run(
+        &link,
+        &["-p", &s.project, "-f", &file, "up", "-d"],
+        config.path(),
+        s.dir.path(),
+    )
+    .ok();
+    assert_eq!(s.containers().len(), 1);
+    run(
+        &link,
+        &["-p", &s.project, "down", "-t", "0"],
+        config.path(),
+        s.dir.path(),
+    )
+    .ok();
+    assert!(s.containers().is_empty());
+}

@@ -44,7 +44,6 @@ pub fn command() -> clap::Command {
     with_candidates(Cli::command())
 }
 
-
 fn with_candidates(mut cmd: clap::Command) -> clap::Command {
     // `mut_arg` moves the argument to the end: positionals get their places pinned first.
     let positionals: Vec<String> = cmd
