@@ -648,9 +648,10 @@ pub struct BlkioConfig {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct WeightDevice {
-    #[serde(deserialize_with = "de_string")]
+    /// `Path` / `Weight` are the JSON spellings (Go reads field names case-insensitively).
+    #[serde(alias = "Path", deserialize_with = "de_string")]
     pub path: String,
-    #[serde(deserialize_with = "de_u32")]
+    #[serde(alias = "Weight", deserialize_with = "de_u32")]
     pub weight: u32,
     #[serde(flatten)]
     pub extensions: Extensions,
@@ -660,8 +661,9 @@ pub struct WeightDevice {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct ThrottleDevice {
-    #[serde(deserialize_with = "de_string")]
+    #[serde(alias = "Path", deserialize_with = "de_string")]
     pub path: String,
+    #[serde(alias = "Rate")]
     pub rate: UnitBytes,
     #[serde(flatten)]
     pub extensions: Extensions,
