@@ -22,17 +22,18 @@ pub enum HashError {
     Plan(#[from] PlanError),
 }
 
-/// `config --hash`: `(service, hash)` of the named services (`*` for all), in the planner's
-/// order; these are exactly the `com.docker.compose.config-hash` labels `up` writes. A named
-/// service that does not exist is a usage error.
+/// `config --hash`: `(service, hash)` of the named services (`*` for all), sorted by name as
+/// docker compose v5 prints them; these are exactly the `com.docker.compose.config-hash` labels
+/// `up` writes. A named service that does not exist is a usage error.
 pub fn hashes(project: &Project, wanted: &[&str]) -> Result<Vec<(String, String)>, HashError> {
     let desired = plan::desired_of(&plan::with_default_network(project))?;
-    let out = desired
+    let mut out: Vec<(String, String)> = desired
         .services
         .iter()
         .filter(|(name, _)| wanted.contains(&"*") || wanted.contains(&name.as_str()))
         .map(|(name, svc)| (name.clone(), svc.config_hash.clone()))
         .collect();
+    out.sort();
     if let Some(w) = wanted
         .iter()
         .find(|w| **w != "*" && !project.services.contains_key(**w))

@@ -1008,7 +1008,7 @@ fn string_or_list(v: &mut Value) {
 fn split_command(v: &mut Value, path: &KeyPath) -> Result<(), LoadError> {
     match v {
         Value::String(x) => {
-            let words = shell_words::split(x).map_err(|_| {
+            let words = crate::model::shellwords::split(x).map_err(|_| {
                 err(
                     ErrorKind::Schema,
                     path.clone(),

@@ -19,6 +19,7 @@
 //! `cli`): everything else depends on the model, not the other way round.
 
 pub mod error;
+pub mod go_json;
 pub mod graph;
 pub mod labels;
 mod lenient;
@@ -27,6 +28,7 @@ pub mod path;
 pub mod resources;
 pub mod serde_util;
 pub mod service;
+pub mod shellwords;
 pub mod state;
 pub mod units;
 pub mod yaml_out;
@@ -219,7 +221,7 @@ impl Project {
             top
         });
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-        go_json_escape(&text)
+        go_json::escape_html(&text)
     }
 
     /// Names of the enabled services, sorted (as compose-go returns them).
@@ -246,23 +248,6 @@ impl<V: Serialize> Serialize for MapRef<'_, V> {
 
 fn jv<T: Serialize>(t: T) -> serde_json::Value {
     serde_json::to_value(t).unwrap_or_default()
-}
-
-/// Go's encoder escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings; those characters can
-/// only occur inside strings in JSON text, so a textual replacement is exact.
-fn go_json_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The first tagged node (`!reset`, `!override`, ...) in document order, with its path.

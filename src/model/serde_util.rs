@@ -6,7 +6,7 @@
 //! The JSON flavour (`Project::to_json`) differs from YAML in a few Go-specific ways; a
 //! thread-local flag, set only while `to_json` runs, selects it.
 //!
-//! No I/O; imports only `units` and `yaml_out` from this crate.
+//! No I/O; imports only `units`, `shellwords` and `yaml_out` from this crate.
 
 use std::cell::Cell;
 use std::fmt;
@@ -147,6 +147,13 @@ impl Extensions {
     /// Skipped when empty, and always in JSON (Go tags extensions `json:"-"`).
     pub(crate) fn skip(&self) -> bool {
         self.0.is_empty() || json_mode()
+    }
+    /// The entries in Go's key order, values sorted at every depth (as they print).
+    pub(crate) fn sorted(&self) -> Vec<(&String, SortedValue<'_>)> {
+        sorted_entries(&self.0)
+            .into_iter()
+            .map(|(k, v)| (k, SortedValue(v)))
+            .collect()
     }
 }
 
@@ -427,12 +434,13 @@ fn string_list<E: de::Error>(v: &Value) -> Result<Vec<String>, E> {
     }
 }
 
-/// A command: a list of words, or a string split like a shell would. `null` means unset.
+/// A command: a list of words, or a string split as compose-go splits it (`shellwords`). `null`
+/// means unset.
 pub(crate) fn de_command<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     let v = Value::deserialize(d)?;
     match &v {
         Value::Null => Ok(None),
-        Value::String(s) => shell_words::split(s)
+        Value::String(s) => super::shellwords::split(s)
             .map(Some)
             .map_err(|e| de::Error::custom(format!("cannot split command {s:?}: {e}"))),
         Value::Sequence(_) => string_list(&v).map(Some),

@@ -552,7 +552,12 @@ pub struct WatchRule {
         skip_serializing_if = "str_empty"
     )]
     pub target: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Go's `exec` is a struct value, never omitted from JSON (`{"command":null}` when unset).
+    #[serde(
+        default,
+        skip_serializing_if = "skip_exec",
+        serialize_with = "ser_exec"
+    )]
     pub exec: Option<ServiceHook>,
     #[serde(
         default,
@@ -576,14 +581,23 @@ pub struct WatchRule {
     pub extensions: Extensions,
 }
 
+fn skip_exec(e: &Option<ServiceHook>) -> bool {
+    e.is_none() && !json_mode()
+}
+
+fn ser_exec<S: serde::Serializer>(e: &Option<ServiceHook>, s: S) -> Result<S::Ok, S::Error> {
+    match e {
+        Some(h) => h.serialize(s),
+        None => ServiceHook::default().serialize(s),
+    }
+}
+
 /// A command run in a container at a lifecycle point (`post_start`, `pre_stop`, watch `exec`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ServiceHook {
-    #[serde(
-        deserialize_with = "de_command",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// JSON always has it (`null` when unset), as Go's `ShellCommand` tagged `json:"command"`.
+    #[serde(deserialize_with = "de_command", skip_serializing_if = "skip_command")]
     pub command: Option<Vec<String>>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub user: Option<String>,
@@ -630,25 +644,66 @@ pub struct BlkioConfig {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// One `blkio_config.weight_device` entry.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct WeightDevice {
-    #[serde(deserialize_with = "de_string")]
+    /// `Path` / `Weight` are the JSON spellings (Go reads field names case-insensitively).
+    #[serde(alias = "Path", deserialize_with = "de_string")]
     pub path: String,
-    #[serde(deserialize_with = "de_u32")]
+    #[serde(alias = "Weight", deserialize_with = "de_u32")]
     pub weight: u32,
-    #[serde(flatten, skip_serializing_if = "Extensions::skip")]
+    #[serde(flatten)]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// One `blkio_config.device_{read,write}_{bps,iops}` entry.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct ThrottleDevice {
-    #[serde(deserialize_with = "de_string")]
+    #[serde(alias = "Path", deserialize_with = "de_string")]
     pub path: String,
+    #[serde(alias = "Rate")]
     pub rate: UnitBytes,
-    #[serde(flatten, skip_serializing_if = "Extensions::skip")]
+    #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+/// Writes a blkio device entry: `path` and the value in YAML (extensions after), but `Path` and
+/// the capitalised value name in JSON, where compose-go's structs have no json tags (Go then uses
+/// the field names) and extensions are left out.
+fn ser_blkio_device<S: serde::Serializer, V: Serialize>(
+    s: S,
+    path: &str,
+    (yaml_key, json_key): (&str, &str),
+    value: &V,
+    extensions: &Extensions,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let json = json_mode();
+    let mut m = s.serialize_map(None)?;
+    m.serialize_entry(if json { "Path" } else { "path" }, path)?;
+    m.serialize_entry(if json { json_key } else { yaml_key }, value)?;
+    if !extensions.skip() {
+        for (k, v) in extensions.sorted() {
+            m.serialize_entry(k, &v)?;
+        }
+    }
+    m.end()
+}
+
+impl Serialize for WeightDevice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let keys = ("weight", "Weight");
+        ser_blkio_device(s, &self.path, keys, &self.weight, &self.extensions)
+    }
+}
+
+impl Serialize for ThrottleDevice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let keys = ("rate", "Rate");
+        ser_blkio_device(s, &self.path, keys, &self.rate, &self.extensions)
+    }
 }
 
 /// One `devices` entry (`/dev/ttyUSB0:/dev/ttyUSB0:rwm` in long form).
@@ -1162,16 +1217,24 @@ pub struct BindOptions {
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub propagation: Option<String>,
     /// `None` means the default (create it). Kept as given so both of docker compose's
-    /// renderings round-trip.
+    /// renderings round-trip; JSON omits `true` (Go's `OptOut`, `omitzero`).
     #[serde(
         deserialize_with = "de_opt_bool",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "skip_create_host_path"
     )]
     pub create_host_path: Option<bool>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub recursive: Option<String>,
     #[serde(flatten, skip_serializing_if = "Extensions::skip")]
     pub extensions: Extensions,
+}
+
+fn skip_create_host_path(b: &Option<bool>) -> bool {
+    match b {
+        None => true,
+        Some(true) => json_mode(),
+        Some(false) => false,
+    }
 }
 
 impl BindOptions {

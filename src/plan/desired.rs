@@ -1,7 +1,6 @@
 //! The planner's view of the desired state: what it needs to know about each service, read from
-//! the typed project (`model::Project`), plus the per-service config hash (SHA-256 of the
-//! service's canonical JSON, the keys that don't affect the container left out, as docker compose
-//! computes it; existing containers carry it as a label, so its text must not change).
+//! the typed project (`model::Project`), plus the per-service config hash (computed in
+//! `config_hash`, exactly as docker compose v5 does; containers carry it as a label).
 
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
@@ -12,10 +11,7 @@ use crate::model::{labels, names, Project, Service};
 
 pub use crate::model::{Condition, DependsOn};
 
-/// Service keys left out of the config hash: they don't change the container itself
-/// (same list as docker compose's `ServiceHash`).
-pub const HASH_EXCLUDED_KEYS: &[&str] =
-    &["build", "pull_policy", "scale", "depends_on", "profiles"];
+pub use super::config_hash::{service_config_hash, HASH_EXCLUDED_KEYS};
 
 /// What the planner needs to know about one service.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,24 +95,6 @@ pub struct Desired {
 pub fn hash_value(value: &serde_json::Value) -> String {
     let text = serde_json::to_string(value).unwrap_or_default();
     hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-/// The config hash of a service: its canonical form minus the keys that don't affect the
-/// container (`build`, `pull_policy`, `scale`, `deploy.replicas`, `depends_on`, `profiles`).
-pub fn service_config_hash(service: &Service) -> String {
-    let mut v = serde_json::to_value(service).unwrap_or_default();
-    if let serde_json::Value::Object(m) = &mut v {
-        for k in HASH_EXCLUDED_KEYS {
-            m.shift_remove(*k);
-        }
-        if let Some(serde_json::Value::Object(deploy)) = m.get_mut("deploy") {
-            deploy.shift_remove("replicas");
-            if deploy.is_empty() {
-                m.shift_remove("deploy");
-            }
-        }
-    }
-    hash_value(&v)
 }
 
 /// The map's entries in Go's key order (the order the canonical form prints them).
@@ -379,38 +357,6 @@ mod tests {
     use super::*;
     use serde_yaml::Value;
 
-    /// The hash as it was computed before the planner read the typed model: the project's
-    /// canonical JSON tree, through a YAML tree, the excluded keys removed, as JSON text.
-    fn hash_through_the_tree(project: &Project, service: &str) -> String {
-        let tree: Value = serde_yaml::to_value(project.to_value()).unwrap_or_default();
-        let mut v = tree["services"][service].clone();
-        if let Value::Mapping(m) = &mut v {
-            for k in HASH_EXCLUDED_KEYS {
-                m.remove(Value::String((*k).to_string()));
-            }
-            if let Some(Value::Mapping(deploy)) = m.get_mut(Value::String("deploy".into())) {
-                deploy.remove(Value::String("replicas".into()));
-                if deploy.is_empty() {
-                    m.remove(Value::String("deploy".into()));
-                }
-            }
-        }
-        let text = serde_json::to_string(&v).unwrap_or_default();
-        hex::encode(Sha256::digest(text.as_bytes()))
-    }
-
-    #[test]
-    fn config_hash_is_the_same_as_through_the_canonical_tree() {
-        let y = "name: p\nservices:\n  web:\n    image: x\n    command: [sh, -c, 'echo <&> \\u2028']\n    environment: {B: '2', A: '1', C: null}\n    ports: [{target: 80, published: '8080', protocol: tcp, mode: ingress}]\n    deploy: {replicas: 2, resources: {limits: {cpus: 0.5, memory: '1073741824'}}}\n    healthcheck: {test: [CMD, true], interval: 1m30s, retries: 3}\n    networks: {front: {priority: 1, aliases: [w]}, default: null}\n    volumes: [{type: volume, source: data, target: /d, volume: {}}]\n    x-custom: {z: 1, a: [1.5, true]}\n    labels: {b: y, a: x}\n    ulimits: {nofile: {soft: 1, hard: 2}}\n    stop_grace_period: 1m30s\nnetworks:\n  default: {name: p_default}\n  front: {}\nvolumes:\n  data: {}\n";
-        let v: Value = serde_yaml::from_str(y).unwrap_or(Value::Null);
-        let p = Project::from_value(v).unwrap_or_else(|e| panic!("{e}"));
-        let d = Desired::from_project(&p).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            d.services["web"].config_hash,
-            hash_through_the_tree(&p, "web")
-        );
-    }
-
     fn load(y: &str) -> Desired {
         let v: Value = serde_yaml::from_str(y).unwrap_or(Value::Null);
         match Desired::from_canonical(&v, None) {
@@ -420,14 +366,38 @@ mod tests {
     }
 
     #[test]
-    fn hash_ignores_build_scale_replicas_and_depends_on() {
-        let a = load("name: p\nservices:\n  web:\n    image: x\n    scale: 2\n    build: {context: .}\n    depends_on: {db: {condition: service_started}}\n    deploy: {replicas: 3}\n  db: {image: y}\n");
+    fn hash_ignores_build_scale_pull_policy_profiles_and_depends_on() {
+        let a = load("name: p\nservices:\n  web:\n    image: x\n    scale: 2\n    build: {context: .}\n    pull_policy: always\n    profiles: [p]\n    depends_on: {db: {condition: service_started}}\n  db: {image: y}\n");
         let b = load("name: p\nservices:\n  web:\n    image: x\n  db: {image: y}\n");
         assert_eq!(a.services["web"].config_hash, b.services["web"].config_hash);
         let c =
             load("name: p\nservices:\n  web:\n    image: x\n    command: [sh]\n  db: {image: y}\n");
         assert_ne!(a.services["web"].config_hash, c.services["web"].config_hash);
         assert_eq!(a.services["web"].replicas, 2);
+    }
+
+    /// v5 clears `deploy.replicas` but keeps the (now empty) `deploy`, so `deploy: {replicas: 3}`
+    /// hashes unlike no `deploy` at all, and like `deploy: {replicas: 1}` (v5.6.1's hashes).
+    #[test]
+    fn hash_ignores_replicas_but_keeps_deploy() {
+        let with = |d: &str| {
+            load(&format!(
+                "name: p\nservices:\n  web:\n    image: x\n    networks: {{default: null}}\n{d}"
+            ))
+            .services["web"]
+                .config_hash
+                .clone()
+        };
+        let three = with("    deploy: {replicas: 3}\n");
+        assert_eq!(three, with("    deploy: {replicas: 1}\n"));
+        assert_eq!(
+            three,
+            "44afd1045bf833334d45f6fe848d207c5338c9e318b0126c9f1427c9cc291b8e"
+        );
+        assert_eq!(
+            with(""),
+            "d5457d0b2799957b606d2ac4ed52d85a1e75799490e56229948300b9a59e8953"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! I/O (the `ContainerSpec` conversion lives in `app::spec`).
 
 mod build;
+pub mod config_hash;
 pub mod desired;
 pub mod graph;
 pub mod images;
@@ -63,12 +64,16 @@ pub fn plan_desired(
 
 /// The project as the planner and executor see it: every service that has neither `networks`
 /// nor `network_mode` joins the `default` network, which exists (`<project>_default`), as the
-/// loader's normalisation does. A project from the loader is returned unchanged.
+/// loader's normalisation does (a `provider` service runs no container and joins nothing, as in
+/// compose-go). A project from the loader is returned unchanged.
 pub fn with_default_network(project: &crate::model::Project) -> crate::model::Project {
     let mut p = project.clone();
     let mut needs_default = false;
     for svc in p.services.values_mut() {
-        if svc.networks.is_empty() && svc.network_mode.as_deref().is_none_or(str::is_empty) {
+        if svc.networks.is_empty()
+            && svc.network_mode.as_deref().is_none_or(str::is_empty)
+            && svc.provider.is_none()
+        {
             svc.networks.insert("default".to_string(), None);
             needs_default = true;
         }
