@@ -109,8 +109,8 @@ pub enum Command {
     /// Watch the build contexts and files of services (`develop.watch`) and sync, restart or
     /// rebuild them when files change.
     Watch(args::WatchArgs),
-    /// Show the rcompose version.
-    Version,
+    /// Show the rcompose version information.
+    Version(VersionArgs),
     /// Display the running processes.
     Top(inspect::TopArgs),
     /// Receive real time events from containers.
@@ -229,8 +229,12 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
     let Some(at) = command_index(&args) else {
         return args;
     };
-    // `exec`/`run`: what follows the service is the command to run, `-f` included.
-    if matches!(text(&args[at]).as_str(), "logs" | "rm" | "exec" | "run") {
+    // `exec`/`run`: what follows the service is the command to run, `-f` included;
+    // `version -f` is its `--format`.
+    if matches!(
+        text(&args[at]).as_str(),
+        "logs" | "rm" | "exec" | "run" | "version"
+    ) {
         return args;
     }
     let mut moved = Vec::new();
@@ -263,6 +267,41 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
     out
 }
 
+/// `version`, with docker compose v5's options.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VersionArgs {
+    /// Format the output. Values: [pretty | json].
+    #[arg(short = 'f', long, value_enum, default_value_t = VersionFormat::Pretty)]
+    pub format: VersionFormat,
+    /// Shows only the version number.
+    #[arg(long)]
+    pub short: bool,
+}
+
+/// `--format` of `version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum VersionFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+/// What `version` prints, shaped as docker compose v5's (`Docker Compose version v5.6.1`,
+/// `5.6.1` with `--short`, `{"version":"v5.6.1"}` with `--format json`) with rcompose's own
+/// name and number.
+pub fn version_text(args: &VersionArgs, version: &str) -> String {
+    if args.short {
+        return format!("{version}\n");
+    }
+    match args.format {
+        VersionFormat::Pretty => format!("rcompose version v{version}\n"),
+        VersionFormat::Json => format!(
+            "{}\n",
+            serde_json::json!({ "version": format!("v{version}") })
+        ),
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(mut cli: Cli) -> i32 {
     for w in cli.legacy.apply(&mut cli.global, &mut cli.runtime) {
@@ -271,15 +310,15 @@ pub fn run(mut cli: Cli) -> i32 {
     rcompose::app::lock::configure(rcompose::app::lock::LockSettings::from_env(|k| {
         std::env::var(k).ok()
     }));
-    if !matches!(cli.command, Command::Version) {
+    if !matches!(cli.command, Command::Version(_)) {
         if let Err(e) = context::check_explicit_project_name(&cli.global) {
             return report(&e.into());
         }
     }
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
-        Command::Version => {
-            println!("rcompose version {}", env!("CARGO_PKG_VERSION"));
+        Command::Version(args) => {
+            print!("{}", version_text(&args, env!("CARGO_PKG_VERSION")));
             Ok(exit::OK)
         }
         other => runtime::dispatch(&cli.global, &cli.runtime, other),
@@ -338,6 +377,11 @@ mod tests {
                 "config",
                 "--services"
             ]
+        );
+        // `version -f` is `--format`, as in docker compose.
+        assert_eq!(
+            hoist(&["rcompose", "version", "-f", "json"]),
+            ["rcompose", "version", "-f", "json"]
         );
         assert_eq!(
             hoist(&["rcompose", "-p", "x", "up", "--file=c.yaml", "-d"]),

@@ -87,7 +87,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Pull(a) => super::images::pull(global, rt, a).await,
             Command::Push(a) => super::images::push(global, rt, a).await,
             Command::Images(a) => super::images::images(global, a).await,
-            Command::Config(_) | Command::Version => Ok(exit::OK),
+            Command::Config(_) | Command::Version(_) => Ok(exit::OK),
             Command::Top(a) => super::inspect::top(global, a).await,
             Command::Events(a) => super::inspect::events(global, a).await,
             Command::Cp(a) => super::cp::cp(global, rt, a).await,
