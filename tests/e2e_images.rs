@@ -376,14 +376,29 @@ services:
         .collect();
     assert_eq!(
         lines.first().cloned().unwrap_or_default(),
-        ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"],
+        [
+            "CONTAINER",
+            "REPOSITORY",
+            "TAG",
+            "PLATFORM",
+            "IMAGE ID",
+            "SIZE",
+            "CREATED"
+        ],
         "{out}"
     );
     assert_eq!(lines.len(), 3, "{out}");
     let app_row = &lines[1];
     let web_row = &lines[2];
+    // docker compose v5's columns: PLATFORM between TAG and IMAGE ID, CREATED last.
+    let pick = |row: &[String]| -> Vec<String> {
+        [0, 1, 2, 4]
+            .iter()
+            .map(|&i| row.get(i).cloned().unwrap_or_default())
+            .collect()
+    };
     assert_eq!(
-        app_row[..4],
+        pick(app_row),
         [
             format!("{p}-app-1"),
             format!("{p}-app"),
@@ -393,7 +408,7 @@ services:
         "{out}"
     );
     assert_eq!(
-        web_row[..4],
+        pick(web_row),
         [
             format!("{p}-web-1"),
             "busybox".into(),
@@ -402,10 +417,12 @@ services:
         ],
         "{out}"
     );
+    assert!(web_row[3].starts_with("linux/"), "{out}");
     assert!(
-        web_row[4].ends_with("MB") || web_row[4].ends_with("kB"),
+        web_row[5].ends_with("MB") || web_row[5].ends_with("kB"),
         "{out}"
     );
+    assert!(web_row[6].ends_with(" ago"), "{out}");
     // Columns line up like docker's tabwriter: every column starts where its header does.
     let header = out.lines().next().unwrap_or_default();
     let at = header.find("IMAGE ID").unwrap_or(0);

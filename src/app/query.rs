@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::engine::{
     ContainerState, ContainerSummary, Engine, EngineError, HealthStatus, ImageDetails, LabelFilter,
-    PortMapping, ProcessList, Protocol,
+    PortMapping, ProcessList, Protocol, StateDetails,
 };
 use crate::plan::labels;
 
@@ -195,7 +195,12 @@ pub struct ImageRow {
     /// `sha256:...`.
     pub id: String,
     pub size: i64,
+    /// When the image was created (RFC 3339, as the engine reports it); empty when not known.
     pub created: String,
+    /// `linux/amd64`; empty when the image is not known.
+    pub platform: String,
+    /// When it was last tagged (RFC 3339); empty when never.
+    pub last_tag_time: String,
 }
 
 /// Repository and tag of an image reference, as docker compose shows them: the familiar name
@@ -251,6 +256,8 @@ pub fn image_rows(
                     .unwrap_or_else(|| c.image_id.clone()),
                 size: image.map(|i| i.size).unwrap_or(0),
                 created: image.map(|i| i.created.clone()).unwrap_or_default(),
+                platform: image.map(|i| i.platform.clone()).unwrap_or_default(),
+                last_tag_time: image.map(|i| i.last_tag_time.clone()).unwrap_or_default(),
             }
         })
         .collect();
@@ -258,11 +265,25 @@ pub fn image_rows(
     rows
 }
 
-/// One row of `ps`.
+/// A port of a `ps` row, as docker compose's `Publishers`: the host address (`0.0.0.0`, `::`,
+/// empty for a port only exposed), the container port, the host port (0 when not published)
+/// and the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publisher {
+    pub url: String,
+    pub target_port: u16,
+    pub published_port: u16,
+    pub protocol: String,
+}
+
+/// One row of `ps`: what docker compose v5's `ps` knows of a container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PsRow {
+    /// The full id.
     pub id: String,
     pub name: String,
+    /// All its names (without `/`), the engine's order.
+    pub names: Vec<String>,
     pub image: String,
     pub project: String,
     pub service: String,
@@ -270,12 +291,23 @@ pub struct PsRow {
     pub oneoff: bool,
     pub state: String,
     pub status: String,
+    /// `healthy`, `unhealthy`, `starting`; empty unless running with a healthcheck.
     pub health: String,
+    /// The exit code of an exited (or dead) container, else 0.
+    pub exit_code: i64,
+    /// Creation time, seconds since the epoch.
     pub created: i64,
     /// The command line, as the engine shows it.
     pub command: String,
-    /// `0.0.0.0:8080->80/tcp, 9000/tcp`, as docker compose prints them.
-    pub ports: String,
+    pub labels: BTreeMap<String, String>,
+    /// Each mount's volume name, or its source when it has none.
+    pub mounts: Vec<String>,
+    /// How many mounts use the `local` volume driver.
+    pub local_volumes: usize,
+    /// Names of the networks it is attached to.
+    pub networks: Vec<String>,
+    /// Its ports, sorted by container port (the engine's order otherwise).
+    pub publishers: Vec<Publisher>,
 }
 
 impl PsRow {
@@ -285,6 +317,7 @@ impl PsRow {
         PsRow {
             id: format!("id-{service}-{n}"),
             name: format!("p-{service}-{n}"),
+            names: vec![format!("p-{service}-{n}")],
             image: "busybox".into(),
             project: "p".into(),
             service: service.into(),
@@ -293,34 +326,106 @@ impl PsRow {
             state: state.into(),
             status: "Up".into(),
             health: String::new(),
+            exit_code: 0,
             created: 0,
             command: "sleep 60".into(),
-            ports: String::new(),
+            labels: BTreeMap::new(),
+            mounts: Vec::new(),
+            local_volumes: 0,
+            networks: Vec::new(),
+            publishers: Vec::new(),
         }
     }
 
+    /// The row of a listed container; `health` and `exit_code` as the list call tells them
+    /// (`ps` reads them from the container's inspect, as docker compose does).
     pub fn from_summary(c: &ContainerSummary) -> PsRow {
         let label = |k: &str| c.labels.get(k).cloned().unwrap_or_default();
+        let state = c.state.as_str().to_string();
         PsRow {
             id: c.id.clone(),
             name: c.name().to_string(),
+            names: c.names.clone(),
             image: c.image.clone(),
             project: label(labels::PROJECT),
             service: label(labels::SERVICE),
             number: label(labels::CONTAINER_NUMBER).parse().unwrap_or(0),
             oneoff: label(labels::ONEOFF).eq_ignore_ascii_case("true"),
-            state: c.state.as_str().to_string(),
+            health: if c.state == ContainerState::Running {
+                c.health
+                    .map(HealthStatus::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                String::new()
+            },
+            exit_code: if matches!(state.as_str(), "exited" | "dead") {
+                exit_code_of_status(&c.status).unwrap_or(0)
+            } else {
+                0
+            },
+            state,
             status: c.status.clone(),
-            health: c
-                .health
-                .map(HealthStatus::as_str)
-                .unwrap_or_default()
-                .to_string(),
             created: c.created,
             command: c.command.clone(),
-            ports: ports_text(&c.ports),
+            labels: c
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            mounts: c
+                .mounts
+                .iter()
+                .map(|m| match &m.name {
+                    Some(n) if !n.is_empty() => n.clone(),
+                    _ => m.source.clone(),
+                })
+                .collect(),
+            local_volumes: c.mounts.iter().filter(|m| m.driver == "local").count(),
+            networks: c.networks.clone(),
+            publishers: publishers(&c.ports),
         }
     }
+
+    /// Health and exit code from the container's inspect, as docker compose v5 reads them:
+    /// health only while running, the exit code only once exited or dead.
+    pub fn with_state(mut self, state: &StateDetails) -> PsRow {
+        self.health = match state.status {
+            ContainerState::Running => state
+                .health
+                .as_ref()
+                .map(|h| h.status.as_str().to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        self.exit_code = match state.status {
+            ContainerState::Exited | ContainerState::Dead => state.exit_code,
+            _ => 0,
+        };
+        self
+    }
+}
+
+/// `Exited (137) 2 seconds ago` -> 137.
+fn exit_code_of_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest.split_once(')')?.0.parse().ok()
+}
+
+/// The ports of a container as docker compose's `Publishers`: sorted by container port (a
+/// stable sort, so the engine's order otherwise).
+pub fn publishers(ports: &[PortMapping]) -> Vec<Publisher> {
+    let mut out: Vec<Publisher> = ports
+        .iter()
+        .map(|p| Publisher {
+            url: p.host_ip.clone(),
+            target_port: p.container.port,
+            published_port: p.host_port,
+            protocol: p.container.protocol.as_str().to_string(),
+        })
+        .collect();
+    out.sort_by_key(|p| p.target_port);
+    out
 }
 
 /// Which rows `ps` shows (`-a`, `--status`, service names).
@@ -334,7 +439,9 @@ pub struct PsFilter {
     pub services: Vec<String>,
 }
 
-/// `ps`: the project's containers chosen by `filter`, sorted by service then number.
+/// `ps`: the project's containers chosen by `filter`, sorted by service then number, each
+/// inspected (as docker compose does) for its health and exit code; one that went away since
+/// it was listed keeps what the list call said.
 pub async fn ps(
     engine: &dyn Engine,
     project: &str,
@@ -349,10 +456,27 @@ pub async fn ps(
                 e,
             )
         })?;
-    Ok(select(
-        all.iter().map(PsRow::from_summary).collect(),
-        filter,
-    ))
+    let rows = select(all.iter().map(PsRow::from_summary).collect(), filter);
+    let inspected = futures::future::join_all(
+        rows.iter()
+            .map(|r| engine.inspect_container(&r.id))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, details) in rows.into_iter().zip(inspected) {
+        match details {
+            Ok(d) => out.push(row.with_state(&d.state)),
+            Err(e) if e.is_not_found() => out.push(row),
+            Err(e) => {
+                return Err(QueryError::new(
+                    format!("cannot inspect container {}", row.name),
+                    e,
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Which containers `ps` shows: running ones (all with `-a`), not one-offs unless `-a`, filtered
@@ -378,38 +502,6 @@ pub fn select(rows: Vec<PsRow>, args: &PsFilter) -> Vec<PsRow> {
         ))
     });
     out
-}
-
-/// Ports as `docker compose ps` prints them: published ones as `IP:HOST->PORT/PROTO` (IPv6
-/// wildcard as `:::HOST->...`), exposed-only ones as `PORT/PROTO`, sorted, without repeats.
-pub fn ports_text(ports: &[PortMapping]) -> String {
-    let mut sorted: Vec<&PortMapping> = ports.iter().collect();
-    sorted.sort_by_key(|p| {
-        (
-            p.container.port,
-            p.container.protocol.as_str(),
-            p.host_ip.contains(':'),
-            p.host_port,
-        )
-    });
-    let mut out: Vec<String> = Vec::new();
-    for p in sorted {
-        let target = format!("{}/{}", p.container.port, p.container.protocol.as_str());
-        let text = if p.host_port == 0 {
-            target
-        } else {
-            let ip = if p.host_ip.is_empty() {
-                "0.0.0.0"
-            } else {
-                p.host_ip.as_str()
-            };
-            format!("{ip}:{}->{target}", p.host_port)
-        };
-        if !out.contains(&text) {
-            out.push(text);
-        }
-    }
-    out.join(", ")
 }
 
 /// One project of `ls`.
@@ -548,21 +640,62 @@ mod tests {
     }
 
     #[test]
-    fn ports_read_like_docker_compose_ps() {
-        let m = |port, ip: &str, host| PortMapping {
-            container: ContainerPort::tcp(port),
-            host_ip: ip.into(),
-            host_port: host,
+    fn ps_rows_carry_docker_compose_fields() {
+        let mut c = ContainerSummary {
+            id: "abc".into(),
+            names: vec!["p-db-1".into()],
+            state: ContainerState::Exited,
+            status: "Exited (3) 2 seconds ago".into(),
+            ports: vec![
+                PortMapping {
+                    container: ContainerPort::tcp(9000),
+                    host_ip: String::new(),
+                    host_port: 0,
+                },
+                PortMapping {
+                    container: ContainerPort::tcp(80),
+                    host_ip: "::".into(),
+                    host_port: 8080,
+                },
+                PortMapping {
+                    container: ContainerPort::tcp(80),
+                    host_ip: "0.0.0.0".into(),
+                    host_port: 8080,
+                },
+            ],
+            mounts: vec![
+                crate::engine::MountPoint {
+                    name: Some("p_data".into()),
+                    source: "/var/lib/docker/volumes/p_data/_data".into(),
+                    driver: "local".into(),
+                    ..Default::default()
+                },
+                crate::engine::MountPoint {
+                    source: "/srv/conf".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
         };
-        assert_eq!(
-            ports_text(&[
-                m(8080, "::", 8080),
-                m(8080, "0.0.0.0", 8080),
-                m(9000, "", 0)
-            ]),
-            "0.0.0.0:8080->8080/tcp, :::8080->8080/tcp, 9000/tcp"
-        );
-        assert_eq!(ports_text(&[]), "");
+        c.labels.insert(labels::SERVICE.into(), "db".into());
+        let r = PsRow::from_summary(&c);
+        assert_eq!(r.exit_code, 3);
+        assert_eq!(r.mounts, ["p_data", "/srv/conf"]);
+        assert_eq!(r.local_volumes, 1);
+        let urls: Vec<(&str, u16)> = r
+            .publishers
+            .iter()
+            .map(|p| (p.url.as_str(), p.target_port))
+            .collect();
+        // Sorted by container port, the engine's order kept otherwise.
+        assert_eq!(urls, [("::", 80), ("0.0.0.0", 80), ("", 9000)]);
+        let running = r.with_state(&crate::engine::StateDetails {
+            status: ContainerState::Running,
+            exit_code: 7,
+            ..Default::default()
+        });
+        assert_eq!(running.exit_code, 0);
+        assert_eq!(running.health, "");
     }
 
     #[test]

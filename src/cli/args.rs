@@ -447,9 +447,10 @@ pub struct PsArgs {
     /// Filter services by status. Repeatable.
     #[arg(long, value_enum, value_name = "STATUS")]
     pub status: Vec<StatusArg>,
-    /// Format the output: table or json.
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    /// Format the output: `table` (default), `table TEMPLATE`, `json`, or a Go template
+    /// (`{{.Name}}\t{{.Status}}`: fields, `.Label "key"`, `json`, `upper`/`lower`/`title`).
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
     /// Don't truncate output.
     #[arg(long)]
     pub no_trunc: bool,

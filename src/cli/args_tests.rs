@@ -160,7 +160,7 @@ fn ps_flags() {
     };
     assert!(a.all && a.quiet && a.services);
     assert_eq!(a.status, [StatusArg::Running, StatusArg::Exited]);
-    assert_eq!(a.format, ListFormat::Json);
+    assert_eq!(a.format, "json");
     assert_eq!(a.service_names, ["web"]);
 }
 
@@ -523,4 +523,26 @@ fn pull_push_and_images_take_docker_compose_flags() {
 fn the_command_line_definition_passes_clap_s_own_checks() {
     use clap::CommandFactory;
     Cli::command().debug_assert();
+}
+
+#[test]
+fn version_has_docker_compose_v5_shapes() {
+    use crate::cli::{version_text, VersionArgs};
+    let text = |args: &[&str]| {
+        let mut argv = vec!["version"];
+        argv.extend_from_slice(args);
+        let Command::Version(a) = parse(&argv).command else {
+            panic!("not version")
+        };
+        version_text(&a, "1.2.3")
+    };
+    assert_eq!(text(&[]), "rcompose version v1.2.3\n");
+    assert_eq!(text(&["--short"]), "1.2.3\n");
+    assert_eq!(text(&["--format", "json"]), "{\"version\":\"v1.2.3\"}\n");
+    assert_eq!(text(&["-f", "json", "--short"]), "1.2.3\n");
+    assert_eq!(text(&["--format", "pretty"]), text(&[]));
+    assert_eq!(
+        version_text(&VersionArgs::default(), "0.1.0"),
+        "rcompose version v0.1.0\n"
+    );
 }

@@ -205,12 +205,27 @@ pub async fn images(global: &GlobalArgs, args: ImagesArgs) -> Result<i32> {
         render_quiet(&rows)
     } else {
         match args.format {
-            ListFormat::Table => render_table(&rows),
+            ListFormat::Table => render_table(&rows, now()),
             ListFormat::Json => render_json(&rows),
         }
     };
     print(&text);
     Ok(exit::OK)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The CREATED cell: `2 hours ago`, `N/A` when the creation time is not known.
+fn created_cell(created: &str, now: i64) -> String {
+    match created.parse::<jiff::Timestamp>() {
+        Ok(t) => super::list::ago(now, t.as_second()),
+        Err(_) => "N/A".to_string(),
+    }
 }
 
 /// `sha256:0123456789abcdef...` -> `0123456789ab`.
@@ -259,9 +274,9 @@ pub fn human_size(bytes: i64) -> String {
     format!("{}{}", three_significant(size), UNITS[unit])
 }
 
-/// The `images` table: CONTAINER, REPOSITORY, TAG, IMAGE ID, SIZE (`<none>` for what is not
-/// known).
-pub fn render_table(rows: &[ImageRow]) -> String {
+/// The `images` table as docker compose v5 prints it: CONTAINER, REPOSITORY, TAG, PLATFORM,
+/// IMAGE ID, SIZE, CREATED (`<none>` for what is not known), sorted by container.
+pub fn render_table(rows: &[ImageRow], now: i64) -> String {
     let none = |s: &str| {
         if s.is_empty() {
             "<none>".to_string()
@@ -276,19 +291,31 @@ pub fn render_table(rows: &[ImageRow]) -> String {
                 r.container.clone(),
                 none(&r.repository),
                 none(&r.tag),
+                r.platform.clone(),
                 short_id(&r.id),
                 human_size(r.size),
+                created_cell(&r.created, now),
             ]
         })
         .collect();
     super::list::table(
-        &["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"],
+        &[
+            "CONTAINER",
+            "REPOSITORY",
+            "TAG",
+            "PLATFORM",
+            "IMAGE ID",
+            "SIZE",
+            "CREATED",
+        ],
         &cells,
         20,
     )
 }
 
-/// `images --format json`: one JSON array, as docker compose prints it.
+/// `images --format json`: one JSON array with docker compose v5's keys (ID, ContainerName,
+/// Repository, Tag, Platform, Size, Created and LastTagTime when known), followed, as v5
+/// prints it, by an empty line.
 pub fn render_json(rows: &[ImageRow]) -> String {
     let list: Vec<serde_json::Value> = rows
         .iter()
@@ -298,14 +325,18 @@ pub fn render_json(rows: &[ImageRow]) -> String {
             m.insert("ContainerName".into(), r.container.clone().into());
             m.insert("Repository".into(), r.repository.clone().into());
             m.insert("Tag".into(), r.tag.clone().into());
+            m.insert("Platform".into(), r.platform.clone().into());
             m.insert("Size".into(), r.size.into());
             if !r.created.is_empty() {
                 m.insert("Created".into(), r.created.clone().into());
             }
+            if !r.last_tag_time.is_empty() {
+                m.insert("LastTagTime".into(), r.last_tag_time.clone().into());
+            }
             serde_json::Value::Object(m)
         })
         .collect();
-    format!("{}\n", serde_json::Value::Array(list))
+    format!("{}\n\n", serde_json::Value::Array(list))
 }
 
 /// `images -q`: each image id once (without `sha256:`), in container order.
@@ -363,6 +394,7 @@ mod tests {
                 id: id.clone(),
                 size: 1_993_457,
                 created: "2026-11-23T10:00:00Z".into(),
+                platform: "linux/amd64".into(),
                 ..Default::default()
             },
         );
@@ -378,12 +410,13 @@ mod tests {
 
     #[test]
     fn table_has_docker_compose_columns_sorted_by_container() {
-        let t = render_table(&rows());
+        // Two hours after the image was created (2026-11-23T10:00:00Z).
+        let t = render_table(&rows(), 1_795_428_000 + 3600 * 2);
         let expected = "\
-CONTAINER           REPOSITORY          TAG                 IMAGE ID            SIZE
-p-db-1              busybox             stable              406e1a93353a        1.99MB
-p-old-1             <none>              <none>              gone                0B
-p-web-1             p-web               latest              406e1a93353a        1.99MB
+CONTAINER           REPOSITORY          TAG                 PLATFORM            IMAGE ID            SIZE                CREATED
+p-db-1              busybox             stable              linux/amd64         406e1a93353a        1.99MB              2 hours ago
+p-old-1             <none>              <none>                                  gone                0B                  N/A
+p-web-1             p-web               latest              linux/amd64         406e1a93353a        1.99MB              2 hours ago
 ";
         assert_eq!(t, expected);
     }
@@ -401,6 +434,24 @@ p-web-1             p-web               latest              406e1a93353a        
         assert_eq!(list[0]["ContainerName"], "p-db-1");
         assert_eq!(list[0]["Repository"], "busybox");
         assert_eq!(list[0]["Size"], 1_993_457);
+        assert_eq!(list[0]["Platform"], "linux/amd64");
+        let keys: Vec<&str> = list[0]
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            [
+                "ID",
+                "ContainerName",
+                "Repository",
+                "Tag",
+                "Platform",
+                "Size",
+                "Created"
+            ]
+        );
+        assert!(render_json(&r).ends_with("]\n\n"));
         assert!(list[0]["ID"]
             .as_str()
             .is_some_and(|i| i.starts_with("sha256:")));

@@ -1,38 +1,197 @@
 //! The renderers of the read-only listing commands `ps` and `ls`: pure formatting of the typed
 //! rows of `app::query` (tables like docker compose's, or JSON).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::args::{ListFormat, PsArgs};
-pub use rcompose::app::query::{ProjectRow, PsRow};
+pub use rcompose::app::query::{ProjectRow, PsRow, Publisher};
 
-/// `3 seconds ago`, like docker's human durations.
+/// `3 seconds ago`: go-units' `HumanDuration` of `now - then`, plus ` ago`, as docker compose
+/// prints CREATED.
 pub fn ago(now: i64, then: i64) -> String {
-    let s = now.saturating_sub(then).max(0);
-    let text = if s < 1 {
-        "Less than a second".to_string()
-    } else if s == 1 {
-        "1 second".to_string()
-    } else if s < 60 {
-        format!("{s} seconds")
-    } else if s < 120 {
-        "About a minute".to_string()
-    } else if s < 3600 {
-        format!("{} minutes", s / 60)
-    } else if s < 7200 {
-        "About an hour".to_string()
-    } else if s < 48 * 3600 {
-        format!("{} hours", s / 3600)
-    } else if s < 14 * 86400 {
-        format!("{} days", s / 86400)
-    } else if s < 60 * 86400 {
-        format!("{} weeks", s / (7 * 86400))
-    } else if s < 365 * 86400 {
-        format!("{} months", s / (30 * 86400))
-    } else {
-        format!("{} years", s / (365 * 86400))
+    format!("{} ago", human_duration(now.saturating_sub(then)))
+}
+
+/// go-units' `HumanDuration` of a number of seconds (hours rounded, as it does).
+pub fn human_duration(secs: i64) -> String {
+    let s = secs.max(0);
+    if s < 1 {
+        return "Less than a second".to_string();
+    }
+    if s == 1 {
+        return "1 second".to_string();
+    }
+    if s < 60 {
+        return format!("{s} seconds");
+    }
+    let minutes = s / 60;
+    if minutes == 1 {
+        return "About a minute".to_string();
+    }
+    if minutes < 60 {
+        return format!("{minutes} minutes");
+    }
+    // int(d.Hours() + 0.5)
+    let hours = (s + 1800) / 3600;
+    if hours == 1 {
+        return "About an hour".to_string();
+    }
+    if hours < 48 {
+        return format!("{hours} hours");
+    }
+    if hours < 24 * 7 * 2 {
+        return format!("{} days", hours / 24);
+    }
+    if hours < 24 * 30 * 2 {
+        return format!("{} weeks", hours / 24 / 7);
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{} months", hours / 24 / 30);
+    }
+    format!("{} years", s / 3600 / 24 / 365)
+}
+
+/// Go's `time.Time.String()` of a Unix time in `zone`: `2006-01-02 15:04:05 -0700 MST`.
+pub fn go_time(secs: i64, zone: &jiff::tz::TimeZone) -> String {
+    match jiff::Timestamp::from_second(secs) {
+        Ok(t) => t
+            .to_zoned(zone.clone())
+            .strftime("%Y-%m-%d %H:%M:%S %z %Z")
+            .to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// docker's `formatter.Ellipsis`: at most `max` characters, the last one `…` when cut.
+pub fn ellipsis(s: &str, max: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out: String = chars[..max - 1].iter().collect();
+    out.push('…');
+    out
+}
+
+/// Go's `strconv.Quote`: double quotes, `\"` and `\\`, control characters escaped; printable
+/// Unicode kept.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `json.Marshal` of a value: serde_json's text with `<`, `>`, `&`, U+2028 and U+2029
+/// escaped as Go escapes them (they only occur inside strings).
+pub fn go_json(v: &Value) -> String {
+    let text = v.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// docker's `DisplayablePorts` over a container's publishers, as docker compose v5 prints
+/// PORTS: sorted by container port, then address (none, IPv4, IPv6), host port, protocol;
+/// runs of consecutive ports published on the same port number grouped (`8000-8001`), ports
+/// published on another number listed after them, IPv6 addresses in brackets.
+pub fn ports_cell(publishers: &[Publisher]) -> String {
+    #[derive(PartialEq, Eq, PartialOrd, Ord, Clone)]
+    enum Addr {
+        None,
+        V4(std::net::Ipv4Addr),
+        V6(std::net::Ipv6Addr),
+    }
+    let addr = |url: &str| match url.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => Addr::V4(a),
+        Ok(std::net::IpAddr::V6(a)) => Addr::V6(a),
+        Err(_) => Addr::None,
     };
-    format!("{text} ago")
+    let mut ports: Vec<(u16, Addr, u16, &str)> = publishers
+        .iter()
+        .map(|p| {
+            (
+                p.target_port,
+                addr(&p.url),
+                p.published_port,
+                p.protocol.as_str(),
+            )
+        })
+        .collect();
+    ports.sort();
+    let host_port = |a: &Addr, port: &str| match a {
+        Addr::V4(ip) => format!("{ip}:{port}"),
+        Addr::V6(ip) => format!("[{ip}]:{port}"),
+        Addr::None => port.to_string(),
+    };
+    let group = |a: &Addr, proto: &str, first: u16, last: u16| {
+        let range = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}-{last}")
+        };
+        match a {
+            Addr::None => format!("{range}/{proto}"),
+            _ => format!("{}->{range}/{proto}", host_port(a, &range)),
+        }
+    };
+    let mut result: Vec<String> = Vec::new();
+    let mut host_mappings: Vec<String> = Vec::new();
+    // Groups in the order their keys were first seen, as docker keeps them.
+    let mut groups: Vec<((Addr, String), (u16, u16))> = Vec::new();
+    for (private, a, public, proto) in ports {
+        if a != Addr::None && public != private {
+            host_mappings.push(format!(
+                "{}->{private}/{proto}",
+                host_port(&a, &public.to_string())
+            ));
+            continue;
+        }
+        let key = (a, proto.to_string());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            None => groups.push((key, (private, private))),
+            Some((_, g)) if u32::from(private) == u32::from(g.1) + 1 => g.1 = private,
+            Some((k, g)) => {
+                result.push(group(&k.0, &k.1, g.0, g.1));
+                *g = (private, private);
+            }
+        }
+    }
+    for ((a, proto), (first, last)) in &groups {
+        result.push(group(a, proto, *first, *last));
+    }
+    result.extend(host_mappings);
+    result.join(", ")
 }
 
 /// A table as docker's formatter lays it out: Go's tabwriter with cells at least `minwidth` wide
@@ -88,20 +247,361 @@ pub fn tabwrite(lines: &[Vec<String>], minwidth: usize, padding: usize) -> Strin
     out
 }
 
-/// The COMMAND cell: quoted, cut to 20 characters with `…` like docker compose.
-fn command_cell(cmd: &str) -> String {
-    let chars: Vec<char> = cmd.chars().collect();
-    if chars.len() > 20 {
-        format!("\"{}…\"", chars[..19].iter().collect::<String>())
+/// The COMMAND cell: cut to 20 characters with `…` (unless `--no-trunc`), Go-quoted.
+fn command_cell(cmd: &str, trunc: bool) -> String {
+    if trunc {
+        go_quote(&ellipsis(cmd, 20))
     } else {
-        format!("\"{cmd}\"")
+        go_quote(cmd)
     }
 }
 
-/// The `ps` output for the selected rows.
-pub fn render_ps(rows: &[PsRow], args: &PsArgs, now: i64) -> String {
+/// What the renderers of `ps` need besides the rows: the time, the local zone and `--no-trunc`.
+#[derive(Debug, Clone)]
+pub struct PsContext {
+    pub now: i64,
+    pub zone: jiff::tz::TimeZone,
+    /// Not `--no-trunc`: short ids, cut commands and mount names.
+    pub trunc: bool,
+}
+
+impl PsContext {
+    /// In UTC, truncating: for tests.
+    #[cfg(test)]
+    pub fn utc(now: i64) -> PsContext {
+        PsContext {
+            now,
+            zone: jiff::tz::TimeZone::UTC,
+            trunc: true,
+        }
+    }
+}
+
+/// The fields of a `ps` row (docker compose v5's `ContainerContext`), in the order its JSON
+/// lists them (alphabetical), with the header each has in a `table` template.
+const PS_FIELDS: [(&str, Option<&str>); 21] = [
+    ("Command", Some("COMMAND")),
+    ("CreatedAt", Some("CREATED AT")),
+    ("Engine", Some("ENGINE")),
+    ("ExitCode", None),
+    ("Health", None),
+    ("ID", Some("CONTAINER ID")),
+    ("Image", Some("IMAGE")),
+    ("Labels", Some("LABELS")),
+    ("LocalVolumes", None),
+    ("Mounts", None),
+    ("Name", Some("NAME")),
+    ("Names", None),
+    ("Networks", None),
+    ("Ports", Some("PORTS")),
+    ("Project", Some("PROJECT")),
+    ("Publishers", None),
+    ("RunningFor", Some("CREATED")),
+    ("Service", Some("SERVICE")),
+    ("Size", Some("SIZE")),
+    ("State", Some("STATE")),
+    ("Status", Some("STATUS")),
+];
+
+/// The label docker compose's `Engine` field reads.
+const ENGINE_LABEL: &str = "com.docker.compose.engine";
+
+/// The value of field `name` of a `ps` row, as docker compose v5 computes it (`None` for a
+/// field it does not have).
+pub fn ps_field(r: &PsRow, name: &str, cx: &PsContext) -> Option<Value> {
+    let s = |v: String| Some(Value::String(v));
+    match name {
+        "Command" => s(command_cell(&r.command, cx.trunc)),
+        "CreatedAt" => s(go_time(r.created, &cx.zone)),
+        "Engine" => s(r.labels.get(ENGINE_LABEL).cloned().unwrap_or_default()),
+        "ExitCode" => Some(Value::from(r.exit_code)),
+        "Health" => s(r.health.clone()),
+        "ID" => s(if cx.trunc {
+            r.id.chars().take(12).collect()
+        } else {
+            r.id.clone()
+        }),
+        "Image" => s(r.image.clone()),
+        "Labels" => s(r
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")),
+        "LocalVolumes" => s(r.local_volumes.to_string()),
+        "Mounts" => s(r
+            .mounts
+            .iter()
+            .map(|m| if cx.trunc { ellipsis(m, 15) } else { m.clone() })
+            .collect::<Vec<_>>()
+            .join(",")),
+        "Name" => s(r.name.clone()),
+        "Names" => {
+            let names: Vec<String> = if cx.trunc {
+                r.names
+                    .iter()
+                    .find(|n| !n.contains('/'))
+                    .map(|n| vec![n.clone()])
+                    .unwrap_or_else(|| r.names.clone())
+            } else {
+                r.names.clone()
+            };
+            s(names.join(","))
+        }
+        "Networks" => s(r.networks.join(",")),
+        "Ports" => s(ports_cell(&r.publishers)),
+        "Project" => s(r.project.clone()),
+        "Publishers" => Some(Value::Array(
+            r.publishers
+                .iter()
+                .map(|p| {
+                    json!({
+                        "URL": p.url,
+                        "TargetPort": p.target_port,
+                        "PublishedPort": p.published_port,
+                        "Protocol": p.protocol,
+                    })
+                })
+                .collect(),
+        )),
+        "RunningFor" => s(ago(cx.now, r.created)),
+        "Service" => s(r.service.clone()),
+        // docker compose does not ask the engine for sizes: always 0.
+        "Size" => s("0B".to_string()),
+        "State" => s(r.state.clone()),
+        "Status" => s(r.status.clone()),
+        _ => None,
+    }
+}
+
+/// One `ps` row as docker compose v5's `--format json` prints it (one object per line).
+pub fn ps_json(r: &PsRow, cx: &PsContext) -> Value {
+    let mut m = serde_json::Map::new();
+    for (name, _) in PS_FIELDS {
+        if let Some(v) = ps_field(r, name, cx) {
+            m.insert(name.to_string(), v);
+        }
+    }
+    Value::Object(m)
+}
+
+/// The text Go's templates print for a value: strings as they are, numbers as numbers.
+fn go_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "<no value>".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `{{.Publishers}}`: docker compose's publishers as Go prints the slice,
+/// `[80/tcp -> 0.0.0.0:8080 80/tcp -> [::]:8080]`.
+fn publishers_text(publishers: &[Publisher]) -> String {
+    let items: Vec<String> = publishers
+        .iter()
+        .map(|p| {
+            let host = if p.url.contains(':') {
+                format!("[{}]:{}", p.url, p.published_port)
+            } else {
+                format!("{}:{}", p.url, p.published_port)
+            };
+            format!("{}/{} -> {host}", p.target_port, p.protocol)
+        })
+        .collect();
+    format!("[{}]", items.join(" "))
+}
+
+/// One action of a `--format` template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Action {
+    /// `{{.Name}}`
+    Field(String),
+    /// `{{.Label "com.example.tier"}}`
+    Label(String),
+    /// `{{json .}}` (None) or `{{json .Ports}}`.
+    Json(Option<String>),
+    /// `{{upper .Name}}`, `{{lower ...}}`, `{{title ...}}`.
+    Func(String, String),
+}
+
+/// A piece of a `--format` template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Action(Action),
+}
+
+/// A Go template as docker compose's `ps --format` takes it, the common subset: text with
+/// `\t` and `\n` escapes, `{{.Field}}`, `{{.Label "key"}}`, `{{json .}}`, `{{json .Field}}`,
+/// `{{upper|lower|title .Field}}`; `table ` in front prints a header and aligns the columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    table: bool,
+    pieces: Vec<Piece>,
+}
+
+fn field_ref(word: &str) -> Result<String, String> {
+    let name = word
+        .strip_prefix('.')
+        .ok_or_else(|| format!("unsupported template argument {word:?}"))?;
+    if PS_FIELDS.iter().any(|(f, _)| *f == name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "can't evaluate field {name} in type *formatter.ContainerContext"
+        ))
+    }
+}
+
+fn unquote(word: &str) -> Option<String> {
+    let inner = word
+        .strip_prefix('"')
+        .and_then(|w| w.strip_suffix('"'))
+        .or_else(|| word.strip_prefix('`').and_then(|w| w.strip_suffix('`')))?;
+    Some(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
+}
+
+fn parse_action(text: &str) -> Result<Action, String> {
+    let text = text
+        .trim()
+        .trim_start_matches('-')
+        .trim_end_matches('-')
+        .trim();
+    let (head, rest) = match text.split_once(char::is_whitespace) {
+        Some((h, r)) => (h, r.trim()),
+        None => (text, ""),
+    };
+    match head {
+        "json" if rest == "." => Ok(Action::Json(None)),
+        "json" => Ok(Action::Json(Some(field_ref(rest)?))),
+        "upper" | "lower" | "title" => Ok(Action::Func(head.to_string(), field_ref(rest)?)),
+        ".Label" => unquote(rest)
+            .map(Action::Label)
+            .ok_or_else(|| format!("bad label name {rest:?}")),
+        _ if rest.is_empty() => Ok(Action::Field(field_ref(head)?)),
+        _ => Err(format!("unsupported template action {{{{{text}}}}}")),
+    }
+}
+
+impl Template {
+    /// Parses a custom format (not `table` alone, not `json`).
+    pub fn parse(format: &str) -> Result<Template, String> {
+        let (table, body) = match format.strip_prefix("table") {
+            Some(rest) => (true, rest),
+            None => (false, format),
+        };
+        let body = body
+            .trim_matches(' ')
+            .replace("\\t", "\t")
+            .replace("\\n", "\n");
+        let mut pieces = Vec::new();
+        let mut rest = body.as_str();
+        while let Some(open) = rest.find("{{") {
+            if open > 0 {
+                pieces.push(Piece::Text(rest[..open].to_string()));
+            }
+            let after = &rest[open + 2..];
+            let close = after
+                .find("}}")
+                .ok_or_else(|| "template: :1: unclosed action".to_string())?;
+            pieces.push(Piece::Action(parse_action(&after[..close])?));
+            rest = &after[close + 2..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest.to_string()));
+        }
+        Ok(Template { table, pieces })
+    }
+
+    fn render_row(&self, r: &PsRow, cx: &PsContext) -> String {
+        let field = |f: &str| ps_field(r, f, cx).unwrap_or(Value::Null);
+        let mut out = String::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Action(Action::Field(f)) if f == "Publishers" => {
+                    out.push_str(&publishers_text(&r.publishers))
+                }
+                Piece::Action(Action::Field(f)) => out.push_str(&go_text(&field(f))),
+                Piece::Action(Action::Label(k)) => {
+                    out.push_str(r.labels.get(k).map(String::as_str).unwrap_or(""))
+                }
+                Piece::Action(Action::Json(None)) => out.push_str(&go_json(&ps_json(r, cx))),
+                Piece::Action(Action::Json(Some(f))) => out.push_str(&go_json(&field(f))),
+                Piece::Action(Action::Func(func, f)) => {
+                    let text = go_text(&field(f));
+                    out.push_str(&match func.as_str() {
+                        "upper" => text.to_uppercase(),
+                        "lower" => text.to_lowercase(),
+                        _ => title(&text),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn render_header(&self) -> String {
+        let header = |f: &str| {
+            PS_FIELDS
+                .iter()
+                .find(|(n, _)| *n == f)
+                .and_then(|(_, h)| *h)
+                .unwrap_or("<no value>")
+                .to_string()
+        };
+        let mut out = String::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Action(Action::Field(f))
+                | Piece::Action(Action::Json(Some(f)))
+                | Piece::Action(Action::Func(_, f)) => out.push_str(&header(f)),
+                // docker compose v5 heads the column with the key as written.
+                Piece::Action(Action::Label(k)) => out.push_str(k),
+                Piece::Action(Action::Json(None)) => {}
+            }
+        }
+        out
+    }
+
+    /// The rows through the template, one line each (aligned under a header for `table`).
+    pub fn render(&self, rows: &[PsRow], cx: &PsContext) -> String {
+        let lines: Vec<String> = rows.iter().map(|r| self.render_row(r, cx)).collect();
+        if !self.table {
+            return lines.iter().map(|l| format!("{l}\n")).collect();
+        }
+        let text: String = std::iter::once(self.render_header())
+            .chain(lines)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let cells: Vec<Vec<String>> = text
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect();
+        tabwrite(&cells, 10, 3)
+    }
+}
+
+/// Go's `strings.Title`: each word's first letter upper-cased.
+fn title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = !c.is_alphanumeric() && c != '_' && c != '\'';
+    }
+    out
+}
+
+/// The `ps` output for the selected rows: `--format` `table` (or empty), `json`, or a template.
+pub fn render_ps(rows: &[PsRow], args: &PsArgs, cx: &PsContext) -> Result<String, String> {
     if args.quiet {
-        return rows.iter().map(|r| format!("{}\n", r.id)).collect();
+        return Ok(rows.iter().map(|r| format!("{}\n", r.id)).collect());
     }
     if args.services {
         let mut seen: Vec<&str> = Vec::new();
@@ -110,54 +610,39 @@ pub fn render_ps(rows: &[PsRow], args: &PsArgs, now: i64) -> String {
                 seen.push(&r.service);
             }
         }
-        return seen.iter().map(|s| format!("{s}\n")).collect();
+        return Ok(seen.iter().map(|s| format!("{s}\n")).collect());
     }
-    match args.format {
-        ListFormat::Json => rows
+    match args.format.as_str() {
+        "json" => Ok(rows
             .iter()
-            .map(|r| {
-                format!(
-                    "{}\n",
-                    json!({
-                        "ID": r.id,
-                        "Name": r.name,
-                        "Image": r.image,
-                        "Project": r.project,
-                        "Service": r.service,
-                        "State": r.state,
-                        "Status": r.status,
-                        "Health": r.health,
-                        "Command": r.command,
-                        "Publishers": r.ports,
-                        "CreatedAt": r.created,
-                        "RunningFor": ago(now, r.created),
-                    })
-                )
-            })
-            .collect(),
-        ListFormat::Table => {
+            .map(|r| format!("{}\n", go_json(&ps_json(r, cx))))
+            .collect()),
+        "table" | "" => {
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
                     vec![
                         r.name.clone(),
                         r.image.clone(),
-                        command_cell(&r.command),
+                        command_cell(&r.command, cx.trunc),
                         r.service.clone(),
-                        ago(now, r.created),
+                        ago(cx.now, r.created),
                         r.status.clone(),
-                        r.ports.clone(),
+                        ports_cell(&r.publishers),
                     ]
                 })
                 .collect();
-            table(
+            Ok(table(
                 &[
                     "NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS",
                 ],
                 &cells,
                 10,
-            )
+            ))
         }
+        custom => Ok(Template::parse(custom)
+            .map_err(|e| format!("template parsing error: {e}"))?
+            .render(rows, cx)),
     }
 }
 
@@ -205,8 +690,9 @@ mod tests {
                 quiet: true,
                 ..Default::default()
             },
-            0,
-        );
+            &PsContext::utc(0),
+        )
+        .unwrap_or_default();
         assert_eq!(q, "id-web-1\nid-web-2\n");
         let s = render_ps(
             &rows,
@@ -214,17 +700,22 @@ mod tests {
                 services: true,
                 ..Default::default()
             },
-            0,
-        );
+            &PsContext::utc(0),
+        )
+        .unwrap_or_default();
         assert_eq!(s, "web\n");
     }
 
     #[test]
     fn command_cells_are_quoted_and_cut() {
-        assert_eq!(command_cell("sleep 60"), "\"sleep 60\"");
+        assert_eq!(command_cell("sleep 60", true), "\"sleep 60\"");
         assert_eq!(
-            command_cell("sh -c 'touch /tmp/ready && exec sleep 86400'"),
+            command_cell("sh -c 'touch /tmp/ready && exec sleep 86400'", true),
             "\"sh -c 'touch /tmp/r…\""
+        );
+        assert_eq!(
+            command_cell("sh -c 'echo \"hi\"'", false),
+            r#""sh -c 'echo \"hi\"'""#
         );
     }
 
@@ -252,6 +743,12 @@ mod tests {
         assert_eq!(ago(100, 95), "5 seconds ago");
         assert_eq!(ago(1000, 0), "16 minutes ago");
         assert_eq!(ago(0, 100), "Less than a second ago");
+        // go-units rounds hours: 1 h 30 min is "2 hours", 1 h 29 min "About an hour".
+        assert_eq!(ago(5400, 0), "2 hours ago");
+        assert_eq!(ago(5399, 0), "About an hour ago");
+        assert_eq!(ago(119, 0), "About a minute ago");
+        assert_eq!(ago(47 * 3600 + 1800, 0), "2 days ago");
+        assert_eq!(ago(3 * 365 * 86400, 0), "3 years ago");
     }
 
     #[test]
@@ -273,5 +770,148 @@ mod tests {
         assert_eq!(rows[1].status, "running(2)");
         let out = render_ls(&rows, false, true, ListFormat::Table);
         assert_eq!(out, "b\n");
+    }
+
+    fn publisher(url: &str, target: u16, published: u16) -> Publisher {
+        Publisher {
+            url: url.into(),
+            target_port: target,
+            published_port: published,
+            protocol: "tcp".into(),
+        }
+    }
+
+    #[test]
+    fn ports_read_like_docker_compose_v5() {
+        assert_eq!(
+            ports_cell(&[
+                publisher("::", 80, 18931),
+                publisher("0.0.0.0", 80, 18931),
+                publisher("", 9000, 0),
+            ]),
+            "9000/tcp, 0.0.0.0:18931->80/tcp, [::]:18931->80/tcp"
+        );
+        // Same port number on both sides: grouped into ranges, IPv4 before IPv6.
+        assert_eq!(
+            ports_cell(&[
+                publisher("0.0.0.0", 8000, 8000),
+                publisher("0.0.0.0", 8001, 8001),
+                publisher("::", 8000, 8000),
+                publisher("", 53, 0),
+                publisher("", 54, 0),
+                publisher("", 60, 0),
+            ]),
+            "53-54/tcp, 60/tcp, 0.0.0.0:8000-8001->8000-8001/tcp, [::]:8000->8000/tcp"
+        );
+        assert_eq!(ports_cell(&[]), "");
+    }
+
+    fn full_row() -> PsRow {
+        let mut r = PsRow::sample("web", 1, "running");
+        r.id = "a194ba4c4e8b9626edc991d850cdf83e507453290e164ab266a5647c573cbdf3".into();
+        r.created = 1_796_441_019; // 2026-12-05 03:23:39 UTC
+        r.command = "sh -c 'exec sleep 3600'".into();
+        r.labels.insert("tier".into(), "front".into());
+        r.labels.insert("a".into(), "1".into());
+        r.mounts = vec!["a-rather-long-volume-name".into(), "p_data".into()];
+        r.local_volumes = 2;
+        r.networks = vec!["p_default".into()];
+        r.publishers = vec![publisher("0.0.0.0", 80, 8080)];
+        r
+    }
+
+    #[test]
+    fn ps_json_has_docker_compose_v5_keys_in_order() {
+        let line = render_ps(
+            &[full_row()],
+            &PsArgs {
+                format: "json".into(),
+                ..Default::default()
+            },
+            &PsContext::utc(1_796_441_079),
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            line,
+            concat!(
+                r#"{"Command":"\"sh -c 'exec sleep 3…\"","CreatedAt":"2026-12-05 03:23:39 +0000 UTC","#,
+                r#""Engine":"","ExitCode":0,"Health":"","ID":"a194ba4c4e8b","Image":"busybox","#,
+                r#""Labels":"a=1,tier=front","LocalVolumes":"2","Mounts":"a-rather-long-…,p_data","#,
+                r#""Name":"p-web-1","Names":"p-web-1","Networks":"p_default","#,
+                r#""Ports":"0.0.0.0:8080-\u003e80/tcp","Project":"p","#,
+                r#""Publishers":[{"URL":"0.0.0.0","TargetPort":80,"PublishedPort":8080,"Protocol":"tcp"}],"#,
+                r#""RunningFor":"About a minute ago","Service":"web","Size":"0B","State":"running","Status":"Up"}"#,
+                "\n"
+            )
+        );
+        let cx = PsContext {
+            trunc: false,
+            ..PsContext::utc(0)
+        };
+        let v = ps_json(&full_row(), &cx);
+        assert_eq!(v["ID"].as_str().map(str::len), Some(64));
+        assert_eq!(v["Mounts"], "a-rather-long-volume-name,p_data");
+        assert_eq!(v["Command"], "\"sh -c 'exec sleep 3600'\"");
+    }
+
+    #[test]
+    fn ps_templates_print_fields_and_tables() {
+        let rows = [full_row(), PsRow::sample("db", 1, "running")];
+        let cx = PsContext::utc(1_796_441_079);
+        let t = |f: &str| {
+            render_ps(
+                &rows,
+                &PsArgs {
+                    format: f.into(),
+                    ..Default::default()
+                },
+                &cx,
+            )
+        };
+        assert_eq!(
+            t(r"{{.Name}}\t{{.Service}}").as_deref(),
+            Ok("p-web-1\tweb\np-db-1\tdb\n")
+        );
+        assert_eq!(
+            t(r#"table {{.Name}}\t{{.Ports}}\t{{.Label "tier"}}"#).as_deref(),
+            Ok("NAME      PORTS                  tier\np-web-1   0.0.0.0:8080->80/tcp   front\np-db-1                           \n")
+        );
+        assert_eq!(
+            t("{{json .Publishers}} {{upper .State}} {{.ExitCode}}").as_deref(),
+            Ok("[{\"URL\":\"0.0.0.0\",\"TargetPort\":80,\"PublishedPort\":8080,\"Protocol\":\"tcp\"}] RUNNING 0\n[] RUNNING 0\n")
+        );
+        assert_eq!(
+            t("{{.Publishers}}").as_deref().map(|s| s.lines().next()),
+            Ok(Some("[80/tcp -> 0.0.0.0:8080]"))
+        );
+        assert_eq!(
+            publishers_text(&[publisher("::", 80, 8080), publisher("", 9000, 0)]),
+            "[80/tcp -> [::]:8080 9000/tcp -> :0]"
+        );
+        // Not a template docker compose knows: printed as it is, once a row.
+        assert_eq!(t("pretty").as_deref(), Ok("pretty\npretty\n"));
+        assert!(t("{{.Nope}}").is_err());
+        assert!(t("{{.Name").is_err());
+        let json_line = t("{{json .}}").unwrap_or_default();
+        assert!(json_line.starts_with("{\"Command\":"), "{json_line}");
+    }
+
+    #[test]
+    fn go_formats() {
+        assert_eq!(
+            go_time(1_796_441_019, &jiff::tz::TimeZone::UTC),
+            "2026-12-05 03:23:39 +0000 UTC"
+        );
+        assert_eq!(
+            go_time(0, &jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(2))).get(..25),
+            Some("1970-01-01 02:00:00 +0200")
+        );
+        assert_eq!(go_quote("a\tb\"\\é"), "\"a\\tb\\\"\\\\é\"");
+        assert_eq!(ellipsis("abcdef", 4), "abc…");
+        assert_eq!(ellipsis("abc", 4), "abc");
+        assert_eq!(
+            go_json(&json!({"a": "<&>"})),
+            r#"{"a":"\u003c\u0026\u003e"}"#
+        );
     }
 }

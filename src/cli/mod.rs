@@ -111,8 +111,8 @@ pub enum Command {
     /// Watch the build contexts and files of services (`develop.watch`) and sync, restart or
     /// rebuild them when files change.
     Watch(args::WatchArgs),
-    /// Show the rcompose version.
-    Version,
+    /// Show the rcompose version information.
+    Version(VersionArgs),
     /// Install rcompose as the docker CLI's compose plugin (`docker compose` runs it), or undo it.
     Plugin(plugin::PluginArgs),
     /// Print the shell completion script (`source <(rcompose completion bash)`).
@@ -251,8 +251,12 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
     let Some(at) = command_index(&args) else {
         return args;
     };
-    // `exec`/`run`: what follows the service is the command to run, `-f` included.
-    if matches!(text(&args[at]).as_str(), "logs" | "rm" | "exec" | "run") {
+    // `exec`/`run`: what follows the service is the command to run, `-f` included;
+    // `version -f` is its `--format`.
+    if matches!(
+        text(&args[at]).as_str(),
+        "logs" | "rm" | "exec" | "run" | "version"
+    ) {
         return args;
     }
     let mut moved = Vec::new();
@@ -285,6 +289,41 @@ pub fn hoist_file_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
     out
 }
 
+/// `version`, with docker compose v5's options.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VersionArgs {
+    /// Format the output. Values: [pretty | json].
+    #[arg(short = 'f', long, value_enum, default_value_t = VersionFormat::Pretty)]
+    pub format: VersionFormat,
+    /// Shows only the version number.
+    #[arg(long)]
+    pub short: bool,
+}
+
+/// `--format` of `version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum VersionFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+/// What `version` prints, shaped as docker compose v5's (`Docker Compose version v5.6.1`,
+/// `5.6.1` with `--short`, `{"version":"v5.6.1"}` with `--format json`) with rcompose's own
+/// name and number.
+pub fn version_text(args: &VersionArgs, version: &str) -> String {
+    if args.short {
+        return format!("{version}\n");
+    }
+    match args.format {
+        VersionFormat::Pretty => format!("rcompose version v{version}\n"),
+        VersionFormat::Json => format!(
+            "{}\n",
+            serde_json::json!({ "version": format!("v{version}") })
+        ),
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(mut cli: Cli) -> i32 {
     for w in cli.legacy.apply(&mut cli.global, &mut cli.runtime) {
@@ -295,7 +334,7 @@ pub fn run(mut cli: Cli) -> i32 {
     }));
     if !matches!(
         cli.command,
-        Command::Version | Command::Plugin(_) | Command::Completion(_) | Command::Man
+        Command::Version(_) | Command::Plugin(_) | Command::Completion(_) | Command::Man
     ) {
         if let Err(e) = context::check_explicit_project_name(&cli.global) {
             return report(&e.into());
@@ -306,8 +345,8 @@ pub fn run(mut cli: Cli) -> i32 {
         Command::Plugin(args) => plugin::run(args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
-        Command::Version => {
-            println!("rcompose version {}", env!("CARGO_PKG_VERSION"));
+        Command::Version(args) => {
+            print!("{}", version_text(&args, env!("CARGO_PKG_VERSION")));
             Ok(exit::OK)
         }
         other => runtime::dispatch(&cli.global, &cli.runtime, other),
@@ -366,6 +405,11 @@ mod tests {
                 "config",
                 "--services"
             ]
+        );
+        // `version -f` is `--format`, as in docker compose.
+        assert_eq!(
+            hoist(&["rcompose", "version", "-f", "json"]),
+            ["rcompose", "version", "-f", "json"]
         );
         assert_eq!(
             hoist(&["rcompose", "-p", "x", "up", "--file=c.yaml", "-d"]),

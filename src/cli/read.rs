@@ -47,8 +47,18 @@ pub async fn ps(global: &GlobalArgs, args: PsArgs) -> Result<i32> {
         status: args.status.iter().map(|s| s.as_str().to_string()).collect(),
         services: args.service_names.clone(),
     };
+    // docker compose checks the template before reading anything.
+    if !args.quiet && !args.services && !matches!(args.format.as_str(), "" | "table" | "json") {
+        list::Template::parse(&args.format)
+            .map_err(|e| anyhow::anyhow!("template parsing error: {e}"))?;
+    }
     let rows = query::ps(engine.as_ref(), &project, &filter).await?;
-    print(&list::render_ps(&rows, &args, now()));
+    let cx = list::PsContext {
+        now: now(),
+        zone: jiff::tz::TimeZone::system(),
+        trunc: !args.no_trunc,
+    };
+    print(&list::render_ps(&rows, &args, &cx).map_err(|e| anyhow::anyhow!(e))?);
     Ok(exit::OK)
 }
 

@@ -88,7 +88,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Push(a) => super::images::push(global, rt, a).await,
             Command::Images(a) => super::images::images(global, a).await,
             Command::Config(_)
-            | Command::Version
+            | Command::Version(_)
             | Command::Plugin(_)
             | Command::Completion(_)
             | Command::Man => Ok(exit::OK),

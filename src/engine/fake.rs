@@ -645,6 +645,34 @@ fn require(st: &State, id: &str) -> EngineResult<String> {
     find_id(st, id).ok_or_else(|| EngineError::not_found(ObjectKind::Container, id))
 }
 
+/// The mounts of a fake container as the engine reports them (volumes on the `local` driver).
+fn mount_points(c: &FakeContainer) -> Vec<MountPoint> {
+    c.spec
+        .mounts
+        .iter()
+        .map(|m| MountPoint {
+            kind: match m.kind {
+                MountKind::Bind { .. } => "bind",
+                MountKind::Volume { .. } => "volume",
+                MountKind::Tmpfs { .. } => "tmpfs",
+                MountKind::Npipe => "npipe",
+            }
+            .to_string(),
+            name: match m.kind {
+                MountKind::Volume { .. } => m.source.clone(),
+                _ => None,
+            },
+            source: m.source.clone().unwrap_or_default(),
+            destination: m.target.clone(),
+            read_only: m.read_only,
+            driver: match m.kind {
+                MountKind::Volume { .. } => "local".to_string(),
+                _ => String::new(),
+            },
+        })
+        .collect()
+}
+
 fn summary_of(c: &FakeContainer) -> ContainerSummary {
     let status = match &c.state {
         ContainerState::Running => match c.health {
@@ -684,6 +712,7 @@ fn summary_of(c: &FakeContainer) -> ContainerSummary {
             .collect::<Vec<_>>()
             .join(" "),
         ports: fake_ports(c),
+        mounts: mount_points(c),
     }
 }
 
@@ -759,27 +788,7 @@ fn details_of(c: &FakeContainer, image_id: String) -> ContainerDetails {
             .clone()
             .or_else(|| c.spec.networks.first().map(|n| n.network.clone()))
             .unwrap_or_else(|| "default".to_string()),
-        mounts: c
-            .spec
-            .mounts
-            .iter()
-            .map(|m| MountPoint {
-                kind: match m.kind {
-                    MountKind::Bind { .. } => "bind",
-                    MountKind::Volume { .. } => "volume",
-                    MountKind::Tmpfs { .. } => "tmpfs",
-                    MountKind::Npipe => "npipe",
-                }
-                .to_string(),
-                name: match m.kind {
-                    MountKind::Volume { .. } => m.source.clone(),
-                    _ => None,
-                },
-                source: m.source.clone().unwrap_or_default(),
-                destination: m.target.clone(),
-                read_only: m.read_only,
-            })
-            .collect(),
+        mounts: mount_points(c),
         networks: c.networks.clone(),
         ports,
     }
@@ -2091,6 +2100,8 @@ impl Images for FakeEngine {
                     labels: spec.labels.clone(),
                     created: created.clone(),
                     size: size as i64,
+                    platform: "linux/amd64".to_string(),
+                    last_tag_time: String::new(),
                 },
             );
         }

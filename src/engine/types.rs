@@ -503,6 +503,8 @@ pub struct ContainerSummary {
     pub command: String,
     /// Ports the container exposes; `host_port` 0 for those not published.
     pub ports: Vec<PortMapping>,
+    /// Its mounts, in the engine's order (the list call's `Mounts`).
+    pub mounts: Vec<MountPoint>,
 }
 
 impl ContainerSummary {
@@ -567,6 +569,8 @@ pub struct MountPoint {
     pub source: String,
     pub destination: String,
     pub read_only: bool,
+    /// Volume driver (`local`), for volumes.
+    pub driver: String,
 }
 
 /// A network endpoint as the engine reports it.
@@ -622,6 +626,10 @@ pub struct ImageDetails {
     /// Creation time as the engine reports it (RFC 3339 for inspect, seconds as text for list).
     pub created: String,
     pub size: i64,
+    /// `linux/amd64`, `linux/arm/v7` (os/architecture/variant); empty when not known.
+    pub platform: String,
+    /// When the image was last tagged here (RFC 3339), empty when never (or not known).
+    pub last_tag_time: String,
 }
 
 /// A network as listed or inspected.

@@ -477,6 +477,20 @@ fn throttle(v: &[ThrottleDevice]) -> Option<Vec<bm::ThrottleDevice>> {
     )
 }
 
+/// `os/architecture[/variant]` as containerd's `platforms.Format` writes it (`unknown` when the
+/// os is not known).
+fn platform_text(os: Option<&str>, arch: Option<&str>, variant: Option<&str>) -> String {
+    match os.filter(|o| !o.is_empty()) {
+        None => "unknown".to_string(),
+        Some(os) => [Some(os), arch, variant]
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("/"),
+    }
+}
+
 fn summary(c: bm::ContainerSummary) -> ContainerSummary {
     let mut networks: Vec<String> = c
         .network_settings
@@ -510,6 +524,19 @@ fn summary(c: bm::ContainerSummary) -> ContainerSummary {
         created: c.created.unwrap_or_default(),
         networks,
         command: c.command.unwrap_or_default(),
+        mounts: c
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| MountPoint {
+                kind: m.typ.map(|t| t.to_string()).unwrap_or_default(),
+                name: m.name.filter(|n| !n.is_empty()),
+                source: m.source.unwrap_or_default(),
+                destination: m.destination.unwrap_or_default(),
+                read_only: !m.rw.unwrap_or(true),
+                driver: m.driver.unwrap_or_default(),
+            })
+            .collect(),
         ports: c
             .ports
             .unwrap_or_default()
@@ -618,6 +645,7 @@ fn details(c: bm::ContainerInspectResponse) -> ContainerDetails {
                 source: m.source.unwrap_or_default(),
                 destination: m.destination.unwrap_or_default(),
                 read_only: !m.rw.unwrap_or(true),
+                driver: m.driver.unwrap_or_default(),
             })
             .collect(),
         networks: net
@@ -1514,6 +1542,7 @@ impl Images for DockerEngine {
                 labels: i.labels.into_iter().collect(),
                 created: i.created.to_string(),
                 size: i.size,
+                ..Default::default()
             })
             .collect())
     }
@@ -1530,6 +1559,17 @@ impl Images for DockerEngine {
             labels: labels_of(i.config.and_then(|c| c.labels)),
             created: i.created.map(|d| d.to_string()).unwrap_or_default(),
             size: i.size.unwrap_or_default(),
+            platform: platform_text(
+                i.os.as_deref(),
+                i.architecture.as_deref(),
+                i.variant.as_deref(),
+            ),
+            last_tag_time: i
+                .metadata
+                .and_then(|m| m.last_tag_time)
+                .map(|d| d.to_string())
+                .filter(|t| !t.starts_with("0001-01-01"))
+                .unwrap_or_default(),
         })
     }
 
