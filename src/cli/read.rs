@@ -14,7 +14,6 @@ use super::list;
 use super::logs::{Formatter, LogEvent};
 use super::{exit, GlobalArgs};
 use rcompose::app::logs::{self as app_logs, LogsOptions};
-use rcompose::app::monitor::{self, MonitorEnd, MonitorEvent, MonitorOptions};
 use rcompose::app::query::{self, PortAnswer, PsFilter};
 use rcompose::app::types::engine::{LogOptions, Protocol};
 
@@ -133,17 +132,6 @@ pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -
             until: args.until,
         },
     };
-    if args.follow {
-        return follow(
-            engine,
-            &project,
-            opts,
-            args.no_color,
-            !args.no_log_prefix,
-            ansi,
-        )
-        .await;
-    }
     let (targets, mut stream) = app_logs::logs(engine, &project, &opts).await?;
     let fmt = Formatter::new(
         &targets,
@@ -166,48 +154,4 @@ pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -
         }
     }
     Ok(exit::OK)
-}
-
-/// `logs -f`: the project's containers followed through `app::monitor`, so a container that
-/// restarts, is recreated or is added by a scale-up is followed too (from its start); ends when
-/// every followed container has exited (as docker compose v5 does) or at Ctrl-C.
-async fn follow(
-    engine: std::sync::Arc<dyn rcompose::app::types::engine::Engine>,
-    project: &str,
-    opts: LogsOptions,
-    no_color: bool,
-    prefixes: bool,
-    ansi: Option<AnsiMode>,
-) -> Result<i32> {
-    let colors = log_colors(no_color, ansi);
-    let mut fmt = Formatter::new(&[], colors, prefixes);
-    let mut render = |ev: MonitorEvent| match ev {
-        MonitorEvent::Shown { targets, .. } => fmt = Formatter::new(&targets, colors, prefixes),
-        MonitorEvent::Line { display, text } => print(&format!("{}\n", fmt.line(display, &text))),
-        MonitorEvent::Exited { display, code } => {
-            print(&format!("{}\n", fmt.exited(display, code)));
-        }
-        MonitorEvent::Note(text) => eprintln!("{text}"),
-    };
-    let monitor_opts = MonitorOptions {
-        attached: (!opts.services.is_empty()).then(|| opts.services.iter().cloned().collect()),
-        index: opts.index,
-        log: opts.log,
-        follow_starts: true,
-        end_when_all_exited: true,
-        ..Default::default()
-    };
-    let m = monitor::monitor(
-        engine,
-        project,
-        &monitor_opts,
-        None,
-        interrupted(),
-        &mut render,
-    )
-    .await?;
-    Ok(match m.end {
-        MonitorEnd::Interrupted => exit::INTERRUPTED,
-        _ => exit::OK,
-    })
 }
