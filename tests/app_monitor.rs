@@ -222,6 +222,9 @@ async fn with_follow_starts_a_container_started_later_is_followed_again() {
 
 #[tokio::test(start_paused = true)]
 async fn a_restart_within_the_grace_keeps_it_going_then_it_ends_when_all_have_exited() {
+    // Deliberately unlike docker compose v5, whose attached `up` ends the moment nothing runs:
+    // a restart or recreate passes through that moment, and v5 then leaves the stack detached
+    // with its output gone. The price is ALL_EXITED_GRACE more before a finished stack returns.
     let (_f, e, p) = started(0).await;
     let opts = MonitorOptions {
         follow_starts: true,

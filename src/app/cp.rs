@@ -185,23 +185,7 @@ pub fn place(
     }
 }
 
-/// The archive path of an entry after its root `from` is renamed `to` (`.` on either side: the
-/// root's contents). Entries outside the root are kept as they are.
-pub fn renamed(components: &[String], from: &str, to: &str) -> Vec<String> {
-    let rest: &[String] = if from == "." {
-        components
-    } else if components.first().map(String::as_str) == Some(from) {
-        &components[1..]
-    } else {
-        return components.to_vec();
-    };
-    let mut out = Vec::with_capacity(rest.len() + 1);
-    if to != "." {
-        out.push(to.to_string());
-    }
-    out.extend(rest.iter().cloned());
-    out
-}
+pub use crate::engine::archive::renamed;
 
 /// The source of a copy out of a container, as the engine sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

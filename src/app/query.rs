@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::engine::{
     ContainerState, ContainerSummary, Engine, EngineError, HealthStatus, ImageDetails, LabelFilter,
-    PortMapping, ProcessList, Protocol, StateDetails,
+    PortMapping, ProcessList, Protocol,
 };
 use crate::plan::labels;
 
@@ -40,14 +40,12 @@ pub fn service_of(c: &ContainerSummary) -> &str {
         .unwrap_or_default()
 }
 
-/// The project's running (or paused) containers of `services` (all when empty), one-off
-/// containers included, sorted by name, as docker compose selects them for `top` and `wait`.
-pub async fn running(
+/// Every container of the project (one list call), with the error naming the project.
+async fn project_containers(
     engine: &dyn Engine,
     project: &str,
-    services: &[String],
 ) -> Result<Vec<ContainerSummary>, QueryError> {
-    let mut list = engine
+    engine
         .list_containers(&LabelFilter::project(project))
         .await
         .map_err(|e| {
@@ -55,7 +53,17 @@ pub async fn running(
                 format!("cannot list the containers of project {project}"),
                 e,
             )
-        })?;
+        })
+}
+
+/// The project's running (or paused) containers of `services` (all when empty), one-off
+/// containers included, sorted by name, as docker compose selects them for `top` and `wait`.
+pub async fn running(
+    engine: &dyn Engine,
+    project: &str,
+    services: &[String],
+) -> Result<Vec<ContainerSummary>, QueryError> {
+    let mut list = project_containers(engine, project).await?;
     list.retain(|c| {
         c.state.is_up() && (services.is_empty() || services.iter().any(|s| s == service_of(c)))
     });
@@ -68,15 +76,7 @@ pub async fn service_containers(
     engine: &dyn Engine,
     project: &str,
 ) -> Result<Vec<ContainerSummary>, QueryError> {
-    let mut list = engine
-        .list_containers(&LabelFilter::project(project))
-        .await
-        .map_err(|e| {
-            QueryError::new(
-                format!("cannot list the containers of project {project}"),
-                e,
-            )
-        })?;
+    let mut list = project_containers(engine, project).await?;
     list.retain(|c| {
         !c.labels
             .get(labels::ONEOFF)
@@ -144,16 +144,8 @@ pub async fn images(
     project: &str,
     services: &[String],
 ) -> Result<Vec<ImageRow>, QueryError> {
-    let containers = engine
-        .list_containers(&LabelFilter::project(project))
-        .await
-        .map_err(|e| {
-            QueryError::new(
-                format!("cannot list the containers of project {project}"),
-                e,
-            )
-        })?;
-    let containers: Vec<ContainerSummary> = containers
+    let containers: Vec<ContainerSummary> = project_containers(engine, project)
+        .await?
         .into_iter()
         .filter(|c| {
             services.is_empty()
@@ -386,24 +378,6 @@ impl PsRow {
             publishers: publishers(&c.ports),
         }
     }
-
-    /// Health and exit code from the container's inspect, as docker compose v5 reads them:
-    /// health only while running, the exit code only once exited or dead.
-    pub fn with_state(mut self, state: &StateDetails) -> PsRow {
-        self.health = match state.status {
-            ContainerState::Running => state
-                .health
-                .as_ref()
-                .map(|h| h.status.as_str().to_string())
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        self.exit_code = match state.status {
-            ContainerState::Exited | ContainerState::Dead => state.exit_code,
-            _ => 0,
-        };
-        self
-    }
 }
 
 /// `Exited (137) 2 seconds ago` -> 137.
@@ -439,44 +413,19 @@ pub struct PsFilter {
     pub services: Vec<String>,
 }
 
-/// `ps`: the project's containers chosen by `filter`, sorted by service then number, each
-/// inspected (as docker compose does) for its health and exit code; one that went away since
-/// it was listed keeps what the list call said.
+/// `ps`: the project's containers chosen by `filter`, sorted by service then number. One list
+/// call: its summaries carry the health and (in the status text) the exit code that docker
+/// compose reads by inspecting each container.
 pub async fn ps(
     engine: &dyn Engine,
     project: &str,
     filter: &PsFilter,
 ) -> Result<Vec<PsRow>, QueryError> {
-    let all = engine
-        .list_containers(&LabelFilter::project(project))
-        .await
-        .map_err(|e| {
-            QueryError::new(
-                format!("cannot list the containers of project {project}"),
-                e,
-            )
-        })?;
-    let rows = select(all.iter().map(PsRow::from_summary).collect(), filter);
-    let inspected = futures::future::join_all(
-        rows.iter()
-            .map(|r| engine.inspect_container(&r.id))
-            .collect::<Vec<_>>(),
-    )
-    .await;
-    let mut out = Vec::with_capacity(rows.len());
-    for (row, details) in rows.into_iter().zip(inspected) {
-        match details {
-            Ok(d) => out.push(row.with_state(&d.state)),
-            Err(e) if e.is_not_found() => out.push(row),
-            Err(e) => {
-                return Err(QueryError::new(
-                    format!("cannot inspect container {}", row.name),
-                    e,
-                ))
-            }
-        }
-    }
-    Ok(out)
+    let all = project_containers(engine, project).await?;
+    Ok(select(
+        all.iter().map(PsRow::from_summary).collect(),
+        filter,
+    ))
 }
 
 /// Which containers `ps` shows: running ones (all with `-a`), not one-offs unless `-a`, filtered
@@ -689,13 +638,6 @@ mod tests {
             .collect();
         // Sorted by container port, the engine's order kept otherwise.
         assert_eq!(urls, [("::", 80), ("0.0.0.0", 80), ("", 9000)]);
-        let running = r.with_state(&crate::engine::StateDetails {
-            status: ContainerState::Running,
-            exit_code: 7,
-            ..Default::default()
-        });
-        assert_eq!(running.exit_code, 0);
-        assert_eq!(running.health, "");
     }
 
     #[test]

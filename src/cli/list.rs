@@ -103,22 +103,9 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
-/// Go's `json.Marshal` of a value: serde_json's text with `<`, `>`, `&`, U+2028 and U+2029
-/// escaped as Go escapes them (they only occur inside strings).
+/// Go's `json.Marshal` of a value: serde_json's text with Go's HTML escaping.
 pub fn go_json(v: &Value) -> String {
-    let text = v.to_string();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
+    rcompose::model::go_json::escape_html(&v.to_string())
 }
 
 /// docker's `DisplayablePorts` over a container's publishers, as docker compose v5 prints
@@ -673,9 +660,6 @@ pub fn render_ls(rows: &[ProjectRow], all: bool, quiet: bool, format: ListFormat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rcompose::app::query::projects;
-    use rcompose::engine::{ContainerState, ContainerSummary};
-    use rcompose::plan::labels;
 
     fn row(service: &str, n: u32, state: &str) -> PsRow {
         PsRow::sample(service, n, state)
@@ -752,24 +736,17 @@ mod tests {
     }
 
     #[test]
-    fn ls_groups_by_project() {
-        let mk = |p: &str, state: ContainerState| {
-            let mut c = ContainerSummary {
-                state,
-                ..Default::default()
-            };
-            c.labels.insert(labels::PROJECT.into(), p.into());
-            c
+    fn ls_quiet_lists_running_projects_only() {
+        // The grouping itself is app::query::projects's (tested there).
+        let row = |name: &str, status: &str, running: usize| ProjectRow {
+            name: name.into(),
+            status: status.into(),
+            config_files: String::new(),
+            running,
         };
-        let rows = projects(&[
-            mk("b", ContainerState::Running),
-            mk("a", ContainerState::Exited),
-            mk("b", ContainerState::Running),
-        ]);
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[1].status, "running(2)");
-        let out = render_ls(&rows, false, true, ListFormat::Table);
-        assert_eq!(out, "b\n");
+        let rows = [row("a", "exited(1)", 0), row("b", "running(2)", 2)];
+        assert_eq!(render_ls(&rows, false, true, ListFormat::Table), "b\n");
+        assert_eq!(render_ls(&rows, true, true, ListFormat::Table), "a\nb\n");
     }
 
     fn publisher(url: &str, target: u16, published: u16) -> Publisher {
