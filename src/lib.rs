@@ -13,4 +13,4 @@ pub mod loader;
 pub mod model;
 pub mod plan;
 
-pub use app::stack::{Stack, StackBuilder, StackError};
+pub use app::stack::{Endpoint, Endpoints, Ready, Stack, StackBuilder, StackError};

@@ -262,7 +262,7 @@ const FRONT_DOORS: [(&str, &str); 2] = [
     // The library's front door for test suites, as `cli` is the binary's: it interpolates with the
     // process environment and reaches the engine the environment names, as docker compose
     // would; its Drop cannot return an error, so a failed cleanup is said on standard error.
-    ("app/stack.rs", "Stack"),
+    ("app/stack/mod.rs", "Stack"),
     // Test-image helpers, compiled only with the `fake` feature (the tests).
     ("engine/testing.rs", "tests only"),
 ];

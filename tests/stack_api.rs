@@ -53,6 +53,8 @@ async fn stack_comes_up_serves_and_is_removed_on_drop() {
         let web = stack.container_id("web", 1).await.unwrap();
         let label = stack
             .engine()
+            .await
+            .unwrap()
             .inspect_container(&web)
             .await
             .unwrap()
@@ -62,7 +64,7 @@ async fn stack_comes_up_serves_and_is_removed_on_drop() {
             .unwrap_or_default();
         assert_eq!(printed.trim(), format!("web {label}"));
 
-        let engine = stack.engine();
+        let engine = stack.engine().await.unwrap();
         drop(stack);
 
         let left = engine
@@ -92,7 +94,12 @@ async fn unknown_service_port_is_a_clear_error() {
         let err = stack.host_port("web", 9999).await.unwrap_err();
         assert_eq!(
             err.to_string(),
-            "service \"web\" does not publish container port 9999"
+            "service \"web\" does not publish container port 9999 (it publishes: 8080)"
+        );
+        let err = stack.endpoint("nope", 80).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "service \"nope\" is not in the stack (its services: seed, web)"
         );
         stack.down().await.expect("down");
     })

@@ -109,7 +109,11 @@ fn host_path(project: &Project, p: &str) -> String {
 
 /// Labels every object of the project carries.
 fn project_labels(project: &Project) -> Labels {
-    let mut l = Labels::new();
+    let mut l: Labels = project
+        .resource_labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     l.insert(labels::PROJECT.into(), project.name.clone());
     l.insert(labels::VERSION.into(), labels::COMPOSE_VERSION.into());
     l

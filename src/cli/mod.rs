@@ -19,6 +19,7 @@ pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
+pub mod stacktest;
 pub mod tty;
 mod upwatch;
 
@@ -142,6 +143,13 @@ pub enum Command {
     Push(args::PushArgs),
     /// List images used by the created containers.
     Images(args::ImagesArgs),
+    /// Bring the project up under a unique name, run a command with its endpoints in the
+    /// environment (`<SERVICE>_<PORT>=host:port`), then remove it; exits with the command's status.
+    Test(stacktest::TestArgs),
+    /// Print the published endpoints of a running project.
+    Endpoints(stacktest::EndpointsArgs),
+    /// Remove the stacks of test runs whose owner process is gone or whose lease ran out.
+    Reap(stacktest::ReapArgs),
 }
 
 impl GlobalArgs {
@@ -191,20 +199,31 @@ pub fn main() -> i32 {
         rest[0] = "docker compose".into();
         raw = rest;
     }
+    let raw_copy = raw.clone();
     let args = oneoff::rewrite_args(hoist_file_flags(raw));
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
+            let code = if !e.use_stderr() {
                 exit::OK
+            } else if e.get(clap::error::ContextKind::InvalidSubcommand).is_none()
+                && command_word(&raw_copy) == Some("test")
+            {
+                // `rcompose test` is for test runners: its usage errors exit 2, as theirs do.
+                stacktest::TEST_USAGE
+            } else {
+                exit::USAGE
             };
             let _ = e.print();
             return code;
         }
     };
     run(cli)
+}
+
+/// The command word of a command line, if any.
+fn command_word(args: &[std::ffi::OsString]) -> Option<&str> {
+    command_index(args).and_then(|i| args[i].to_str())
 }
 
 /// The global flags that take a value (`-f FILE`), as they can stand before the command.

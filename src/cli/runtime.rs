@@ -98,6 +98,9 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Wait(a) => super::inspect::wait(global, rt, a).await,
             Command::Exec(a) => super::oneoff::exec(global, rt, a).await,
             Command::Run(a) => super::oneoff::run(global, rt, a).await,
+            Command::Test(a) => super::stacktest::test(global, a).await,
+            Command::Endpoints(a) => super::stacktest::endpoints(global, a).await,
+            Command::Reap(a) => super::stacktest::reap(rt, a).await,
         }
     })
 }

@@ -119,6 +119,11 @@ pub struct Project {
     /// Services left out by the active profiles (set by the loader; not printed).
     #[serde(skip)]
     pub disabled_services: IndexMap<String, Service>,
+    /// Labels put on every container, network and volume the project creates, outside the
+    /// config hash (so that they never cause a recreate). `Stack` records its owner and lease
+    /// here. Not printed.
+    #[serde(skip)]
+    pub resource_labels: IndexMap<String, String>,
 }
 
 impl Project {

@@ -1,0 +1,745 @@
+//! `Stack`: the library API for test suites — bring a compose stack up, talk to it, tear it down.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), rcompose::StackError> {
+//! use rcompose::{Ready, Stack};
+//! let stack = Stack::builder("tests/compose.yaml") // a unique project name by default
+//!     .ready("api", Ready::http(8080, "/health"))
+//!     .up()
+//!     .await?; // every service running (healthy), one-shots exited 0, the checks passed
+//! let redis = stack.endpoint("redis", 6379).await?; // e.g. 127.0.0.1:49153
+//! let url = stack.url("api", 8080, "http").await?; // e.g. http://127.0.0.1:49154
+//! stack.snapshot("empty").await?;
+//! // ... the test writes data ...
+//! stack.restore("empty").await?; // back to the snapshot's volumes
+//! # let _ = (redis, url);
+//! stack.down().await?; // also done (with volumes) when the Stack is dropped
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every stack is labelled with its owner process and a lease ([`owner`]): a stack whose test
+//! process was killed is removed by the next `Stack::up` (or `rcompose reap`). A dropped `Stack`
+//! removes its containers, networks and volumes (from a separate thread, so it works inside and
+//! outside a tokio runtime) unless `keep()` or `reuse()` was asked for.
+
+pub mod endpoints;
+pub mod owner;
+pub mod ready;
+pub mod snapshot;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::StreamExt;
+use indexmap::IndexMap;
+
+use crate::app::ops::{self, EngineRef};
+use crate::app::{Cancel, ExecError, NullReporter};
+use crate::engine::{self, EngineError, ExecSpec, LabelFilter, LogOptions};
+use crate::loader::{self, LoadError, LoadOptions};
+use crate::model::Project;
+use crate::plan;
+
+pub use endpoints::{Endpoint, Endpoints};
+pub use owner::Reaped;
+pub use ready::Ready;
+pub use snapshot::Snapshot;
+
+/// What can go wrong with a `Stack`.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error("service {service:?} is not in the stack (its services: {})", known.join(", "))]
+    UnknownService { service: String, known: Vec<String> },
+    #[error("service {service:?} has no running container{}", replica_text(*.replica))]
+    NoContainer { service: String, replica: u32 },
+    #[error("service {service:?} does not publish container port {port}{}", published_text(.published))]
+    NoPort {
+        service: String,
+        port: u16,
+        published: Vec<u16>,
+    },
+    #[error(
+        "service {service:?} was not ready after {:.1}s: waiting for {what}: {why}{}",
+        waited.as_secs_f64(),
+        evidence(health.as_deref(), logs)
+    )]
+    NotReady {
+        service: String,
+        what: String,
+        why: String,
+        waited: Duration,
+        /// The output of its last healthcheck probe, if the engine ran one.
+        health: Option<String>,
+        /// The last lines of its log.
+        logs: String,
+    },
+    #[error("no snapshot named {name:?} (taken: {})", if taken.is_empty() { "none".to_string() } else { taken.join(", ") })]
+    NoSnapshot { name: String, taken: Vec<String> },
+}
+
+fn replica_text(r: u32) -> String {
+    if r == 0 {
+        String::new()
+    } else {
+        format!(" (replica {r})")
+    }
+}
+
+fn published_text(ports: &[u16]) -> String {
+    if ports.is_empty() {
+        " (it publishes none)".to_string()
+    } else {
+        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+        format!(" (it publishes: {})", list.join(", "))
+    }
+}
+
+fn evidence(health: Option<&str>, logs: &str) -> String {
+    let mut out = String::new();
+    if let Some(h) = health.filter(|h| !h.trim().is_empty()) {
+        out.push_str(&format!("\n  last health output: {}", h.trim()));
+    }
+    if logs.trim().is_empty() {
+        out.push_str("\n  (its log is empty)");
+    } else {
+        out.push_str("\n  last log lines:");
+        for l in logs.trim_end().lines() {
+            out.push_str("\n    ");
+            out.push_str(l);
+        }
+    }
+    out
+}
+
+/// How to bring a stack up; see [`Stack::builder`].
+#[derive(Debug, Clone)]
+pub struct StackBuilder {
+    opts: LoadOptions,
+    env: IndexMap<String, String>,
+    wait: Duration,
+    keep: bool,
+    build: bool,
+    reuse: bool,
+    unique: bool,
+    lease: Duration,
+    ready: Vec<(String, Ready)>,
+}
+
+impl StackBuilder {
+    /// Adds a compose file (the first one is given to [`Stack::builder`]).
+    pub fn file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.opts
+            .files
+            .push(loader::ConfigSource::Path(path.into()));
+        self
+    }
+    /// The project name. By default every stack gets its own: the file's `name:` (or its
+    /// directory) plus a random suffix, so that tests and test binaries never share one.
+    pub fn project_name(mut self, name: impl Into<String>) -> Self {
+        self.opts.project_name = Some(name.into());
+        self
+    }
+    /// Sets a variable for interpolation (it wins over the process environment and `.env`).
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+    /// Enables a profile.
+    pub fn profile(mut self, p: impl Into<String>) -> Self {
+        self.opts.profiles.push(p.into());
+        self
+    }
+    /// Only these services (and what they depend on).
+    pub fn services<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.opts.services = names.into_iter().map(Into::into).collect();
+        self
+    }
+    /// How long `up` (and `restore`) wait for the stack to be ready (default 120 s).
+    pub fn wait_timeout(mut self, d: Duration) -> Self {
+        self.wait = d;
+        self
+    }
+    /// A unique name even when one was given: the given name becomes the prefix of the random
+    /// suffix (as `rcompose test -p NAME` does).
+    pub fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+    /// Build images of services with `build:` even when they exist.
+    pub fn build(mut self) -> Self {
+        self.build = true;
+        self
+    }
+    /// Leave the stack running when the `Stack` is dropped (for debugging a failed test). It is
+    /// still reaped once this process has exited.
+    pub fn keep(mut self) -> Self {
+        self.keep = true;
+        self
+    }
+    /// Reuse the stack between runs: its name is derived from its configuration, a later run
+    /// with the same configuration finds it running, and dropping the `Stack` leaves it. It is
+    /// reaped when its lease ends (see [`StackBuilder::lease`]).
+    pub fn reuse(mut self) -> Self {
+        self.reuse = true;
+        self
+    }
+    /// How long the stack may outlive its owner's checks (default 24 h): after that any `reap`
+    /// removes it.
+    pub fn lease(mut self, d: Duration) -> Self {
+        self.lease = d;
+        self
+    }
+    /// A readiness check for `service`, run from the host after it is running (and healthy):
+    /// `up` returns once every check passed, or fails naming the service with its health output
+    /// and last log lines.
+    pub fn ready(mut self, service: impl Into<String>, check: Ready) -> Self {
+        self.ready.push((service.into(), check));
+        self
+    }
+
+    /// Loads the project without starting anything (under the name given, or the default one).
+    pub fn load(&self) -> Result<Project, StackError> {
+        let mut opts = self.opts.clone();
+        let mut env: IndexMap<String, String> = if opts.environment.is_empty() {
+            std::env::vars().collect()
+        } else {
+            opts.environment.clone()
+        };
+        env.extend(self.env.clone());
+        opts.environment = env;
+        Ok(loader::load(&opts)?.project)
+    }
+
+    /// The project under its final name: as given, else the default name plus a random suffix
+    /// (or, for `reuse()`, a digest of the configuration).
+    fn load_named(&self) -> Result<Project, StackError> {
+        let first = self.load()?;
+        if self.opts.project_name.is_some() && !self.unique {
+            return Ok(first);
+        }
+        let suffix = if self.reuse {
+            let text = serde_json::to_string(&first).unwrap_or_default();
+            format!("r{}", &hex::encode(sha2_digest(text.as_bytes()))[..10])
+        } else {
+            unique_suffix()
+        };
+        let mut again = self.clone();
+        again.opts.project_name = Some(format!("{}-{suffix}", first.name));
+        again.load()
+    }
+
+    /// `up -d`, then waits until every service is running (healthy where it has a
+    /// healthcheck), every one-shot has exited 0 and every [`Ready`] check passed. Stacks left
+    /// by crashed test processes are reaped first. On failure what was created is removed
+    /// again (unless `keep()`).
+    pub async fn up(self) -> Result<Stack, StackError> {
+        super::lock::configure(super::lock::LockSettings::from_env(|k| {
+            std::env::var(k).ok()
+        }));
+        let engine = connect().await?;
+        // A crashed run's leftovers go first; failing to sweep them must not fail this run.
+        let _ = owner::reap(engine.clone(), false).await;
+        let stack = self.start(engine).await?;
+        Ok(stack)
+    }
+
+    async fn start(self, engine: EngineRef) -> Result<Stack, StackError> {
+        let mut project = self.load_named()?;
+        let kind = if self.reuse { "reuse" } else { "owned" };
+        project.resource_labels = owner::Owner::current()
+            .labels(kind, self.lease, SystemTime::now())
+            .into_iter()
+            .collect();
+        for (service, _) in &self.ready {
+            known_service(&project, service)?;
+        }
+        let mut up = ops::UpOptions::default();
+        up.plan.services = self.opts.services.clone();
+        if self.build {
+            up.plan.build = plan::BuildPolicy::Always;
+        }
+        let stack = Stack {
+            engine: Some(engine.clone()),
+            project,
+            keep: self.keep || self.reuse,
+            down_on_drop: true,
+            wait: self.wait,
+            ready: self.ready,
+            snapshots: Mutex::new(BTreeMap::new()),
+        };
+        ops::up(
+            engine.clone(),
+            &stack.project,
+            &up,
+            &mut NullReporter,
+            Cancel::new(),
+        )
+        .await?;
+        stack.wait_ready(&engine).await?;
+        Ok(stack)
+    }
+
+    /// One stack for the whole test binary: the first call brings it up, every later call (from
+    /// any test, any runtime) gets the same one. It is removed when the process exits, or reaped
+    /// later if the process is killed.
+    pub async fn shared(self) -> Result<Arc<Stack>, StackError> {
+        let key = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.opts.files,
+            self.opts.project_name,
+            self.opts.profiles,
+            self.opts.services,
+            self.env
+        );
+        let cell = {
+            let mut map = shared_stacks().lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(key).or_default().clone()
+        };
+        let stack = cell
+            .get_or_try_init(|| async {
+                let keep = self.keep || self.reuse;
+                let mut stack = self.up().await?;
+                // Calls come from many runtimes: each one connects afresh.
+                stack.engine = None;
+                stack.down_on_drop = false;
+                if !keep {
+                    register_exit_cleanup(stack.project.name.clone());
+                }
+                Ok::<_, StackError>(Arc::new(stack))
+            })
+            .await?;
+        Ok(stack.clone())
+    }
+}
+
+type SharedCell = Arc<tokio::sync::OnceCell<Arc<Stack>>>;
+
+fn shared_stacks() -> &'static Mutex<HashMap<String, SharedCell>> {
+    static SHARED: OnceLock<Mutex<HashMap<String, SharedCell>>> = OnceLock::new();
+    SHARED.get_or_init(Default::default)
+}
+
+fn exit_cleanup() -> &'static Mutex<Vec<String>> {
+    static NAMES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    NAMES.get_or_init(Default::default)
+}
+
+/// Removes `project` when the process exits normally (a test binary ends by returning from
+/// `main`); a killed process leaves it to `reap`.
+fn register_exit_cleanup(project: String) {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    exit_cleanup()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(project);
+    REGISTERED.call_once(|| {
+        // SAFETY: `atexit` registers a plain `extern "C"` function with no arguments.
+        unsafe {
+            libc::atexit(remove_shared_at_exit);
+        }
+    });
+}
+
+extern "C" fn remove_shared_at_exit() {
+    let names = std::mem::take(&mut *exit_cleanup().lock().unwrap_or_else(|p| p.into_inner()));
+    if names.is_empty() {
+        return;
+    }
+    let handle = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            if let Ok(engine) = connect().await {
+                for name in names {
+                    let _ = owner::remove_project(engine.clone(), &name).await;
+                }
+            }
+        });
+    });
+    let _ = handle.join();
+}
+
+fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).to_vec()
+}
+
+/// Eight hex digits that differ between stacks of one process and between processes.
+fn unique_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    format!("{:08x}", h.finish() as u32)
+}
+
+async fn connect() -> Result<EngineRef, EngineError> {
+    engine::connect(&engine::ConnectOptions::from_env(|k| std::env::var(k).ok())).await
+}
+
+fn known_service(project: &Project, service: &str) -> Result<(), StackError> {
+    if project.services.contains_key(service) {
+        Ok(())
+    } else {
+        Err(StackError::UnknownService {
+            service: service.to_string(),
+            known: project.services.keys().cloned().collect(),
+        })
+    }
+}
+
+/// A running compose stack. Dropping it removes everything it created, volumes included.
+pub struct Stack {
+    /// `None` for a shared stack, whose calls come from many runtimes.
+    engine: Option<EngineRef>,
+    project: Project,
+    keep: bool,
+    down_on_drop: bool,
+    wait: Duration,
+    ready: Vec<(String, Ready)>,
+    snapshots: Mutex<BTreeMap<String, Arc<Snapshot>>>,
+}
+
+impl std::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stack")
+            .field("project", &self.project.name)
+            .finish()
+    }
+}
+
+impl Stack {
+    /// A builder for the stack described by `file`.
+    pub fn builder(file: impl Into<PathBuf>) -> StackBuilder {
+        Stack::with_options(LoadOptions::with_files([file.into()]))
+    }
+
+    /// A builder for the project `opts` describes (the command line's files, environment,
+    /// profiles and name). An empty `opts.environment` means the process environment.
+    pub fn with_options(opts: LoadOptions) -> StackBuilder {
+        StackBuilder {
+            opts,
+            env: IndexMap::new(),
+            wait: Duration::from_secs(120),
+            keep: false,
+            build: false,
+            reuse: false,
+            unique: false,
+            lease: owner::DEFAULT_LEASE,
+            ready: Vec::new(),
+        }
+    }
+
+    /// The resolved project.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The project name (all containers carry it in `com.docker.compose.project`).
+    pub fn name(&self) -> &str {
+        &self.project.name
+    }
+
+    /// The engine the stack runs on.
+    pub async fn engine(&self) -> Result<EngineRef, StackError> {
+        match &self.engine {
+            Some(e) => Ok(e.clone()),
+            None => Ok(connect().await?),
+        }
+    }
+
+    /// The id of a service's container (replica 1 for `replica == 0` or `1`).
+    pub async fn container_id(&self, service: &str, replica: u32) -> Result<String, StackError> {
+        known_service(&self.project, service)?;
+        let engine = self.engine().await?;
+        let wanted = replica.max(1).to_string();
+        let filter = LabelFilter::project(&self.project.name)
+            .with("com.docker.compose.service", service)
+            .with("com.docker.compose.container-number", &wanted);
+        let list = engine.list_containers(&filter).await?;
+        list.into_iter()
+            .find(|c| !super::oneoff::is_oneoff(c))
+            .map(|c| c.id)
+            .ok_or(StackError::NoContainer {
+                service: service.to_string(),
+                replica,
+            })
+    }
+
+    /// Every published endpoint of the stack, by service.
+    pub async fn endpoints(&self) -> Result<Endpoints, StackError> {
+        let engine = self.engine().await?;
+        Ok(endpoints::endpoints(&engine, &self.project.name, Some(&self.project)).await?)
+    }
+
+    /// The host address a service's container port (tcp) is published on, e.g.
+    /// `127.0.0.1:49153` for `ports: ["6379"]`. A wildcard host IP is given as loopback.
+    pub async fn endpoint(&self, service: &str, port: u16) -> Result<SocketAddr, StackError> {
+        known_service(&self.project, service)?;
+        let all = self.endpoints().await?;
+        all.get(service, port).ok_or_else(|| StackError::NoPort {
+            service: service.to_string(),
+            port,
+            published: all
+                .by_service
+                .get(service)
+                .map(|l| l.iter().map(|e| e.port).collect())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The same as [`Stack::endpoint`] (its earlier name).
+    pub async fn host_port(&self, service: &str, port: u16) -> Result<SocketAddr, StackError> {
+        self.endpoint(service, port).await
+    }
+
+    /// `scheme://host:port` of a service's published port, e.g. `postgres://127.0.0.1:49153`.
+    pub async fn url(&self, service: &str, port: u16, scheme: &str) -> Result<String, StackError> {
+        Ok(format!(
+            "{scheme}://{}",
+            self.endpoint(service, port).await?
+        ))
+    }
+
+    /// Runs a command in a service's container and returns (exit code, stdout, stderr).
+    pub async fn exec<I, S>(
+        &self,
+        service: &str,
+        cmd: I,
+    ) -> Result<(i64, String, String), StackError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let id = self.container_id(service, 1).await?;
+        let out = self.engine().await?.exec(&id, &ExecSpec::new(cmd)).await?;
+        Ok((
+            out.exit_code,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
+    /// Everything a service's container has logged so far (stdout and stderr interleaved).
+    pub async fn logs(&self, service: &str) -> Result<String, StackError> {
+        let id = self.container_id(service, 1).await?;
+        log_text(&self.engine().await?, &id, None).await
+    }
+
+    /// Waits until every service is ready again (running, healthy, its checks passing).
+    pub async fn wait_ready(&self, engine: &EngineRef) -> Result<(), StackError> {
+        let deadline = Instant::now() + self.wait;
+        let list = engine
+            .list_containers(&LabelFilter::project(&self.project.name))
+            .await?;
+        let waits = list
+            .into_iter()
+            .filter(|c| !super::oneoff::is_oneoff(c))
+            .filter_map(|c| {
+                let service = c.labels.get("com.docker.compose.service")?.clone();
+                let replica1 =
+                    c.labels.get("com.docker.compose.container-number") == Some(&"1".to_string());
+                Some(self.wait_container(engine, service, c.id, replica1, deadline))
+            });
+        futures::future::try_join_all(waits).await?;
+        Ok(())
+    }
+
+    async fn wait_container(
+        &self,
+        engine: &EngineRef,
+        service: String,
+        id: String,
+        replica1: bool,
+        deadline: Instant,
+    ) -> Result<(), StackError> {
+        let started = Instant::now();
+        let model = self.project.services.get(&service);
+        let fail =
+            |what: String, why: String| self.not_ready(engine, &service, &id, what, why, started);
+        if let Err(why) = ready::poll(deadline, || ready::service_state(engine, &id, model)).await {
+            return Err(fail("it to be running and healthy".into(), why).await);
+        }
+        if !replica1 {
+            return Ok(());
+        }
+        for (_, check) in self.ready.iter().filter(|(s, _)| *s == service) {
+            let endpoint = match check {
+                Ready::Tcp { port } | Ready::Http { port, .. } => {
+                    Some(self.endpoint(&service, *port).await?)
+                }
+                _ => None,
+            };
+            if let Err(why) =
+                ready::poll(deadline, || ready::attempt(engine, &id, check, endpoint)).await
+            {
+                return Err(fail(check.describe(), why).await);
+            }
+        }
+        Ok(())
+    }
+
+    async fn not_ready(
+        &self,
+        engine: &EngineRef,
+        service: &str,
+        id: &str,
+        what: String,
+        why: String,
+        started: Instant,
+    ) -> StackError {
+        let health = engine
+            .inspect_container(id)
+            .await
+            .ok()
+            .and_then(|d| d.state.health)
+            .and_then(|h| h.last_output().map(str::to_string));
+        let logs = log_text(engine, id, Some(20)).await.unwrap_or_default();
+        StackError::NotReady {
+            service: service.to_string(),
+            what,
+            why,
+            waited: started.elapsed(),
+            health,
+            logs,
+        }
+    }
+
+    /// Takes a snapshot `name` of the stack's named volumes: the services that mount them are
+    /// stopped while their volumes are copied, then started again (and waited for). Returns
+    /// the snapshot's size in bytes.
+    pub async fn snapshot(&self, name: &str) -> Result<usize, StackError> {
+        let engine = self.engine().await?;
+        let snap = snapshot::take(&engine, &self.project).await?;
+        let size = snap.size();
+        self.snapshots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), Arc::new(snap));
+        self.wait_ready(&engine).await?;
+        Ok(size)
+    }
+
+    /// Puts the stack's named volumes back as snapshot `name` found them: the services that
+    /// mount them are recreated on fresh volumes filled from the snapshot, and waited for.
+    pub async fn restore(&self, name: &str) -> Result<(), StackError> {
+        let snap = {
+            let map = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(name)
+                .cloned()
+                .ok_or_else(|| StackError::NoSnapshot {
+                    name: name.to_string(),
+                    taken: map.keys().cloned().collect(),
+                })?
+        };
+        let engine = self.engine().await?;
+        snapshot::put_back(&engine, &self.project, &snap).await?;
+        if !snap.services.is_empty() {
+            let mut up = ops::UpOptions::default();
+            up.plan.services = snap.services.clone();
+            up.plan.no_deps = true;
+            ops::up(
+                engine.clone(),
+                &self.project,
+                &up,
+                &mut NullReporter,
+                Cancel::new(),
+            )
+            .await?;
+        }
+        self.wait_ready(&engine).await
+    }
+
+    /// `down -v`: removes the stack's containers, networks and volumes now.
+    pub async fn down(mut self) -> Result<(), StackError> {
+        self.down_on_drop = false;
+        down_all(self.engine().await?, &self.project).await
+    }
+}
+
+/// A container's log (the last `tail` lines, or all), stdout and stderr interleaved.
+async fn log_text(engine: &EngineRef, id: &str, tail: Option<u64>) -> Result<String, StackError> {
+    let opts = LogOptions {
+        tail,
+        ..Default::default()
+    };
+    let mut stream = engine.logs(id, &opts);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk?.bytes);
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+async fn down_all(engine: EngineRef, project: &Project) -> Result<(), StackError> {
+    let opts = ops::DownOptions {
+        plan: plan::DownOptions {
+            remove_volumes: true,
+            remove_orphans: true,
+            rmi: None,
+            timeout: Some(5),
+        },
+        ..Default::default()
+    };
+    ops::down(
+        engine,
+        &project.name,
+        Some(project),
+        &opts,
+        &mut NullReporter,
+        Cancel::new(),
+    )
+    .await?;
+    Ok(())
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if self.keep || !self.down_on_drop {
+            return;
+        }
+        let project = self.project.clone();
+        // Its own thread and runtime: Drop cannot await, and may run inside a runtime.
+        let handle = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async move {
+                    if let Ok(engine) = connect().await {
+                        if let Err(e) = down_all(engine, &project).await {
+                            eprintln!("rcompose: cleaning up stack {}: {e}", project.name);
+                        }
+                    }
+                });
+            }
+        });
+        let _ = handle.join();
+    }
+}
