@@ -301,3 +301,49 @@ async fn a_shared_stack_is_started_once_and_removed_at_exit() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reused_stack_is_found_again_by_its_configuration() {
+    within("reusing a stack", async {
+        engine::testing::ensure_test_images().expect("test images");
+        let first = Stack::builder(fixture("data.yaml"))
+            .env("REUSE_TEST", std::process::id().to_string())
+            .reuse()
+            .up()
+            .await
+            .expect("first up");
+        let name = first.name().to_string();
+        let id = first.container_id("store", 1).await.unwrap();
+        let engine = first.engine().await.unwrap();
+        let labels = engine.inspect_container(&id).await.unwrap().labels;
+        assert_eq!(labels["org.rcompose.stack"], "reuse");
+        assert!(
+            !labels.contains_key("org.rcompose.owner.pid"),
+            "no owner to outlive"
+        );
+        drop(first); // a reused stack stays
+        assert_eq!(leftovers(&name).await.0, 1);
+
+        let second = Stack::builder(fixture("data.yaml"))
+            .env("REUSE_TEST", std::process::id().to_string())
+            .reuse()
+            .up()
+            .await
+            .expect("second up");
+        assert_eq!(
+            second.name(),
+            name,
+            "the same configuration names the same stack"
+        );
+        assert_eq!(
+            second.container_id("store", 1).await.unwrap(),
+            id,
+            "not recreated"
+        );
+        rcompose::app::stack::owner::remove_project(engine, &name)
+            .await
+            .unwrap();
+        assert_eq!(leftovers(&name).await, (0, 0, 0));
+    })
+    .await
+}
