@@ -13,7 +13,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{go_json, Service};
+use crate::model::{go_json, Network, Service, Volume};
 
 /// The service fields v5 clears before hashing (`deploy.replicas` too, inside `deploy`).
 pub const HASH_EXCLUDED_KEYS: &[&str] =
@@ -38,10 +38,48 @@ pub fn service_config_hash(service: &Service) -> String {
     hex::encode(Sha256::digest(service_hash_input(service).as_bytes()))
 }
 
+/// The config hash of a project network, as v5's `NetworkHash`: hex SHA-256 of its
+/// `json.Marshal` (recorded as the network's `com.docker.compose.config-hash` label).
+pub fn network_config_hash(network: &Network) -> String {
+    hex::encode(Sha256::digest(go_json::marshal(network).as_bytes()))
+}
+
+/// The config hash of a project volume, as v5's `VolumeHash`: its `json.Marshal` with an unset
+/// driver given as `local`.
+pub fn volume_config_hash(volume: &Volume) -> String {
+    let mut v = volume.clone();
+    if v.driver.as_deref().unwrap_or("").is_empty() {
+        v.driver = Some("local".to_string());
+    }
+    hex::encode(Sha256::digest(go_json::marshal(&v).as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Project;
+
+    /// The labels docker compose v5.6.1 put on the network and volume of a project `ixp` with a
+    /// default network and a volume `data` (2026-12-05).
+    #[test]
+    fn network_and_volume_hashes_are_v5s() {
+        let network = Network {
+            name: Some("ixp_default".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            network_config_hash(&network),
+            "fea720e4777c2df3fe66f4f4c6960c1e1e57d71c65c547a506871e72afc036eb"
+        );
+        let volume = Volume {
+            name: Some("ixp_data".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            volume_config_hash(&volume),
+            "0455950c469a2b5d150063371ada6065d792e701d2d3895ad4450a826d9301ae"
+        );
+    }
 
     /// The services as docker compose v5.6.1 `config` prints them (its canonical form, which the
     /// model reads as is); the expected hashes are v5's own `config --hash '*'` for the compose

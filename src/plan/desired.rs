@@ -191,11 +191,13 @@ impl Desired {
             ..Desired::default()
         };
         for (key, n) in order.entries(&project.networks) {
-            let resource = resource(project, key, n.name.as_deref(), n.external, n);
+            let hash = super::config_hash::network_config_hash(n);
+            let resource = resource(project, key, n.name.as_deref(), n.external, hash);
             desired.networks.insert(key.clone(), resource);
         }
         for (key, v) in order.entries(&project.volumes) {
-            let resource = resource(project, key, v.name.as_deref(), v.external, v);
+            let hash = super::config_hash::volume_config_hash(v);
+            let resource = resource(project, key, v.name.as_deref(), v.external, hash);
             desired.volumes.insert(key.clone(), resource);
         }
         for (name, svc) in order.entries(&project.services) {
@@ -243,13 +245,13 @@ impl Order {
     }
 }
 
-/// A project-level network or volume: its engine name and the hash of its canonical form.
-fn resource<T: serde::Serialize>(
+/// A project-level network or volume: its engine name and its config hash (v5's).
+fn resource(
     project: &Project,
     key: &str,
     name: Option<&str>,
     external: bool,
-    body: &T,
+    config_hash: String,
 ) -> DesiredResource {
     let name = match name {
         Some(n) => n.to_string(),
@@ -260,7 +262,7 @@ fn resource<T: serde::Serialize>(
         key: key.to_string(),
         name,
         external,
-        config_hash: hash_value(&serde_json::to_value(body).unwrap_or_default()),
+        config_hash,
     }
 }
 
