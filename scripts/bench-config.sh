@@ -17,7 +17,10 @@ out="target/bench-config"
 rm -rf "$out"
 mkdir -p "$out"
 
-command -v docker-compose >/dev/null || { echo "docker-compose (v1) is not installed" >&2; exit 1; }
+# The tool to compare with: BENCH_OTHER (a path, e.g. docker compose v5 from
+# scripts/install-compose-v5.sh), else docker-compose v1 from PATH.
+other="${BENCH_OTHER:-docker-compose}"
+command -v "$other" >/dev/null || { echo "$other is not installed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is not installed" >&2; exit 1; }
 
 echo "== build"
@@ -30,7 +33,7 @@ echo "== machine"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) cores)"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rcompose: $("$rcompose" --version 2>/dev/null || echo '?')"
-echo "docker-compose: $(docker-compose version --short 2>/dev/null || echo '?')"
+echo "compared with: $other $("$other" version --short 2>/dev/null || echo '?')"
 
 # mean_seconds CMD... : mean wall time of RUNS runs (after one warm-up), in seconds.
 mean_seconds() {
@@ -64,13 +67,13 @@ for project in large small; do
         status=1
         continue
     fi
-    if ! (cd "$dir" && docker-compose -f compose.yaml config -q); then
-        echo "docker-compose rejected $file" >&2
+    if ! (cd "$dir" && "$other" -f compose.yaml config -q); then
+        echo "$other rejected $file" >&2
         status=1
         continue
     fi
     r_cmd=("$rcompose" -f compose.yaml config -q)
-    v_cmd=(docker-compose -f compose.yaml config -q)
+    v_cmd=("$other" -f compose.yaml config -q)
     if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
         (cd "$dir" && hyperfine -N --warmup 1 --runs "$runs" --export-json "$PWD/../$project.json" \
             -n rcompose "${r_cmd[*]}" -n docker-compose "${v_cmd[*]}")

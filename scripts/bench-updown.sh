@@ -23,7 +23,10 @@ sock="${DOCKER_HOST:-unix:///var/run/docker.sock}"
 sock="${sock#unix://}"
 api="http://localhost/v1.41"
 
-command -v docker-compose >/dev/null || { echo "bench: docker-compose (v1) not found" >&2; exit 1; }
+# The tool to compare with: BENCH_OTHER (a path, e.g. docker compose v5 from
+# scripts/install-compose-v5.sh), else docker-compose v1 from PATH (the columns say "v1" either way).
+other="${BENCH_OTHER:-docker-compose}"
+command -v "$other" >/dev/null || { echo "bench: $other not found" >&2; exit 1; }
 command -v curl >/dev/null || { echo "bench: curl not found" >&2; exit 1; }
 bash "$here/scripts/build-test-images.sh"
 bin="${RCOMPOSE_BIN:-}"
@@ -151,9 +154,9 @@ for n in "${sizes[@]}"; do
           downs+=("$(time_cmd env COMPOSE_PROGRESS=quiet "$bin" -p "$p" -f "$file" down)")
           ;;
         v1)
-          ups+=("$(time_cmd docker-compose -p "$p" -f "$file" up -d)")
-          noops+=("$(time_cmd docker-compose -p "$p" -f "$file" up -d)")
-          downs+=("$(time_cmd docker-compose -p "$p" -f "$file" down)")
+          ups+=("$(time_cmd "$other" -p "$p" -f "$file" up -d)")
+          noops+=("$(time_cmd "$other" -p "$p" -f "$file" up -d)")
+          downs+=("$(time_cmd "$other" -p "$p" -f "$file" down)")
           ;;
         floor)
           ups+=("$(time_cmd floor_up "$n" "$p")")
@@ -179,7 +182,7 @@ for tool in rcompose v1 floor; do
   for ((r = 0; r < runs + 2; r++)); do
     case $tool in
       rcompose) ts+=("$(time_cmd "$bin" -p "$p" -f "$file" ps)") ;;
-      v1) ts+=("$(time_cmd docker-compose -p "$p" -f "$file" ps)") ;;
+      v1) ts+=("$(time_cmd "$other" -p "$p" -f "$file" ps)") ;;
       floor) ts+=("$(time_cmd curl -sf --unix-socket "$sock" -g "$api/containers/json?all=1&filters={\"label\":[\"com.docker.compose.project=$p\"]}")") ;;
     esac
   done
@@ -192,7 +195,7 @@ env COMPOSE_PROGRESS=quiet "$bin" -p "$p" -f "$file" down >/dev/null 2>&1 || tru
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
 echo
-echo "rcompose $("$bin" version | awk '{print $3}') vs $(docker-compose version --short) on Docker $(docker version --format '{{.Server.Version}}'), $(nproc) cores; median of $runs runs; ms"
+echo "rcompose $("$bin" version | awk '{print $3}') vs $other $("$other" version --short) on Docker $(docker version --format '{{.Server.Version}}'), $(nproc) cores; median of $runs runs; ms"
 echo
 echo "| operation | rcompose | docker-compose v1 | engine floor | rcompose / v1 | rcompose / floor |"
 echo "|---|---:|---:|---:|---:|---:|"
