@@ -151,3 +151,47 @@ fn a_stack_made_by_rcompose_is_a_no_op_up_for_v5_and_v5_down_removes_it() {
     assert!(s.containers().is_empty());
     assert_eq!(volumes_and_networks(&s), (vec![], vec![]));
 }
+
+/// Every stack in compose-examples/, both ways: made by one tool, a no-op `up` for the other,
+/// removed by the other's `down -v`.
+#[test]
+fn every_example_stack_is_shared_with_v5_both_ways() {
+    let dir = repo_path("compose-examples");
+    let mut examples: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("compose.yaml").is_file())
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 2, "{examples:?}");
+    for example in examples {
+        let name = example.file_name().unwrap().to_string_lossy().to_string();
+        let yaml = std::fs::read_to_string(example.join("compose.yaml")).unwrap();
+        for (first, second) in [("v5", "rcompose"), ("rcompose", "v5")] {
+            let s = Stack::new(&format!("ex{name}"), &yaml).env("WEB_PORT", "0");
+            let run = |tool: &str, args: &[&str]| {
+                if tool == "v5" {
+                    s.v5(args)
+                } else {
+                    s.rc(args)
+                }
+            };
+            run(first, &["up", "-d", "--wait"]).ok();
+            let before = s.containers();
+            assert!(!before.is_empty(), "{name}: nothing was created");
+            let again = run(second, &["up", "-d", "--wait"]).ok();
+            assert_quiet(&again, second);
+            assert_eq!(
+                s.containers(),
+                before,
+                "{name}: {second} recreated what {first} made"
+            );
+            run(second, &["down", "-v"]).ok();
+            assert!(
+                s.containers().is_empty(),
+                "{name}: {second} down left containers"
+            );
+            assert_eq!(volumes_and_networks(&s), (vec![], vec![]), "{name}");
+        }
+    }
+}
