@@ -314,6 +314,12 @@ impl EngineDriver {
                 .map(|_| StepOutput::Done)
                 .map_err(|e| format!("service {service}: {e}")),
             Action::Await { .. } => Ok(StepOutput::Done),
+            Action::PreStart { service } => {
+                let project = need_project(&self.project)?;
+                super::pre_start::run(engine.as_ref(), &project, &service, &ctx.ids, &ctx.progress)
+                    .await
+                    .map(|_| StepOutput::Done)
+            }
             other => self.run_container_step(other, ctx).await,
         }
     }

@@ -28,6 +28,7 @@ pub mod monitor;
 pub mod observe;
 pub mod oneoff;
 pub mod ops;
+pub mod pre_start;
 pub mod project;
 pub mod query;
 pub mod reporter;

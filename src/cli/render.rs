@@ -73,6 +73,7 @@ fn words(subject: &Subject) -> (&'static str, &'static str, &'static str) {
         Verb::Kill => ("Killing", "Killed"),
         Verb::Pause => ("Pausing", "Paused"),
         Verb::Unpause => ("Unpausing", "Unpaused"),
+        Verb::PreStart => ("Running pre_start", "pre_start done"),
         Verb::Await(c) => (
             "Waiting",
             match c {

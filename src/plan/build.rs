@@ -642,11 +642,48 @@ impl<'a> Builder<'a> {
             restart_trigger,
             create_deps,
         };
+        let first_new_step = self.plan.steps.len();
         for number in 1..=replicas {
             let group = by_number.get(&number).cloned().unwrap_or_default();
             self.up_replica(&service, number, &group, ctx);
         }
+        self.pre_start(&service, first_new_step);
         Ok(())
+    }
+
+    /// The `pre_start` hooks of `s`, when this plan creates or recreates its replica 1 (not on a
+    /// scale-up, not on a no-op `up`): one step, after what its containers' creation waits for,
+    /// before any of its containers (among the steps from `from` on) starts.
+    fn pre_start(&mut self, s: &UpService, from: StepId) {
+        if s.svc.pre_start_hooks == 0 {
+            return;
+        }
+        let name = &s.svc.name;
+        // Why replica 1 is created is why the hooks run.
+        let Some(why) = self.plan.steps[from..]
+            .iter()
+            .find_map(|st| match &st.action {
+                Action::CreateContainer {
+                    service, number: 1, ..
+                } if service == name => Some(st.reason.clone()),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        let hooks = self.add(
+            Action::PreStart {
+                service: name.clone(),
+            },
+            why,
+            s.create_deps.clone(),
+        );
+        for st in &mut self.plan.steps[from..hooks] {
+            if matches!(&st.action, Action::StartContainer { container } if &container.service == name)
+            {
+                st.deps.push(hard(hooks));
+            }
+        }
     }
 
     /// One replica of a service for `up`. `group` holds the existing containers with its number.

@@ -39,6 +39,9 @@ pub struct DesiredService {
     /// Named (project-level) volume keys the service mounts.
     pub named_volumes: Vec<String>,
     pub has_healthcheck: bool,
+    /// How many `pre_start` hooks it has (run before its containers start when replica 1 is
+    /// created or recreated).
+    pub pre_start_hooks: usize,
     /// `stop_grace_period` in seconds, if set.
     pub stop_grace_period: Option<u64>,
     pub stop_signal: Option<String>,
@@ -138,6 +141,7 @@ impl Desired {
                     networks: Vec::new(),
                     named_volumes: Vec::new(),
                     has_healthcheck: false,
+                    pre_start_hooks: 0,
                     stop_grace_period: None,
                     stop_signal: None,
                     config_hash: c.config_hash.clone(),
@@ -348,6 +352,7 @@ fn read_service(
         networks: service_networks(svc, desired, order),
         named_volumes: named_volumes(svc, desired),
         has_healthcheck,
+        pre_start_hooks: svc.pre_start.len(),
         stop_grace_period: svc.stop_grace_period.map(|d| d.0.as_secs()),
         stop_signal: svc.stop_signal.clone(),
         config_hash: service_config_hash(svc),

@@ -50,7 +50,7 @@ pub fn simulate(plan: &Plan, desired: &Desired, observed: &Observed) -> Observed
                 }
             }
             // The registry is not part of the observed state.
-            Action::PushImage { .. } => {}
+            Action::PushImage { .. } | Action::PreStart { .. } => {}
             Action::RemoveImage { image } => {
                 let want = super::observed::normalize_image_ref(image);
                 o.images

@@ -115,6 +115,11 @@ pub enum Action {
         service: String,
         image: String,
     },
+    /// Run the service's `pre_start` hooks, in order, each in an ephemeral container with the
+    /// service's volumes and networks; its containers start only after they all exit 0.
+    PreStart {
+        service: String,
+    },
 }
 
 impl Action {
@@ -125,7 +130,8 @@ impl Action {
             | Action::PullImage { service, .. }
             | Action::CreateContainer { service, .. }
             | Action::Await { service, .. }
-            | Action::PushImage { service, .. } => Some(service),
+            | Action::PushImage { service, .. }
+            | Action::PreStart { service } => Some(service),
             Action::RenameContainer { container, .. }
             | Action::StartContainer { container }
             | Action::StopContainer { container, .. }
@@ -190,6 +196,7 @@ impl Action {
                 )
             }
             Action::PushImage { image, .. } => format!("push image {image}"),
+            Action::PreStart { service } => format!("run the pre_start hooks of {service}"),
         }
     }
 }
@@ -223,6 +230,8 @@ pub enum Verb {
     Unpause,
     /// Wait for a service to meet a condition.
     Await(Condition),
+    /// Run a service's `pre_start` hooks.
+    PreStart,
 }
 
 /// A step as the user sees it: the object, what is done to it, and whether it is an internal
@@ -290,6 +299,7 @@ impl Step {
             Action::Await {
                 service, condition, ..
             } => (K::Service, service.clone(), Verb::Await(*condition)),
+            Action::PreStart { service } => (K::Service, service.clone(), Verb::PreStart),
         };
         Subject {
             kind,
