@@ -6,7 +6,7 @@
 //! exit code and output. The hook containers are removed whatever happens.
 
 use crate::engine::{Engine, EngineError, LogOptions, RemoveOptions, WaitCondition};
-use crate::model::{labels, Project, ServiceHook};
+use crate::model::{labels, PreStartHook, Project};
 
 use futures::StreamExt;
 
@@ -29,7 +29,7 @@ pub(crate) async fn run(
         .get(service)
         .ok_or_else(|| format!("service {service} is not in the project"))?;
     for (i, hook) in svc.pre_start.iter().enumerate() {
-        let Some(cmd) = hook.command.clone().filter(|c| !c.is_empty()) else {
+        let Some(cmd) = hook.job.command.clone().filter(|c| !c.is_empty()) else {
             continue;
         };
         let shown = shell_words::join(&cmd);
@@ -66,7 +66,7 @@ pub(crate) async fn run(
 fn hook_spec(
     project: &Project,
     service: &str,
-    hook: &ServiceHook,
+    hook: &PreStartHook,
     cmd: Vec<String>,
     name: &str,
     ids: &IdMap,
@@ -84,21 +84,24 @@ fn hook_spec(
     let plan = spec::container_spec(project, svc, &sctx)?;
     let mut s = plan.spec;
     s.name = name.to_string();
-    if let Some(image) = hook.image.clone().filter(|i| !i.is_empty()) {
+    // The hook's job (the loader filled in what it takes from the service) decides what runs;
+    // the service's container gives the mounts and networks.
+    let job = &hook.job;
+    if let Some(image) = job.image.clone().filter(|i| !i.is_empty()) {
         s.image = image;
     }
-    s.entrypoint = None;
+    s.entrypoint = job.entrypoint.clone();
     s.cmd = Some(cmd);
-    for (k, v) in &hook.environment {
+    for (k, v) in &job.environment {
         s.env.insert(k.clone(), v.clone());
     }
-    if let Some(u) = hook.user.clone().filter(|u| !u.is_empty()) {
+    if let Some(u) = job.user.clone().filter(|u| !u.is_empty()) {
         s.user = Some(u);
     }
-    if let Some(w) = hook.working_dir.clone().filter(|w| !w.is_empty()) {
+    if let Some(w) = job.working_dir.clone().filter(|w| !w.is_empty()) {
         s.working_dir = Some(w);
     }
-    s.privileged = s.privileged || hook.privileged;
+    s.privileged = job.privileged;
     s.ports.clear();
     s.publish_all_ports = false;
     s.exposed_ports.clear();

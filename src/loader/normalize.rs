@@ -153,6 +153,10 @@ impl PathCtx<'_> {
         if is_windows_abs(&expanded) {
             return expanded;
         }
+        if p.starts_with('/') {
+            // compose-go leaves an absolute path as written (`/etc/pihole/` keeps its slash).
+            return expanded;
+        }
         if expanded.starts_with('/') {
             return path::clean(Path::new(&expanded))
                 .to_string_lossy()
@@ -807,6 +811,7 @@ fn normalize_with(
             normalize_service(svc, &path, defaults)?;
             if defaults.is_some() {
                 uses_default_network |= attach_default_network(svc);
+                inherit_pre_start(svc);
             }
         }
     } else if root.field("services").is_some_and(Value::is_null) {
@@ -859,6 +864,70 @@ fn normalize_with(
     }
     *root = out;
     Ok(warnings)
+}
+
+/// The service keys a `pre_start` hook does not take from its service: what only the service's
+/// own containers have (compose-go copies everything else into the hook's job).
+const PRE_START_OWN: [&str; 20] = [
+    "attach",
+    "build",
+    "container_name",
+    "depends_on",
+    "deploy",
+    "develop",
+    "expose",
+    "external_links",
+    "healthcheck",
+    "links",
+    "ports",
+    "post_start",
+    "pre_start",
+    "pre_stop",
+    "profiles",
+    "restart",
+    "scale",
+    "stdin_open",
+    "tty",
+    "volumes",
+];
+
+/// Makes each `pre_start` hook a job of its own, as compose-go does: the service's keys (but
+/// [`PRE_START_OWN`] and `x-` extensions) under the hook's; `environment` merges, the hook's
+/// variables winning.
+fn inherit_pre_start(svc: &mut Mapping) {
+    let inherited: Vec<(Value, Value)> = svc
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str()
+                .is_some_and(|k| !k.starts_with("x-") && !PRE_START_OWN.contains(&k))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let Some(Value::Sequence(hooks)) = svc.field_mut("pre_start") else {
+        return;
+    };
+    for hook in hooks.iter_mut() {
+        let Value::Mapping(hook) = hook else {
+            continue;
+        };
+        for (k, v) in &inherited {
+            match (hook.get_mut(k), v) {
+                (None, _) => {
+                    hook.insert(k.clone(), v.clone());
+                }
+                (Some(Value::Mapping(own)), Value::Mapping(service_env))
+                    if k.as_str() == Some("environment") =>
+                {
+                    let mut merged = service_env.clone();
+                    for (ek, ev) in std::mem::take(own) {
+                        merged.insert(ek, ev);
+                    }
+                    *own = merged;
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Adds `networks: {default: null}` to a service that declares none; says whether the service
@@ -1352,7 +1421,15 @@ fn normalize_devices(devs: &mut Value, path: &KeyPath) -> Result<(), LoadError> 
 fn normalize_watch(watch: &mut Value) {
     let Value::Sequence(seq) = watch else { return };
     let mut out = Vec::with_capacity(seq.len());
-    for w in seq.drain(..) {
+    for mut w in seq.drain(..) {
+        // The legacy extension `x-initialSync` is compose-go's `initial_sync`.
+        if let Value::Mapping(m) = &mut w {
+            if let Some(v) = m.shift_remove("x-initialSync") {
+                if !m.has_field("initial_sync") {
+                    m.insert(s("initial_sync"), v);
+                }
+            }
+        }
         match &w {
             Value::Mapping(m) => match m.field("path") {
                 Some(Value::Sequence(paths)) => {
@@ -1495,6 +1572,13 @@ fn normalize_lists_and_maps(svc: &mut Mapping) {
             string_or_list(v);
         }
     }
+    // compose-go drops empty DNS servers (`dns: ${UNSET}`).
+    if let Some(Value::Sequence(dns)) = svc.field_mut("dns") {
+        dns.retain(|d| d.as_str() != Some(""));
+        if dns.is_empty() {
+            svc.shift_remove("dns");
+        }
+    }
     if let Some(env) = svc.field_mut("environment") {
         list_to_map_nullable(env);
         stringify_values(env);
@@ -1550,6 +1634,20 @@ fn normalize_service_networks(svc: &mut Mapping) {
     }
 }
 
+/// A device request with neither `count` nor `device_ids` asks for all devices (`count: -1`),
+/// as compose-go makes it.
+fn all_devices_by_default(requests: &mut Value) {
+    if let Value::Sequence(list) = requests {
+        for r in list.iter_mut() {
+            if let Value::Mapping(m) = r {
+                if !m.has_field("count") && !m.has_field("device_ids") {
+                    m.insert(s("count"), Value::Number((-1).into()));
+                }
+            }
+        }
+    }
+}
+
 /// `gpus`, `pull_policy`, `logging.options`, `deploy.labels` and `develop.watch`.
 fn normalize_runtime_settings(svc: &mut Mapping, defaults: Option<&str>) {
     if let Some(g) = svc.field_mut("gpus") {
@@ -1557,6 +1655,16 @@ fn normalize_runtime_settings(svc: &mut Mapping, defaults: Option<&str>) {
             let mut m = Mapping::new();
             m.insert(s("count"), s("all"));
             *g = Value::Sequence(vec![Value::Mapping(m)]);
+        }
+        all_devices_by_default(g);
+    }
+    if let Some(Value::Mapping(deploy)) = svc.field_mut("deploy") {
+        if let Some(Value::Mapping(res)) = deploy.field_mut("resources") {
+            if let Some(Value::Mapping(r)) = res.field_mut("reservations") {
+                if let Some(d) = r.field_mut("devices") {
+                    all_devices_by_default(d);
+                }
+            }
         }
     }
     if defaults.is_some() && get_str(svc, "pull_policy") == Some("if_not_present") {

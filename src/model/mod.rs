@@ -50,7 +50,7 @@ pub use service::{
     BindOptions, BlkioConfig, Build, Condition, CredentialSpec, DependsOn, Deploy, Develop,
     DeviceMapping, DeviceRequest, DiscreteResourceSpec, EnvFile, Extends, FileReference,
     GenericResource, Healthcheck, ImageOptions, Logging, Placement, PlacementPreference, Port,
-    Provider, Resource, Resources, RestartPolicy, Service, ServiceHook, ServiceModel,
+    PreStartHook, Provider, Resource, Resources, RestartPolicy, Service, ServiceHook, ServiceModel,
     ServiceNetwork, ServiceVolume, SshKey, ThrottleDevice, TmpfsOptions, Ulimit, UpdateConfig,
     VolumeOptions, WatchAction, WatchRule, WeightDevice,
 };

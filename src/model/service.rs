@@ -277,7 +277,7 @@ pub struct Service {
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub working_dir: Option<String>,
     #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
-    pub pre_start: Vec<ServiceHook>,
+    pub pre_start: Vec<PreStartHook>,
     #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
     pub post_start: Vec<ServiceHook>,
     #[serde(deserialize_with = "de_nullable", skip_serializing_if = "empty")]
@@ -590,6 +590,20 @@ fn ser_exec<S: serde::Serializer>(e: &Option<ServiceHook>, s: S) -> Result<S::Ok
         Some(h) => h.serialize(s),
         None => ServiceHook::default().serialize(s),
     }
+}
+
+/// A `pre_start` hook: a one-shot job run before the service's containers start. compose-go
+/// makes it a service of its own: the hook's keys over a copy of the service without what only
+/// the service's own containers have (ports, volumes, build, deploy, restart, healthcheck,
+/// depends_on, links...; the loader makes that copy when it normalises), printed as a service,
+/// then `per_replica`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PreStartHook {
+    #[serde(flatten)]
+    pub job: Service,
+    #[serde(deserialize_with = "de_bool", skip_serializing_if = "is_false")]
+    pub per_replica: bool,
 }
 
 /// A command run in a container at a lifecycle point (`post_start`, `pre_stop`, watch `exec`).

@@ -25,6 +25,8 @@ struct Builder<'a> {
     gates: HashMap<(String, Condition, bool), StepId>,
     recreated: BTreeSet<String>,
     restarted: BTreeSet<String>,
+    /// The `pre_start` step of a service, when the plan runs its hooks.
+    pre_start: HashMap<String, StepId>,
     /// Waits nothing in the plan depends on that must stay (a one-off's conditions).
     keep_waits: BTreeSet<StepId>,
 }
@@ -146,6 +148,7 @@ impl<'a> Builder<'a> {
             gates: HashMap::new(),
             recreated: BTreeSet::new(),
             restarted: BTreeSet::new(),
+            pre_start: HashMap::new(),
             keep_waits: BTreeSet::new(),
         })
     }
@@ -642,48 +645,29 @@ impl<'a> Builder<'a> {
             restart_trigger,
             create_deps,
         };
-        let first_new_step = self.plan.steps.len();
         for number in 1..=replicas {
             let group = by_number.get(&number).cloned().unwrap_or_default();
             self.up_replica(&service, number, &group, ctx);
         }
-        self.pre_start(&service, first_new_step);
         Ok(())
     }
 
-    /// The `pre_start` hooks of `s`, when this plan creates or recreates its replica 1 (not on a
-    /// scale-up, not on a no-op `up`): one step, after what its containers' creation waits for,
-    /// before any of its containers (among the steps from `from` on) starts.
-    fn pre_start(&mut self, s: &UpService, from: StepId) {
-        if s.svc.pre_start_hooks == 0 {
+    /// The `pre_start` hooks of `s`, when this plan creates or recreates its replica 1 (`why`
+    /// it does; never on a scale-up or a no-op `up`): one step, after what the containers'
+    /// creation waits for; every start of the service's containers waits for it
+    /// ([`Builder::start_replica`]).
+    fn pre_start(&mut self, s: &UpService, number: u32, why: &Reason, deps: &[Dep]) {
+        if s.svc.pre_start_hooks == 0 || number != 1 {
             return;
         }
-        let name = &s.svc.name;
-        // Why replica 1 is created is why the hooks run.
-        let Some(why) = self.plan.steps[from..]
-            .iter()
-            .find_map(|st| match &st.action {
-                Action::CreateContainer {
-                    service, number: 1, ..
-                } if service == name => Some(st.reason.clone()),
-                _ => None,
-            })
-        else {
-            return;
-        };
         let hooks = self.add(
             Action::PreStart {
-                service: name.clone(),
+                service: s.svc.name.clone(),
             },
-            why,
-            s.create_deps.clone(),
+            why.clone(),
+            deps.to_vec(),
         );
-        for st in &mut self.plan.steps[from..hooks] {
-            if matches!(&st.action, Action::StartContainer { container } if &container.service == name)
-            {
-                st.deps.push(hard(hooks));
-            }
-        }
+        self.pre_start.insert(s.svc.name.clone(), hooks);
     }
 
     /// One replica of a service for `up`. `group` holds the existing containers with its number.
@@ -740,6 +724,7 @@ impl<'a> Builder<'a> {
         }
         let name = &s.svc.name;
         let mut deps = vec![hard(after)];
+        deps.extend(self.pre_start.get(name).map(|h| hard(*h)));
         deps.extend(self.start_gates(&s.svc, &ctx.scope_set));
         let start = self.add(
             Action::StartContainer {
@@ -779,9 +764,10 @@ impl<'a> Builder<'a> {
                 networks: s.expected_networks.iter().cloned().collect(),
             },
             Reason::NotFound,
-            create_deps,
+            create_deps.clone(),
         );
         self.created.entry(name.clone()).or_default().push(create);
+        self.pre_start(s, number, &Reason::NotFound, &create_deps);
         self.start_replica(s, number, final_name, Reason::NotFound, create, ctx);
     }
 
@@ -854,8 +840,9 @@ impl<'a> Builder<'a> {
                 networks: s.expected_networks.iter().cloned().collect(),
             },
             why.clone(),
-            create_deps,
+            create_deps.clone(),
         );
+        self.pre_start(s, number, &why, &create_deps);
         let replacing = Reason::Replacing {
             name: final_name.to_string(),
             why: Box::new(why),
