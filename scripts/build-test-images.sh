@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Builds the local test images rcompose's tests and examples use. There is no registry on the test
-# machines, so every image is made here from Debian's static busybox:
+# machines, so every image is made here from Debian's packages:
 #   rcompose-test/busybox:latest, busybox:latest, busybox:stable
-# (FROM scratch + /bin/busybox + applet symlinks). Idempotent and quiet: does nothing when all
-# images exist. Installs busybox-static with apt-get when it is missing (needs root, as in CI).
-# Set RCOMPOSE_REBUILD_IMAGES=1 to rebuild anyway.
+#     FROM scratch + the static busybox of busybox-static + applet symlinks;
+#   rcompose-test/postgres:15, rcompose-test/redis:7
+#     a Debian bookworm root file system made by debootstrap (postgresql-15, redis-server, tini),
+#     imported as rcompose-test/debian-db-base:bookworm, plus each server's entrypoint
+#     (fixtures/images/postgres, fixtures/images/redis).
+# Idempotent and quiet: builds only the images that are missing (by name). Installs
+# busybox-static and debootstrap with apt-get when they are missing (needs root, as in CI).
+# Set RCOMPOSE_REBUILD_IMAGES=1 to rebuild anyway; RCOMPOSE_DEBIAN_MIRROR overrides the mirror.
 set -euo pipefail
 
 IMAGES=(rcompose-test/busybox:latest busybox:latest busybox:stable)
@@ -17,20 +22,64 @@ docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || {
   exit 1
 }
 
+needs() { [[ "${RCOMPOSE_REBUILD_IMAGES:-}" == 1 ]] || ! docker image inspect "$1" >/dev/null 2>&1; }
+
+apt_install() {
+  dpkg -s "$1" >/dev/null 2>&1 && return 0
+  echo "build-test-images: installing $1" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$1" >/dev/null; }
+}
+
+# PostgreSQL and Redis: one Debian root file system for both (debootstrap takes most of the time,
+# so it is made once), then a small image per server.
+build_db_images() {
+  local base=rcompose-test/debian-db-base:bookworm
+  if ! needs rcompose-test/postgres:15 && ! needs rcompose-test/redis:7; then
+    return 0
+  fi
+  if needs "$base"; then
+    apt_install debootstrap
+    local root
+    root=$(mktemp -d /var/tmp/rcompose-dbroot.XXXXXX)
+    trap 'rm -rf "$root" "$root.log"' EXIT
+    echo "build-test-images: debootstrap of PostgreSQL 15 and Redis 7 (about a minute)" >&2
+    debootstrap --variant=minbase --include=postgresql-15,redis-server,tini bookworm "$root" \
+      "${RCOMPOSE_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$root.log" 2>&1 ||
+      { tail -20 "$root.log" >&2; rm -rf "$root" "$root.log"; exit 1; }
+    # What a server image does not need: the package caches, docs, the cluster the package made.
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc \
+      "$root"/usr/share/man "$root"/usr/share/locale "$root"/var/lib/postgresql/15 \
+      "$root"/etc/postgresql/15/main "$root.log"
+    tar -C "$root" -c . | docker import --change 'CMD ["bash"]' - "$base" >/dev/null
+    rm -rf "$root"
+  fi
+  local name tag
+  for name in postgres redis; do
+    tag=rcompose-test/$name:15
+    [[ $name == redis ]] && tag=rcompose-test/redis:7
+    needs "$tag" || continue
+    local log
+    log=$(mktemp)
+    DOCKER_BUILDKIT=0 docker build -q --label "org.rcompose.test-image=$name" -t "$tag" \
+      "$fixtures/$name" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+    rm -f "$log"
+  done
+}
+
+fixtures="$here/fixtures/images"
+build_db_images
+
 missing=()
 for img in "${IMAGES[@]}"; do
-  if [[ "${RCOMPOSE_REBUILD_IMAGES:-}" == 1 ]] || ! docker image inspect "$img" >/dev/null 2>&1; then
+  if needs "$img"; then
     missing+=("$img")
   fi
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
-if ! dpkg -s busybox-static >/dev/null 2>&1; then
-  echo "build-test-images: installing busybox-static" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq busybox-static >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq busybox-static >/dev/null; }
-fi
+apt_install busybox-static
 # awk reads all of its input: with pipefail, a reader that stops early (head) would fail the
 # pipeline with SIGPIPE (exit 141) whenever the writer still had output.
 bb=$(dpkg -L busybox-static | awk '/\/busybox$/ && !found { print; found = 1 }')
