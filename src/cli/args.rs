@@ -679,6 +679,20 @@ pub struct ImagesArgs {
     pub services: Vec<String>,
 }
 
+/// `volumes`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VolumesArgs {
+    /// Only display volume names.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Format the output: `table` (default), `table TEMPLATE`, `json`, or a Go template
+    /// (`{{.Name}}\t{{.Driver}}`).
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -546,3 +546,19 @@ fn version_has_docker_compose_v5_shapes() {
         "rcompose version v0.1.0\n"
     );
 }
+
+#[test]
+fn volumes_takes_quiet_format_and_services() {
+    let cli = parse(&["volumes", "-q", "--format", "json", "web", "db"]);
+    let Command::Volumes(a) = cli.command else {
+        panic!("not volumes")
+    };
+    assert!(a.quiet);
+    assert_eq!(a.format, "json");
+    assert_eq!(a.services, ["web", "db"]);
+    let Command::Volumes(a) = parse(&["volumes"]).command else {
+        panic!("not volumes")
+    };
+    assert_eq!(a.format, "table");
+    assert!(!a.quiet);
+}

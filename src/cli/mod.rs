@@ -19,8 +19,10 @@ pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
+pub mod template;
 pub mod tty;
 mod upwatch;
+pub mod volumes;
 
 use std::path::PathBuf;
 
@@ -142,6 +144,8 @@ pub enum Command {
     Push(args::PushArgs),
     /// List images used by the created containers.
     Images(args::ImagesArgs),
+    /// List volumes.
+    Volumes(args::VolumesArgs),
 }
 
 impl GlobalArgs {

@@ -87,6 +87,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Pull(a) => super::images::pull(global, rt, a).await,
             Command::Push(a) => super::images::push(global, rt, a).await,
             Command::Images(a) => super::images::images(global, a).await,
+            Command::Volumes(a) => super::volumes::volumes(global, a).await,
             Command::Config(_)
             | Command::Version(_)
             | Command::Plugin(_)
