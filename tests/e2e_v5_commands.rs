@@ -96,3 +96,98 @@ fn volumes_lists_as_docker_compose_v5() {
     let bad = s.rc(&["volumes", "--format", "{{.Nope}}"]).code_is(1);
     assert!(bad.stderr().contains("Nope"), "{}", bad.stderr());
 }
+
+const SCALE_YAML: &str = r#"
+services:
+  web:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    depends_on: [db]
+    stop_grace_period: 1s
+  db:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+"#;
+
+/// The names of the project's containers.
+fn names(s: &Stack) -> Vec<String> {
+    s.containers().into_keys().collect()
+}
+
+/// The project's containers with the project name replaced, for comparing two projects.
+fn shapes(s: &Stack) -> Vec<String> {
+    names(s)
+        .iter()
+        .map(|n| n.replacen(&s.project, "P", 1))
+        .collect()
+}
+
+#[test]
+fn scale_up_and_down_as_docker_compose_v5() {
+    let rc = Stack::new("v5scale", SCALE_YAML);
+    let v5 = Stack::new("v5scale5", SCALE_YAML);
+    rc.rc(&["up", "-d"]).ok();
+    v5.v5(&["up", "-d"]).ok();
+    let before = rc.containers();
+    rc.rc(&["scale", "web=3"]).ok();
+    v5.v5(&["scale", "web=3"]).ok();
+    assert_eq!(shapes(&rc), ["P-db-1", "P-web-1", "P-web-2", "P-web-3"]);
+    assert_eq!(shapes(&rc), shapes(&v5));
+    let after = rc.containers();
+    // The containers that were there are kept (not recreated).
+    for (name, id) in &before {
+        assert_eq!(after.get(name), Some(id), "{name} was recreated");
+    }
+    for n in names(&rc) {
+        assert_eq!(rc.inspect(&n, "{{.State.Status}}").trim(), "running", "{n}");
+    }
+    let numbers = |s: &Stack| {
+        let mut v: Vec<String> = s
+            .service("web")
+            .keys()
+            .map(|n| {
+                s.inspect(
+                    n,
+                    r#"{{index .Config.Labels "com.docker.compose.container-number"}}"#,
+                )
+                .trim()
+                .to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(numbers(&rc), ["1", "2", "3"]);
+    assert_eq!(numbers(&rc), numbers(&v5));
+
+    rc.rc(&["scale", "web=1"]).ok();
+    v5.v5(&["scale", "web=1"]).ok();
+    assert_eq!(shapes(&rc), ["P-db-1", "P-web-1"]);
+    assert_eq!(shapes(&rc), shapes(&v5));
+    assert_eq!(
+        rc.containers().get(&format!("{}-web-1", rc.project)),
+        before.get(&format!("{}-web-1", rc.project))
+    );
+
+    // --no-deps: a stopped dependency stays stopped (v5 alike).
+    rc.rc(&["stop", "db"]).ok();
+    v5.v5(&["stop", "db"]).ok();
+    rc.rc(&["scale", "--no-deps", "web=2"]).ok();
+    v5.v5(&["scale", "--no-deps", "web=2"]).ok();
+    assert_eq!(shapes(&rc), shapes(&v5));
+    let db_state = |s: &Stack| s.inspect(&format!("{}-db-1", s.project), "{{.State.Status}}");
+    assert_eq!(db_state(&rc), db_state(&v5));
+
+    // Bad specifiers and unknown services: exit 1, as v5, naming the culprit.
+    for args in [
+        &["scale", "web"][..],
+        &["scale", "web=x"],
+        &["scale", "nosuch=2"],
+    ] {
+        let r = rc.rc(args).code_is(1);
+        v5.v5(args).code_is(1);
+        let culprit = args[1].split('=').next().unwrap_or_default();
+        assert!(r.stderr().contains(culprit), "{args:?}: {}", r.stderr());
+    }
+}

@@ -679,6 +679,28 @@ pub struct ImagesArgs {
     pub services: Vec<String>,
 }
 
+/// `scale`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScaleArgs {
+    /// Don't start linked services.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// `SERVICE=REPLICAS`, one or more.
+    #[arg(required = true, value_name = "SERVICE=REPLICAS", value_parser = parse_replicas)]
+    pub services: Vec<(String, u32)>,
+}
+
+/// Parses `SERVICE=REPLICAS` for `scale`, with docker compose v5's messages.
+pub fn parse_replicas(s: &str) -> Result<(String, u32), String> {
+    match s.split_once('=') {
+        Some((name, n)) if !name.is_empty() && !n.is_empty() => n
+            .parse::<u32>()
+            .map(|n| (name.to_string(), n))
+            .map_err(|_| format!("invalid scale specifier: can't parse replica value as int: {s}")),
+        _ => Err(format!("invalid scale specifier: {s}")),
+    }
+}
+
 /// `volumes`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VolumesArgs {
@@ -705,6 +727,25 @@ mod tests {
         assert!(parse_scale("=3").is_err());
         assert!(parse_scale("web=-1").is_err());
         assert!(parse_scale("web=x").is_err());
+    }
+
+    #[test]
+    fn replicas_parse_as_docker_compose_v5() {
+        assert_eq!(parse_replicas("web=3"), Ok(("web".to_string(), 3)));
+        assert_eq!(
+            parse_replicas("web"),
+            Err("invalid scale specifier: web".into())
+        );
+        assert_eq!(
+            parse_replicas("=3"),
+            Err("invalid scale specifier: =3".into())
+        );
+        assert_eq!(
+            parse_replicas("web="),
+            Err("invalid scale specifier: web=".into())
+        );
+        assert!(parse_replicas("web=x")
+            .is_err_and(|e| e.contains("can't parse replica value as int: web=x")));
     }
 
     #[test]

@@ -562,3 +562,15 @@ fn volumes_takes_quiet_format_and_services() {
     assert_eq!(a.format, "table");
     assert!(!a.quiet);
 }
+
+#[test]
+fn scale_takes_replicas_and_no_deps() {
+    let Command::Scale(a) = parse(&["scale", "--no-deps", "web=3", "db=0"]).command else {
+        panic!("not scale")
+    };
+    assert!(a.no_deps);
+    assert_eq!(a.services, [("web".to_string(), 3), ("db".to_string(), 0)]);
+    rejects(&["scale"]);
+    rejects(&["scale", "web"]);
+    rejects(&["scale", "web=-1"]);
+}

@@ -146,6 +146,8 @@ pub enum Command {
     Images(args::ImagesArgs),
     /// List volumes.
     Volumes(args::VolumesArgs),
+    /// Scale services.
+    Scale(args::ScaleArgs),
 }
 
 impl GlobalArgs {

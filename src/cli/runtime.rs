@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use tokio::sync::watch;
 
-use super::args::{CreateArgs, DownArgs, RuntimeGlobals, UpArgs, WatchArgs};
+use super::args::{CreateArgs, DownArgs, RuntimeGlobals, ScaleArgs, UpArgs, WatchArgs};
 use super::context::{self, Unreachable};
 use super::logs::Formatter;
 use super::progress::{style_for, ProgressReporter, Style};
@@ -88,6 +88,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Push(a) => super::images::push(global, rt, a).await,
             Command::Images(a) => super::images::images(global, a).await,
             Command::Volumes(a) => super::volumes::volumes(global, a).await,
+            Command::Scale(a) => scale(global, rt, a).await,
             Command::Config(_)
             | Command::Version(_)
             | Command::Plugin(_)
@@ -579,6 +580,29 @@ pub(super) async fn teardown(
     } else {
         Ok(exit_code)
     }
+}
+
+/// `scale SERVICE=N...`: `up -d --scale` of the named services (`app::ops::scale`).
+async fn scale(global: &GlobalArgs, rt: &RuntimeGlobals, args: ScaleArgs) -> Result<i32> {
+    let services: Vec<String> = args.services.iter().map(|(s, _)| s.clone()).collect();
+    let loaded = load(global, &services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::ScaleOptions {
+        replicas: args.services.into_iter().collect(),
+        no_deps: args.no_deps,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::scale(
+        Arc::clone(&s.engine),
+        &loaded.project,
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
 }
 
 async fn create(global: &GlobalArgs, rt: &RuntimeGlobals, args: CreateArgs) -> Result<i32> {
