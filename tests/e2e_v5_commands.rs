@@ -191,3 +191,56 @@ fn scale_up_and_down_as_docker_compose_v5() {
         assert!(r.stderr().contains(culprit), "{args:?}: {}", r.stderr());
     }
 }
+
+const WAIT_YAML: &str = r#"
+services:
+  slow:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 86400"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      retries: 60
+  never:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      retries: 100
+"#;
+
+#[test]
+fn start_wait_returns_once_healthy_and_fails_on_its_timeout_as_v5() {
+    let s = Stack::new("v5startwait", WAIT_YAML);
+    s.rc(&["create"]).ok();
+    let health = |c: &str| {
+        s.inspect(&format!("{}-{c}-1", s.project), "{{.State.Health.Status}}")
+            .trim()
+            .to_string()
+    };
+    s.rc(&["start", "--wait", "slow"]).ok();
+    assert_eq!(health("slow"), "healthy");
+    // Never healthy: exit 1 once the timeout has passed, as v5.
+    let t = std::time::Instant::now();
+    let r = s
+        .rc(&["start", "--wait", "--wait-timeout", "2", "never"])
+        .code_is(1);
+    assert!(
+        t.elapsed() >= std::time::Duration::from_secs(2),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(r.stderr().contains("never"), "{}", r.stderr());
+    s.rc(&["stop", "never"]).ok();
+    s.v5(&["start", "--wait", "--wait-timeout", "2", "never"])
+        .code_is(1);
+    // Without --wait, start returns before the healthcheck passes.
+    s.rc(&["stop", "slow"]).ok();
+    s.rc(&["rm", "-f", "slow"]).ok();
+    s.rc(&["create", "slow"]).ok();
+    s.rc(&["start", "slow"]).ok();
+    assert_eq!(health("slow"), "starting");
+}

@@ -350,6 +350,29 @@ pub struct ServicesArgs {
     pub services: Vec<String>,
 }
 
+/// `start`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StartArgs {
+    /// Wait for services to be running|healthy. Implies detached mode.
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy (0: no limit).
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
+/// The readiness wait of `--wait` / `--wait-timeout` (`up`, `start`): none without `--wait`;
+/// no limit (a day) without a timeout or with 0, as in docker compose v5.
+pub fn wait_duration(wait: bool, timeout: Option<u64>) -> Option<std::time::Duration> {
+    const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    wait.then(|| match timeout {
+        Some(n) if n > 0 => std::time::Duration::from_secs(n),
+        _ => DAY,
+    })
+}
+
 /// `stop`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct StopArgs {

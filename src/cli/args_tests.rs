@@ -574,3 +574,20 @@ fn scale_takes_replicas_and_no_deps() {
     rejects(&["scale", "web"]);
     rejects(&["scale", "web=-1"]);
 }
+
+#[test]
+fn start_takes_wait_and_wait_timeout() {
+    let Command::Start(a) = parse(&["start", "--wait", "--wait-timeout", "5", "web"]).command
+    else {
+        panic!("not start")
+    };
+    assert!(a.wait);
+    assert_eq!(a.wait_timeout, Some(5));
+    assert_eq!(a.services, ["web"]);
+    let wait = crate::cli::args::wait_duration;
+    assert_eq!(wait(true, Some(5)), Some(std::time::Duration::from_secs(5)));
+    assert_eq!(wait(false, Some(5)), None);
+    // 0 is no limit, as in docker compose v5.
+    assert!(wait(true, Some(0)).is_some_and(|d| d.as_secs() >= 3600));
+    rejects(&["start", "--wait-timeout", "x"]);
+}

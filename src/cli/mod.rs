@@ -89,7 +89,7 @@ pub enum Command {
     /// Create containers for a service.
     Create(args::CreateArgs),
     /// Start services.
-    Start(args::ServicesArgs),
+    Start(args::StartArgs),
     /// Stop services.
     Stop(args::StopArgs),
     /// Restart service containers.

@@ -10,7 +10,6 @@
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Result};
 use tokio::sync::watch;
@@ -30,9 +29,6 @@ use rcompose::app::types::plan::{self, PlanError};
 use rcompose::app::{Cancel, ExecError};
 use rcompose::model::Project;
 
-/// `--wait` without `--wait-timeout`: docker compose waits without limit; a day is as good.
-const DEFAULT_WAIT: Duration = Duration::from_secs(24 * 3600);
-
 /// Runs a runtime command on a fresh tokio runtime.
 pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -44,7 +40,8 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Create(a) => create(global, rt, a).await,
             Command::Down(a) => down(global, rt, a).await,
             Command::Start(a) => {
-                let command = ops::Lifecycle::Start { wait: None };
+                let wait = super::args::wait_duration(a.wait, a.wait_timeout);
+                let command = ops::Lifecycle::Start { wait };
                 lifecycle(global, rt, a.services, command, false).await
             }
             Command::Stop(a) => {
@@ -301,11 +298,7 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
         }
     }
     let mut s = session(rt).await?;
-    let wait = args.wait.then(|| {
-        args.wait_timeout
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_WAIT)
-    });
+    let wait = super::args::wait_duration(args.wait, args.wait_timeout);
     let opts = ops::UpOptions {
         plan: args.up_options(),
         wait,
