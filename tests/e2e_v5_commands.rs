@@ -244,3 +244,133 @@ fn start_wait_returns_once_healthy_and_fails_on_its_timeout_as_v5() {
     s.rc(&["start", "slow"]).ok();
     assert_eq!(health("slow"), "starting");
 }
+
+/// The environment a `run` prints (`env`), without what differs per container.
+fn run_env(out: &str) -> Vec<String> {
+    let mut l: Vec<String> = out
+        .lines()
+        .filter(|l| !l.starts_with("HOSTNAME="))
+        .map(str::to_string)
+        .collect();
+    l.sort();
+    l
+}
+
+#[test]
+fn run_env_from_file_fills_the_one_off_environment_as_v5() {
+    let s = Stack::new(
+        "v5runenv",
+        r#"
+services:
+  s:
+    image: busybox:latest
+    environment:
+      C: from_compose
+      D: from_compose
+"#,
+    )
+    .env("F", "from_shell");
+    std::fs::write(
+        s.dir.path().join("vars.env"),
+        "A=from_file\nB=from_file\nC=from_file\n# a comment\nexport E=\"quoted ${A}\"\nF\n",
+    )
+    .expect("write vars.env");
+    // The first file that sets a variable wins; a file may use `-e`'s variables.
+    std::fs::write(s.dir.path().join("more.env"), "A=later\nG=${B}\n").expect("write more.env");
+    let args = [
+        "run",
+        "--rm",
+        "-T",
+        "-e",
+        "B=cli",
+        "--env-from-file",
+        "vars.env",
+        "--env-from-file",
+        "more.env",
+        "s",
+        "env",
+    ];
+    let rc = run_env(&s.rc(&args).ok().stdout());
+    let v5 = run_env(&s.v5(&args).ok().stdout());
+    assert!(rc.contains(&"B=cli".to_string()), "{rc:?}");
+    assert!(rc.contains(&"C=from_file".to_string()), "{rc:?}");
+    assert!(rc.contains(&"A=from_file".to_string()), "{rc:?}");
+    // `${B}` in a file reads `-e B=cli`, as v5 does.
+    assert!(rc.contains(&"G=cli".to_string()), "{rc:?}");
+    assert_eq!(rc, v5);
+    // A missing file: exit 1 naming it, nothing run.
+    let r = s
+        .rc(&[
+            "run",
+            "--rm",
+            "-T",
+            "--env-from-file",
+            "nofile.env",
+            "s",
+            "true",
+        ])
+        .code_is(1);
+    assert!(r.stderr().contains("nofile.env"), "{}", r.stderr());
+    s.v5(&[
+        "run",
+        "--rm",
+        "-T",
+        "--env-from-file",
+        "nofile.env",
+        "s",
+        "true",
+    ])
+    .code_is(1);
+}
+
+#[test]
+fn run_build_rebuilds_and_pull_never_refuses_a_missing_image() {
+    let s = Stack::new(
+        "v5runbuild",
+        r#"
+services:
+  b:
+    build: ./ctx
+  missing:
+    image: rcompose-test/absent:never
+"#,
+    );
+    let ctx = s.dir.path().join("ctx");
+    std::fs::create_dir_all(&ctx).expect("ctx");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox:latest\nCOPY stamp /stamp\n",
+    )
+    .expect("Dockerfile");
+    std::fs::write(ctx.join("stamp"), "one\n").expect("stamp");
+    let stamp = |args: &[&str]| s.rc(args).ok().stdout().trim().to_string();
+    assert_eq!(stamp(&["run", "--rm", "-T", "b", "cat", "/stamp"]), "one");
+    std::fs::write(ctx.join("stamp"), "two\n").expect("stamp");
+    // Without --build the image that is there is used; with it, rebuilt.
+    assert_eq!(stamp(&["run", "--rm", "-T", "b", "cat", "/stamp"]), "one");
+    assert_eq!(
+        stamp(&["run", "--rm", "-T", "--build", "b", "cat", "/stamp"]),
+        "two"
+    );
+    assert_eq!(
+        s.v5(&["run", "--rm", "-T", "b", "cat", "/stamp"])
+            .ok()
+            .stdout()
+            .trim(),
+        "two",
+        "v5 runs the image rcompose rebuilt"
+    );
+    // --pull never on a missing image: exit 1, naming the service, as v5 fails.
+    let r = s
+        .rc(&["run", "--rm", "-T", "--pull", "never", "missing", "true"])
+        .code_is(1);
+    assert!(r.stderr().contains("missing"), "{}", r.stderr());
+    s.v5(&["run", "--rm", "-T", "--pull", "never", "missing", "true"])
+        .code_is(1);
+    // --pull never with the image present runs it.
+    assert_eq!(
+        stamp(&["run", "--rm", "-T", "--pull", "never", "b", "cat", "/stamp"]),
+        "two"
+    );
+    let _ = docker_try(&["rmi", "-f", &format!("{}-b", s.project)]);
+}

@@ -591,3 +591,34 @@ fn start_takes_wait_and_wait_timeout() {
     assert!(wait(true, Some(0)).is_some_and(|d| d.as_secs() >= 3600));
     rejects(&["start", "--wait-timeout", "x"]);
 }
+
+#[test]
+fn run_takes_env_from_file_build_and_pull() {
+    let cli = parse(&[
+        "run",
+        "--env-from-file",
+        "a.env",
+        "--env-from-file=b.env",
+        "--build",
+        "--pull",
+        "never",
+        "web",
+        "env",
+    ]);
+    let Command::Run(a) = cli.command else {
+        panic!("not run")
+    };
+    assert_eq!(
+        a.env_from_file,
+        [std::path::PathBuf::from("a.env"), "b.env".into()]
+    );
+    assert!(a.build);
+    assert_eq!(a.pull, crate::cli::oneoff::RunPull::Never);
+    assert_eq!(a.service, "web");
+    assert_eq!(a.command, ["env"]);
+    let Command::Run(a) = parse(&["run", "web"]).command else {
+        panic!("not run")
+    };
+    assert_eq!(a.pull.policy(), None);
+    rejects(&["run", "--pull", "sometimes", "web"]);
+}
