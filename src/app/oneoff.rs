@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::{ContainerState, ContainerSummary, Engine, ObjectKind};
+use crate::loader::{dotenv, LoadError, Warnings};
 use crate::model::labels;
 use crate::model::{Port, Project, Service, ServiceVolume};
-use crate::plan::Desired;
+use crate::plan::{Desired, PullPolicy};
 
 use super::engine_driver::progress_text;
 use super::spec::{self, ContainerPlan, SpecContext};
@@ -56,6 +57,85 @@ pub struct RunOptions {
     pub interactive: bool,
     /// `--rm`: the engine removes the container when it exits.
     pub remove: bool,
+    /// `--build`: build the service's image (when it has a `build:` section) before running.
+    pub build: bool,
+    /// `--pull always|missing|never` (`None`: the service's `pull_policy`).
+    pub pull: Option<PullPolicy>,
+}
+
+/// What `run` does for the one-off's image: build it, pull it, or use what is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImageStep {
+    Build,
+    Pull,
+    Use,
+}
+
+/// The image step for `service` (its image `present` or not) under `--build` / `--pull`, the
+/// service's `pull_policy` standing in for a missing `--pull`, as docker compose v5 decides.
+/// A missing image that may not be pulled (`never`) is an error naming the service.
+fn image_step(service: &Service, o: &RunOptions, present: bool) -> Result<ImageStep, String> {
+    let buildable = service.build.is_some();
+    let policy = service.pull_policy.as_deref().unwrap_or("missing");
+    if buildable && (o.build || (o.pull.is_none() && policy == "build")) {
+        return Ok(ImageStep::Build);
+    }
+    let pull = match o.pull {
+        Some(p) => p,
+        None => match policy {
+            "always" => PullPolicy::Always,
+            "never" => PullPolicy::Never,
+            _ => PullPolicy::Missing,
+        },
+    };
+    match (pull, present) {
+        (PullPolicy::Always, _) if !buildable || present => Ok(ImageStep::Pull),
+        (_, true) => Ok(ImageStep::Use),
+        (_, false) if buildable => Ok(ImageStep::Build),
+        (PullPolicy::Never, false) => Err(format!(
+            "service {}: image {} is not present locally and the pull policy is never; build or pull it first",
+            service.name,
+            service.image.as_deref().unwrap_or_default()
+        )),
+        (_, false) => Ok(ImageStep::Pull),
+    }
+}
+
+/// `run --env-from-file FILE...`: the variables of the files (dotenv format) as `KEY=VALUE`,
+/// for the one-off's environment, `given` being the `-e KEY=VALUE`s. As docker compose v5 reads
+/// them: `-e` wins, then the first file that sets a variable (within one file, its last line);
+/// a file may use `-e`'s variables, the earlier files' and its own earlier ones (`${A}`), not
+/// the shell's.
+pub fn env_from_files(
+    files: &[std::path::PathBuf],
+    given: &[String],
+) -> Result<Vec<String>, LoadError> {
+    let mut vars: indexmap::IndexMap<String, String> = given
+        .iter()
+        .filter_map(|e| e.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let seeded = vars.len();
+    let mut warnings = Warnings::default();
+    for f in files {
+        let mut file_vars = indexmap::IndexMap::new();
+        let earlier = |k: &str| vars.get(k).cloned();
+        dotenv::read_file(
+            f,
+            dotenv::Format::DotEnv,
+            &earlier,
+            &mut file_vars,
+            &mut warnings,
+        )?;
+        for (k, v) in file_vars {
+            vars.entry(k).or_insert(v);
+        }
+    }
+    Ok(vars
+        .into_iter()
+        .skip(seeded)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect())
 }
 
 /// A fresh random 64-hex id (the slug), from the kernel's random source.
@@ -282,7 +362,7 @@ pub async fn create_for_run(
     super::ops::check_externals(engine, Some(project), desired)
         .await
         .map_err(|e| e.to_string())?;
-    ensure_resources(engine, project, desired, service, progress).await?;
+    ensure_resources(engine, project, desired, service, options, progress).await?;
     let run_service = run_service(project, service, options);
     let slug = new_slug();
     let name = name
@@ -354,6 +434,7 @@ pub async fn ensure_resources(
     project: &Project,
     desired: &Desired,
     service: &Service,
+    options: &RunOptions,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<(), String> {
     let name = &service.name;
@@ -362,8 +443,9 @@ pub async fn ensure_resources(
         .image_exists(&image)
         .await
         .map_err(|e| format!("service {name}: cannot inspect image {image}: {e}"))?;
-    if !present {
-        if service.build.is_some() {
+    match image_step(service, options, present)? {
+        ImageStep::Use => {}
+        ImageStep::Build => {
             let p = project.clone();
             let svc = service.clone();
             let spec = tokio::task::spawn_blocking(move || super::context::build_spec(&p, &svc))
@@ -373,13 +455,15 @@ pub async fn ensure_resources(
                 .build_image(spec, &|p| progress(progress_text(p)))
                 .await
                 .map_err(|e| format!("service {name}: cannot build image {image}: {e}"))?;
-        } else {
+        }
+        ImageStep::Pull => {
             engine
                 .pull_image(&image, &|p| progress(progress_text(p)))
                 .await
                 .map_err(|e| {
+                    let missing = if present { "" } else { "is not present locally and " };
                     format!(
-                        "service {name} needs image {image}, which is not present locally and cannot be pulled: {e}; build it locally or fix the image name"
+                        "service {name} needs image {image}, which {missing}cannot be pulled: {e}; build it locally or fix the image name"
                     )
                 })?;
         }
@@ -523,6 +607,50 @@ pub fn gone(e: &crate::engine::EngineError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_image_step_follows_build_pull_and_the_pull_policy() {
+        let image = Service {
+            name: "s".into(),
+            image: Some("x:1".into()),
+            ..Default::default()
+        };
+        let buildable = Service {
+            build: Some(Default::default()),
+            ..image.clone()
+        };
+        let o = |build: bool, pull: Option<PullPolicy>| RunOptions {
+            build,
+            pull,
+            ..Default::default()
+        };
+        let step = |s: &Service, o: &RunOptions, present: bool| image_step(s, o, present);
+        assert_eq!(step(&image, &o(false, None), true), Ok(ImageStep::Use));
+        assert_eq!(step(&image, &o(false, None), false), Ok(ImageStep::Pull));
+        assert_eq!(
+            step(&image, &o(false, Some(PullPolicy::Always)), true),
+            Ok(ImageStep::Pull)
+        );
+        assert!(step(&image, &o(false, Some(PullPolicy::Never)), false)
+            .is_err_and(|e| e.contains("service s") && e.contains("never")));
+        // --build builds what has a build section, even when the image is there.
+        assert_eq!(step(&buildable, &o(true, None), true), Ok(ImageStep::Build));
+        assert_eq!(step(&image, &o(true, None), true), Ok(ImageStep::Use));
+        assert_eq!(
+            step(&buildable, &o(false, None), false),
+            Ok(ImageStep::Build)
+        );
+        // The service's pull_policy stands in for a missing --pull.
+        let always = Service {
+            pull_policy: Some("always".into()),
+            ..image.clone()
+        };
+        assert_eq!(step(&always, &o(false, None), true), Ok(ImageStep::Pull));
+        assert_eq!(
+            step(&always, &o(false, Some(PullPolicy::Missing)), true),
+            Ok(ImageStep::Use)
+        );
+    }
     use crate::engine::Labels;
 
     fn summary(

@@ -48,6 +48,17 @@ pub struct UpOptions {
     pub parallel: usize,
 }
 
+/// `scale` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScaleOptions {
+    /// `SERVICE=REPLICAS`, in command-line order.
+    pub replicas: indexmap::IndexMap<String, u32>,
+    /// `--no-deps`: leave the services they depend on alone.
+    pub no_deps: bool,
+    pub dry_run: bool,
+    pub parallel: usize,
+}
+
 /// `down` options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DownOptions {
@@ -475,6 +486,31 @@ async fn up_intent(
         cancel,
     )
     .await
+}
+
+/// `scale SERVICE=N...`: as docker compose v5, `create` then `start` of the named services with
+/// their replica counts overridden, which is `up -d --scale` of those services: missing replicas
+/// are created and started, surplus ones (highest numbers first) stopped and removed, the
+/// others left as they are.
+pub async fn scale(
+    engine: EngineRef,
+    project: &Project,
+    opts: &ScaleOptions,
+    reporter: &mut dyn Reporter,
+    cancel: Cancel,
+) -> Result<Outcome, ExecError> {
+    let up = UpOptions {
+        plan: plan::UpOptions {
+            services: opts.replicas.keys().cloned().collect(),
+            scale: opts.replicas.clone(),
+            no_deps: opts.no_deps,
+            ..Default::default()
+        },
+        wait: None,
+        dry_run: opts.dry_run,
+        parallel: opts.parallel,
+    };
+    self::up(engine, project, &up, reporter, cancel).await
 }
 
 /// `create`: `up --no-start`.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::engine::{
     ContainerState, ContainerSummary, Engine, EngineError, HealthStatus, ImageDetails, LabelFilter,
-    PortMapping, ProcessList, Protocol,
+    PortMapping, ProcessList, Protocol, VolumeDetails,
 };
 use crate::plan::labels;
 
@@ -501,6 +501,30 @@ pub async fn ls(engine: &dyn Engine) -> Result<Vec<ProjectRow>, QueryError> {
         .await
         .map_err(|e| QueryError::new("cannot list containers", e))?;
     Ok(projects(&all))
+}
+
+/// `volumes [SERVICE...]`: the project's volumes in the engine's order, as docker compose v5
+/// lists them; with services, only those mounted by one of their containers.
+pub async fn volumes(
+    engine: &dyn Engine,
+    project: &str,
+    services: &[String],
+) -> Result<Vec<VolumeDetails>, QueryError> {
+    let mut list = engine
+        .list_volumes(&LabelFilter::project(project))
+        .await
+        .map_err(|e| QueryError::new(format!("cannot list the volumes of project {project}"), e))?;
+    if services.is_empty() {
+        return Ok(list);
+    }
+    let containers = project_containers(engine, project).await?;
+    let used: std::collections::BTreeSet<&str> = containers
+        .iter()
+        .filter(|c| services.iter().any(|s| s == service_of(c)))
+        .flat_map(|c| c.mounts.iter().filter_map(|m| m.name.as_deref()))
+        .collect();
+    list.retain(|v| used.contains(v.name.as_str()));
+    Ok(list)
 }
 
 /// The answer of `port`.

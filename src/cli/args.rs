@@ -350,6 +350,29 @@ pub struct ServicesArgs {
     pub services: Vec<String>,
 }
 
+/// `start`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StartArgs {
+    /// Wait for services to be running|healthy. Implies detached mode.
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy (0: no limit).
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
+/// The readiness wait of `--wait` / `--wait-timeout` (`up`, `start`): none without `--wait`;
+/// no limit (a day) without a timeout or with 0, as in docker compose v5.
+pub fn wait_duration(wait: bool, timeout: Option<u64>) -> Option<std::time::Duration> {
+    const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    wait.then(|| match timeout {
+        Some(n) if n > 0 => std::time::Duration::from_secs(n),
+        _ => DAY,
+    })
+}
+
 /// `stop`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct StopArgs {
@@ -679,6 +702,42 @@ pub struct ImagesArgs {
     pub services: Vec<String>,
 }
 
+/// `scale`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScaleArgs {
+    /// Don't start linked services.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// `SERVICE=REPLICAS`, one or more.
+    #[arg(required = true, value_name = "SERVICE=REPLICAS", value_parser = parse_replicas)]
+    pub services: Vec<(String, u32)>,
+}
+
+/// Parses `SERVICE=REPLICAS` for `scale`, with docker compose v5's messages.
+pub fn parse_replicas(s: &str) -> Result<(String, u32), String> {
+    match s.split_once('=') {
+        Some((name, n)) if !name.is_empty() && !n.is_empty() => n
+            .parse::<u32>()
+            .map(|n| (name.to_string(), n))
+            .map_err(|_| format!("invalid scale specifier: can't parse replica value as int: {s}")),
+        _ => Err(format!("invalid scale specifier: {s}")),
+    }
+}
+
+/// `volumes`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VolumesArgs {
+    /// Only display volume names.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Format the output: `table` (default), `table TEMPLATE`, `json`, or a Go template
+    /// (`{{.Name}}\t{{.Driver}}`).
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,6 +750,25 @@ mod tests {
         assert!(parse_scale("=3").is_err());
         assert!(parse_scale("web=-1").is_err());
         assert!(parse_scale("web=x").is_err());
+    }
+
+    #[test]
+    fn replicas_parse_as_docker_compose_v5() {
+        assert_eq!(parse_replicas("web=3"), Ok(("web".to_string(), 3)));
+        assert_eq!(
+            parse_replicas("web"),
+            Err("invalid scale specifier: web".into())
+        );
+        assert_eq!(
+            parse_replicas("=3"),
+            Err("invalid scale specifier: =3".into())
+        );
+        assert_eq!(
+            parse_replicas("web="),
+            Err("invalid scale specifier: web=".into())
+        );
+        assert!(parse_replicas("web=x")
+            .is_err_and(|e| e.contains("can't parse replica value as int: web=x")));
     }
 
     #[test]

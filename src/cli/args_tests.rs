@@ -546,3 +546,79 @@ fn version_has_docker_compose_v5_shapes() {
         "rcompose version v0.1.0\n"
     );
 }
+
+#[test]
+fn volumes_takes_quiet_format_and_services() {
+    let cli = parse(&["volumes", "-q", "--format", "json", "web", "db"]);
+    let Command::Volumes(a) = cli.command else {
+        panic!("not volumes")
+    };
+    assert!(a.quiet);
+    assert_eq!(a.format, "json");
+    assert_eq!(a.services, ["web", "db"]);
+    let Command::Volumes(a) = parse(&["volumes"]).command else {
+        panic!("not volumes")
+    };
+    assert_eq!(a.format, "table");
+    assert!(!a.quiet);
+}
+
+#[test]
+fn scale_takes_replicas_and_no_deps() {
+    let Command::Scale(a) = parse(&["scale", "--no-deps", "web=3", "db=0"]).command else {
+        panic!("not scale")
+    };
+    assert!(a.no_deps);
+    assert_eq!(a.services, [("web".to_string(), 3), ("db".to_string(), 0)]);
+    rejects(&["scale"]);
+    rejects(&["scale", "web"]);
+    rejects(&["scale", "web=-1"]);
+}
+
+#[test]
+fn start_takes_wait_and_wait_timeout() {
+    let Command::Start(a) = parse(&["start", "--wait", "--wait-timeout", "5", "web"]).command
+    else {
+        panic!("not start")
+    };
+    assert!(a.wait);
+    assert_eq!(a.wait_timeout, Some(5));
+    assert_eq!(a.services, ["web"]);
+    let wait = crate::cli::args::wait_duration;
+    assert_eq!(wait(true, Some(5)), Some(std::time::Duration::from_secs(5)));
+    assert_eq!(wait(false, Some(5)), None);
+    // 0 is no limit, as in docker compose v5.
+    assert!(wait(true, Some(0)).is_some_and(|d| d.as_secs() >= 3600));
+    rejects(&["start", "--wait-timeout", "x"]);
+}
+
+#[test]
+fn run_takes_env_from_file_build_and_pull() {
+    let cli = parse(&[
+        "run",
+        "--env-from-file",
+        "a.env",
+        "--env-from-file=b.env",
+        "--build",
+        "--pull",
+        "never",
+        "web",
+        "env",
+    ]);
+    let Command::Run(a) = cli.command else {
+        panic!("not run")
+    };
+    assert_eq!(
+        a.env_from_file,
+        [std::path::PathBuf::from("a.env"), "b.env".into()]
+    );
+    assert!(a.build);
+    assert_eq!(a.pull, crate::cli::oneoff::RunPull::Never);
+    assert_eq!(a.service, "web");
+    assert_eq!(a.command, ["env"]);
+    let Command::Run(a) = parse(&["run", "web"]).command else {
+        panic!("not run")
+    };
+    assert_eq!(a.pull.policy(), None);
+    rejects(&["run", "--pull", "sometimes", "web"]);
+}

@@ -4,6 +4,8 @@
 use serde_json::{json, Value};
 
 use super::args::{ListFormat, PsArgs};
+use super::template::FormatRow;
+pub use super::template::Template;
 pub use rcompose::app::query::{ProjectRow, PsRow, Publisher};
 
 /// `3 seconds ago`: go-units' `HumanDuration` of `now - then`, plus ` ago`, as docker compose
@@ -363,22 +365,7 @@ pub fn ps_field(r: &PsRow, name: &str, cx: &PsContext) -> Option<Value> {
 
 /// One `ps` row as docker compose v5's `--format json` prints it (one object per line).
 pub fn ps_json(r: &PsRow, cx: &PsContext) -> Value {
-    let mut m = serde_json::Map::new();
-    for (name, _) in PS_FIELDS {
-        if let Some(v) = ps_field(r, name, cx) {
-            m.insert(name.to_string(), v);
-        }
-    }
-    Value::Object(m)
-}
-
-/// The text Go's templates print for a value: strings as they are, numbers as numbers.
-fn go_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "<no value>".to_string(),
-        other => other.to_string(),
-    }
+    PsView { row: r, cx }.json()
 }
 
 /// `{{.Publishers}}`: docker compose's publishers as Go prints the slice,
@@ -398,191 +385,32 @@ fn publishers_text(publishers: &[Publisher]) -> String {
     format!("[{}]", items.join(" "))
 }
 
-/// One action of a `--format` template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Action {
-    /// `{{.Name}}`
-    Field(String),
-    /// `{{.Label "com.example.tier"}}`
-    Label(String),
-    /// `{{json .}}` (None) or `{{json .Ports}}`.
-    Json(Option<String>),
-    /// `{{upper .Name}}`, `{{lower ...}}`, `{{title ...}}`.
-    Func(String, String),
+/// A `ps` row as docker compose v5's `ContainerContext` shows it to a `--format` template.
+pub struct PsView<'a> {
+    pub row: &'a PsRow,
+    pub cx: &'a PsContext,
 }
 
-/// A piece of a `--format` template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Text(String),
-    Action(Action),
-}
+impl FormatRow for PsView<'_> {
+    const FIELDS: &'static [(&'static str, Option<&'static str>)] = &PS_FIELDS;
+    const CONTEXT: &'static str = "*formatter.ContainerContext";
 
-/// A Go template as docker compose's `ps --format` takes it, the common subset: text with
-/// `\t` and `\n` escapes, `{{.Field}}`, `{{.Label "key"}}`, `{{json .}}`, `{{json .Field}}`,
-/// `{{upper|lower|title .Field}}`; `table ` in front prints a header and aligns the columns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    table: bool,
-    pieces: Vec<Piece>,
-}
+    fn field(&self, name: &str) -> Option<Value> {
+        ps_field(self.row, name, self.cx)
+    }
 
-fn field_ref(word: &str) -> Result<String, String> {
-    let name = word
-        .strip_prefix('.')
-        .ok_or_else(|| format!("unsupported template argument {word:?}"))?;
-    if PS_FIELDS.iter().any(|(f, _)| *f == name) {
-        Ok(name.to_string())
-    } else {
-        Err(format!(
-            "can't evaluate field {name} in type *formatter.ContainerContext"
-        ))
+    fn text(&self, name: &str) -> Option<String> {
+        (name == "Publishers").then(|| publishers_text(&self.row.publishers))
+    }
+
+    fn label(&self, key: &str) -> &str {
+        self.row.labels.get(key).map(String::as_str).unwrap_or("")
     }
 }
 
-fn unquote(word: &str) -> Option<String> {
-    let inner = word
-        .strip_prefix('"')
-        .and_then(|w| w.strip_suffix('"'))
-        .or_else(|| word.strip_prefix('`').and_then(|w| w.strip_suffix('`')))?;
-    Some(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
-}
-
-fn parse_action(text: &str) -> Result<Action, String> {
-    let text = text
-        .trim()
-        .trim_start_matches('-')
-        .trim_end_matches('-')
-        .trim();
-    let (head, rest) = match text.split_once(char::is_whitespace) {
-        Some((h, r)) => (h, r.trim()),
-        None => (text, ""),
-    };
-    match head {
-        "json" if rest == "." => Ok(Action::Json(None)),
-        "json" => Ok(Action::Json(Some(field_ref(rest)?))),
-        "upper" | "lower" | "title" => Ok(Action::Func(head.to_string(), field_ref(rest)?)),
-        ".Label" => unquote(rest)
-            .map(Action::Label)
-            .ok_or_else(|| format!("bad label name {rest:?}")),
-        _ if rest.is_empty() => Ok(Action::Field(field_ref(head)?)),
-        _ => Err(format!("unsupported template action {{{{{text}}}}}")),
-    }
-}
-
-impl Template {
-    /// Parses a custom format (not `table` alone, not `json`).
-    pub fn parse(format: &str) -> Result<Template, String> {
-        let (table, body) = match format.strip_prefix("table") {
-            Some(rest) => (true, rest),
-            None => (false, format),
-        };
-        let body = body
-            .trim_matches(' ')
-            .replace("\\t", "\t")
-            .replace("\\n", "\n");
-        let mut pieces = Vec::new();
-        let mut rest = body.as_str();
-        while let Some(open) = rest.find("{{") {
-            if open > 0 {
-                pieces.push(Piece::Text(rest[..open].to_string()));
-            }
-            let after = &rest[open + 2..];
-            let close = after
-                .find("}}")
-                .ok_or_else(|| "template: :1: unclosed action".to_string())?;
-            pieces.push(Piece::Action(parse_action(&after[..close])?));
-            rest = &after[close + 2..];
-        }
-        if !rest.is_empty() {
-            pieces.push(Piece::Text(rest.to_string()));
-        }
-        Ok(Template { table, pieces })
-    }
-
-    fn render_row(&self, r: &PsRow, cx: &PsContext) -> String {
-        let field = |f: &str| ps_field(r, f, cx).unwrap_or(Value::Null);
-        let mut out = String::new();
-        for p in &self.pieces {
-            match p {
-                Piece::Text(t) => out.push_str(t),
-                Piece::Action(Action::Field(f)) if f == "Publishers" => {
-                    out.push_str(&publishers_text(&r.publishers))
-                }
-                Piece::Action(Action::Field(f)) => out.push_str(&go_text(&field(f))),
-                Piece::Action(Action::Label(k)) => {
-                    out.push_str(r.labels.get(k).map(String::as_str).unwrap_or(""))
-                }
-                Piece::Action(Action::Json(None)) => out.push_str(&go_json(&ps_json(r, cx))),
-                Piece::Action(Action::Json(Some(f))) => out.push_str(&go_json(&field(f))),
-                Piece::Action(Action::Func(func, f)) => {
-                    let text = go_text(&field(f));
-                    out.push_str(&match func.as_str() {
-                        "upper" => text.to_uppercase(),
-                        "lower" => text.to_lowercase(),
-                        _ => title(&text),
-                    });
-                }
-            }
-        }
-        out
-    }
-
-    fn render_header(&self) -> String {
-        let header = |f: &str| {
-            PS_FIELDS
-                .iter()
-                .find(|(n, _)| *n == f)
-                .and_then(|(_, h)| *h)
-                .unwrap_or("<no value>")
-                .to_string()
-        };
-        let mut out = String::new();
-        for p in &self.pieces {
-            match p {
-                Piece::Text(t) => out.push_str(t),
-                Piece::Action(Action::Field(f))
-                | Piece::Action(Action::Json(Some(f)))
-                | Piece::Action(Action::Func(_, f)) => out.push_str(&header(f)),
-                // docker compose v5 heads the column with the key as written.
-                Piece::Action(Action::Label(k)) => out.push_str(k),
-                Piece::Action(Action::Json(None)) => {}
-            }
-        }
-        out
-    }
-
-    /// The rows through the template, one line each (aligned under a header for `table`).
-    pub fn render(&self, rows: &[PsRow], cx: &PsContext) -> String {
-        let lines: Vec<String> = rows.iter().map(|r| self.render_row(r, cx)).collect();
-        if !self.table {
-            return lines.iter().map(|l| format!("{l}\n")).collect();
-        }
-        let text: String = std::iter::once(self.render_header())
-            .chain(lines)
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let cells: Vec<Vec<String>> = text
-            .lines()
-            .map(|l| l.split('\t').map(str::to_string).collect())
-            .collect();
-        tabwrite(&cells, 10, 3)
-    }
-}
-
-/// Go's `strings.Title`: each word's first letter upper-cased.
-fn title(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut start = true;
-    for c in s.chars() {
-        if start {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-        start = !c.is_alphanumeric() && c != '_' && c != '\'';
-    }
-    out
+/// The `ps` rows with their context, for a template.
+fn ps_views<'a>(rows: &'a [PsRow], cx: &'a PsContext) -> Vec<PsView<'a>> {
+    rows.iter().map(|row| PsView { row, cx }).collect()
 }
 
 /// The `ps` output for the selected rows: `--format` `table` (or empty), `json`, or a template.
@@ -627,9 +455,9 @@ pub fn render_ps(rows: &[PsRow], args: &PsArgs, cx: &PsContext) -> Result<String
                 10,
             ))
         }
-        custom => Ok(Template::parse(custom)
+        custom => Ok(Template::parse::<PsView>(custom)
             .map_err(|e| format!("template parsing error: {e}"))?
-            .render(rows, cx)),
+            .render(&ps_views(rows, cx))),
     }
 }
 

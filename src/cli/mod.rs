@@ -20,8 +20,10 @@ pub mod read;
 pub mod render;
 pub mod runtime;
 pub mod stacktest;
+pub mod template;
 pub mod tty;
 mod upwatch;
+pub mod volumes;
 
 use std::path::PathBuf;
 
@@ -88,7 +90,7 @@ pub enum Command {
     /// Create containers for a service.
     Create(args::CreateArgs),
     /// Start services.
-    Start(args::ServicesArgs),
+    Start(args::StartArgs),
     /// Stop services.
     Stop(args::StopArgs),
     /// Restart service containers.
@@ -150,6 +152,10 @@ pub enum Command {
     Endpoints(stacktest::EndpointsArgs),
     /// Remove the stacks of test runs whose owner process is gone or whose lease ran out.
     Reap(stacktest::ReapArgs),
+    /// List volumes.
+    Volumes(args::VolumesArgs),
+    /// Scale services.
+    Scale(args::ScaleArgs),
 }
 
 impl GlobalArgs {

@@ -89,6 +89,17 @@ pub struct RunArgs {
     /// Set environment variables (repeatable; `KEY` alone takes its value from the environment).
     #[arg(short = 'e', long = "env", value_name = "KEY=VAL")]
     pub env: Vec<String>,
+    /// Set environment variables from a file (dotenv format; repeatable, later files win,
+    /// `-e` wins over them).
+    #[arg(long = "env-from-file", value_name = "FILE")]
+    pub env_from_file: Vec<std::path::PathBuf>,
+    /// Build the image before starting the container.
+    #[arg(long)]
+    pub build: bool,
+    /// Pull the image before running: always, missing, never (default: the service's
+    /// `pull_policy`).
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = RunPull::Policy)]
+    pub pull: RunPull,
     /// Add or override a label (repeatable).
     #[arg(short = 'l', long = "label", alias = "labels", value_name = "KEY=VAL")]
     pub label: Vec<String>,
@@ -147,11 +158,36 @@ pub struct RunArgs {
     pub command: Vec<String>,
 }
 
+/// `run --pull`: docker compose v5's values (`policy`, the default, follows the service's
+/// `pull_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RunPull {
+    #[default]
+    Policy,
+    Always,
+    Missing,
+    Never,
+}
+
+impl RunPull {
+    /// The policy it forces (`None`: the service's own).
+    pub fn policy(self) -> Option<plan::PullPolicy> {
+        match self {
+            RunPull::Policy => None,
+            RunPull::Always => Some(plan::PullPolicy::Always),
+            RunPull::Missing => Some(plan::PullPolicy::Missing),
+            RunPull::Never => Some(plan::PullPolicy::Never),
+        }
+    }
+}
+
 /// Options of `run` that take a value (to find where its SERVICE begins); the global ones may
 /// stand there too (`super::GLOBAL_WITH_VALUE`).
-const RUN_WITH_VALUE: [&str; 17] = [
+const RUN_WITH_VALUE: [&str; 19] = [
     "-e",
     "--env",
+    "--env-from-file",
+    "--pull",
     "-l",
     "--label",
     "--labels",
@@ -266,11 +302,14 @@ impl RunArgs {
             }
             volumes.push(vol);
         }
+        // `--env-from-file` first: `-e` wins over the files, as in docker compose v5.
+        let mut env = oneoff::env_from_files(&self.env_from_file, &self.env)?;
+        env.extend(self.env.iter().cloned());
         Ok(RunOptions {
             name: self.name.clone(),
             command: self.command.clone(),
             entrypoint,
-            env: self.env.clone(),
+            env,
             labels,
             user: self.user.clone(),
             workdir: self.workdir.clone(),
@@ -283,6 +322,8 @@ impl RunArgs {
             tty,
             interactive: self.interactive,
             remove: self.rm,
+            build: self.build,
+            pull: self.pull.policy(),
         })
     }
 }
@@ -434,6 +475,12 @@ async fn start_dependencies(
     let opts = ops::UpOptions {
         plan: plan::UpOptions {
             remove_orphans: args.remove_orphans,
+            build: if args.build {
+                plan::BuildPolicy::Always
+            } else {
+                plan::BuildPolicy::IfMissing
+            },
+            pull: args.pull.policy().unwrap_or_default(),
             ..Default::default()
         },
         wait: None,

@@ -48,7 +48,7 @@ pub async fn ps(global: &GlobalArgs, args: PsArgs) -> Result<i32> {
     };
     // docker compose checks the template before reading anything.
     if !args.quiet && !args.services && !matches!(args.format.as_str(), "" | "table" | "json") {
-        list::Template::parse(&args.format)
+        list::Template::parse::<list::PsView>(&args.format)
             .map_err(|e| anyhow::anyhow!("template parsing error: {e}"))?;
     }
     let rows = query::ps(engine.as_ref(), &project, &filter).await?;

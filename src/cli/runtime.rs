@@ -10,12 +10,11 @@
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Result};
 use tokio::sync::watch;
 
-use super::args::{CreateArgs, DownArgs, RuntimeGlobals, UpArgs, WatchArgs};
+use super::args::{CreateArgs, DownArgs, RuntimeGlobals, ScaleArgs, UpArgs, WatchArgs};
 use super::context::{self, Unreachable};
 use super::logs::Formatter;
 use super::progress::{style_for, ProgressReporter, Style};
@@ -30,9 +29,6 @@ use rcompose::app::types::plan::{self, PlanError};
 use rcompose::app::{Cancel, ExecError};
 use rcompose::model::Project;
 
-/// `--wait` without `--wait-timeout`: docker compose waits without limit; a day is as good.
-const DEFAULT_WAIT: Duration = Duration::from_secs(24 * 3600);
-
 /// Runs a runtime command on a fresh tokio runtime.
 pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -44,7 +40,8 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Create(a) => create(global, rt, a).await,
             Command::Down(a) => down(global, rt, a).await,
             Command::Start(a) => {
-                let command = ops::Lifecycle::Start { wait: None };
+                let wait = super::args::wait_duration(a.wait, a.wait_timeout);
+                let command = ops::Lifecycle::Start { wait };
                 lifecycle(global, rt, a.services, command, false).await
             }
             Command::Stop(a) => {
@@ -87,6 +84,8 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Pull(a) => super::images::pull(global, rt, a).await,
             Command::Push(a) => super::images::push(global, rt, a).await,
             Command::Images(a) => super::images::images(global, a).await,
+            Command::Volumes(a) => super::volumes::volumes(global, a).await,
+            Command::Scale(a) => scale(global, rt, a).await,
             Command::Config(_)
             | Command::Version(_)
             | Command::Plugin(_)
@@ -302,11 +301,7 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
         }
     }
     let mut s = session(rt).await?;
-    let wait = args.wait.then(|| {
-        args.wait_timeout
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_WAIT)
-    });
+    let wait = super::args::wait_duration(args.wait, args.wait_timeout);
     let opts = ops::UpOptions {
         plan: args.up_options(),
         wait,
@@ -581,6 +576,29 @@ pub(super) async fn teardown(
     } else {
         Ok(exit_code)
     }
+}
+
+/// `scale SERVICE=N...`: `up -d --scale` of the named services (`app::ops::scale`).
+async fn scale(global: &GlobalArgs, rt: &RuntimeGlobals, args: ScaleArgs) -> Result<i32> {
+    let services: Vec<String> = args.services.iter().map(|(s, _)| s.clone()).collect();
+    let loaded = load(global, &services)?;
+    let mut s = session(rt).await?;
+    let opts = ops::ScaleOptions {
+        replicas: args.services.into_iter().collect(),
+        no_deps: args.no_deps,
+        dry_run: s.dry_run,
+        parallel: s.parallel,
+    };
+    let cancel = s.cancel();
+    let r = ops::scale(
+        Arc::clone(&s.engine),
+        &loaded.project,
+        &opts,
+        &mut s.reporter,
+        cancel,
+    )
+    .await;
+    s.finish(r)
 }
 
 async fn create(global: &GlobalArgs, rt: &RuntimeGlobals, args: CreateArgs) -> Result<i32> {

@@ -942,6 +942,7 @@ impl Containers for FakeEngine {
                             labels: labels.clone(),
                             options: Labels::new(),
                             mountpoint: format!("/var/lib/docker/volumes/{name}/_data"),
+                            scope: "local".to_string(),
                         },
                     );
                 }
@@ -1931,6 +1932,7 @@ impl Volumes for FakeEngine {
             labels: spec.labels.clone(),
             options: spec.driver_opts.clone(),
             mountpoint: format!("/var/lib/docker/volumes/{}/_data", spec.name),
+            scope: "local".to_string(),
         };
         st.volumes.insert(spec.name.clone(), v.clone());
         self.object_event(

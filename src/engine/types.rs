@@ -656,6 +656,8 @@ pub struct VolumeDetails {
     pub labels: Labels,
     pub options: Labels,
     pub mountpoint: String,
+    /// `local` or `global` (empty when the engine does not say).
+    pub scope: String,
 }
 
 /// Engine version information.

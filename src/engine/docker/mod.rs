@@ -711,6 +711,7 @@ fn volume_of(v: bm::Volume) -> VolumeDetails {
         labels: v.labels.into_iter().collect(),
         options: v.options.into_iter().collect(),
         mountpoint: v.mountpoint,
+        scope: v.scope.map(|s| s.to_string()).unwrap_or_default(),
     }
 }
 

@@ -1,0 +1,376 @@
+//! The commands of issue 11 item 4 (`volumes`, `scale`, `start --wait`, `run --env-file`...)
+//! against the real engine, side by side with docker compose v5.6.1 (`harness::v5_bin`) where
+//! their output is comparable. Fails (never skips) when the engine or v5 cannot be had.
+
+#[path = "e2e_harness.rs"]
+mod harness;
+
+use harness::*;
+use serde_json::Value;
+
+/// A JSON line with its `Labels` sorted (docker prints them in Go's random map order).
+fn sorted_labels(line: &str) -> Value {
+    let mut v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    if let Some(Value::String(labels)) = v.get("Labels") {
+        let mut l: Vec<&str> = labels.split(',').collect();
+        l.sort_unstable();
+        let sorted = l.join(",");
+        v["Labels"] = Value::String(sorted);
+    }
+    v
+}
+
+/// The lines of an output, sorted: the engine lists volumes in no stable order (two calls of
+/// one tool can differ), so the lines are compared as sets, each byte for byte.
+fn sorted_lines(text: &str) -> Vec<String> {
+    let mut l: Vec<String> = text.lines().map(str::to_string).collect();
+    l.sort();
+    l
+}
+
+const VOLUMES_YAML: &str = r#"
+services:
+  a:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    volumes: [data:/data, other:/other]
+  b:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    volumes: [data:/data]
+  c:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+volumes:
+  data:
+    labels: {tier: back}
+  other:
+"#;
+
+#[test]
+fn volumes_lists_as_docker_compose_v5() {
+    let s = Stack::new("v5vols", VOLUMES_YAML);
+    s.rc(&["up", "-d"]).ok();
+    let pairs: [&[&str]; 8] = [
+        &["volumes"],
+        &["volumes", "-q"],
+        &["volumes", "b"],
+        &["volumes", "-q", "a"],
+        &["volumes", "c"],
+        &[
+            "volumes",
+            "--format",
+            "table {{.Name}}\t{{.Scope}}\t{{.Mountpoint}}",
+        ],
+        &[
+            "volumes",
+            "--format",
+            r#"{{.Name}} {{.Driver}} {{.Label "tier"}} {{.Links}} {{.Size}}"#,
+        ],
+        &["volumes", "--format", "{{json .Name}}"],
+    ];
+    for args in pairs {
+        let rc = s.rc(args).ok().stdout();
+        let v5 = s.v5(args).ok().stdout();
+        assert_eq!(
+            sorted_lines(&rc),
+            sorted_lines(&v5),
+            "{args:?}\nrc:\n{rc}\nv5:\n{v5}"
+        );
+    }
+    assert_eq!(s.rc(&["volumes", "-q"]).ok().stdout().lines().count(), 2);
+    assert_eq!(
+        s.rc(&["volumes", "-q", "b"]).ok().stdout().trim(),
+        format!("{}_data", s.project)
+    );
+    // JSON: one object a line, same keys in the same order, same values (labels sorted).
+    let rc = s.rc(&["volumes", "--format", "json"]).ok().stdout();
+    let v5 = s.v5(&["volumes", "--format", "json"]).ok().stdout();
+    let rc: Vec<Value> = sorted_lines(&rc).iter().map(|l| sorted_labels(l)).collect();
+    let v5: Vec<Value> = sorted_lines(&v5).iter().map(|l| sorted_labels(l)).collect();
+    assert_eq!(rc.len(), 2);
+    assert_eq!(rc, v5);
+    let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(keys(&rc[0]), keys(&v5[0]));
+    // A bad template fails with exit 1, naming the field.
+    let bad = s.rc(&["volumes", "--format", "{{.Nope}}"]).code_is(1);
+    assert!(bad.stderr().contains("Nope"), "{}", bad.stderr());
+}
+
+const SCALE_YAML: &str = r#"
+services:
+  web:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    depends_on: [db]
+    stop_grace_period: 1s
+  db:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+"#;
+
+/// The names of the project's containers.
+fn names(s: &Stack) -> Vec<String> {
+    s.containers().into_keys().collect()
+}
+
+/// The project's containers with the project name replaced, for comparing two projects.
+fn shapes(s: &Stack) -> Vec<String> {
+    names(s)
+        .iter()
+        .map(|n| n.replacen(&s.project, "P", 1))
+        .collect()
+}
+
+#[test]
+fn scale_up_and_down_as_docker_compose_v5() {
+    let rc = Stack::new("v5scale", SCALE_YAML);
+    let v5 = Stack::new("v5scale5", SCALE_YAML);
+    rc.rc(&["up", "-d"]).ok();
+    v5.v5(&["up", "-d"]).ok();
+    let before = rc.containers();
+    rc.rc(&["scale", "web=3"]).ok();
+    v5.v5(&["scale", "web=3"]).ok();
+    assert_eq!(shapes(&rc), ["P-db-1", "P-web-1", "P-web-2", "P-web-3"]);
+    assert_eq!(shapes(&rc), shapes(&v5));
+    let after = rc.containers();
+    // The containers that were there are kept (not recreated).
+    for (name, id) in &before {
+        assert_eq!(after.get(name), Some(id), "{name} was recreated");
+    }
+    for n in names(&rc) {
+        assert_eq!(rc.inspect(&n, "{{.State.Status}}").trim(), "running", "{n}");
+    }
+    let numbers = |s: &Stack| {
+        let mut v: Vec<String> = s
+            .service("web")
+            .keys()
+            .map(|n| {
+                s.inspect(
+                    n,
+                    r#"{{index .Config.Labels "com.docker.compose.container-number"}}"#,
+                )
+                .trim()
+                .to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(numbers(&rc), ["1", "2", "3"]);
+    assert_eq!(numbers(&rc), numbers(&v5));
+
+    rc.rc(&["scale", "web=1"]).ok();
+    v5.v5(&["scale", "web=1"]).ok();
+    assert_eq!(shapes(&rc), ["P-db-1", "P-web-1"]);
+    assert_eq!(shapes(&rc), shapes(&v5));
+    assert_eq!(
+        rc.containers().get(&format!("{}-web-1", rc.project)),
+        before.get(&format!("{}-web-1", rc.project))
+    );
+
+    // --no-deps: a stopped dependency stays stopped (v5 alike).
+    rc.rc(&["stop", "db"]).ok();
+    v5.v5(&["stop", "db"]).ok();
+    rc.rc(&["scale", "--no-deps", "web=2"]).ok();
+    v5.v5(&["scale", "--no-deps", "web=2"]).ok();
+    assert_eq!(shapes(&rc), shapes(&v5));
+    let db_state = |s: &Stack| s.inspect(&format!("{}-db-1", s.project), "{{.State.Status}}");
+    assert_eq!(db_state(&rc), db_state(&v5));
+
+    // Bad specifiers and unknown services: exit 1, as v5, naming the culprit.
+    for args in [
+        &["scale", "web"][..],
+        &["scale", "web=x"],
+        &["scale", "nosuch=2"],
+    ] {
+        let r = rc.rc(args).code_is(1);
+        v5.v5(args).code_is(1);
+        let culprit = args[1].split('=').next().unwrap_or_default();
+        assert!(r.stderr().contains(culprit), "{args:?}: {}", r.stderr());
+    }
+}
+
+const WAIT_YAML: &str = r#"
+services:
+  slow:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 86400"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      retries: 60
+  never:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      retries: 100
+"#;
+
+#[test]
+fn start_wait_returns_once_healthy_and_fails_on_its_timeout_as_v5() {
+    let s = Stack::new("v5startwait", WAIT_YAML);
+    s.rc(&["create"]).ok();
+    let health = |c: &str| {
+        s.inspect(&format!("{}-{c}-1", s.project), "{{.State.Health.Status}}")
+            .trim()
+            .to_string()
+    };
+    s.rc(&["start", "--wait", "slow"]).ok();
+    assert_eq!(health("slow"), "healthy");
+    // Never healthy: exit 1 once the timeout has passed, as v5.
+    let t = std::time::Instant::now();
+    let r = s
+        .rc(&["start", "--wait", "--wait-timeout", "2", "never"])
+        .code_is(1);
+    assert!(
+        t.elapsed() >= std::time::Duration::from_secs(2),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(r.stderr().contains("never"), "{}", r.stderr());
+    s.rc(&["stop", "never"]).ok();
+    s.v5(&["start", "--wait", "--wait-timeout", "2", "never"])
+        .code_is(1);
+    // Without --wait, start returns before the healthcheck passes.
+    s.rc(&["stop", "slow"]).ok();
+    s.rc(&["rm", "-f", "slow"]).ok();
+    s.rc(&["create", "slow"]).ok();
+    s.rc(&["start", "slow"]).ok();
+    assert_eq!(health("slow"), "starting");
+}
+
+/// The environment a `run` prints (`env`), without what differs per container.
+fn run_env(out: &str) -> Vec<String> {
+    let mut l: Vec<String> = out
+        .lines()
+        .filter(|l| !l.starts_with("HOSTNAME="))
+        .map(str::to_string)
+        .collect();
+    l.sort();
+    l
+}
+
+#[test]
+fn run_env_from_file_fills_the_one_off_environment_as_v5() {
+    let s = Stack::new(
+        "v5runenv",
+        r#"
+services:
+  s:
+    image: busybox:latest
+    environment:
+      C: from_compose
+      D: from_compose
+"#,
+    )
+    .env("F", "from_shell");
+    std::fs::write(
+        s.dir.path().join("vars.env"),
+        "A=from_file\nB=from_file\nC=from_file\n# a comment\nexport E=\"quoted ${A}\"\nF\n",
+    )
+    .expect("write vars.env");
+    // The first file that sets a variable wins; a file may use `-e`'s variables.
+    std::fs::write(s.dir.path().join("more.env"), "A=later\nG=${B}\n").expect("write more.env");
+    let args = [
+        "run",
+        "--rm",
+        "-T",
+        "-e",
+        "B=cli",
+        "--env-from-file",
+        "vars.env",
+        "--env-from-file",
+        "more.env",
+        "s",
+        "env",
+    ];
+    let rc = run_env(&s.rc(&args).ok().stdout());
+    let v5 = run_env(&s.v5(&args).ok().stdout());
+    assert!(rc.contains(&"B=cli".to_string()), "{rc:?}");
+    assert!(rc.contains(&"C=from_file".to_string()), "{rc:?}");
+    assert!(rc.contains(&"A=from_file".to_string()), "{rc:?}");
+    // `${B}` in a file reads `-e B=cli`, as v5 does.
+    assert!(rc.contains(&"G=cli".to_string()), "{rc:?}");
+    assert_eq!(rc, v5);
+    // A missing file: exit 1 naming it, nothing run.
+    let r = s
+        .rc(&[
+            "run",
+            "--rm",
+            "-T",
+            "--env-from-file",
+            "nofile.env",
+            "s",
+            "true",
+        ])
+        .code_is(1);
+    assert!(r.stderr().contains("nofile.env"), "{}", r.stderr());
+    s.v5(&[
+        "run",
+        "--rm",
+        "-T",
+        "--env-from-file",
+        "nofile.env",
+        "s",
+        "true",
+    ])
+    .code_is(1);
+}
+
+#[test]
+fn run_build_rebuilds_and_pull_never_refuses_a_missing_image() {
+    let s = Stack::new(
+        "v5runbuild",
+        r#"
+services:
+  b:
+    build: ./ctx
+  missing:
+    image: rcompose-test/absent:never
+"#,
+    );
+    let ctx = s.dir.path().join("ctx");
+    std::fs::create_dir_all(&ctx).expect("ctx");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox:latest\nCOPY stamp /stamp\n",
+    )
+    .expect("Dockerfile");
+    std::fs::write(ctx.join("stamp"), "one\n").expect("stamp");
+    let stamp = |args: &[&str]| s.rc(args).ok().stdout().trim().to_string();
+    assert_eq!(stamp(&["run", "--rm", "-T", "b", "cat", "/stamp"]), "one");
+    std::fs::write(ctx.join("stamp"), "two\n").expect("stamp");
+    // Without --build the image that is there is used; with it, rebuilt.
+    assert_eq!(stamp(&["run", "--rm", "-T", "b", "cat", "/stamp"]), "one");
+    assert_eq!(
+        stamp(&["run", "--rm", "-T", "--build", "b", "cat", "/stamp"]),
+        "two"
+    );
+    assert_eq!(
+        s.v5(&["run", "--rm", "-T", "b", "cat", "/stamp"])
+            .ok()
+            .stdout()
+            .trim(),
+        "two",
+        "v5 runs the image rcompose rebuilt"
+    );
+    // --pull never on a missing image: exit 1, naming the service, as v5 fails.
+    let r = s
+        .rc(&["run", "--rm", "-T", "--pull", "never", "missing", "true"])
+        .code_is(1);
+    assert!(r.stderr().contains("missing"), "{}", r.stderr());
+    s.v5(&["run", "--rm", "-T", "--pull", "never", "missing", "true"])
+        .code_is(1);
+    // --pull never with the image present runs it.
+    assert_eq!(
+        stamp(&["run", "--rm", "-T", "--pull", "never", "b", "cat", "/stamp"]),
+        "two"
+    );
+    let _ = docker_try(&["rmi", "-f", &format!("{}-b", s.project)]);
+}
