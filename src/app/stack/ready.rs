@@ -258,7 +258,9 @@ where
     Fut: std::future::Future<Output = Result<Attempt, EngineError>>,
 {
     let mut last = String::from("no attempt finished");
-    let mut pause = Duration::from_millis(25);
+    // Gentle on the engine: an attempt may exec a healthcheck in the container, which costs the
+    // engine far more than an inspect; eight stacks polling at once must not slow each other.
+    let mut pause = Duration::from_millis(50);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, step()).await {
@@ -272,7 +274,7 @@ where
             return Err(last);
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(200));
+        pause = (pause * 2).min(Duration::from_millis(400));
     }
 }
 
