@@ -374,3 +374,117 @@ services:
     );
     let _ = docker_try(&["rmi", "-f", &format!("{}-b", s.project)]);
 }
+
+/// The entry names of a tar archive, sorted.
+fn tar_names(bytes: &[u8]) -> Vec<String> {
+    let mut a = tar::Archive::new(bytes);
+    let mut names: Vec<String> = a
+        .entries()
+        .expect("tar entries")
+        .map(|e| {
+            e.expect("tar entry")
+                .path()
+                .expect("entry path")
+                .display()
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The content of entry `name` of a tar archive.
+fn tar_file(bytes: &[u8], name: &str) -> Option<String> {
+    let mut a = tar::Archive::new(bytes);
+    let entries = a.entries().ok()?;
+    for e in entries {
+        let mut e = e.ok()?;
+        if e.path().ok()?.display().to_string() == name {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut e, &mut s).ok()?;
+            return Some(s);
+        }
+    }
+    None
+}
+
+#[test]
+fn export_and_commit_a_service_container_as_v5() {
+    let s = Stack::new(
+        "v5export",
+        r#"
+services:
+  s:
+    image: busybox:latest
+    command: ["sh", "-c", "echo hi > /marker; exec sleep 86400"]
+    stop_grace_period: 1s
+"#,
+    );
+    s.rc(&["up", "-d", "--scale", "s=2"]).ok();
+    let marker = format!("{}-s-1", s.project);
+    assert!(eventually(command_deadline(), || {
+        docker_try(&["exec", &marker, "cat", "/marker"]).is_some_and(|o| o.trim() == "hi")
+    }));
+    // -o FILE: the container's filesystem, mode 0600, the same entries as v5's export.
+    let rc_file = s.dir.path().join("rc.tar");
+    let v5_file = s.dir.path().join("v5.tar");
+    s.rc(&["export", "-o", &rc_file.display().to_string(), "s"])
+        .ok();
+    s.v5(&["export", "-o", &v5_file.display().to_string(), "s"])
+        .ok();
+    let rc_tar = std::fs::read(&rc_file).expect("rc.tar");
+    let v5_tar = std::fs::read(&v5_file).expect("v5.tar");
+    assert_eq!(tar_file(&rc_tar, "marker").as_deref(), Some("hi\n"));
+    assert_eq!(tar_names(&rc_tar), tar_names(&v5_tar));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(mode(&rc_file).ok(), Some(0o600));
+    assert_eq!(mode(&rc_file).ok(), mode(&v5_file).ok());
+    // Standard output (not a terminal here), replica 2.
+    let out = s.rc(&["export", "--index", "2", "s"]).ok().out.stdout;
+    assert_eq!(tar_file(&out, "marker").as_deref(), Some("hi\n"));
+    // Errors as v5: no such replica, a missing directory; exit 1.
+    for args in [
+        &["export", "--index", "3", "-o", "x.tar", "s"][..],
+        &["export", "-o", "/nonexistent-dir/x.tar", "s"],
+        &["export", "-o", "x.tar", "nosuch"],
+    ] {
+        s.rc(args).code_is(1);
+        s.v5(args).code_is(1);
+    }
+    assert!(!s.dir.path().join("x.tar").exists());
+
+    // commit: author, message, changes, the tag; the image has the container's file.
+    let tag = format!("{}-committed:v1", s.project);
+    s.rc(&[
+        "commit", "-a", "me", "-m", "msg", "-c", "ENV X=1", "-p", "s", &tag,
+    ])
+    .ok();
+    let info = docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{.Author}}|{{.Comment}}|{{.Config.Env}}",
+        &tag,
+    ]);
+    assert!(info.starts_with("me|msg|"), "{info}");
+    assert!(info.contains("X=1"), "{info}");
+    let cat = docker(&["run", "--rm", &tag, "cat", "/marker"]);
+    assert_eq!(cat.trim(), "hi");
+    // Untagged, replica 2, without pausing; a bad index fails as in v5.
+    let r = s.rc(&["commit", "--pause=false", "--index", "2", "s"]).ok();
+    let id = r
+        .stderr()
+        .split("Committed as ")
+        .nth(1)
+        .map(|t| t.trim().to_string());
+    assert!(
+        id.as_deref().is_some_and(|i| i.starts_with("sha256:")),
+        "{}",
+        r.stderr()
+    );
+    let _ = docker_try(&["rmi", "-f", id.as_deref().unwrap_or_default()]);
+    s.rc(&["commit", "--index", "5", "s"]).code_is(1);
+    s.v5(&["commit", "--index", "5", "s"]).code_is(1);
+    let _ = docker_try(&["rmi", "-f", &tag]);
+}

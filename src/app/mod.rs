@@ -31,6 +31,7 @@ pub mod ops;
 pub mod project;
 pub mod query;
 pub mod reporter;
+pub mod snapshot;
 pub mod spec;
 pub mod stack;
 pub mod syntax;

@@ -19,6 +19,7 @@ pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
+pub mod snapshot;
 pub mod template;
 pub mod tty;
 mod upwatch;
@@ -148,6 +149,11 @@ pub enum Command {
     Volumes(args::VolumesArgs),
     /// Scale services.
     Scale(args::ScaleArgs),
+    /// Export a service container's filesystem as a tar archive.
+    Export(snapshot::ExportArgs),
+    /// Create a new image from a service container's changes.
+    #[command(override_usage = "rcompose commit [OPTIONS] SERVICE [REPOSITORY[:TAG]]")]
+    Commit(snapshot::CommitArgs),
 }
 
 impl GlobalArgs {
@@ -197,7 +203,7 @@ pub fn main() -> i32 {
         rest[0] = "docker compose".into();
         raw = rest;
     }
-    let args = oneoff::rewrite_args(hoist_file_flags(raw));
+    let args = snapshot::rewrite_args(oneoff::rewrite_args(hoist_file_flags(raw)));
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {

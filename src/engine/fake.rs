@@ -1713,6 +1713,10 @@ impl Archive for FakeEngine {
         stream::once(async move { r.map(Bytes::from) }).boxed()
     }
 
+    fn export_container(&self, id: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        self.copy_from(id, "/")
+    }
+
     async fn copy_into_with(
         &self,
         id: &str,
@@ -2040,6 +2044,33 @@ impl Images for FakeEngine {
             st.images.retain(|_, i| i.id != found.id);
         }
         Ok(())
+    }
+
+    async fn commit_container(&self, id: &str, options: &CommitOptions) -> EngineResult<String> {
+        let mut st = self.lock();
+        self.enter(&mut st, "commit", id)?;
+        let cid = require(&st, id)?;
+        let image = st
+            .containers
+            .get(&cid)
+            .map(|c| c.spec.image.clone())
+            .unwrap_or_default();
+        let base = find_image(&st, &image).unwrap_or_default();
+        st.clock += 1;
+        let new_id = format!("sha256:{}", hex_id(st.clock.unsigned_abs(), &cid));
+        let tags: Vec<String> = options
+            .reference
+            .iter()
+            .map(|r| normalize_image(r))
+            .collect();
+        let details = ImageDetails {
+            id: new_id.clone(),
+            repo_tags: tags.clone(),
+            ..base
+        };
+        let key = tags.first().cloned().unwrap_or_else(|| new_id.clone());
+        st.images.insert(key, details);
+        Ok(new_id)
     }
 
     async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()> {

@@ -648,6 +648,21 @@ pub struct NetworkDetails {
     pub containers: BTreeMap<String, (String, String)>,
 }
 
+/// `commit`: how a container's changes become an image.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommitOptions {
+    /// `REPOSITORY[:TAG]` for the new image (none: untagged).
+    pub reference: Option<String>,
+    /// `-m`.
+    pub comment: Option<String>,
+    /// `-a`.
+    pub author: Option<String>,
+    /// `-c`: Dockerfile instructions applied to the image's configuration.
+    pub changes: Vec<String>,
+    /// `-p`: pause the container while committing.
+    pub pause: bool,
+}
+
 /// A volume as listed or inspected.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VolumeDetails {

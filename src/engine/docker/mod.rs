@@ -704,6 +704,19 @@ fn network_of(n: bm::Network) -> NetworkDetails {
     }
 }
 
+/// `repo[:tag]` split where docker splits it: at the last `:` after the last `/` (a registry's
+/// port is not a tag).
+fn split_reference(r: &str) -> (String, Option<String>) {
+    let slash = r.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match r[slash..].rfind(':') {
+        Some(i) => (
+            r[..slash + i].to_string(),
+            Some(r[slash + i + 1..].to_string()),
+        ),
+        None => (r.to_string(), None),
+    }
+}
+
 fn volume_of(v: bm::Volume) -> VolumeDetails {
     VolumeDetails {
         name: v.name,
@@ -1301,6 +1314,15 @@ impl Archive for DockerEngine {
             .boxed()
     }
 
+    fn export_container(&self, id: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        let address = self.address.clone();
+        let id = id.to_string();
+        self.docker
+            .export_container(&id)
+            .map(move |item| item.map_err(|e| map_error(&address, e, ObjectKind::Container, &id)))
+            .boxed()
+    }
+
     async fn copy_into_with(
         &self,
         id: &str,
@@ -1587,6 +1609,31 @@ impl Images for DockerEngine {
             .await
             .map(|_| ())
             .map_err(|e| self.err(e, ObjectKind::Image, name))
+    }
+
+    async fn commit_container(&self, id: &str, options: &CommitOptions) -> EngineResult<String> {
+        let (repo, tag) = match options.reference.as_deref() {
+            Some(r) => {
+                let (repo, tag) = split_reference(r);
+                (Some(repo), tag)
+            }
+            None => (None, None),
+        };
+        let query = qp::CommitContainerOptions {
+            container: Some(id.to_string()),
+            repo,
+            tag,
+            comment: options.comment.clone(),
+            author: options.author.clone(),
+            pause: options.pause,
+            changes: (!options.changes.is_empty()).then(|| options.changes.join("\n")),
+        };
+        let r = self
+            .docker
+            .commit_container(query, bm::ContainerConfig::default())
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(r.id)
     }
 
     async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()> {
