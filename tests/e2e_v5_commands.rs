@@ -488,3 +488,114 @@ services:
     s.v5(&["commit", "--index", "5", "s"]).code_is(1);
     let _ = docker_try(&["rmi", "-f", &tag]);
 }
+
+/// A `stats` JSON object with the values that follow the moment blanked.
+fn stable_stats(line: &str) -> Value {
+    let mut v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    for k in ["BlockIO", "CPUPerc", "MemPerc", "NetIO"] {
+        v[k] = Value::String("<now>".into());
+    }
+    // The limit stays; the usage follows the moment.
+    if let Some(m) = v["MemUsage"].as_str() {
+        let limit = m.split(" / ").nth(1).unwrap_or_default().to_string();
+        v["MemUsage"] = Value::String(limit);
+    }
+    v
+}
+
+#[test]
+fn stats_no_stream_lists_as_docker_compose_v5() {
+    let s = Stack::new(
+        "v5stats",
+        r#"
+services:
+  a:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+  b:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+"#,
+    );
+    s.rc(&["up", "-d"]).ok();
+    let json = |r: Run| -> Vec<Value> {
+        let mut v: Vec<Value> = r.stdout().lines().map(stable_stats).collect();
+        v.sort_by_key(|o| o["Name"].as_str().unwrap_or_default().to_string());
+        v
+    };
+    for args in [
+        &["stats", "--no-stream", "--format", "json"][..],
+        &["stats", "--no-stream", "--no-trunc", "--format", "json"],
+        &["stats", "--no-stream", "--format", "json", "a"],
+    ] {
+        let rc = json(s.rc(args).ok());
+        let v5 = json(s.v5(args).ok());
+        assert!(!rc.is_empty(), "{args:?}");
+        assert_eq!(rc, v5, "{args:?}");
+        let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(keys(&rc[0]), keys(&v5[0]), "key order");
+    }
+    // The table: the same header and, but for the moment's values, the same rows.
+    let rc = s.rc(&["stats", "--no-stream"]).ok().stdout();
+    let v5 = s.v5(&["stats", "--no-stream"]).ok().stdout();
+    assert_eq!(rc.lines().count(), 3, "{rc}");
+    let header = |t: &str| {
+        t.lines()
+            .next()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    assert_eq!(header(&rc), header(&v5));
+    let template = "{{.Name}} {{.PIDs}} {{.Container}}";
+    let sorted = |t: String| {
+        let mut l: Vec<String> = t.lines().map(str::to_string).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(
+        sorted(
+            s.rc(&["stats", "--no-stream", "--format", template])
+                .ok()
+                .stdout()
+        ),
+        sorted(
+            s.v5(&["stats", "--no-stream", "--format", template])
+                .ok()
+                .stdout()
+        )
+    );
+    // Stopped: left out, shown with -a (zeros), nothing at all when nothing runs.
+    s.rc(&["stop", "b"]).ok();
+    let f = ["--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}"];
+    let rc_all = s
+        .rc(&["stats", "--no-stream", "-a", f[0], f[1]])
+        .ok()
+        .stdout();
+    let v5_all = s
+        .v5(&["stats", "--no-stream", "-a", f[0], f[1]])
+        .ok()
+        .stdout();
+    assert_eq!(
+        s.rc(&["stats", "--no-stream", f[0], f[1]])
+            .ok()
+            .stdout()
+            .lines()
+            .count(),
+        1
+    );
+    let stopped = |t: &str| t.lines().find(|l| l.contains("-b-1")).map(str::to_string);
+    assert_eq!(stopped(&rc_all), stopped(&v5_all));
+    assert_eq!(
+        stopped(&rc_all).as_deref(),
+        Some(format!("{}-b-1 0 0B / 0B", s.project).as_str())
+    );
+    s.rc(&["stop"]).ok();
+    assert_eq!(s.rc(&["stats", "--no-stream"]).ok().stdout(), "");
+    assert_eq!(s.v5(&["stats", "--no-stream"]).ok().stdout(), "");
+    // A bad template: exit 1 naming the field.
+    let r = s
+        .rc(&["stats", "--no-stream", "--format", "{{.Nope}}"])
+        .code_is(1);
+    assert!(r.stderr().contains("Nope"), "{}", r.stderr());
+}

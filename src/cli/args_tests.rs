@@ -666,3 +666,29 @@ fn export_and_commit_take_v5_flags() {
     rejects(&["export"]);
     rejects(&["commit"]);
 }
+
+#[test]
+fn stats_takes_v5_flags() {
+    let Command::Stats(a) = parse(&[
+        "stats",
+        "-a",
+        "--no-stream",
+        "--no-trunc",
+        "--format",
+        "json",
+        "web",
+    ])
+    .command
+    else {
+        panic!("not stats")
+    };
+    assert!(a.all && a.no_stream && a.no_trunc);
+    assert_eq!(a.format, "json");
+    assert_eq!(a.service.as_deref(), Some("web"));
+    let Command::Stats(a) = parse(&["stats"]).command else {
+        panic!("not stats")
+    };
+    assert_eq!(a.format, "table");
+    assert_eq!(a.service, None);
+    rejects(&["stats", "web", "db"]);
+}

@@ -20,6 +20,7 @@ pub mod read;
 pub mod render;
 pub mod runtime;
 pub mod snapshot;
+pub mod stats;
 pub mod template;
 pub mod tty;
 mod upwatch;
@@ -154,6 +155,8 @@ pub enum Command {
     /// Create a new image from a service container's changes.
     #[command(override_usage = "rcompose commit [OPTIONS] SERVICE [REPOSITORY[:TAG]]")]
     Commit(snapshot::CommitArgs),
+    /// Display a live stream of container(s) resource usage statistics.
+    Stats(stats::StatsArgs),
 }
 
 impl GlobalArgs {

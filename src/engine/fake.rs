@@ -1307,6 +1307,32 @@ impl Containers for FakeEngine {
         .boxed()
     }
 
+    async fn stats(&self, id: &str) -> EngineResult<ContainerStats> {
+        let mut st = self.lock();
+        self.enter(&mut st, "stats", id)?;
+        let cid = require(&st, id)?;
+        let running = st
+            .containers
+            .get(&cid)
+            .is_some_and(|c| c.state == ContainerState::Running);
+        // A running container uses a little of everything; a stopped one, nothing.
+        Ok(if running {
+            ContainerStats {
+                cpu_total: 2_000_000,
+                precpu_total: 1_000_000,
+                system_cpu: 2_000_000_000,
+                presystem_cpu: 1_000_000_000,
+                online_cpus: 2,
+                mem_usage: 2 * 1024 * 1024,
+                mem_limit: 1024 * 1024 * 1024,
+                pids: 1,
+                ..Default::default()
+            }
+        } else {
+            ContainerStats::default()
+        })
+    }
+
     async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
         let mut st = self.lock();
         self.enter(&mut st, "top", id)?;

@@ -704,6 +704,59 @@ fn network_of(n: bm::Network) -> NetworkDetails {
     }
 }
 
+fn stats_of(r: bm::ContainerStatsResponse) -> ContainerStats {
+    let cpu = r.cpu_stats.unwrap_or_default();
+    let pre = r.precpu_stats.unwrap_or_default();
+    let total = |c: &bm::ContainerCpuStats| {
+        c.cpu_usage
+            .as_ref()
+            .and_then(|u| u.total_usage)
+            .unwrap_or(0)
+    };
+    let mem = r.memory_stats.unwrap_or_default();
+    let stats = mem.stats.unwrap_or_default();
+    let (mut net_rx, mut net_tx) = (0, 0);
+    for n in r.networks.unwrap_or_default().values() {
+        net_rx += n.rx_bytes.unwrap_or(0);
+        net_tx += n.tx_bytes.unwrap_or(0);
+    }
+    let (mut block_read, mut block_write) = (0, 0);
+    let entries = r
+        .blkio_stats
+        .and_then(|b| b.io_service_bytes_recursive)
+        .unwrap_or_default();
+    for e in entries {
+        match e.op.unwrap_or_default().to_lowercase().as_str() {
+            "read" => block_read += e.value.unwrap_or(0),
+            "write" => block_write += e.value.unwrap_or(0),
+            _ => {}
+        }
+    }
+    ContainerStats {
+        cpu_total: total(&cpu),
+        precpu_total: total(&pre),
+        system_cpu: cpu.system_cpu_usage.unwrap_or(0),
+        presystem_cpu: pre.system_cpu_usage.unwrap_or(0),
+        online_cpus: cpu.online_cpus.unwrap_or(0),
+        percpu: cpu
+            .cpu_usage
+            .as_ref()
+            .and_then(|u| u.percpu_usage.as_ref())
+            .map_or(0, Vec::len),
+        mem_usage: mem.usage.unwrap_or(0),
+        mem_limit: mem.limit.unwrap_or(0),
+        mem_inactive_file: stats
+            .get("total_inactive_file")
+            .or_else(|| stats.get("inactive_file"))
+            .copied(),
+        net_rx,
+        net_tx,
+        block_read,
+        block_write,
+        pids: r.pids_stats.and_then(|p| p.current).unwrap_or(0),
+    }
+}
+
 /// `repo[:tag]` split where docker splits it: at the last `:` after the last `/` (a registry's
 /// port is not a tag).
 fn split_reference(r: &str) -> (String, Option<String>) {
@@ -1051,6 +1104,22 @@ impl Containers for DockerEngine {
                 Err(e) => Err(map_error(&address, e, ObjectKind::Container, &name)),
             })
             .boxed()
+    }
+
+    async fn stats(&self, id: &str) -> EngineResult<ContainerStats> {
+        let mut stream = self.docker.stats(
+            id,
+            Some(qp::StatsOptions {
+                stream: false,
+                one_shot: false,
+            }),
+        );
+        match stream.next().await {
+            Some(r) => Ok(stats_of(
+                r.map_err(|e| self.err(e, ObjectKind::Container, id))?,
+            )),
+            None => Ok(ContainerStats::default()),
+        }
     }
 
     async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
