@@ -692,3 +692,31 @@ fn stats_takes_v5_flags() {
     assert_eq!(a.service, None);
     rejects(&["stats", "web", "db"]);
 }
+
+#[test]
+fn attach_takes_v5_flags() {
+    let Command::Attach(a) = parse(&[
+        "attach",
+        "--index",
+        "2",
+        "--no-stdin",
+        "--sig-proxy=false",
+        "--detach-keys",
+        "ctrl-x",
+        "web",
+    ])
+    .command
+    else {
+        panic!("not attach")
+    };
+    assert_eq!(a.index, 2);
+    assert!(a.no_stdin);
+    assert!(!a.sig_proxy);
+    assert_eq!(a.detach_keys.as_deref(), Some("ctrl-x"));
+    assert_eq!(a.service, "web");
+    let Command::Attach(a) = parse(&["attach", "web"]).command else {
+        panic!("not attach")
+    };
+    assert!(a.sig_proxy, "proxies signals by default, as v5");
+    rejects(&["attach"]);
+}

@@ -4,6 +4,7 @@
 //! The only place (with main.rs) that uses `anyhow`.
 
 pub mod args;
+pub mod attach;
 mod completion;
 mod config;
 pub mod context;
@@ -157,6 +158,8 @@ pub enum Command {
     Commit(snapshot::CommitArgs),
     /// Display a live stream of container(s) resource usage statistics.
     Stats(stats::StatsArgs),
+    /// Attach local standard input, output, and error streams to a service's running container.
+    Attach(attach::AttachArgs),
 }
 
 impl GlobalArgs {

@@ -773,6 +773,8 @@ fn details_of(c: &FakeContainer, image_id: String) -> ContainerDetails {
             finished_at: String::new(),
             health,
         },
+        tty: c.spec.tty,
+        stdin_open: c.spec.stdin_open,
         restart_count: c.restart_count,
         env,
         cmd: c.spec.cmd.clone().unwrap_or_default(),

@@ -604,6 +604,10 @@ pub struct ContainerDetails {
     pub created: String,
     pub labels: Labels,
     pub state: StateDetails,
+    /// The container has a TTY (`tty: true`).
+    pub tty: bool,
+    /// Its stdin is kept open (`stdin_open: true`).
+    pub stdin_open: bool,
     pub restart_count: i64,
     pub env: Vec<String>,
     pub cmd: Vec<String>,

@@ -626,6 +626,8 @@ fn details(c: bm::ContainerInspectResponse) -> ContainerDetails {
             finished_at: state.finished_at.unwrap_or_default(),
             health,
         },
+        tty: config.tty.unwrap_or_default(),
+        stdin_open: config.open_stdin.unwrap_or_default(),
         restart_count: c.restart_count.unwrap_or_default(),
         env: config.env.unwrap_or_default(),
         cmd: config.cmd.unwrap_or_default(),
@@ -1281,12 +1283,21 @@ impl Sessions for DockerEngine {
     }
 
     async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
+        self.attach_container_with(id, stdin, None).await
+    }
+
+    async fn attach_container_with(
+        &self,
+        id: &str,
+        stdin: bool,
+        detach_keys: Option<&str>,
+    ) -> EngineResult<AttachedIo> {
         let attached = self
             .docker
             .attach_container(
                 id,
                 Some(qp::AttachContainerOptions {
-                    detach_keys: None,
+                    detach_keys: detach_keys.map(str::to_string),
                     logs: false,
                     stream: true,
                     stdin,
