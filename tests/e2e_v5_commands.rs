@@ -672,3 +672,64 @@ fn attach_streams_stdin_and_output_and_returns_the_exit_code_as_v5() {
     s.rc(&["attach", "talker"]).code_is(1);
     s.v5(&["attach", "talker"]).code_is(1);
 }
+
+/// The frames of streaming `stats` output (docker redraws each from the cursor home).
+fn frames(out: &str) -> Vec<String> {
+    out.split("\x1b[H")
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn stats_streams_frames_like_v5_until_ctrl_c() {
+    let s = Stack::new(
+        "v5statslive",
+        r#"
+services:
+  a:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+"#,
+    );
+    s.rc(&["up", "-d"]).ok();
+    let run = |program: &str| {
+        let mut c = std::process::Command::new("sh");
+        c.current_dir(s.dir.path()).arg("-c").arg(format!(
+            "'{program}' -p {} -f '{}' stats & p=$!; sleep 4; kill -INT $p; wait $p",
+            s.project,
+            s.file().display()
+        ));
+        output_within(c, "stats, then Ctrl-C")
+    };
+    let rc = run(BIN);
+    let v5 = run(&v5_bin().display().to_string());
+    assert_eq!(rc.status.code(), Some(130));
+    assert_eq!(rc.status.code(), v5.status.code());
+    let (rc_out, v5_out) = (
+        String::from_utf8_lossy(&rc.stdout).into_owned(),
+        String::from_utf8_lossy(&v5.stdout).into_owned(),
+    );
+    let (rc_frames, v5_frames) = (frames(&rc_out), frames(&v5_out));
+    assert!(rc_frames.len() >= 2, "{rc_out:?}");
+    assert!(!v5_frames.is_empty(), "{v5_out:?}");
+    // Each frame: the table's lines erased to their end, then the rest of the screen cleared.
+    let shape = |f: &str| {
+        let lines: Vec<&str> = f.split('\n').collect();
+        let header = lines
+            .first()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "));
+        (
+            header,
+            lines.len(),
+            f.ends_with("\x1b[K\n\x1b[J") || f.ends_with("\x1b[K\n"),
+        )
+    };
+    assert_eq!(shape(&rc_frames[0]), shape(&v5_frames[0]));
+    assert!(
+        rc_frames[0].ends_with("\x1b[K\n\x1b[K\n\x1b[J"),
+        "{:?}",
+        rc_frames[0]
+    );
+}

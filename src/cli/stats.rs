@@ -1,7 +1,7 @@
 //! `stats [SERVICE]`: the resource usage of the project's containers as docker compose v5 shows
 //! it (through docker's `stats` formatter): `--no-stream` prints one table (or `--format json`,
 //! one object a line, or a template); without it the table is redrawn every second, as docker
-//! does (clear screen, then the table), until Ctrl-C.
+//! draws it (cursor home, lines erased to their end, the rest cleared), until Ctrl-C (exit 130).
 
 use anyhow::{anyhow, Result};
 use clap::Args;
@@ -154,6 +154,18 @@ pub fn render(rows: &[StatsRow], format: &str, trunc: bool) -> Result<String, St
     render_format(format, DEFAULT_TABLE, &views)
 }
 
+/// One refresh of streaming `stats`, as docker draws it: cursor home, each line erased to its
+/// end (a shorter line leaves nothing of the last one), then the rest of the screen cleared.
+pub fn frame(text: &str) -> String {
+    let mut out = String::from("\x1b[H");
+    for line in text.split('\n') {
+        out.push_str(line);
+        out.push_str("\x1b[K\n");
+    }
+    out.push_str("\x1b[J");
+    out
+}
+
 /// `stats [SERVICE] [-a] [--no-stream] [--no-trunc] [--format]`.
 pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<i32> {
     let services: Vec<String> = args.service.iter().cloned().collect();
@@ -180,8 +192,7 @@ pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<i32> {
             _ = &mut interrupted => return Ok(exit::INTERRUPTED),
         };
         let text = render(&rows, &args.format, !args.no_trunc).map_err(|e| anyhow!(e))?;
-        // docker clears the screen and redraws the table on each refresh.
-        super::runtime::print_stdout(&format!("\x1b[2J\x1b[H{text}"));
+        super::runtime::print_stdout(&frame(&text));
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {}
             _ = &mut interrupted => return Ok(exit::INTERRUPTED),
@@ -249,6 +260,12 @@ mod tests {
         assert_eq!(render(&[], "table", true), Ok(String::new()));
         let t = render(&[row()], "table {{.Container}}\t{{.Name}}", false).unwrap_or_default();
         assert!(t.starts_with("CONTAINER   "), "{t}");
+    }
+
+    #[test]
+    fn streaming_frames_redraw_in_place_as_docker() {
+        assert_eq!(frame("A\nB\n"), "\x1b[HA\x1b[K\nB\x1b[K\n\x1b[K\n\x1b[J");
+        assert_eq!(frame(""), "\x1b[H\x1b[K\n\x1b[J");
     }
 
     #[test]
