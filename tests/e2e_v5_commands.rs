@@ -696,8 +696,11 @@ services:
     s.rc(&["up", "-d"]).ok();
     let run = |program: &str| {
         let mut c = std::process::Command::new("sh");
+        // Ctrl-C once two frames are out (or after 30 s), whatever the machine's load.
         c.current_dir(s.dir.path()).arg("-c").arg(format!(
-            "'{program}' -p {} -f '{}' stats & p=$!; sleep 4; kill -INT $p; wait $p",
+            "'{program}' -p {} -f '{}' stats > out & p=$!; i=0; \
+             while [ \"$(grep -c '\\[J' out)\" -lt 2 ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; \
+             kill -INT $p; wait $p; code=$?; cat out; rm -f out; exit $code",
             s.project,
             s.file().display()
         ));
