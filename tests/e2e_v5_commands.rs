@@ -374,3 +374,365 @@ services:
     );
     let _ = docker_try(&["rmi", "-f", &format!("{}-b", s.project)]);
 }
+
+/// The entry names of a tar archive, sorted.
+fn tar_names(bytes: &[u8]) -> Vec<String> {
+    let mut a = tar::Archive::new(bytes);
+    let mut names: Vec<String> = a
+        .entries()
+        .expect("tar entries")
+        .map(|e| {
+            e.expect("tar entry")
+                .path()
+                .expect("entry path")
+                .display()
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The content of entry `name` of a tar archive.
+fn tar_file(bytes: &[u8], name: &str) -> Option<String> {
+    let mut a = tar::Archive::new(bytes);
+    let entries = a.entries().ok()?;
+    for e in entries {
+        let mut e = e.ok()?;
+        if e.path().ok()?.display().to_string() == name {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut e, &mut s).ok()?;
+            return Some(s);
+        }
+    }
+    None
+}
+
+#[test]
+fn export_and_commit_a_service_container_as_v5() {
+    let s = Stack::new(
+        "v5export",
+        r#"
+services:
+  s:
+    image: busybox:latest
+    command: ["sh", "-c", "echo hi > /marker; exec sleep 86400"]
+    stop_grace_period: 1s
+"#,
+    );
+    s.rc(&["up", "-d", "--scale", "s=2"]).ok();
+    let marker = format!("{}-s-1", s.project);
+    assert!(eventually(command_deadline(), || {
+        docker_try(&["exec", &marker, "cat", "/marker"]).is_some_and(|o| o.trim() == "hi")
+    }));
+    // -o FILE: the container's filesystem, mode 0600, the same entries as v5's export.
+    let rc_file = s.dir.path().join("rc.tar");
+    let v5_file = s.dir.path().join("v5.tar");
+    s.rc(&["export", "-o", &rc_file.display().to_string(), "s"])
+        .ok();
+    s.v5(&["export", "-o", &v5_file.display().to_string(), "s"])
+        .ok();
+    let rc_tar = std::fs::read(&rc_file).expect("rc.tar");
+    let v5_tar = std::fs::read(&v5_file).expect("v5.tar");
+    assert_eq!(tar_file(&rc_tar, "marker").as_deref(), Some("hi\n"));
+    assert_eq!(tar_names(&rc_tar), tar_names(&v5_tar));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(mode(&rc_file).ok(), Some(0o600));
+    assert_eq!(mode(&rc_file).ok(), mode(&v5_file).ok());
+    // Standard output (not a terminal here), replica 2.
+    let out = s.rc(&["export", "--index", "2", "s"]).ok().out.stdout;
+    assert_eq!(tar_file(&out, "marker").as_deref(), Some("hi\n"));
+    // Errors as v5: no such replica, a missing directory; exit 1.
+    for args in [
+        &["export", "--index", "3", "-o", "x.tar", "s"][..],
+        &["export", "-o", "/nonexistent-dir/x.tar", "s"],
+        &["export", "-o", "x.tar", "nosuch"],
+    ] {
+        s.rc(args).code_is(1);
+        s.v5(args).code_is(1);
+    }
+    assert!(!s.dir.path().join("x.tar").exists());
+
+    // commit: author, message, changes, the tag; the image has the container's file.
+    let tag = format!("{}-committed:v1", s.project);
+    s.rc(&[
+        "commit", "-a", "me", "-m", "msg", "-c", "ENV X=1", "-p", "s", &tag,
+    ])
+    .ok();
+    let info = docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{.Author}}|{{.Comment}}|{{.Config.Env}}",
+        &tag,
+    ]);
+    assert!(info.starts_with("me|msg|"), "{info}");
+    assert!(info.contains("X=1"), "{info}");
+    let cat = docker(&["run", "--rm", &tag, "cat", "/marker"]);
+    assert_eq!(cat.trim(), "hi");
+    // Untagged, replica 2, without pausing; a bad index fails as in v5.
+    let r = s.rc(&["commit", "--pause=false", "--index", "2", "s"]).ok();
+    let id = r
+        .stderr()
+        .split("Committed as ")
+        .nth(1)
+        .map(|t| t.trim().to_string());
+    assert!(
+        id.as_deref().is_some_and(|i| i.starts_with("sha256:")),
+        "{}",
+        r.stderr()
+    );
+    let _ = docker_try(&["rmi", "-f", id.as_deref().unwrap_or_default()]);
+    s.rc(&["commit", "--index", "5", "s"]).code_is(1);
+    s.v5(&["commit", "--index", "5", "s"]).code_is(1);
+    let _ = docker_try(&["rmi", "-f", &tag]);
+}
+
+/// A `stats` JSON object with the values that follow the moment blanked.
+fn stable_stats(line: &str) -> Value {
+    let mut v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    for k in ["BlockIO", "CPUPerc", "MemPerc", "NetIO"] {
+        v[k] = Value::String("<now>".into());
+    }
+    // The limit stays; the usage follows the moment.
+    if let Some(m) = v["MemUsage"].as_str() {
+        let limit = m.split(" / ").nth(1).unwrap_or_default().to_string();
+        v["MemUsage"] = Value::String(limit);
+    }
+    v
+}
+
+#[test]
+fn stats_no_stream_lists_as_docker_compose_v5() {
+    let s = Stack::new(
+        "v5stats",
+        r#"
+services:
+  a:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+  b:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+"#,
+    );
+    s.rc(&["up", "-d"]).ok();
+    let json = |r: Run| -> Vec<Value> {
+        let mut v: Vec<Value> = r.stdout().lines().map(stable_stats).collect();
+        v.sort_by_key(|o| o["Name"].as_str().unwrap_or_default().to_string());
+        v
+    };
+    for args in [
+        &["stats", "--no-stream", "--format", "json"][..],
+        &["stats", "--no-stream", "--no-trunc", "--format", "json"],
+        &["stats", "--no-stream", "--format", "json", "a"],
+    ] {
+        let rc = json(s.rc(args).ok());
+        let v5 = json(s.v5(args).ok());
+        assert!(!rc.is_empty(), "{args:?}");
+        assert_eq!(rc, v5, "{args:?}");
+        let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(keys(&rc[0]), keys(&v5[0]), "key order");
+    }
+    // The table: the same header and, but for the moment's values, the same rows.
+    let rc = s.rc(&["stats", "--no-stream"]).ok().stdout();
+    let v5 = s.v5(&["stats", "--no-stream"]).ok().stdout();
+    assert_eq!(rc.lines().count(), 3, "{rc}");
+    let header = |t: &str| {
+        t.lines()
+            .next()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    assert_eq!(header(&rc), header(&v5));
+    let template = "{{.Name}} {{.PIDs}} {{.Container}}";
+    let sorted = |t: String| {
+        let mut l: Vec<String> = t.lines().map(str::to_string).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(
+        sorted(
+            s.rc(&["stats", "--no-stream", "--format", template])
+                .ok()
+                .stdout()
+        ),
+        sorted(
+            s.v5(&["stats", "--no-stream", "--format", template])
+                .ok()
+                .stdout()
+        )
+    );
+    // Stopped: left out, shown with -a (zeros), nothing at all when nothing runs.
+    s.rc(&["stop", "b"]).ok();
+    let f = ["--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}"];
+    let rc_all = s
+        .rc(&["stats", "--no-stream", "-a", f[0], f[1]])
+        .ok()
+        .stdout();
+    let v5_all = s
+        .v5(&["stats", "--no-stream", "-a", f[0], f[1]])
+        .ok()
+        .stdout();
+    assert_eq!(
+        s.rc(&["stats", "--no-stream", f[0], f[1]])
+            .ok()
+            .stdout()
+            .lines()
+            .count(),
+        1
+    );
+    let stopped = |t: &str| t.lines().find(|l| l.contains("-b-1")).map(str::to_string);
+    assert_eq!(stopped(&rc_all), stopped(&v5_all));
+    assert_eq!(
+        stopped(&rc_all).as_deref(),
+        Some(format!("{}-b-1 0 0B / 0B", s.project).as_str())
+    );
+    s.rc(&["stop"]).ok();
+    assert_eq!(s.rc(&["stats", "--no-stream"]).ok().stdout(), "");
+    assert_eq!(s.v5(&["stats", "--no-stream"]).ok().stdout(), "");
+    // A bad template: exit 1 naming the field.
+    let r = s
+        .rc(&["stats", "--no-stream", "--format", "{{.Nope}}"])
+        .code_is(1);
+    assert!(r.stderr().contains("Nope"), "{}", r.stderr());
+}
+
+const ATTACH_YAML: &str = r#"
+services:
+  echo:
+    image: busybox:latest
+    stdin_open: true
+    command: ["sh", "-c", "read line; echo got $$line; exit 3"]
+  talker:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 3; echo out; echo err >&2; exit 5"]
+"#;
+
+/// `program ARGS` of the stack with `input` on its standard input, to completion.
+fn with_input(mut c: std::process::Command, input: &str, what: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = c
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    finish_within(child, what)
+}
+
+#[test]
+fn attach_streams_stdin_and_output_and_returns_the_exit_code_as_v5() {
+    let s = Stack::new("v5attach", ATTACH_YAML);
+    // stdin goes to the container; its exit code is attach's.
+    s.rc(&["up", "-d", "echo"]).ok();
+    let rc = with_input(
+        s.rc_command(&["attach", "echo"]),
+        "hello\n",
+        "rcompose attach",
+    );
+    assert_eq!(String::from_utf8_lossy(&rc.stdout), "got hello\n");
+    assert_eq!(
+        rc.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&rc.stderr)
+    );
+    // v5, with stdin open a little longer than the line (when its stdin ends at once, the
+    // engine ends the attachment before the answer comes: v5 then prints nothing, rcompose
+    // keeps the container's stdin open and prints the answer, as above).
+    let slow = |program: &str| {
+        let mut c = std::process::Command::new("sh");
+        c.current_dir(s.dir.path()).arg("-c").arg(format!(
+            "(echo hello; sleep 2) | '{program}' -p {} -f '{}' attach echo",
+            s.project,
+            s.file().display()
+        ));
+        output_within(c, "attach with a slow stdin")
+    };
+    s.rc(&["up", "-d", "--force-recreate", "echo"]).ok();
+    let v5 = slow(&v5_bin().display().to_string());
+    s.rc(&["up", "-d", "--force-recreate", "echo"]).ok();
+    let rc = slow(BIN);
+    assert_eq!(String::from_utf8_lossy(&rc.stdout), "got hello\n");
+    assert_eq!(v5.stdout, rc.stdout);
+    assert_eq!(v5.status.code(), rc.status.code());
+
+    // --no-stdin: output and errors on their own streams, then the exit code.
+    s.rc(&["up", "-d", "talker"]).ok();
+    let r = s.rc(&["attach", "--no-stdin", "talker"]).code_is(5);
+    assert_eq!(r.stdout(), "out\n");
+    assert!(r.stderr().contains("err"), "{}", r.stderr());
+    // Nothing running: exit 1, as v5.
+    s.rc(&["attach", "talker"]).code_is(1);
+    s.v5(&["attach", "talker"]).code_is(1);
+}
+
+/// The frames of streaming `stats` output (docker redraws each from the cursor home).
+fn frames(out: &str) -> Vec<String> {
+    out.split("\x1b[H")
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn stats_streams_frames_like_v5_until_ctrl_c() {
+    let s = Stack::new(
+        "v5statslive",
+        r#"
+services:
+  a:
+    image: busybox:latest
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+"#,
+    );
+    s.rc(&["up", "-d"]).ok();
+    let run = |program: &str| {
+        let mut c = std::process::Command::new("sh");
+        // Ctrl-C once two frames are out (or after 30 s), whatever the machine's load.
+        c.current_dir(s.dir.path()).arg("-c").arg(format!(
+            "'{program}' -p {} -f '{}' stats > out & p=$!; i=0; \
+             while [ \"$(grep -c '\\[J' out)\" -lt 2 ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; \
+             kill -INT $p; wait $p; code=$?; cat out; rm -f out; exit $code",
+            s.project,
+            s.file().display()
+        ));
+        output_within(c, "stats, then Ctrl-C")
+    };
+    let rc = run(BIN);
+    let v5 = run(&v5_bin().display().to_string());
+    assert_eq!(rc.status.code(), Some(130));
+    assert_eq!(rc.status.code(), v5.status.code());
+    let (rc_out, v5_out) = (
+        String::from_utf8_lossy(&rc.stdout).into_owned(),
+        String::from_utf8_lossy(&v5.stdout).into_owned(),
+    );
+    let (rc_frames, v5_frames) = (frames(&rc_out), frames(&v5_out));
+    assert!(rc_frames.len() >= 2, "{rc_out:?}");
+    assert!(!v5_frames.is_empty(), "{v5_out:?}");
+    // Each frame: the table's lines erased to their end, then the rest of the screen cleared.
+    let shape = |f: &str| {
+        let lines: Vec<&str> = f.split('\n').collect();
+        let header = lines
+            .first()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "));
+        (
+            header,
+            lines.len(),
+            f.ends_with("\x1b[K\n\x1b[J") || f.ends_with("\x1b[K\n"),
+        )
+    };
+    assert_eq!(shape(&rc_frames[0]), shape(&v5_frames[0]));
+    assert!(
+        rc_frames[0].ends_with("\x1b[K\n\x1b[K\n\x1b[J"),
+        "{:?}",
+        rc_frames[0]
+    );
+}

@@ -1265,6 +1265,56 @@ async fn download(ctx: &Ctx, id: &str, path: &str) -> Result<Vec<u8>, EngineErro
     Ok(tar)
 }
 
+async fn export_and_commit_a_container(ctx: &Ctx) -> TestResult {
+    let spec = ctx.sleeper("snap-1");
+    let id = ctx.engine.create_container(&spec).await?;
+    ctx.engine.start_container(&id).await?;
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(2);
+    h.set_mode(0o644);
+    h.set_cksum();
+    builder.append_data(&mut h, "snap.txt", "ok".as_bytes())?;
+    let tar = Bytes::from(builder.into_inner()?);
+    ctx.engine.copy_into(&id, "/tmp", tar).await?;
+    // The whole filesystem, paths relative to its root.
+    let mut stream = ctx.engine.export_container(&id);
+    let mut all = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        all.extend_from_slice(&chunk?);
+    }
+    let mut found_file = None;
+    let mut archive = tar::Archive::new(&all[..]);
+    for e in archive.entries()? {
+        let mut e = e?;
+        if e.path()?.to_string_lossy() == "tmp/snap.txt" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut e, &mut text)?;
+            found_file = Some(text);
+        }
+    }
+    assert_eq!(found_file.as_deref(), Some("ok"));
+    // A new image, tagged, that inspect finds by the same id.
+    let reference = format!("{}-committed:v1", ctx.project);
+    let opts = CommitOptions {
+        reference: Some(reference.clone()),
+        comment: Some("msg".into()),
+        author: Some("me".into()),
+        changes: vec!["ENV X=1".into()],
+        pause: true,
+    };
+    let image = ctx.engine.commit_container(&id, &opts).await?;
+    let found = ctx.engine.inspect_image(&reference).await?;
+    assert_eq!(found.id, image);
+    let e = ctx
+        .engine
+        .commit_container("no-such-container", &opts)
+        .await;
+    assert!(e.as_ref().is_err_and(|e| e.is_not_found()), "{e:?}");
+    ctx.engine.remove_image(&reference, true).await?;
+    Ok(())
+}
+
 async fn archives_copy_in_and_out_with_stat(ctx: &Ctx) -> TestResult {
     let spec = ctx.sleeper("files-1");
     let id = ctx.engine.create_container(&spec).await?;
@@ -1713,4 +1763,5 @@ contract!(
     attach_before_start_gets_stdin_output_and_auto_removal,
     top_lists_the_processes_of_a_running_container,
     archives_copy_in_and_out_with_stat,
+    export_and_commit_a_container,
 );

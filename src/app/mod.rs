@@ -32,6 +32,7 @@ pub mod pre_start;
 pub mod project;
 pub mod query;
 pub mod reporter;
+pub mod snapshot;
 pub mod spec;
 pub mod stack;
 pub mod syntax;

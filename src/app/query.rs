@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::{
-    ContainerState, ContainerSummary, Engine, EngineError, HealthStatus, ImageDetails, LabelFilter,
-    PortMapping, ProcessList, Protocol, VolumeDetails,
+    ContainerState, ContainerStats, ContainerSummary, Engine, EngineError, HealthStatus,
+    ImageDetails, LabelFilter, PortMapping, ProcessList, Protocol, VolumeDetails,
 };
 use crate::plan::labels;
 
@@ -525,6 +525,48 @@ pub async fn volumes(
         .collect();
     list.retain(|v| used.contains(v.name.as_str()));
     Ok(list)
+}
+
+/// One container of `stats`: who it is and one sample of its usage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsRow {
+    pub id: String,
+    pub name: String,
+    pub stats: ContainerStats,
+}
+
+/// `stats [SERVICE]`: one sample of each of the project's running containers (all with `all`),
+/// one-offs included, in the engine's list order, as docker compose v5 (through docker's
+/// `stats`) shows them. The samples are taken at once; a container gone meanwhile is left out.
+pub async fn stats(
+    engine: &dyn Engine,
+    project: &str,
+    service: Option<&str>,
+    all: bool,
+) -> Result<Vec<StatsRow>, QueryError> {
+    let mut list = project_containers(engine, project).await?;
+    list.retain(|c| {
+        (all || c.state == ContainerState::Running) && service.is_none_or(|s| s == service_of(c))
+    });
+    let samples = futures::future::join_all(list.iter().map(|c| engine.stats(&c.id))).await;
+    let mut rows = Vec::new();
+    for (c, sample) in list.iter().zip(samples) {
+        match sample {
+            Ok(stats) => rows.push(StatsRow {
+                id: c.id.clone(),
+                name: c.name().to_string(),
+                stats,
+            }),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                return Err(QueryError::new(
+                    format!("cannot read the usage of {}", c.name()),
+                    e,
+                ))
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// The answer of `port`.

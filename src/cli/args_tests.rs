@@ -622,3 +622,101 @@ fn run_takes_env_from_file_build_and_pull() {
     assert_eq!(a.pull.policy(), None);
     rejects(&["run", "--pull", "sometimes", "web"]);
 }
+
+#[test]
+fn export_and_commit_take_v5_flags() {
+    let Command::Export(a) = parse(&["export", "--index", "2", "-o", "out.tar", "web"]).command
+    else {
+        panic!("not export")
+    };
+    assert_eq!(a.index, 2);
+    assert_eq!(a.output, Some("out.tar".into()));
+    assert_eq!(a.service, "web");
+    let Command::Commit(a) = parse(&[
+        "commit",
+        "-a",
+        "me",
+        "-m",
+        "msg",
+        "-c",
+        "ENV X=1",
+        "-c",
+        "LABEL y=2",
+        "--pause=false",
+        "--index",
+        "1",
+        "web",
+        "img:v1",
+    ])
+    .command
+    else {
+        panic!("not commit")
+    };
+    assert_eq!(a.author.as_deref(), Some("me"));
+    assert_eq!(a.message.as_deref(), Some("msg"));
+    assert_eq!(a.change, ["ENV X=1", "LABEL y=2"]);
+    assert!(!a.pause);
+    assert_eq!(a.index, 1);
+    assert_eq!(a.reference.as_deref(), Some("img:v1"));
+    let Command::Commit(a) = parse(&["commit", "web"]).command else {
+        panic!("not commit")
+    };
+    assert!(a.pause, "pauses by default, as v5");
+    assert_eq!(a.reference, None);
+    rejects(&["export"]);
+    rejects(&["commit"]);
+}
+
+#[test]
+fn stats_takes_v5_flags() {
+    let Command::Stats(a) = parse(&[
+        "stats",
+        "-a",
+        "--no-stream",
+        "--no-trunc",
+        "--format",
+        "json",
+        "web",
+    ])
+    .command
+    else {
+        panic!("not stats")
+    };
+    assert!(a.all && a.no_stream && a.no_trunc);
+    assert_eq!(a.format, "json");
+    assert_eq!(a.service.as_deref(), Some("web"));
+    let Command::Stats(a) = parse(&["stats"]).command else {
+        panic!("not stats")
+    };
+    assert_eq!(a.format, "table");
+    assert_eq!(a.service, None);
+    rejects(&["stats", "web", "db"]);
+}
+
+#[test]
+fn attach_takes_v5_flags() {
+    let Command::Attach(a) = parse(&[
+        "attach",
+        "--index",
+        "2",
+        "--no-stdin",
+        "--sig-proxy=false",
+        "--detach-keys",
+        "ctrl-x",
+        "web",
+    ])
+    .command
+    else {
+        panic!("not attach")
+    };
+    assert_eq!(a.index, 2);
+    assert!(a.no_stdin);
+    assert!(!a.sig_proxy);
+    assert_eq!(a.detach_keys.as_deref(), Some("ctrl-x"));
+    assert_eq!(a.service, "web");
+    let Command::Attach(a) = parse(&["attach", "web"]).command else {
+        panic!("not attach")
+    };
+    assert!(a.sig_proxy, "proxies signals by default, as v5");
+    rejects(&["attach"]);
+}

@@ -234,9 +234,9 @@ fn short_id(id: &str) -> String {
     hex.chars().take(12).collect()
 }
 
-/// `%.3g` as Go prints it (3 significant digits, trailing zeros dropped, exponent form from
-/// 1000 up).
-fn three_significant(v: f64) -> String {
+/// `%.<digits>g` as Go prints it (that many significant digits, trailing zeros dropped,
+/// exponent form from 10^digits up).
+pub fn significant(v: f64, digits: i32) -> String {
     fn trim(s: String) -> String {
         if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -247,19 +247,30 @@ fn three_significant(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return "0".to_string();
     }
+    let digits = digits.max(1);
     let mut exp = v.abs().log10().floor() as i32;
-    let mut scaled = (v / 10f64.powi(exp - 2)).round();
-    if scaled.abs() >= 1000.0 {
+    let mut scaled = (v / 10f64.powi(exp - (digits - 1))).round();
+    if scaled.abs() >= 10f64.powi(digits) {
         scaled = (scaled / 10.0).round();
         exp += 1;
     }
-    if !(-4..3).contains(&exp) {
-        let mantissa = trim(format!("{:.2}", scaled / 100.0));
+    if !(-4..digits).contains(&exp) {
+        let decimals = usize::try_from(digits - 1).unwrap_or(0);
+        let mantissa = trim(format!("{:.*}", decimals, scaled / 10f64.powi(digits - 1)));
         let sign = if exp < 0 { '-' } else { '+' };
         return format!("{mantissa}e{sign}{:02}", exp.abs());
     }
-    let decimals = usize::try_from(2 - exp).unwrap_or(0);
-    trim(format!("{:.*}", decimals, scaled * 10f64.powi(exp - 2)))
+    let decimals = usize::try_from(digits - 1 - exp).unwrap_or(0);
+    trim(format!(
+        "{:.*}",
+        decimals,
+        scaled * 10f64.powi(exp - (digits - 1))
+    ))
+}
+
+/// `%.3g` as Go prints it.
+fn three_significant(v: f64) -> String {
+    significant(v, 3)
 }
 
 /// Sizes as docker prints them: decimal units, 3 significant digits (`1.99MB`, `120kB`, `0B`).

@@ -4,6 +4,7 @@
 //! The only place (with main.rs) that uses `anyhow`.
 
 pub mod args;
+pub mod attach;
 mod completion;
 mod config;
 pub mod context;
@@ -19,7 +20,9 @@ pub mod progress;
 pub mod read;
 pub mod render;
 pub mod runtime;
+pub mod snapshot;
 pub mod stacktest;
+pub mod stats;
 pub mod template;
 pub mod tty;
 mod upwatch;
@@ -156,6 +159,15 @@ pub enum Command {
     Volumes(args::VolumesArgs),
     /// Scale services.
     Scale(args::ScaleArgs),
+    /// Export a service container's filesystem as a tar archive.
+    Export(snapshot::ExportArgs),
+    /// Create a new image from a service container's changes.
+    #[command(override_usage = "rcompose commit [OPTIONS] SERVICE [REPOSITORY[:TAG]]")]
+    Commit(snapshot::CommitArgs),
+    /// Display a live stream of container(s) resource usage statistics.
+    Stats(stats::StatsArgs),
+    /// Attach local standard input, output, and error streams to a service's running container.
+    Attach(attach::AttachArgs),
 }
 
 impl GlobalArgs {
@@ -206,7 +218,7 @@ pub fn main() -> i32 {
         raw = rest;
     }
     let raw_copy = raw.clone();
-    let args = oneoff::rewrite_args(hoist_file_flags(raw));
+    let args = snapshot::rewrite_args(oneoff::rewrite_args(hoist_file_flags(raw)));
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {

@@ -421,6 +421,7 @@ pub async fn exec(global: &GlobalArgs, rt: &RuntimeGlobals, args: ExecArgs) -> R
     {
         let _raw = if tty { RawMode::enable() } else { None };
         let how = Pump {
+            keep_stdin_open: false,
             tty,
             stdin: interactive,
             resize: Some(ResizeTarget::Exec(exec_id.clone())),
@@ -610,6 +611,7 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
     }
     let raw = if tty { RawMode::enable() } else { None };
     let how = Pump {
+        keep_stdin_open: false,
         tty,
         stdin: interactive,
         resize: Some(ResizeTarget::Container(id.clone())),

@@ -86,6 +86,10 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Images(a) => super::images::images(global, a).await,
             Command::Volumes(a) => super::volumes::volumes(global, a).await,
             Command::Scale(a) => scale(global, rt, a).await,
+            Command::Export(a) => super::snapshot::export(global, rt, a).await,
+            Command::Commit(a) => super::snapshot::commit(global, rt, a).await,
+            Command::Stats(a) => super::stats::stats(global, a).await,
+            Command::Attach(a) => super::attach::attach(global, a).await,
             Command::Config(_)
             | Command::Version(_)
             | Command::Plugin(_)

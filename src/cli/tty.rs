@@ -122,6 +122,9 @@ pub struct Pump {
     pub tty: bool,
     /// Forward local standard input.
     pub stdin: bool,
+    /// Leave the process's stdin open at local end-of-file even without a TTY (`attach`: the
+    /// engine ends a running container's attachment when its stdin closes, output and all).
+    pub keep_stdin_open: bool,
     pub resize: Option<ResizeTarget>,
 }
 
@@ -170,7 +173,7 @@ pub async fn pump(engine: Arc<dyn Engine>, io: AttachedIo, how: Pump) -> Result<
     }
     let forward = how.stdin.then(|| {
         let mut rx = stdin_chunks();
-        let close_at_eof = !how.tty;
+        let close_at_eof = !how.tty && !how.keep_stdin_open;
         let mut input = input;
         tokio::spawn(async move {
             while let Some(chunk) = rx.recv().await {

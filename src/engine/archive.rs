@@ -36,6 +36,9 @@ pub trait Archive: Send + Sync {
     /// A missing path is [`EngineError::NotFound`] of kind [`ObjectKind::Path`].
     fn copy_from(&self, id: &str, path: &str) -> BoxStream<'static, EngineResult<Bytes>>;
 
+    /// The container's whole filesystem as a tar archive (`docker export`).
+    fn export_container(&self, id: &str) -> BoxStream<'static, EngineResult<Bytes>>;
+
     /// [`Archive::copy_into`] with `cp`'s options.
     async fn copy_into_with(
         &self,

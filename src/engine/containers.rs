@@ -49,4 +49,7 @@ pub trait Containers: Send + Sync {
     /// The processes of a running container (`ps -ef` columns). A stopped container is a
     /// [`EngineError::Conflict`].
     async fn top_processes(&self, id: &str) -> EngineResult<ProcessList>;
+
+    /// One sample of the container's resource usage (with the previous CPU reading).
+    async fn stats(&self, id: &str) -> EngineResult<ContainerStats>;
 }

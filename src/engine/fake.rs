@@ -773,6 +773,8 @@ fn details_of(c: &FakeContainer, image_id: String) -> ContainerDetails {
             finished_at: String::new(),
             health,
         },
+        tty: c.spec.tty,
+        stdin_open: c.spec.stdin_open,
         restart_count: c.restart_count,
         env,
         cmd: c.spec.cmd.clone().unwrap_or_default(),
@@ -1307,6 +1309,32 @@ impl Containers for FakeEngine {
         .boxed()
     }
 
+    async fn stats(&self, id: &str) -> EngineResult<ContainerStats> {
+        let mut st = self.lock();
+        self.enter(&mut st, "stats", id)?;
+        let cid = require(&st, id)?;
+        let running = st
+            .containers
+            .get(&cid)
+            .is_some_and(|c| c.state == ContainerState::Running);
+        // A running container uses a little of everything; a stopped one, nothing.
+        Ok(if running {
+            ContainerStats {
+                cpu_total: 2_000_000,
+                precpu_total: 1_000_000,
+                system_cpu: 2_000_000_000,
+                presystem_cpu: 1_000_000_000,
+                online_cpus: 2,
+                mem_usage: 2 * 1024 * 1024,
+                mem_limit: 1024 * 1024 * 1024,
+                pids: 1,
+                ..Default::default()
+            }
+        } else {
+            ContainerStats::default()
+        })
+    }
+
     async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
         let mut st = self.lock();
         self.enter(&mut st, "top", id)?;
@@ -1713,6 +1741,10 @@ impl Archive for FakeEngine {
         stream::once(async move { r.map(Bytes::from) }).boxed()
     }
 
+    fn export_container(&self, id: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        self.copy_from(id, "/")
+    }
+
     async fn copy_into_with(
         &self,
         id: &str,
@@ -2040,6 +2072,33 @@ impl Images for FakeEngine {
             st.images.retain(|_, i| i.id != found.id);
         }
         Ok(())
+    }
+
+    async fn commit_container(&self, id: &str, options: &CommitOptions) -> EngineResult<String> {
+        let mut st = self.lock();
+        self.enter(&mut st, "commit", id)?;
+        let cid = require(&st, id)?;
+        let image = st
+            .containers
+            .get(&cid)
+            .map(|c| c.spec.image.clone())
+            .unwrap_or_default();
+        let base = find_image(&st, &image).unwrap_or_default();
+        st.clock += 1;
+        let new_id = format!("sha256:{}", hex_id(st.clock.unsigned_abs(), &cid));
+        let tags: Vec<String> = options
+            .reference
+            .iter()
+            .map(|r| normalize_image(r))
+            .collect();
+        let details = ImageDetails {
+            id: new_id.clone(),
+            repo_tags: tags.clone(),
+            ..base
+        };
+        let key = tags.first().cloned().unwrap_or_else(|| new_id.clone());
+        st.images.insert(key, details);
+        Ok(new_id)
     }
 
     async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()> {

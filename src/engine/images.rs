@@ -28,6 +28,9 @@ pub trait Images: Send + Sync {
     /// Tags `source` as `target` (`repo[:tag]`).
     async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()>;
 
+    /// A new image from container `id`'s changes (`docker commit`); returns the image's id.
+    async fn commit_container(&self, id: &str, options: &CommitOptions) -> EngineResult<String>;
+
     /// Builds an image; returns the image id. Progress lines go to `progress`.
     async fn build_image(
         &self,

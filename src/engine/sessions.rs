@@ -39,6 +39,19 @@ pub trait Sessions: Send + Sync {
     /// it to miss nothing; the output ends when the container stops.
     async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo>;
 
+    /// [`Sessions::attach_container`] to a running container, with `detach_keys` (docker's
+    /// `ctrl-p,ctrl-q` form) that end the attachment when typed on its stdin (engines that
+    /// cannot watch for them attach without).
+    async fn attach_container_with(
+        &self,
+        id: &str,
+        stdin: bool,
+        detach_keys: Option<&str>,
+    ) -> EngineResult<AttachedIo> {
+        let _ = detach_keys;
+        self.attach_container(id, stdin).await
+    }
+
     /// Resizes the TTY of a running container.
     async fn resize_container(&self, id: &str, size: TtySize) -> EngineResult<()>;
 }

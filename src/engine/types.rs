@@ -604,6 +604,10 @@ pub struct ContainerDetails {
     pub created: String,
     pub labels: Labels,
     pub state: StateDetails,
+    /// The container has a TTY (`tty: true`).
+    pub tty: bool,
+    /// Its stdin is kept open (`stdin_open: true`).
+    pub stdin_open: bool,
     pub restart_count: i64,
     pub env: Vec<String>,
     pub cmd: Vec<String>,
@@ -646,6 +650,48 @@ pub struct NetworkDetails {
     pub options: Labels,
     /// Attached containers by id -> (name, IPv4 address with prefix). Empty in list results.
     pub containers: BTreeMap<String, (String, String)>,
+}
+
+/// One sample of a container's resource usage (`docker stats`), with the previous CPU reading
+/// the engine pairs it with. Counters the engine does not report are 0.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerStats {
+    /// Total CPU time used, now and at the previous reading (nanoseconds).
+    pub cpu_total: u64,
+    pub precpu_total: u64,
+    /// The host's CPU time, now and at the previous reading.
+    pub system_cpu: u64,
+    pub presystem_cpu: u64,
+    /// CPUs online (0: unknown, then `percpu` is counted).
+    pub online_cpus: u32,
+    pub percpu: usize,
+    /// Memory in use, the limit, and the inactive file cache docker leaves out of the usage
+    /// (`inactive_file` on cgroup v2, `total_inactive_file` on v1).
+    pub mem_usage: u64,
+    pub mem_limit: u64,
+    pub mem_inactive_file: Option<u64>,
+    /// Bytes received and sent, over all networks.
+    pub net_rx: u64,
+    pub net_tx: u64,
+    /// Bytes read from and written to block devices.
+    pub block_read: u64,
+    pub block_write: u64,
+    pub pids: u64,
+}
+
+/// `commit`: how a container's changes become an image.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommitOptions {
+    /// `REPOSITORY[:TAG]` for the new image (none: untagged).
+    pub reference: Option<String>,
+    /// `-m`.
+    pub comment: Option<String>,
+    /// `-a`.
+    pub author: Option<String>,
+    /// `-c`: Dockerfile instructions applied to the image's configuration.
+    pub changes: Vec<String>,
+    /// `-p`: pause the container while committing.
+    pub pause: bool,
 }
 
 /// A volume as listed or inspected.

@@ -626,6 +626,8 @@ fn details(c: bm::ContainerInspectResponse) -> ContainerDetails {
             finished_at: state.finished_at.unwrap_or_default(),
             health,
         },
+        tty: config.tty.unwrap_or_default(),
+        stdin_open: config.open_stdin.unwrap_or_default(),
         restart_count: c.restart_count.unwrap_or_default(),
         env: config.env.unwrap_or_default(),
         cmd: config.cmd.unwrap_or_default(),
@@ -701,6 +703,72 @@ fn network_of(n: bm::Network) -> NetworkDetails {
         ipam: ipam_of(n.ipam),
         options: labels_of(n.options),
         containers: Default::default(),
+    }
+}
+
+fn stats_of(r: bm::ContainerStatsResponse) -> ContainerStats {
+    let cpu = r.cpu_stats.unwrap_or_default();
+    let pre = r.precpu_stats.unwrap_or_default();
+    let total = |c: &bm::ContainerCpuStats| {
+        c.cpu_usage
+            .as_ref()
+            .and_then(|u| u.total_usage)
+            .unwrap_or(0)
+    };
+    let mem = r.memory_stats.unwrap_or_default();
+    let stats = mem.stats.unwrap_or_default();
+    let (mut net_rx, mut net_tx) = (0, 0);
+    for n in r.networks.unwrap_or_default().values() {
+        net_rx += n.rx_bytes.unwrap_or(0);
+        net_tx += n.tx_bytes.unwrap_or(0);
+    }
+    let (mut block_read, mut block_write) = (0, 0);
+    let entries = r
+        .blkio_stats
+        .and_then(|b| b.io_service_bytes_recursive)
+        .unwrap_or_default();
+    for e in entries {
+        match e.op.unwrap_or_default().to_lowercase().as_str() {
+            "read" => block_read += e.value.unwrap_or(0),
+            "write" => block_write += e.value.unwrap_or(0),
+            _ => {}
+        }
+    }
+    ContainerStats {
+        cpu_total: total(&cpu),
+        precpu_total: total(&pre),
+        system_cpu: cpu.system_cpu_usage.unwrap_or(0),
+        presystem_cpu: pre.system_cpu_usage.unwrap_or(0),
+        online_cpus: cpu.online_cpus.unwrap_or(0),
+        percpu: cpu
+            .cpu_usage
+            .as_ref()
+            .and_then(|u| u.percpu_usage.as_ref())
+            .map_or(0, Vec::len),
+        mem_usage: mem.usage.unwrap_or(0),
+        mem_limit: mem.limit.unwrap_or(0),
+        mem_inactive_file: stats
+            .get("total_inactive_file")
+            .or_else(|| stats.get("inactive_file"))
+            .copied(),
+        net_rx,
+        net_tx,
+        block_read,
+        block_write,
+        pids: r.pids_stats.and_then(|p| p.current).unwrap_or(0),
+    }
+}
+
+/// `repo[:tag]` split where docker splits it: at the last `:` after the last `/` (a registry's
+/// port is not a tag).
+fn split_reference(r: &str) -> (String, Option<String>) {
+    let slash = r.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match r[slash..].rfind(':') {
+        Some(i) => (
+            r[..slash + i].to_string(),
+            Some(r[slash + i + 1..].to_string()),
+        ),
+        None => (r.to_string(), None),
     }
 }
 
@@ -1040,6 +1108,22 @@ impl Containers for DockerEngine {
             .boxed()
     }
 
+    async fn stats(&self, id: &str) -> EngineResult<ContainerStats> {
+        let mut stream = self.docker.stats(
+            id,
+            Some(qp::StatsOptions {
+                stream: false,
+                one_shot: false,
+            }),
+        );
+        match stream.next().await {
+            Some(r) => Ok(stats_of(
+                r.map_err(|e| self.err(e, ObjectKind::Container, id))?,
+            )),
+            None => Ok(ContainerStats::default()),
+        }
+    }
+
     async fn top_processes(&self, id: &str) -> EngineResult<ProcessList> {
         let top = self
             .docker
@@ -1199,12 +1283,21 @@ impl Sessions for DockerEngine {
     }
 
     async fn attach_container(&self, id: &str, stdin: bool) -> EngineResult<AttachedIo> {
+        self.attach_container_with(id, stdin, None).await
+    }
+
+    async fn attach_container_with(
+        &self,
+        id: &str,
+        stdin: bool,
+        detach_keys: Option<&str>,
+    ) -> EngineResult<AttachedIo> {
         let attached = self
             .docker
             .attach_container(
                 id,
                 Some(qp::AttachContainerOptions {
-                    detach_keys: None,
+                    detach_keys: detach_keys.map(str::to_string),
                     logs: false,
                     stream: true,
                     stdin,
@@ -1298,6 +1391,15 @@ impl Archive for DockerEngine {
                     e => map_error(&address, e, ObjectKind::Container, &id),
                 })
             })
+            .boxed()
+    }
+
+    fn export_container(&self, id: &str) -> BoxStream<'static, EngineResult<Bytes>> {
+        let address = self.address.clone();
+        let id = id.to_string();
+        self.docker
+            .export_container(&id)
+            .map(move |item| item.map_err(|e| map_error(&address, e, ObjectKind::Container, &id)))
             .boxed()
     }
 
@@ -1587,6 +1689,31 @@ impl Images for DockerEngine {
             .await
             .map(|_| ())
             .map_err(|e| self.err(e, ObjectKind::Image, name))
+    }
+
+    async fn commit_container(&self, id: &str, options: &CommitOptions) -> EngineResult<String> {
+        let (repo, tag) = match options.reference.as_deref() {
+            Some(r) => {
+                let (repo, tag) = split_reference(r);
+                (Some(repo), tag)
+            }
+            None => (None, None),
+        };
+        let query = qp::CommitContainerOptions {
+            container: Some(id.to_string()),
+            repo,
+            tag,
+            comment: options.comment.clone(),
+            author: options.author.clone(),
+            pause: options.pause,
+            changes: (!options.changes.is_empty()).then(|| options.changes.join("\n")),
+        };
+        let r = self
+            .docker
+            .commit_container(query, bm::ContainerConfig::default())
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Container, id))?;
+        Ok(r.id)
     }
 
     async fn tag_image(&self, source: &str, target: &str) -> EngineResult<()> {
