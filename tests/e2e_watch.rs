@@ -355,3 +355,153 @@ services:
     assert!(landed, "final contents did not land:\n{listing}\n{out}");
     assert_eq!(code, Some(130), "{out}");
 }
+
+/// The `Config.Env` of a container, one `K=V` a line.
+fn env_of(s: &Stack, container: &str) -> String {
+    s.inspect(container, "{{range .Config.Env}}{{println .}}{{end}}")
+}
+
+/// `rcompose watch` with its output in a file that the test can read while it runs.
+struct Watching {
+    child: Option<Child>,
+    log: tempfile::NamedTempFile,
+}
+
+impl Watching {
+    /// Starts `rcompose watch ARGS` and waits for its "watching ... for changes" line.
+    fn start(s: &Stack, args: &[&str]) -> Watching {
+        let log = tempfile::NamedTempFile::new().expect("log file");
+        let out = log.reopen().expect("log");
+        let err = log.reopen().expect("log");
+        let child = s
+            .rc_command(&[&["watch"], args].concat())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn rcompose watch");
+        let mut w = Watching {
+            child: Some(child),
+            log,
+        };
+        let started = w.wait_for("for changes (Ctrl-C to stop)", Duration::from_secs(90));
+        w.check(started, "watching never started");
+        w
+    }
+
+    fn output(&self) -> String {
+        fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    fn wait_for(&self, text: &str, timeout: Duration) -> bool {
+        eventually(timeout, || self.output().contains(text))
+    }
+
+    /// Stops the watcher and fails with its output when `ok` is false.
+    fn check(&mut self, ok: bool, what: &str) {
+        if !ok {
+            self.stop();
+            panic!("{what}\n{}", self.output());
+        }
+    }
+
+    /// Ctrl-C; the exit code and the whole output.
+    fn stop(&mut self) -> (Option<i32>, String) {
+        let Some(mut child) = self.child.take() else {
+            return (None, self.output());
+        };
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill -INT");
+        let status = wait_within(&mut child, "rcompose watch (after Ctrl-C)");
+        (status.code(), self.output())
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+const FOLLOWED: &str = r#"
+services:
+  app:
+    image: busybox:stable
+    init: true
+    command: ["sh", "-c", "exec sleep 86400"]
+    environment:
+      GREETING: ${GREETING}
+    develop:
+      watch:
+        - action: sync
+          path: ./src
+          target: /src
+"#;
+
+#[test]
+fn watch_recreates_a_service_whose_env_file_variable_changed() {
+    let s = Stack::new("watch-dotenv", FOLLOWED);
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join(".env"), "GREETING=one\n").unwrap();
+    let mut w = Watching::start(&s, &[]);
+    let app = format!("{}-app-1", s.project);
+    assert!(env_of(&s, &app).contains("GREETING=one"));
+    let id = s.inspect(&app, "{{.Id}}");
+    fs::write(dir.join(".env"), "GREETING=two\n").unwrap();
+    let recreated = eventually(Duration::from_secs(30), || {
+        docker_try(&["inspect", "-f", "{{.Id}}", &app]).is_some_and(|i| i != id)
+            && env_of(&s, &app).contains("GREETING=two")
+    });
+    w.check(recreated, "a changed .env did not recreate the service");
+    let (code, out) = w.stop();
+    assert_eq!(code, Some(130), "{out}");
+    assert!(out.contains("the project changed"), "{out}");
+}
+
+#[test]
+fn watch_keeps_the_last_good_project_while_the_file_is_broken_and_starts_added_services() {
+    let s = Stack::new("watch-follow", FOLLOWED);
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join(".env"), "GREETING=hi\n").unwrap();
+    let mut w = Watching::start(&s, &[]);
+    let app = format!("{}-app-1", s.project);
+    // Broken YAML: the error is shown and the sync rule still works with the last good project.
+    s.write(&FOLLOWED.replace("    init: true\n", "    init: true\n  bad: [\n"));
+    let shown = w.wait_for("no longer loads", Duration::from_secs(20));
+    w.check(shown, "the loader's error was not shown");
+    fs::write(dir.join("src/a.txt"), "still watching").unwrap();
+    let synced = eventually(Duration::from_secs(20), || {
+        cat(&app, "/src/a.txt").as_deref() == Some("still watching")
+    });
+    w.check(synced, "a broken compose file stopped the syncs");
+    // Fixed, with a service added: it starts.
+    let added = format!(
+        "{FOLLOWED}  extra:\n    image: busybox:stable\n    init: true\n    command: [\"sh\", \"-c\", \"exec sleep 86400\"]\n"
+    );
+    s.write(&added);
+    let extra = format!("{}-extra-1", s.project);
+    let started = eventually(Duration::from_secs(30), || {
+        docker_try(&["inspect", "-f", "{{.State.Status}}", &extra]).as_deref() == Some("running")
+    });
+    w.check(started, "the added service did not start");
+    // Removed again: it is stopped and removed, as `up --remove-orphans` does.
+    s.write(FOLLOWED);
+    let removed = eventually(Duration::from_secs(30), || {
+        docker_try(&["inspect", &extra]).is_none()
+    });
+    w.check(removed, "the removed service was left running");
+    let (code, out) = w.stop();
+    assert_eq!(code, Some(130), "{out}");
+    let file = format!("{}:", s.file().display());
+    assert!(
+        out.contains(&file),
+        "the error names the file and line: {out}"
+    );
+    assert_eq!(s.inspect(&app, "{{.State.Status}}"), "running");
+}

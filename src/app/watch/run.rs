@@ -13,6 +13,7 @@
 //! goes on (the next change may fix it); only a watcher that cannot be set up is fatal. Ends when
 //! `cancel` is requested.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,7 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::rules::{plan_batch, plan_initial, ChangeAction, Trigger};
+use super::rules::{plan_batch, plan_initial, triggers, ChangeAction, Trigger};
 use super::sync::archive;
 use crate::app::cancel::{Cancel, CancelLevel};
 use crate::app::ops::{self, EngineRef, UpOptions};
@@ -74,16 +75,38 @@ pub enum WatchError {
     Watcher { path: PathBuf, message: String },
 }
 
-/// Watches `triggers` until `cancel`; `say` gets one line per thing done or failed.
-pub async fn watch(
-    engine: EngineRef,
-    project: &Project,
+/// Loads the project again: the new project and every file it was loaded from, or the loader's
+/// error as the text to show (file:line:column, key path, message).
+pub type LoadFn<'a> = dyn FnMut() -> Result<(Project, Vec<PathBuf>), String> + 'a;
+
+/// Following the compose files: when one of `inputs` changes, the project is loaded again, the
+/// stack brought to it (`up` with `up`'s options, orphans removed) and the rules read again.
+pub struct Reload<'a> {
+    /// Every file the project was loaded from (compose, included, extended and env files).
+    pub inputs: Vec<PathBuf>,
+    /// The services to watch (empty: all with rules).
+    pub services: Vec<String>,
+    /// How the stack is brought to a changed project (`remove_orphans` is always set).
+    pub up: UpOptions,
+    pub load: Box<LoadFn<'a>>,
+}
+
+/// What the loop works with: the last project that loaded, its rules and its input files.
+struct State {
+    project: Project,
+    triggers: Vec<Trigger>,
+    inputs: Vec<PathBuf>,
+}
+
+/// Starts a watcher that sends every changed path of `triggers` and `inputs` to `tx`.
+/// Directories recursively; a single file through its directory, because editors often save
+/// by writing a new file and renaming it over the old one, which ends a watch on the file.
+fn start_watcher(
+    tx: &mpsc::UnboundedSender<PathBuf>,
     triggers: &[Trigger],
-    reporter: &mut dyn Reporter,
-    say: &mut dyn FnMut(&str),
-    cancel: Cancel,
-) -> Result<(), WatchError> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
+    inputs: &[PathBuf],
+) -> Result<notify::RecommendedWatcher, WatchError> {
+    let tx = tx.clone();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res {
             if !matches!(ev.kind, notify::EventKind::Access(_)) {
@@ -97,20 +120,19 @@ pub async fn watch(
         path: PathBuf::new(),
         message: e.to_string(),
     })?;
-    // Directories recursively; a single file through its directory, because editors often save
-    // by writing a new file and renaming it over the old one, which ends a watch on the file.
     let mut watched: Vec<(PathBuf, RecursiveMode)> = Vec::new();
-    for t in triggers {
-        let (dir, mode) = if t.path.is_dir() {
-            (t.path.clone(), RecursiveMode::Recursive)
+    let paths = triggers.iter().map(|t| &t.path).chain(inputs);
+    for path in paths {
+        let (dir, mode) = if path.is_dir() {
+            (path.clone(), RecursiveMode::Recursive)
         } else {
-            let parent = t.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
             (parent, RecursiveMode::NonRecursive)
         };
         let covered = watched
             .iter()
             .any(|(w, m)| w == &dir || (*m == RecursiveMode::Recursive && dir.starts_with(w)));
-        if covered {
+        if covered || !dir.is_dir() {
             continue;
         }
         watcher.watch(&dir, mode).map_err(|e| WatchError::Watcher {
@@ -119,6 +141,30 @@ pub async fn watch(
         })?;
         watched.push((dir, mode));
     }
+    Ok(watcher)
+}
+
+/// Watches `triggers` (and, with `reload`, the files the project was loaded from) until
+/// `cancel`; `say` gets one line per thing done or failed.
+pub async fn watch(
+    engine: EngineRef,
+    project: &Project,
+    triggers: &[Trigger],
+    mut reload: Option<Reload<'_>>,
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: Cancel,
+) -> Result<(), WatchError> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
+    let mut state = State {
+        project: project.clone(),
+        triggers: triggers.to_vec(),
+        inputs: reload
+            .as_ref()
+            .map(|r| r.inputs.clone())
+            .unwrap_or_default(),
+    };
+    let mut watcher = start_watcher(&tx, &state.triggers, &state.inputs)?;
     let mut paths: Vec<String> = Vec::new();
     for t in triggers {
         let p = t.path.display().to_string();
@@ -130,22 +176,91 @@ pub async fn watch(
         "watching {} for changes (Ctrl-C to stop)",
         paths.join(", ")
     ));
-    for (service, action) in plan_initial(triggers) {
-        apply(
-            &engine, project, triggers, &service, &action, reporter, say, &cancel,
-        )
-        .await;
-    }
+    let initial = plan_initial(&state.triggers);
+    apply_all(&engine, &state, initial, reporter, say, &cancel).await;
     while let Some(batch) = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await {
-        for (service, action) in plan_batch(triggers, &batch) {
-            apply(
-                &engine, project, triggers, &service, &action, reporter, say, &cancel,
-            )
-            .await;
+        if let Some(r) = reload.as_mut() {
+            if batch.iter().any(|p| state.inputs.contains(p))
+                && reload_project(&engine, &mut state, r, reporter, say, &cancel).await
+            {
+                match start_watcher(&tx, &state.triggers, &state.inputs) {
+                    Ok(w) => watcher = w,
+                    Err(e) => say(&format!("{e}; still watching the paths of before")),
+                }
+            }
         }
+        let actions = plan_batch(&state.triggers, &batch);
+        apply_all(&engine, &state, actions, reporter, say, &cancel).await;
     }
     drop(watcher);
     Ok(())
+}
+
+async fn apply_all(
+    engine: &EngineRef,
+    state: &State,
+    actions: BTreeMap<String, ChangeAction>,
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: &Cancel,
+) {
+    for (service, action) in actions {
+        let (p, t) = (&state.project, &state.triggers);
+        apply(engine, p, t, &service, &action, reporter, say, cancel).await;
+    }
+}
+
+/// Loads the project again after one of its files changed. A project that loads and whose rules
+/// hold replaces the last one: the stack is brought to it (changed services recreated, new ones
+/// started, removed ones stopped and removed) and `true` says the watched paths may have
+/// changed. Otherwise the error is shown and the last good project stays.
+async fn reload_project(
+    engine: &EngineRef,
+    state: &mut State,
+    r: &mut Reload<'_>,
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: &Cancel,
+) -> bool {
+    let keeping = "watching goes on with the last project that loaded";
+    let (project, inputs) = match (r.load)() {
+        Ok(x) => x,
+        Err(e) => {
+            say(&format!(
+                "the compose file no longer loads ({keeping}):\n{e}"
+            ));
+            return false;
+        }
+    };
+    let triggers = match triggers(&project, &r.services) {
+        Ok(t) => t,
+        Err(e) => {
+            say(&format!("the watch rules no longer hold ({keeping}): {e}"));
+            return false;
+        }
+    };
+    say("the project changed: bringing the stack up to date");
+    let mut opts = r.up.clone();
+    opts.plan.services = r.services.clone();
+    opts.plan.remove_orphans = true;
+    match ops::up(
+        Arc::clone(engine),
+        &project,
+        &opts,
+        reporter,
+        cancel.clone(),
+    )
+    .await
+    {
+        Ok(_) => say("the stack follows the changed project"),
+        Err(e) => say(&format!("bringing the stack up to date failed: {e}")),
+    }
+    *state = State {
+        project,
+        triggers,
+        inputs,
+    };
+    true
 }
 
 /// The running containers of a service (one-off containers excluded).
