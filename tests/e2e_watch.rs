@@ -505,3 +505,51 @@ fn watch_keeps_the_last_good_project_while_the_file_is_broken_and_starts_added_s
     );
     assert_eq!(s.inspect(&app, "{{.State.Status}}"), "running");
 }
+
+#[test]
+fn watch_catches_up_with_changes_made_while_it_was_not_running() {
+    let s = Stack::new("watch-catchup", FOLLOWED);
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join(".env"), "GREETING=hi\n").unwrap();
+    fs::write(dir.join("src/a.txt"), "one").unwrap();
+    s.rc(&["up", "-d"]).ok();
+    let app = format!("{}-app-1", s.project);
+    // Written after the container was made (modification times count in seconds, so in a later
+    // second): a sync puts it there, so a later catch-up may remove it.
+    let secs = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    };
+    let made = secs();
+    assert!(eventually(Duration::from_secs(3), || secs() > made));
+    fs::write(dir.join("src/gone.txt"), "x").unwrap();
+    // No `initial_sync`: the container lacks the files, so the first watch copies them.
+    let mut w = Watching::start(&s, &["--no-up"]);
+    let first = eventually(Duration::from_secs(20), || {
+        cat(&app, "/src/a.txt").as_deref() == Some("one")
+            && cat(&app, "/src/gone.txt").as_deref() == Some("x")
+    });
+    w.check(
+        first,
+        "the first watch did not copy what the container lacked",
+    );
+    let (code, out) = w.stop();
+    assert_eq!(code, Some(130), "{out}");
+    // While nobody watches: a change, a new file (in a new directory), a deletion.
+    fs::write(dir.join("src/a.txt"), "second").unwrap();
+    fs::create_dir_all(dir.join("src/new")).unwrap();
+    fs::write(dir.join("src/new/b.txt"), "b").unwrap();
+    fs::remove_file(dir.join("src/gone.txt")).unwrap();
+    let mut w = Watching::start(&s, &["--no-up"]);
+    let caught_up = eventually(Duration::from_secs(20), || {
+        cat(&app, "/src/a.txt").as_deref() == Some("second")
+            && cat(&app, "/src/new/b.txt").as_deref() == Some("b")
+            && cat(&app, "/src/gone.txt").is_none()
+    });
+    w.check(caught_up, "watch did not catch up with the changes");
+    let (code, out) = w.stop();
+    assert_eq!(code, Some(130), "{out}");
+    assert!(out.contains("catching up service \"app\""), "{out}");
+}

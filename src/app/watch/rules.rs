@@ -50,8 +50,6 @@ pub struct Trigger {
     /// Where `path` lands in the container (sync actions).
     pub target: Option<String>,
     pub exec: Option<ServiceHook>,
-    /// `initial_sync`: copy the whole `path` when watching starts.
-    pub initial_sync: bool,
     /// A path any of these ignores does not trigger (the rule's `ignore` with the defaults; the
     /// build context's `.dockerignore`).
     ignores: Vec<Gitignore>,
@@ -196,7 +194,6 @@ pub fn triggers(project: &Project, services: &[String]) -> Result<Vec<Trigger>, 
                 path,
                 target,
                 exec: rule.exec.clone(),
-                initial_sync: rule.initial_sync,
                 ignores,
                 include,
             });
@@ -236,24 +233,6 @@ impl ChangeAction {
             && !self.rebuild
             && self.exec.is_empty()
     }
-}
-
-/// What starting to watch asks for: the `path` of every sync rule with `initial_sync`, by service.
-pub fn plan_initial(triggers: &[Trigger]) -> BTreeMap<String, ChangeAction> {
-    let paths: Vec<PathBuf> = triggers
-        .iter()
-        .filter(|t| t.initial_sync && t.target.is_some())
-        .map(|t| t.path.clone())
-        .collect();
-    let mut out = plan_batch(triggers, &paths);
-    // Only the copy: nothing changed yet that would need a restart, an exec or a rebuild.
-    for a in out.values_mut() {
-        a.restart = false;
-        a.rebuild = false;
-        a.exec.clear();
-    }
-    out.retain(|_, a| !a.is_empty());
-    out
 }
 
 /// The actions a batch of changed paths (absolute) asks for, by service.
@@ -438,7 +417,7 @@ services:
     }
 
     #[test]
-    fn a_directory_copy_covers_what_is_inside_and_initial_sync_copies_only() {
+    fn a_directory_copy_covers_what_is_inside() {
         let d = tree();
         let p = project(
             d.path(),
@@ -458,9 +437,6 @@ services:
             plan["web"].copy.keys().collect::<Vec<_>>(),
             [&at("site/sub")]
         );
-        let initial = plan_initial(&t);
-        assert_eq!(initial["web"].copy.values().collect::<Vec<_>>(), ["/www"]);
-        assert!(!initial["web"].restart);
     }
 
     #[test]

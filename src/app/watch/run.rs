@@ -22,7 +22,8 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::rules::{plan_batch, plan_initial, triggers, ChangeAction, Trigger};
+use super::catchup::{describe, plan_catch_up, remote_files};
+use super::rules::{plan_batch, triggers, ChangeAction, Trigger};
 use super::sync::archive;
 use crate::app::cancel::{Cancel, CancelLevel};
 use crate::app::ops::{self, EngineRef, UpOptions};
@@ -176,7 +177,7 @@ pub async fn watch(
         "watching {} for changes (Ctrl-C to stop)",
         paths.join(", ")
     ));
-    let initial = plan_initial(&state.triggers);
+    let initial = catch_up(&engine, &state, say).await;
     apply_all(&engine, &state, initial, reporter, say, &cancel).await;
     while let Some(batch) = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await {
         if let Some(r) = reload.as_mut() {
@@ -194,6 +195,40 @@ pub async fn watch(
     }
     drop(watcher);
     Ok(())
+}
+
+/// What starting to watch asks for: every sync rule's catch-up (`catchup`), by service.
+async fn catch_up(
+    engine: &EngineRef,
+    state: &State,
+    say: &mut dyn FnMut(&str),
+) -> BTreeMap<String, ChangeAction> {
+    let mut out: BTreeMap<String, ChangeAction> = BTreeMap::new();
+    for t in &state.triggers {
+        let Some(target) = &t.target else {
+            continue;
+        };
+        let running = containers(engine, &state.project.name, &t.service).await;
+        let Some(c) = running.first() else {
+            continue;
+        };
+        match remote_files(engine, &c.id, target).await {
+            Ok(remote) => {
+                let since = u64::try_from(c.created).unwrap_or(0);
+                plan_catch_up(t, &remote, since, out.entry(t.service.clone()).or_default());
+            }
+            Err(e) => say(&format!(
+                "cannot compare {} with {target} in {}: {e}",
+                t.path.display(),
+                c.name()
+            )),
+        }
+    }
+    out.retain(|_, a| !a.is_empty());
+    for (service, a) in &out {
+        say(&format!("catching up service {service:?}: {}", describe(a)));
+    }
+    out
 }
 
 async fn apply_all(
