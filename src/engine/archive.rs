@@ -135,6 +135,11 @@ impl Packer {
         self.files
     }
 
+    /// The bytes packed so far.
+    pub fn bytes(&self) -> usize {
+        self.builder.get_ref().len()
+    }
+
     /// The archive.
     pub fn finish(self) -> Result<Vec<u8>, String> {
         self.builder

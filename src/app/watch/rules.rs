@@ -388,6 +388,11 @@ services:
         let at = |f: &str| d.path().join(f);
         // src/main.c is in the context's .dockerignore: nothing to do.
         assert!(plan_batch(&t, &[at("src/main.c")]).is_empty());
+        // Any number of changed files: one rebuild per batch.
+        let many: Vec<PathBuf> = (0..500).map(|i| at(&format!("src/f{i}.h"))).collect();
+        let plan = plan_batch(&t, &many);
+        assert_eq!(plan.len(), 1);
+        assert!(plan["api"].rebuild);
         fs::write(at("src/other.h"), "x").unwrap();
         let plan = plan_batch(&t, &[at("src/other.h"), at("site/index.html")]);
         assert_eq!(
