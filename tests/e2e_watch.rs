@@ -177,16 +177,28 @@ fn watch_without_rules_or_with_a_bad_rule_says_so() {
         "{}",
         r.stderr()
     );
-    s.write(
-        "services:\n  a:\n    image: busybox:stable\n    develop:\n      watch:\n        - {action: sync, path: ./nope, target: /x}\n",
-    );
-    let r = s.rc(&["watch"]).code_is(1);
-    assert!(
-        r.stderr().contains("services.a.develop.watch[0]") && r.stderr().contains("does not exist"),
-        "{}",
-        r.stderr()
-    );
-    // Nothing was started for a bad configuration.
+    // Every bad rule names its service and index; nothing starts.
+    for (rule, want) in [
+        ("{action: sync, path: ./nope, target: /x}", "does not exist"),
+        (
+            "{action: sync, path: .., target: /x}",
+            "outside the project",
+        ),
+        ("{action: sync, path: ., target: ''}", "needs a `target`"),
+        ("{action: rebuild, path: .}", "needs a `build` section"),
+    ] {
+        s.write(&format!(
+            "services:\n  a:\n    image: busybox:stable\n    develop:\n      watch:\n        - {{action: restart, path: .}}\n        - {rule}\n"
+        ));
+        for cmd in [&["watch"][..], &["up", "--watch"][..]] {
+            let r = s.rc(cmd).code_is(1);
+            assert!(
+                r.stderr().contains("services.a.develop.watch[1]") && r.stderr().contains(want),
+                "{rule}: {}",
+                r.stderr()
+            );
+        }
+    }
     assert_eq!(s.rc(&["ps", "-q"]).ok().stdout().trim(), "");
 }
 

@@ -202,6 +202,8 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     let main_file = files.first().cloned().unwrap_or_default();
     let mut project = check_and_type(&mut tree, opts, &main_file, &mut warnings)?;
     project.environment = env_map(&env);
+    project.working_dir = Some(project_dir.clone());
+    project.compose_files = files.clone();
     Ok(Loaded {
         project,
         tree,

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::app::context::read_dockerignore;
+use crate::model::path::clean;
 use crate::model::{Project, ServiceHook, WatchAction};
 
 /// Editor and VCS droppings that never trigger anything (vim's swap files and its `4913` probe,
@@ -126,7 +127,16 @@ pub fn triggers(project: &Project, services: &[String]) -> Result<Vec<Trigger>, 
             if rule.path.is_empty() {
                 return Err(err("`path` is required".into()));
             }
-            let path = PathBuf::from(&rule.path);
+            let path = clean(Path::new(&rule.path));
+            if let Some(dir) = project.working_dir.as_deref().map(clean) {
+                if !path.starts_with(&dir) {
+                    return Err(err(format!(
+                        "path {} is outside the project directory {}; watch files of the project only",
+                        path.display(),
+                        dir.display()
+                    )));
+                }
+            }
             if !path.exists() {
                 return Err(err(format!(
                     "path {} does not exist; create it or fix `path`",
@@ -465,11 +475,21 @@ services:
                 "{action: sync+exec, path: \"{dir}/site\", target: /x}",
                 "exec: {command",
             ),
+            (
+                "{action: sync, path: \"{dir}/site/../..\", target: /x}",
+                "outside the project directory",
+            ),
+            (
+                "{action: restart, path: \"/etc\"}",
+                "outside the project directory",
+            ),
         ] {
             let yaml = format!(
                 "services:\n  web:\n    image: x\n    develop:\n      watch:\n        - {rule}\n"
             );
-            let e = triggers(&project(d.path(), &yaml), &[]).unwrap_err();
+            let mut p = project(d.path(), &yaml);
+            p.working_dir = Some(d.path().to_path_buf());
+            let e = triggers(&p, &[]).unwrap_err();
             let text = e.to_string();
             assert!(
                 text.starts_with("services.web.develop.watch[0]: "),
