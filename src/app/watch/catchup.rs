@@ -2,8 +2,9 @@
 //! switch) are applied before the first event, so that a container converges on the host files.
 //!
 //! For every sync rule, the files at the rule's `target` in one running container of its service
-//! are listed from the engine's archive of that path (only the tar headers are read: size and
-//! modification time; the archive is refused past [`MAX_LISTING`]). A host file whose size or
+//! are listed with their size and modification time: by `find` and `stat` in the container (only
+//! metadata crosses), or, in an image without them, from the engine's archive of that path (only
+//! the tar headers are read; the archive is refused past [`MAX_LISTING`]). A host file whose size or
 //! modification time (seconds) differs, or that the container lacks, is copied. A container
 //! file the host no longer has is removed only when the rule covers its host path and it is
 //! newer than the container (so it was put there by a sync, not by the image): files the image
@@ -21,7 +22,7 @@ use futures::StreamExt;
 use super::rules::{ChangeAction, Trigger};
 use crate::app::ops::EngineRef;
 use crate::engine::archive::file_stats;
-use crate::engine::EngineError;
+use crate::engine::{EngineError, ExecSpec};
 
 /// The largest archive of a target read to compare it (larger: no catch-up for that rule).
 pub const MAX_LISTING: usize = 256 << 20;
@@ -29,8 +30,43 @@ pub const MAX_LISTING: usize = 256 << 20;
 /// The container's files under a target: container path -> (size, modification time).
 pub type Remote = BTreeMap<String, (u64, u64)>;
 
-/// The regular files at `target` in container `id` (nothing there: none).
+/// The regular files at `target` in container `id` (nothing there: none): listed by `find` and
+/// `stat` in the container when it has them (metadata only), else from the archive's headers.
 pub async fn remote_files(engine: &EngineRef, id: &str, target: &str) -> Result<Remote, String> {
+    let root = match target.trim_end_matches('/') {
+        "" => "/",
+        t => t,
+    };
+    let cmd = [
+        "find", root, "-type", "f", "-exec", "stat", "-c", "%s %Y %n", "{}", "+",
+    ];
+    let spec = ExecSpec::new(cmd.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    if let Ok(out) = engine.exec(id, &spec).await {
+        if out.exit_code == 0 {
+            if let Some(listed) = parse_stat_lines(&String::from_utf8_lossy(&out.stdout)) {
+                return Ok(listed);
+            }
+        }
+    }
+    archived_files(engine, id, target).await
+}
+
+/// `find ... -exec stat -c '%s %Y %n'` output: `size mtime path` lines. `None` when a line is
+/// not of that form (a `stat` that prints something else).
+fn parse_stat_lines(text: &str) -> Option<Remote> {
+    let mut out = Remote::new();
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ' ');
+        let size = parts.next()?.parse().ok()?;
+        let mtime = parts.next()?.parse().ok()?;
+        let path = parts.next().filter(|p| p.starts_with('/'))?;
+        out.insert(path.to_string(), (size, mtime));
+    }
+    Some(out)
+}
+
+/// [`remote_files`] from the engine's archive of `target` (read up to [`MAX_LISTING`]).
+async fn archived_files(engine: &EngineRef, id: &str, target: &str) -> Result<Remote, String> {
     let mut stream = engine.copy_from(id, target);
     let mut tar = Vec::new();
     while let Some(chunk) = stream.next().await {
@@ -153,6 +189,15 @@ mod tests {
     fn stat(p: &Path) -> (u64, u64) {
         let m = fs::symlink_metadata(p).unwrap();
         (m.len(), mtime(&m))
+    }
+
+    #[test]
+    fn stat_lines_are_read_and_anything_else_is_refused() {
+        let r = parse_stat_lines("3 1700000000 /www/a b.html\n0 5 /www/e\n").unwrap();
+        assert_eq!(r["/www/a b.html"], (3, 1_700_000_000));
+        assert_eq!(r["/www/e"], (0, 5));
+        assert!(parse_stat_lines("stat: unrecognized option\n").is_none());
+        assert_eq!(parse_stat_lines(""), Some(Remote::new()));
     }
 
     #[test]

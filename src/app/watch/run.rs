@@ -292,7 +292,8 @@ async fn apply_all(
 /// Loads the project again after one of its files changed. A project that loads and whose rules
 /// hold replaces the last one: the stack is brought to it (changed services recreated, new ones
 /// started, removed ones stopped and removed) and `true` says the watched paths may have
-/// changed. Otherwise the error is shown and the last good project stays.
+/// changed; an equal project (a save without a change) only takes the new list of inputs.
+/// Otherwise the error is shown and the last good project stays.
 async fn reload_project(
     engine: &EngineRef,
     state: &mut State,
@@ -318,6 +319,12 @@ async fn reload_project(
             return false;
         }
     };
+    if project == state.project {
+        // Saved without a change that matters (or only comments): nothing to bring up.
+        let moved = inputs != state.inputs;
+        state.inputs = inputs;
+        return moved;
+    }
     say("the project changed: bringing the stack up to date");
     let mut opts = r.up.clone();
     opts.plan.services = r.services.clone();
