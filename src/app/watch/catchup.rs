@@ -191,6 +191,46 @@ mod tests {
         (m.len(), mtime(&m))
     }
 
+    #[tokio::test]
+    async fn without_find_in_the_image_the_listing_comes_from_the_archive() {
+        use crate::engine::fake::FakeEngine;
+        use crate::engine::{ContainerSpec, ExecOutput};
+        let fake = FakeEngine::new();
+        fake.add_image("img");
+        let engine: EngineRef = std::sync::Arc::new(fake.clone());
+        let spec = ContainerSpec {
+            name: "c".into(),
+            image: "img".into(),
+            ..Default::default()
+        };
+        let id = engine.create_container(&spec).await.unwrap();
+        engine.start_container(&id).await.unwrap();
+        let tar = crate::engine::archive::pack_files([
+            ("www/a.txt", &b"aaa"[..], 0o644),
+            ("www/sub/b.txt", &b"b"[..], 0o644),
+        ])
+        .unwrap();
+        engine.copy_into(&id, "/", tar.into()).await.unwrap();
+        fake.script_exec(
+            "c",
+            ExecOutput {
+                exit_code: 127,
+                stdout: Vec::new(),
+                stderr: b"find: not found".to_vec(),
+            },
+        );
+        let listed = remote_files(&engine, &id, "/www/").await.unwrap();
+        assert_eq!(
+            listed.keys().collect::<Vec<_>>(),
+            ["/www/a.txt", "/www/sub/b.txt"]
+        );
+        assert_eq!(listed["/www/a.txt"].0, 3);
+        assert!(remote_files(&engine, &id, "/nothing")
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
     #[test]
     fn stat_lines_are_read_and_anything_else_is_refused() {
         let r = parse_stat_lines("3 1700000000 /www/a b.html\n0 5 /www/e\n").unwrap();
