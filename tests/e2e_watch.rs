@@ -12,13 +12,17 @@ use std::time::Duration;
 
 use harness::*;
 
-/// Sends SIGINT to the watcher and returns its exit code and output.
-fn interrupt(child: Child) -> (Option<i32>, String) {
-    let pid = child.id().to_string();
+/// Sends SIGINT (Ctrl-C) to `child`.
+fn ctrl_c(child: &Child) {
     std::process::Command::new("kill")
-        .args(["-INT", &pid])
+        .args(["-INT", &child.id().to_string()])
         .status()
         .expect("kill -INT");
+}
+
+/// Sends SIGINT to the watcher and returns its exit code and output.
+fn interrupt(child: Child) -> (Option<i32>, String) {
+    ctrl_c(&child);
     let out = finish_within(child, "rcompose watch (after Ctrl-C)");
     let text = format!(
         "{}{}",
@@ -368,9 +372,10 @@ services:
     assert_eq!(code, Some(130), "{out}");
 }
 
-/// The `Config.Env` of a container, one `K=V` a line.
-fn env_of(s: &Stack, container: &str) -> String {
-    s.inspect(container, "{{range .Config.Env}}{{println .}}{{end}}")
+/// The `Config.Env` of a container, one `K=V` a line (empty when there is no such container).
+fn env_of(container: &str) -> String {
+    let format = "{{range .Config.Env}}{{println .}}{{end}}";
+    docker_try(&["inspect", "-f", format, container]).unwrap_or_default()
 }
 
 /// `rcompose watch` with its output in a file that the test can read while it runs.
@@ -380,13 +385,14 @@ struct Watching {
 }
 
 impl Watching {
-    /// Starts `rcompose watch ARGS` and waits for its "watching ... for changes" line.
+    /// Starts `rcompose ARGS` (`watch ...`, `up --watch ...`) and waits for its "watching ...
+    /// for changes" line.
     fn start(s: &Stack, args: &[&str]) -> Watching {
         let log = tempfile::NamedTempFile::new().expect("log file");
         let out = log.reopen().expect("log");
         let err = log.reopen().expect("log");
         let child = s
-            .rc_command(&[&["watch"], args].concat())
+            .rc_command(args)
             .stdout(out)
             .stderr(err)
             .spawn()
@@ -421,10 +427,7 @@ impl Watching {
         let Some(mut child) = self.child.take() else {
             return (None, self.output());
         };
-        std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("kill -INT");
+        ctrl_c(&child);
         let status = wait_within(&mut child, "rcompose watch (after Ctrl-C)");
         (status.code(), self.output())
     }
@@ -460,14 +463,14 @@ fn watch_recreates_a_service_whose_env_file_variable_changed() {
     let dir = s.dir.path();
     fs::create_dir_all(dir.join("src")).unwrap();
     fs::write(dir.join(".env"), "GREETING=one\n").unwrap();
-    let mut w = Watching::start(&s, &[]);
+    let mut w = Watching::start(&s, &["watch"]);
     let app = format!("{}-app-1", s.project);
-    assert!(env_of(&s, &app).contains("GREETING=one"));
+    assert!(env_of(&app).contains("GREETING=one"));
     let id = s.inspect(&app, "{{.Id}}");
     fs::write(dir.join(".env"), "GREETING=two\n").unwrap();
     let recreated = eventually(Duration::from_secs(30), || {
         docker_try(&["inspect", "-f", "{{.Id}}", &app]).is_some_and(|i| i != id)
-            && env_of(&s, &app).contains("GREETING=two")
+            && env_of(&app).contains("GREETING=two")
     });
     w.check(recreated, "a changed .env did not recreate the service");
     let (code, out) = w.stop();
@@ -476,12 +479,66 @@ fn watch_recreates_a_service_whose_env_file_variable_changed() {
 }
 
 #[test]
+fn up_watch_follows_the_env_file_too_and_ctrl_c_stops_the_recreated_stack() {
+    let s = Stack::new("upwatch-dotenv", FOLLOWED);
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join(".env"), "GREETING=one\n").unwrap();
+    let mut w = Watching::start(&s, &["up", "--watch"]);
+    let app = format!("{}-app-1", s.project);
+    fs::write(dir.join(".env"), "GREETING=two\n").unwrap();
+    let recreated = eventually(Duration::from_secs(30), || {
+        env_of(&app).contains("GREETING=two")
+    });
+    w.check(
+        recreated,
+        "a changed .env did not recreate the service under up --watch",
+    );
+    let (code, out) = w.stop();
+    assert_eq!(code, Some(130), "{out}");
+    assert_eq!(s.inspect(&app, "{{.State.Status}}"), "exited", "{out}");
+}
+
+#[test]
+fn watch_follows_an_included_file_and_a_service_env_file() {
+    let s = Stack::new(
+        "watch-include",
+        "include: [more.yaml]\nservices:\n  app:\n    image: busybox:stable\n    init: true\n    command: [\"sh\", \"-c\", \"exec sleep 86400\"]\n    env_file: app.env\n    develop:\n      watch:\n        - {action: sync, path: ./src, target: /src}\n",
+    );
+    let dir = s.dir.path();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("app.env"), "MODE=a\n").unwrap();
+    let more = |v: &str| {
+        format!("services:\n  side:\n    image: busybox:stable\n    init: true\n    command: [\"sh\", \"-c\", \"exec sleep 86400\"]\n    environment: {{LEVEL: \"{v}\"}}\n")
+    };
+    fs::write(dir.join("more.yaml"), more("1")).unwrap();
+    let mut w = Watching::start(&s, &["watch"]);
+    let (app, side) = (
+        format!("{}-app-1", s.project),
+        format!("{}-side-1", s.project),
+    );
+    fs::write(dir.join("more.yaml"), more("2")).unwrap();
+    let included = eventually(Duration::from_secs(30), || {
+        env_of(&side).contains("LEVEL=2")
+    });
+    w.check(
+        included,
+        "a changed included file did not recreate its service",
+    );
+    fs::write(dir.join("app.env"), "MODE=b\n").unwrap();
+    let env_file = eventually(Duration::from_secs(30), || env_of(&app).contains("MODE=b"));
+    w.check(env_file, "a changed env_file did not recreate its service");
+    let (code, out) = w.stop();
+    assert_eq!(code, Some(130), "{out}");
+}
+
+#[test]
 fn watch_keeps_the_last_good_project_while_the_file_is_broken_and_starts_added_services() {
     let s = Stack::new("watch-follow", FOLLOWED);
     let dir = s.dir.path();
     fs::create_dir_all(dir.join("src")).unwrap();
     fs::write(dir.join(".env"), "GREETING=hi\n").unwrap();
-    let mut w = Watching::start(&s, &[]);
+    let mut w = Watching::start(&s, &["watch"]);
     let app = format!("{}-app-1", s.project);
     // Broken YAML: the error is shown and the sync rule still works with the last good project.
     s.write(&FOLLOWED.replace("    init: true\n", "    init: true\n  bad: [\n"));
@@ -538,7 +595,7 @@ fn watch_catches_up_with_changes_made_while_it_was_not_running() {
     assert!(eventually(Duration::from_secs(3), || secs() > made));
     fs::write(dir.join("src/gone.txt"), "x").unwrap();
     // No `initial_sync`: the container lacks the files, so the first watch copies them.
-    let mut w = Watching::start(&s, &["--no-up"]);
+    let mut w = Watching::start(&s, &["watch", "--no-up"]);
     let first = eventually(Duration::from_secs(20), || {
         cat(&app, "/src/a.txt").as_deref() == Some("one")
             && cat(&app, "/src/gone.txt").as_deref() == Some("x")
@@ -554,7 +611,7 @@ fn watch_catches_up_with_changes_made_while_it_was_not_running() {
     fs::create_dir_all(dir.join("src/new")).unwrap();
     fs::write(dir.join("src/new/b.txt"), "b").unwrap();
     fs::remove_file(dir.join("src/gone.txt")).unwrap();
-    let mut w = Watching::start(&s, &["--no-up"]);
+    let mut w = Watching::start(&s, &["watch", "--no-up"]);
     let caught_up = eventually(Duration::from_secs(20), || {
         cat(&app, "/src/a.txt").as_deref() == Some("second")
             && cat(&app, "/src/new/b.txt").as_deref() == Some("b")
@@ -612,7 +669,7 @@ fn a_branch_switch_of_ten_thousand_files_lands_exactly_in_a_few_bounded_batches(
     fs::write(dir.join(".env"), "GREETING=hi\n").unwrap();
     // The branch we start on: 3,000 files.
     write_files(&src, "old", 30, 100);
-    let mut w = Watching::start(&s, &[]);
+    let mut w = Watching::start(&s, &["watch"]);
     let app = format!("{}-app-1", s.project);
     let caught_up = eventually(Duration::from_secs(60), || {
         container_tree(&app, "/src") == host_tree(&src)
