@@ -12,6 +12,14 @@
 //! and recreate the service through `app::ops::up`. A failed action is reported and the loop
 //! goes on (the next change may fix it); only a watcher that cannot be set up is fatal. Ends when
 //! `cancel` is requested.
+//!
+//! Before the first event every sync rule catches up (`catchup`); a batch that reports lost
+//! events ([`Change::Rescan`]) catches up again. A batch is cut at [`MAX_PATHS`] paths and its
+//! files go out in archives of at most [`MAX_ARCHIVE`] bytes, so a branch switch takes bounded
+//! memory. With a [`Reload`], a batch that touches a file the project was loaded from loads it
+//! again first: a project that loads (and whose rules hold) replaces the last one, the stack is
+//! brought to it with `up` (orphans removed) and the watcher is set up again on the new paths;
+//! one that does not load is reported and the last good one stays.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
