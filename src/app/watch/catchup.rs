@@ -6,16 +6,18 @@
 //! metadata crosses), or, in an image without them, from the engine's archive of that path (only
 //! the tar headers are read; the archive is refused past [`MAX_LISTING`]). A host file whose size or
 //! modification time (seconds) differs, or that the container lacks, is copied. A container
-//! file the host no longer has is removed only when the rule covers its host path and it is
-//! newer than the container (so it was put there by a sync, not by the image): files the image
-//! brought are never removed. Only the copy and removal: nothing restarts or runs.
+//! file the host no longer has is removed only when the rule covers its host path, its directory
+//! is still on the host, and it is newer than the container (so it was put there by a sync, not
+//! by the image): files the image brought, and files in directories the host never had (an
+//! install or a cache made in the container), are never removed. Only the copy and removal:
+//! nothing restarts or runs.
 //!
 //! `plan_catch_up` is pure over the host tree; `remote_files` reads the engine. Must not import
 //! `cli`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
 
@@ -153,7 +155,10 @@ pub fn plan_catch_up(t: &Trigger, remote: &Remote, since: u64, action: &mut Chan
         } else {
             t.path.join(rel)
         };
-        if t.matches(&host) && !action.delete.contains(path) {
+        // Its directory must still be on the host: a directory the host never had (an
+        // application's cache, an install done in the container) is left alone.
+        let dir_kept = host.parent().is_some_and(Path::is_dir);
+        if dir_kept && t.matches(&host) && !action.delete.contains(path) {
             action.delete.push(path.clone());
         }
     }
@@ -174,7 +179,6 @@ mod tests {
     use super::*;
     use crate::app::watch::rules::triggers;
     use crate::model::Project;
-    use std::path::Path;
 
     fn rule(dir: &Path) -> Trigger {
         let yaml = format!(
@@ -258,6 +262,8 @@ mod tests {
         remote.insert("/www/synced-gone.html".into(), (1, 2000));
         remote.insert("/www/from-image.html".into(), (1, 500));
         remote.insert("/www/old.tmp".into(), (1, 2000));
+        // Written in the container at run time, in a directory the host does not have.
+        remote.insert("/www/cache/x.bin".into(), (1, 2000));
         let mut a = ChangeAction::default();
         plan_catch_up(&t, &remote, 1000, &mut a);
         assert_eq!(
