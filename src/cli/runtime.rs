@@ -392,7 +392,7 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
         Arc::clone(&s.engine),
         &project,
         &triggers,
-        Some(reload),
+        reload,
         &mut s.reporter,
         &mut say,
         cancel,

@@ -58,15 +58,19 @@ pub(super) fn prepare(loaded: &Loaded, args: &UpArgs) -> Result<Option<Vec<Trigg
 
 /// Following the compose files while watching: a change to one of `loaded`'s inputs loads the
 /// project again with the same flags (loader warnings go to standard error, as at the start)
-/// and brings the stack to it with `up`'s options.
+/// and brings the stack to it with `up`'s options. `None` for a project read from standard
+/// input: there is no file to follow, and standard input cannot be read again.
 pub(super) fn reload<'a>(
     global: &'a GlobalArgs,
     loaded: &Loaded,
     services: &[String],
     up: UpOptions,
-) -> Reload<'a> {
+) -> Option<Reload<'a>> {
+    if loaded.files.iter().any(|f| !f.is_absolute()) {
+        return None;
+    }
     let selected = services.to_vec();
-    Reload {
+    Some(Reload {
         inputs: loaded.inputs(),
         services: services.to_vec(),
         up,
@@ -75,7 +79,7 @@ pub(super) fn reload<'a>(
             let inputs = l.inputs();
             Ok((l.project, inputs))
         }),
-    }
+    })
 }
 
 /// The attached phase of `up --watch`: logs, watcher and followed (re)starts until Ctrl-C (or a
@@ -86,7 +90,7 @@ pub(super) async fn attach_watching(
     args: &UpArgs,
     rt: &RuntimeGlobals,
     triggers: &[Trigger],
-    reload: Reload<'_>,
+    reload: Option<Reload<'_>>,
 ) -> Result<i32> {
     // The watcher reports on its own progress display and says what it did on standard output;
     // the first Ctrl-C stops it.
@@ -101,7 +105,7 @@ pub(super) async fn attach_watching(
                 engine,
                 project,
                 triggers,
-                Some(reload),
+                reload,
                 &mut watch_reporter,
                 &mut say,
                 cancel.clone(),
