@@ -295,7 +295,7 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
     let loaded = load(global, &args.services)?;
     // `up --watch`: the flags and the watch rules are checked before anything starts.
     let watching = super::upwatch::prepare(&loaded, &args)?;
-    let project = loaded.project;
+    let project = loaded.project.clone();
     if let Some(s) = &args.exit_code_from {
         if !project.services.contains_key(s) {
             bail!(LoadError::new(
@@ -334,7 +334,9 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
         return Ok(code);
     }
     if let Some(triggers) = watching {
-        return super::upwatch::attach_watching(&mut s, &project, &args, rt, &triggers).await;
+        let reload = super::upwatch::reload(global, &loaded, &args.services, opts);
+        return super::upwatch::attach_watching(&mut s, &project, &args, rt, &triggers, reload)
+            .await;
     }
     attach(&mut s, &project, &args, rt).await
 }
@@ -343,7 +345,7 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
 /// files change, until Ctrl-C (exit 130).
 async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) -> Result<i32> {
     let loaded = load(global, &args.services)?;
-    let project = loaded.project;
+    let project = loaded.project.clone();
     let main_file = loaded.files.first().cloned().unwrap_or_default();
     let triggers = rcompose::app::watch::triggers(&project, &args.services)
         .map_err(|e| LoadError::new(ErrorKind::Semantic, e.to_string()).in_file(&main_file))?;
@@ -358,16 +360,16 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
     if args.quiet {
         s.reporter = ProgressReporter::new(Style::Quiet);
     }
+    let opts = ops::UpOptions {
+        plan: plan::UpOptions {
+            services: args.services.clone(),
+            ..Default::default()
+        },
+        wait: None,
+        dry_run: false,
+        parallel: s.parallel,
+    };
     if !args.no_up {
-        let opts = ops::UpOptions {
-            plan: plan::UpOptions {
-                services: args.services.clone(),
-                ..Default::default()
-            },
-            wait: None,
-            dry_run: false,
-            parallel: s.parallel,
-        };
         let cancel = s.cancel();
         let r = ops::up(
             Arc::clone(&s.engine),
@@ -384,10 +386,12 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
     }
     let cancel = s.cancel();
     let mut say = |line: &str| print_stdout(&format!("{line}\n"));
+    let reload = super::upwatch::reload(global, &loaded, &args.services, opts);
     rcompose::app::watch::watch(
         Arc::clone(&s.engine),
         &project,
         &triggers,
+        reload,
         &mut s.reporter,
         &mut say,
         cancel,

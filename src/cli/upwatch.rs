@@ -16,12 +16,13 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 
 use super::args::{RuntimeGlobals, UpArgs};
-use super::exit;
 use super::progress::{style_for, ProgressReporter};
-use super::runtime::{attached, print_stdout, teardown, Session};
+use super::runtime::{attached, load, print_stdout, teardown, Session};
+use super::{exit, GlobalArgs};
 use rcompose::app::monitor::MonitorEnd;
+use rcompose::app::ops::UpOptions;
 use rcompose::app::types::load::{ErrorKind, LoadError, Loaded};
-use rcompose::app::watch::Trigger;
+use rcompose::app::watch::{Reload, Trigger};
 use rcompose::app::Cancel;
 use rcompose::model::Project;
 
@@ -55,6 +56,32 @@ pub(super) fn prepare(loaded: &Loaded, args: &UpArgs) -> Result<Option<Vec<Trigg
     Ok(Some(triggers))
 }
 
+/// Following the compose files while watching: a change to one of `loaded`'s inputs loads the
+/// project again with the same flags (loader warnings go to standard error, as at the start)
+/// and brings the stack to it with `up`'s options. `None` for a project read from standard
+/// input: there is no file to follow, and standard input cannot be read again.
+pub(super) fn reload<'a>(
+    global: &'a GlobalArgs,
+    loaded: &Loaded,
+    services: &[String],
+    up: UpOptions,
+) -> Option<Reload<'a>> {
+    if loaded.files.iter().any(|f| !f.is_absolute()) {
+        return None;
+    }
+    let selected = services.to_vec();
+    Some(Reload {
+        inputs: loaded.inputs(),
+        services: services.to_vec(),
+        up,
+        load: Box::new(move || {
+            let l = load(global, &selected).map_err(|e| e.to_string())?;
+            let inputs = l.inputs();
+            Ok((l.project, inputs))
+        }),
+    })
+}
+
 /// The attached phase of `up --watch`: logs, watcher and followed (re)starts until Ctrl-C (or a
 /// container exit with the abort flags); then the stack is stopped like an attached `up`.
 pub(super) async fn attach_watching(
@@ -63,6 +90,7 @@ pub(super) async fn attach_watching(
     args: &UpArgs,
     rt: &RuntimeGlobals,
     triggers: &[Trigger],
+    reload: Option<Reload<'_>>,
 ) -> Result<i32> {
     // The watcher reports on its own progress display and says what it did on standard output;
     // the first Ctrl-C stops it.
@@ -77,6 +105,7 @@ pub(super) async fn attach_watching(
                 engine,
                 project,
                 triggers,
+                reload,
                 &mut watch_reporter,
                 &mut say,
                 cancel.clone(),

@@ -138,6 +138,11 @@ impl Packer {
         self.files
     }
 
+    /// The bytes packed so far.
+    pub fn bytes(&self) -> usize {
+        self.builder.get_ref().len()
+    }
+
     /// The archive.
     pub fn finish(self) -> Result<Vec<u8>, String> {
         self.builder
@@ -330,6 +335,61 @@ pub struct ArchiveEntry {
     pub content: Vec<u8>,
 }
 
+/// An entry name as path components below the destination, refusing names that would land
+/// outside it (absolute names, `..`).
+fn entry_path(raw: &Path) -> Result<Vec<String>, String> {
+    let mut path = Vec::new();
+    for c in raw.components() {
+        match c {
+            Component::Normal(n) => path.push(n.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            _ => {
+                return Err(format!(
+                    "refusing to extract {}: it points outside the destination",
+                    raw.display()
+                ))
+            }
+        }
+    }
+    Ok(path)
+}
+
+/// A regular file of an archive, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    /// Path components below the destination, as in [`ArchiveEntry::path`].
+    pub path: Vec<String>,
+    pub size: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: u64,
+}
+
+/// The regular files of `tar` with their sizes and modification times; only the headers are
+/// read.
+pub fn file_stats(tar: &[u8]) -> Result<Vec<FileStat>, String> {
+    let mut archive = tar::Archive::new(tar);
+    let entries = archive
+        .entries()
+        .map_err(|e| format!("not a tar archive: {e}"))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("bad tar entry: {e}"))?;
+        let header = entry.header();
+        if !header.entry_type().is_file() {
+            continue;
+        }
+        let raw = entry
+            .path()
+            .map_err(|e| format!("bad tar entry name: {e}"))?;
+        out.push(FileStat {
+            path: entry_path(&raw)?,
+            size: entry.size(),
+            mtime: header.mtime().unwrap_or(0),
+        });
+    }
+    Ok(out)
+}
+
 /// Reads all entries of `tar`, refusing any whose name would land outside the destination
 /// (absolute names, `..`).
 pub fn read_entries(tar: &[u8]) -> Result<Vec<ArchiveEntry>, String> {
@@ -344,19 +404,7 @@ pub fn read_entries(tar: &[u8]) -> Result<Vec<ArchiveEntry>, String> {
             .path()
             .map_err(|e| format!("bad tar entry name: {e}"))?
             .into_owned();
-        let mut path = Vec::new();
-        for c in raw.components() {
-            match c {
-                Component::Normal(n) => path.push(n.to_string_lossy().into_owned()),
-                Component::CurDir => {}
-                _ => {
-                    return Err(format!(
-                        "refusing to extract {}: it points outside the destination",
-                        raw.display()
-                    ))
-                }
-            }
-        }
+        let path = entry_path(&raw)?;
         let header = entry.header();
         let mode = header.mode().unwrap_or(0o644);
         let t = header.entry_type();

@@ -34,6 +34,34 @@ pub struct Loaded {
     pub active_profiles: Vec<String>,
     /// The compose files' texts, as read.
     pub sources: Vec<SourceText>,
+    /// The other compose files read on the way: included and extended ones (and the env files
+    /// of includes), in the order they were read, without repeats.
+    pub included_files: Vec<PathBuf>,
+    /// The services' `env_file`s (absolute), whether they exist or not.
+    pub service_env_files: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// Every file the project was loaded from, so that a change to any of them is a reason to
+    /// load again: the compose files, the included and extended ones, the env files (`.env`,
+    /// `--env-file`) and the services' `env_file`s. Stdin and inline sources are not files.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        let all = self
+            .files
+            .iter()
+            .filter(|f| f.as_os_str() != "-" && f.is_absolute())
+            .cloned()
+            .chain(self.included_files.iter().cloned())
+            .chain(self.environment.files().iter().cloned())
+            .chain(self.service_env_files.iter().cloned());
+        for f in all {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        out
+    }
 }
 
 /// One compose file's text and where it came from.
@@ -146,8 +174,11 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         warnings: &mut warnings,
         include_stack: Vec::new(),
         cache: HashMap::new(),
+        read: Vec::new(),
     };
     let mut tree = ctx.merge_files(docs, &texts, &project_dir)?;
+    let mut included_files = std::mem::take(&mut ctx.read);
+    included_files.retain(|f| !files.contains(f));
     set_key(&mut tree, "name", Value::String(name.clone()));
 
     let named_texts: Vec<(PathBuf, String)> = texts
@@ -163,6 +194,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         &opts.services,
         opts.select_services,
     )?;
+    let service_env_files = service_env_files(&tree, &project_dir);
     if !opts.no_env_resolution {
         resolve_environments(&mut tree, &env, &project_dir, &mut warnings)?;
     }
@@ -170,6 +202,8 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     let main_file = files.first().cloned().unwrap_or_default();
     let mut project = check_and_type(&mut tree, opts, &main_file, &mut warnings)?;
     project.environment = env_map(&env);
+    project.working_dir = Some(project_dir.clone());
+    project.compose_files = files.clone();
     Ok(Loaded {
         project,
         tree,
@@ -179,6 +213,8 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         environment: env,
         active_profiles,
         sources: texts,
+        included_files,
+        service_env_files,
     })
 }
 
@@ -230,6 +266,21 @@ fn parse_all(texts: &[SourceText], warnings: &mut Warnings) -> Result<Vec<Value>
 }
 
 /// Resolves every service's `env_file` into its `environment`.
+/// The `env_file`s of every service (a malformed entry is left to the resolution to report).
+fn service_env_files(tree: &Value, project_dir: &Path) -> Vec<PathBuf> {
+    let Some(Value::Mapping(services)) = tree.field("services") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for svc in services.values() {
+        if let Some(v) = svc.field("env_file") {
+            let entries = environment::env_file_entries(v, &KeyPath::root(), project_dir);
+            out.extend(entries.unwrap_or_default().into_iter().map(|(f, _)| f.path));
+        }
+    }
+    out
+}
+
 fn resolve_environments(
     tree: &mut Value,
     env: &Environment,
@@ -521,6 +572,16 @@ struct Ctx<'a> {
     warnings: &'a mut Warnings,
     include_stack: Vec<PathBuf>,
     cache: HashMap<PathBuf, Value>,
+    /// The files read besides the compose files (included, extended, include env files).
+    read: Vec<PathBuf>,
+}
+
+impl Ctx<'_> {
+    fn note_read(&mut self, path: &Path) {
+        if !self.read.iter().any(|p| p == path) {
+            self.read.push(path.to_path_buf());
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -573,6 +634,7 @@ impl Ctx<'_> {
         if let Some(v) = self.cache.get(path) {
             return Ok(v.clone());
         }
+        self.note_read(path);
         let text = std::fs::read_to_string(path).map_err(|e| {
             LoadError::new(ErrorKind::Io, format!("cannot read extended file: {e}")).in_file(path)
         })?;
@@ -659,9 +721,11 @@ impl Ctx<'_> {
                     warnings: &mut *self.warnings,
                     include_stack: self.include_stack.clone(),
                     cache: HashMap::new(),
+                    read: env_files.clone(),
                 };
                 let mut merged = Value::Null;
                 for p in &paths {
+                    sub.note_read(p);
                     let text = std::fs::read_to_string(p).map_err(|e| {
                         LoadError::new(ErrorKind::Io, format!("cannot read included file: {e}"))
                             .in_file(p)
@@ -670,6 +734,9 @@ impl Ctx<'_> {
                     let mut d = sub.prepare(d, p, &sub_dir)?;
                     sub.apply_extends(&mut d, p)?;
                     merged = merge::merge(merged, d).map_err(|e| e.or_file(p))?;
+                }
+                for p in std::mem::take(&mut sub.read) {
+                    self.note_read(&p);
                 }
                 merged
             };
@@ -977,5 +1044,43 @@ fn set_key(tree: &mut Value, key: &str, v: Value) {
             }
         }
         *m = out;
+    }
+}
+
+#[cfg(test)]
+mod inputs_tests {
+    use super::*;
+
+    #[test]
+    fn inputs_name_every_file_the_project_was_read_from() {
+        let d = tempfile::tempdir().unwrap();
+        let at = |f: &str| d.path().join(f);
+        std::fs::create_dir_all(at("inc")).unwrap();
+        let write = |f: &str, text: &str| std::fs::write(at(f), text).unwrap();
+        write(
+            "compose.yaml",
+            "include: [inc/compose.yaml]\nservices:\n  web:\n    extends: {file: base.yaml, service: base}\n    env_file: app.env\n",
+        );
+        write("base.yaml", "services:\n  base:\n    image: busybox\n");
+        write("inc/compose.yaml", "services:\n  db:\n    image: busybox\n");
+        write("app.env", "A=1\n");
+        write(".env", "B=2\n");
+        let opts = LoadOptions {
+            files: vec![ConfigSource::Path(at("compose.yaml"))],
+            project_name: Some("p".into()),
+            ..Default::default()
+        };
+        let l = load(&opts).unwrap();
+        let mut got = l.inputs();
+        got.sort();
+        let mut want = vec![
+            at("compose.yaml"),
+            at("base.yaml"),
+            at("inc/compose.yaml"),
+            at("app.env"),
+            at(".env"),
+        ];
+        want.sort();
+        assert_eq!(got, want);
     }
 }

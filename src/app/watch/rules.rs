@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::app::context::read_dockerignore;
+use crate::model::path::clean;
 use crate::model::{Project, ServiceHook, WatchAction};
 
 /// Editor and VCS droppings that never trigger anything (vim's swap files and its `4913` probe,
@@ -50,8 +51,6 @@ pub struct Trigger {
     /// Where `path` lands in the container (sync actions).
     pub target: Option<String>,
     pub exec: Option<ServiceHook>,
-    /// `initial_sync`: copy the whole `path` when watching starts.
-    pub initial_sync: bool,
     /// A path any of these ignores does not trigger (the rule's `ignore` with the defaults; the
     /// build context's `.dockerignore`).
     ignores: Vec<Gitignore>,
@@ -128,7 +127,16 @@ pub fn triggers(project: &Project, services: &[String]) -> Result<Vec<Trigger>, 
             if rule.path.is_empty() {
                 return Err(err("`path` is required".into()));
             }
-            let path = PathBuf::from(&rule.path);
+            let path = clean(Path::new(&rule.path));
+            if let Some(dir) = project.working_dir.as_deref().map(clean) {
+                if !path.starts_with(&dir) {
+                    return Err(err(format!(
+                        "path {} is outside the project directory {}; watch files of the project only",
+                        path.display(),
+                        dir.display()
+                    )));
+                }
+            }
             if !path.exists() {
                 return Err(err(format!(
                     "path {} does not exist; create it or fix `path`",
@@ -196,7 +204,6 @@ pub fn triggers(project: &Project, services: &[String]) -> Result<Vec<Trigger>, 
                 path,
                 target,
                 exec: rule.exec.clone(),
-                initial_sync: rule.initial_sync,
                 ignores,
                 include,
             });
@@ -236,24 +243,6 @@ impl ChangeAction {
             && !self.rebuild
             && self.exec.is_empty()
     }
-}
-
-/// What starting to watch asks for: the `path` of every sync rule with `initial_sync`, by service.
-pub fn plan_initial(triggers: &[Trigger]) -> BTreeMap<String, ChangeAction> {
-    let paths: Vec<PathBuf> = triggers
-        .iter()
-        .filter(|t| t.initial_sync && t.target.is_some())
-        .map(|t| t.path.clone())
-        .collect();
-    let mut out = plan_batch(triggers, &paths);
-    // Only the copy: nothing changed yet that would need a restart, an exec or a rebuild.
-    for a in out.values_mut() {
-        a.restart = false;
-        a.rebuild = false;
-        a.exec.clear();
-    }
-    out.retain(|_, a| !a.is_empty());
-    out
 }
 
 /// The actions a batch of changed paths (absolute) asks for, by service.
@@ -409,6 +398,11 @@ services:
         let at = |f: &str| d.path().join(f);
         // src/main.c is in the context's .dockerignore: nothing to do.
         assert!(plan_batch(&t, &[at("src/main.c")]).is_empty());
+        // Any number of changed files: one rebuild per batch.
+        let many: Vec<PathBuf> = (0..500).map(|i| at(&format!("src/f{i}.h"))).collect();
+        let plan = plan_batch(&t, &many);
+        assert_eq!(plan.len(), 1);
+        assert!(plan["api"].rebuild);
         fs::write(at("src/other.h"), "x").unwrap();
         let plan = plan_batch(&t, &[at("src/other.h"), at("site/index.html")]);
         assert_eq!(
@@ -438,7 +432,7 @@ services:
     }
 
     #[test]
-    fn a_directory_copy_covers_what_is_inside_and_initial_sync_copies_only() {
+    fn a_directory_copy_covers_what_is_inside() {
         let d = tree();
         let p = project(
             d.path(),
@@ -458,9 +452,6 @@ services:
             plan["web"].copy.keys().collect::<Vec<_>>(),
             [&at("site/sub")]
         );
-        let initial = plan_initial(&t);
-        assert_eq!(initial["web"].copy.values().collect::<Vec<_>>(), ["/www"]);
-        assert!(!initial["web"].restart);
     }
 
     #[test]
@@ -484,11 +475,21 @@ services:
                 "{action: sync+exec, path: \"{dir}/site\", target: /x}",
                 "exec: {command",
             ),
+            (
+                "{action: sync, path: \"{dir}/site/../..\", target: /x}",
+                "outside the project directory",
+            ),
+            (
+                "{action: restart, path: \"/etc\"}",
+                "outside the project directory",
+            ),
         ] {
             let yaml = format!(
                 "services:\n  web:\n    image: x\n    develop:\n      watch:\n        - {rule}\n"
             );
-            let e = triggers(&project(d.path(), &yaml), &[]).unwrap_err();
+            let mut p = project(d.path(), &yaml);
+            p.working_dir = Some(d.path().to_path_buf());
+            let e = triggers(&p, &[]).unwrap_err();
             let text = e.to_string();
             assert!(
                 text.starts_with("services.web.develop.watch[0]: "),

@@ -12,7 +12,16 @@
 //! and recreate the service through `app::ops::up`. A failed action is reported and the loop
 //! goes on (the next change may fix it); only a watcher that cannot be set up is fatal. Ends when
 //! `cancel` is requested.
+//!
+//! Before the first event every sync rule catches up (`catchup`); a batch that reports lost
+//! events ([`Change::Rescan`]) catches up again. A batch is cut at [`MAX_PATHS`] paths and its
+//! files go out in archives of at most [`MAX_ARCHIVE`] bytes, so a branch switch takes bounded
+//! memory. With a [`Reload`], a batch that touches a file the project was loaded from loads it
+//! again first: a project that loads (and whose rules hold) replaces the last one, the stack is
+//! brought to it with `up` (orphans removed) and the watcher is set up again on the new paths;
+//! one that does not load is reported and the last good one stays.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +30,9 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::rules::{plan_batch, plan_initial, ChangeAction, Trigger};
-use super::sync::archive;
+use super::catchup::{describe, plan_catch_up, remote_files};
+use super::rules::{plan_batch, triggers, ChangeAction, Trigger};
+use super::sync::{archive, MAX_ARCHIVE};
 use crate::app::cancel::{Cancel, CancelLevel};
 use crate::app::ops::{self, EngineRef, UpOptions};
 use crate::app::reporter::Reporter;
@@ -36,35 +46,67 @@ pub const SETTLE: Duration = Duration::from_millis(25);
 /// The longest a batch waits for quiet after its first event.
 pub const MAX_BATCH: Duration = Duration::from_millis(500);
 
-/// The next batch of changed paths (sorted, without repeats): waits for a first one, then
-/// collects until `settle` passes without one or `max` has passed since the first. `None` when
-/// `cancel` is requested or the sender is gone.
+/// The most distinct paths one batch collects: a larger change set (a branch switch) is
+/// applied in several bounded batches.
+pub const MAX_PATHS: usize = 20_000;
+
+/// What the file watcher reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Path(PathBuf),
+    /// Events were lost (the kernel's queue overflowed, or the watcher failed): every sync rule
+    /// is compared with its containers again.
+    Rescan,
+}
+
+/// One batch of changes: the paths (sorted, without repeats) and whether events were lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub paths: Vec<PathBuf>,
+    pub rescan: bool,
+}
+
+/// The next batch of changes: waits for a first one, then collects until `settle` passes
+/// without one, `max` has passed since the first, or [`MAX_PATHS`] distinct paths are in.
+/// `None` when `cancel` is requested or the sender is gone.
 pub async fn next_batch(
-    rx: &mut mpsc::UnboundedReceiver<PathBuf>,
+    rx: &mut mpsc::UnboundedReceiver<Change>,
     cancel: &Cancel,
     settle: Duration,
     max: Duration,
-) -> Option<Vec<PathBuf>> {
+) -> Option<Batch> {
     let first = tokio::select! {
         p = rx.recv() => p,
         _ = cancel.reached(CancelLevel::Graceful) => None,
     }?;
-    let mut batch = vec![first];
+    let mut paths = std::collections::BTreeSet::new();
+    let mut rescan = false;
+    let mut add = |c: Change, paths: &mut std::collections::BTreeSet<PathBuf>| match c {
+        Change::Path(p) => {
+            paths.insert(p);
+        }
+        Change::Rescan => rescan = true,
+    };
+    add(first, &mut paths);
     let started = Instant::now();
     loop {
         let deadline = (Instant::now() + settle).min(started + max);
         tokio::select! {
-            p = rx.recv() => match p {
-                Some(p) => batch.push(p),
+            c = rx.recv() => match c {
+                Some(c) => add(c, &mut paths),
                 None => break,
             },
             _ = tokio::time::sleep_until(deadline) => break,
             _ = cancel.reached(CancelLevel::Graceful) => return None,
         }
+        if paths.len() >= MAX_PATHS {
+            break;
+        }
     }
-    batch.sort();
-    batch.dedup();
-    Some(batch)
+    Some(Batch {
+        paths: paths.into_iter().collect(),
+        rescan,
+    })
 }
 
 /// Why watching could not start.
@@ -74,43 +116,70 @@ pub enum WatchError {
     Watcher { path: PathBuf, message: String },
 }
 
-/// Watches `triggers` until `cancel`; `say` gets one line per thing done or failed.
-pub async fn watch(
-    engine: EngineRef,
-    project: &Project,
+/// Loads the project again: the new project and every file it was loaded from, or the loader's
+/// error as the text to show (file:line:column, key path, message).
+pub type LoadFn<'a> = dyn FnMut() -> Result<(Project, Vec<PathBuf>), String> + 'a;
+
+/// Following the compose files: when one of `inputs` changes, the project is loaded again, the
+/// stack brought to it (`up` with `up`'s options, orphans removed) and the rules read again.
+pub struct Reload<'a> {
+    /// Every file the project was loaded from (compose, included, extended and env files).
+    pub inputs: Vec<PathBuf>,
+    /// The services to watch (empty: all with rules).
+    pub services: Vec<String>,
+    /// How the stack is brought to a changed project (`remove_orphans` is always set).
+    pub up: UpOptions,
+    pub load: Box<LoadFn<'a>>,
+}
+
+/// What the loop works with: the last project that loaded, its rules and its input files.
+struct State {
+    project: Project,
+    triggers: Vec<Trigger>,
+    inputs: Vec<PathBuf>,
+}
+
+/// Starts a watcher that sends every changed path of `triggers` and `inputs` to `tx`.
+/// Directories recursively; a single file through its directory, because editors often save
+/// by writing a new file and renaming it over the old one, which ends a watch on the file.
+fn start_watcher(
+    tx: &mpsc::UnboundedSender<Change>,
     triggers: &[Trigger],
-    reporter: &mut dyn Reporter,
-    say: &mut dyn FnMut(&str),
-    cancel: Cancel,
-) -> Result<(), WatchError> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(ev) = res {
-            if !matches!(ev.kind, notify::EventKind::Access(_)) {
+    inputs: &[PathBuf],
+) -> Result<notify::RecommendedWatcher, WatchError> {
+    let tx = tx.clone();
+    let mut watcher =
+        notify::recommended_watcher(move |res: notify::Result<notify::Event>| match res {
+            Ok(ev) if ev.need_rescan() => {
+                let _ = tx.send(Change::Rescan);
+            }
+            Ok(ev) if !matches!(ev.kind, notify::EventKind::Access(_)) => {
                 for p in ev.paths {
-                    let _ = tx.send(p);
+                    let _ = tx.send(Change::Path(p));
                 }
             }
-        }
-    })
-    .map_err(|e| WatchError::Watcher {
-        path: PathBuf::new(),
-        message: e.to_string(),
-    })?;
-    // Directories recursively; a single file through its directory, because editors often save
-    // by writing a new file and renaming it over the old one, which ends a watch on the file.
+            Ok(_) => {}
+            Err(_) => {
+                let _ = tx.send(Change::Rescan);
+            }
+        })
+        .map_err(|e| WatchError::Watcher {
+            path: PathBuf::new(),
+            message: e.to_string(),
+        })?;
     let mut watched: Vec<(PathBuf, RecursiveMode)> = Vec::new();
-    for t in triggers {
-        let (dir, mode) = if t.path.is_dir() {
-            (t.path.clone(), RecursiveMode::Recursive)
+    let paths = triggers.iter().map(|t| &t.path).chain(inputs);
+    for path in paths {
+        let (dir, mode) = if path.is_dir() {
+            (path.clone(), RecursiveMode::Recursive)
         } else {
-            let parent = t.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
             (parent, RecursiveMode::NonRecursive)
         };
         let covered = watched
             .iter()
             .any(|(w, m)| w == &dir || (*m == RecursiveMode::Recursive && dir.starts_with(w)));
-        if covered {
+        if covered || !dir.is_dir() {
             continue;
         }
         watcher.watch(&dir, mode).map_err(|e| WatchError::Watcher {
@@ -119,6 +188,30 @@ pub async fn watch(
         })?;
         watched.push((dir, mode));
     }
+    Ok(watcher)
+}
+
+/// Watches `triggers` (and, with `reload`, the files the project was loaded from) until
+/// `cancel`; `say` gets one line per thing done or failed.
+pub async fn watch(
+    engine: EngineRef,
+    project: &Project,
+    triggers: &[Trigger],
+    mut reload: Option<Reload<'_>>,
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: Cancel,
+) -> Result<(), WatchError> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Change>();
+    let mut state = State {
+        project: project.clone(),
+        triggers: triggers.to_vec(),
+        inputs: reload
+            .as_ref()
+            .map(|r| r.inputs.clone())
+            .unwrap_or_default(),
+    };
+    let mut watcher = start_watcher(&tx, &state.triggers, &state.inputs)?;
     let mut paths: Vec<String> = Vec::new();
     for t in triggers {
         let p = t.path.display().to_string();
@@ -130,22 +223,138 @@ pub async fn watch(
         "watching {} for changes (Ctrl-C to stop)",
         paths.join(", ")
     ));
-    for (service, action) in plan_initial(triggers) {
-        apply(
-            &engine, project, triggers, &service, &action, reporter, say, &cancel,
-        )
-        .await;
-    }
+    let initial = catch_up(&engine, &state, say).await;
+    apply_all(&engine, &state, initial, reporter, say, &cancel).await;
     while let Some(batch) = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await {
-        for (service, action) in plan_batch(triggers, &batch) {
-            apply(
-                &engine, project, triggers, &service, &action, reporter, say, &cancel,
-            )
-            .await;
+        if batch.rescan {
+            say("file events were lost: comparing every sync rule with its containers");
+            let all = catch_up(&engine, &state, say).await;
+            apply_all(&engine, &state, all, reporter, say, &cancel).await;
         }
+        let batch = batch.paths;
+        if let Some(r) = reload.as_mut() {
+            if batch.iter().any(|p| state.inputs.contains(p))
+                && reload_project(&engine, &mut state, r, reporter, say, &cancel).await
+            {
+                match start_watcher(&tx, &state.triggers, &state.inputs) {
+                    Ok(w) => watcher = w,
+                    Err(e) => say(&format!("{e}; still watching the paths of before")),
+                }
+            }
+        }
+        let actions = plan_batch(&state.triggers, &batch);
+        apply_all(&engine, &state, actions, reporter, say, &cancel).await;
     }
     drop(watcher);
     Ok(())
+}
+
+/// What starting to watch asks for: every sync rule's catch-up (`catchup`), by service.
+async fn catch_up(
+    engine: &EngineRef,
+    state: &State,
+    say: &mut dyn FnMut(&str),
+) -> BTreeMap<String, ChangeAction> {
+    let mut out: BTreeMap<String, ChangeAction> = BTreeMap::new();
+    for t in &state.triggers {
+        let Some(target) = &t.target else {
+            continue;
+        };
+        let running = containers(engine, &state.project.name, &t.service).await;
+        let Some(c) = running.first() else {
+            continue;
+        };
+        match remote_files(engine, &c.id, target).await {
+            Ok(remote) => {
+                let since = u64::try_from(c.created).unwrap_or(0);
+                plan_catch_up(t, &remote, since, out.entry(t.service.clone()).or_default());
+            }
+            Err(e) => say(&format!(
+                "cannot compare {} with {target} in {}: {e}",
+                t.path.display(),
+                c.name()
+            )),
+        }
+    }
+    out.retain(|_, a| !a.is_empty());
+    for (service, a) in &out {
+        say(&format!("catching up service {service:?}: {}", describe(a)));
+    }
+    out
+}
+
+async fn apply_all(
+    engine: &EngineRef,
+    state: &State,
+    actions: BTreeMap<String, ChangeAction>,
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: &Cancel,
+) {
+    for (service, action) in actions {
+        let (p, t) = (&state.project, &state.triggers);
+        apply(engine, p, t, &service, &action, reporter, say, cancel).await;
+    }
+}
+
+/// Loads the project again after one of its files changed. A project that loads and whose rules
+/// hold replaces the last one: the stack is brought to it (changed services recreated, new ones
+/// started, removed ones stopped and removed) and `true` says the watched paths may have
+/// changed; an equal project (a save without a change) only takes the new list of inputs.
+/// Otherwise the error is shown and the last good project stays.
+async fn reload_project(
+    engine: &EngineRef,
+    state: &mut State,
+    r: &mut Reload<'_>,
+    reporter: &mut dyn Reporter,
+    say: &mut dyn FnMut(&str),
+    cancel: &Cancel,
+) -> bool {
+    let keeping = "watching goes on with the last project that loaded";
+    let (project, inputs) = match (r.load)() {
+        Ok(x) => x,
+        Err(e) => {
+            say(&format!(
+                "the compose file no longer loads ({keeping}):\n{e}"
+            ));
+            return false;
+        }
+    };
+    let triggers = match triggers(&project, &r.services) {
+        Ok(t) => t,
+        Err(e) => {
+            say(&format!("the watch rules no longer hold ({keeping}): {e}"));
+            return false;
+        }
+    };
+    if project == state.project {
+        // Saved without a change that matters (or only comments): nothing to bring up.
+        let moved = inputs != state.inputs;
+        state.inputs = inputs;
+        return moved;
+    }
+    say("the project changed: bringing the stack up to date");
+    let mut opts = r.up.clone();
+    opts.plan.services = r.services.clone();
+    opts.plan.remove_orphans = true;
+    match ops::up(
+        Arc::clone(engine),
+        &project,
+        &opts,
+        reporter,
+        cancel.clone(),
+    )
+    .await
+    {
+        Ok(_) => say("the stack follows the changed project"),
+        Err(e) => say(&format!("bringing the stack up to date failed: {e}")),
+    }
+    *state = State {
+        project,
+        triggers,
+        inputs,
+    };
+    true
 }
 
 /// The running containers of a service (one-off containers excluded).
@@ -199,46 +408,7 @@ async fn apply(
                 .iter()
                 .any(|t| t.service == service && t.matches(p))
         };
-        let packed = archive(&action.copy, &keep);
-        let (tar, files) = match packed {
-            Ok(x) => x,
-            Err(e) => {
-                say(&format!("syncing service {service:?} failed: {e}"));
-                return;
-            }
-        };
-        for c in &targets {
-            if files > 0 {
-                if let Err(e) = engine
-                    .copy_into(&c.id, "/", bytes::Bytes::from(tar.clone()))
-                    .await
-                {
-                    say(&format!("syncing to {} failed: {e}", c.name()));
-                    continue;
-                }
-            }
-            if !action.delete.is_empty() {
-                let mut cmd = vec!["rm".to_string(), "-rf".to_string(), "--".to_string()];
-                cmd.extend(action.delete.iter().cloned());
-                match engine.exec(&c.id, &ExecSpec::new(cmd)).await {
-                    Ok(out) if out.exit_code == 0 => {}
-                    Ok(out) => say(&format!(
-                        "removing deleted files from {} failed (exit {}): {}",
-                        c.name(),
-                        out.exit_code,
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    )),
-                    Err(e) => say(&format!(
-                        "removing deleted files from {} failed: {e}",
-                        c.name()
-                    )),
-                }
-            }
-        }
-        say(&format!(
-            "synced service {service:?}: {files} file(s) copied, {} removed",
-            action.delete.len()
-        ));
+        sync_service(engine, service, &targets, action, &keep, say).await;
     }
     for hook in &action.exec {
         for c in &targets {
@@ -252,6 +422,84 @@ async fn apply(
                 Err(e) => say(&format!("restarting {} failed: {e}", c.name())),
             }
         }
+    }
+}
+
+/// Copies `action.copy` into every container of `targets` (archives of at most about
+/// [`MAX_ARCHIVE`] bytes, one at a time), then removes `action.delete` there.
+async fn sync_service(
+    engine: &EngineRef,
+    service: &str,
+    targets: &[ContainerSummary],
+    action: &ChangeAction,
+    keep: &dyn Fn(&Path) -> bool,
+    say: &mut dyn FnMut(&str),
+) {
+    let started = Instant::now();
+    let entries: Vec<(&PathBuf, &String)> = action.copy.iter().collect();
+    let (mut at, mut files) = (0, 0);
+    let mut failed: Vec<String> = Vec::new();
+    while at < entries.len() {
+        let (tar, n, used) = match archive(&entries[at..], keep, MAX_ARCHIVE) {
+            Ok(x) => x,
+            Err(e) => {
+                say(&format!("syncing service {service:?} failed: {e}"));
+                return;
+            }
+        };
+        at += used.max(1);
+        files += n;
+        if n == 0 {
+            continue;
+        }
+        let tar = bytes::Bytes::from(tar);
+        for c in targets {
+            if failed.contains(&c.id) {
+                continue;
+            }
+            if let Err(e) = engine.copy_into(&c.id, "/", tar.clone()).await {
+                say(&format!("syncing to {} failed: {e}", c.name()));
+                failed.push(c.id.clone());
+            }
+        }
+    }
+    for c in targets.iter().filter(|c| !failed.contains(&c.id)) {
+        remove_in(engine, c, &action.delete, say).await;
+    }
+    say(&format!(
+        "synced service {service:?}: {files} file(s) copied, {} removed in {:.2} s",
+        action.delete.len(),
+        started.elapsed().as_secs_f64()
+    ));
+}
+
+/// The most paths one `rm` is given (the rest go to further calls).
+const RM_CHUNK: usize = 1000;
+
+/// Removes `paths` in container `c`, [`RM_CHUNK`] at a time.
+async fn remove_in(
+    engine: &EngineRef,
+    c: &ContainerSummary,
+    paths: &[String],
+    say: &mut dyn FnMut(&str),
+) {
+    for chunk in paths.chunks(RM_CHUNK) {
+        let mut cmd = vec!["rm".to_string(), "-rf".to_string(), "--".to_string()];
+        cmd.extend(chunk.iter().cloned());
+        let failed = match engine.exec(&c.id, &ExecSpec::new(cmd)).await {
+            Ok(out) if out.exit_code == 0 => continue,
+            Ok(out) => format!(
+                "(exit {}): {}",
+                out.exit_code,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(e) => e.to_string(),
+        };
+        say(&format!(
+            "removing deleted files from {} failed {failed}",
+            c.name()
+        ));
+        return;
     }
 }
 
@@ -308,13 +556,13 @@ mod batch_tests {
         let sender = tokio::spawn(async move {
             for (delay, path) in [(0, "a"), (5, "b"), (10, "a"), (100, "c")] {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
-                tx.send(p(path)).expect("send");
+                tx.send(Change::Path(p(path))).expect("send");
             }
             tx
         });
         let t0 = Instant::now();
         let first = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await;
-        assert_eq!(first, Some(vec![p("a"), p("b")]));
+        assert_eq!(first.map(|b| b.paths), Some(vec![p("a"), p("b")]));
         // 15 ms of events, then the settle time: applied at once, not after a long quiet.
         assert!(
             t0.elapsed() <= Duration::from_millis(15) + SETTLE,
@@ -322,7 +570,7 @@ mod batch_tests {
             t0.elapsed()
         );
         let second = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await;
-        assert_eq!(second, Some(vec![p("c")]));
+        assert_eq!(second.map(|b| b.paths), Some(vec![p("c")]));
         drop(sender.await.expect("sender"));
         assert_eq!(next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await, None);
     }
@@ -334,7 +582,7 @@ mod batch_tests {
         let _sender = tokio::spawn(async move {
             let mut i = 0u64;
             loop {
-                if tx.send(p(&format!("f{i}"))).is_err() {
+                if tx.send(Change::Path(p(&format!("f{i}")))).is_err() {
                     return;
                 }
                 i += 1;
@@ -345,7 +593,7 @@ mod batch_tests {
         let batch = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH)
             .await
             .expect("a batch");
-        assert!(batch.len() > 10, "{}", batch.len());
+        assert!(batch.paths.len() > 10, "{}", batch.paths.len());
         let waited = t0.elapsed();
         assert!(
             waited >= MAX_BATCH && waited <= MAX_BATCH + Duration::from_millis(10),
@@ -354,8 +602,33 @@ mod batch_tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_huge_change_set_is_cut_into_bounded_batches_and_lost_events_ask_for_a_rescan() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let cancel = Cancel::new();
+        for i in 0..MAX_PATHS + 10 {
+            tx.send(Change::Path(p(&format!("f{i}")))).expect("send");
+            // Repeats do not count.
+            tx.send(Change::Path(p(&format!("f{i}")))).expect("send");
+        }
+        tx.send(Change::Rescan).expect("send");
+        let first = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await;
+        let first = first.expect("a batch");
+        assert_eq!(first.paths.len(), MAX_PATHS);
+        assert!(!first.rescan);
+        let second = next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await;
+        let second = second.expect("a batch");
+        assert!(second.rescan);
+        // The repeat of the last path of the first batch may come again: at most 11 paths.
+        assert!(
+            (10..=11).contains(&second.paths.len()),
+            "{}",
+            second.paths.len()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn cancel_ends_the_wait() {
-        let (_tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
+        let (_tx, mut rx) = mpsc::unbounded_channel::<Change>();
         let cancel = Cancel::new();
         cancel.request();
         assert_eq!(next_batch(&mut rx, &cancel, SETTLE, MAX_BATCH).await, None);

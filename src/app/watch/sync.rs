@@ -8,19 +8,29 @@
 //! Packing goes through the engine's ONE archive module (`engine::archive`). Must not import
 //! `cli`.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::engine::archive::Packer;
 
-/// The tar archive of `copy` (host path -> container path), and how many files it holds.
+/// The most bytes one archive grows to before the rest of a batch goes into the next one (one
+/// directory copied whole may pass it).
+pub const MAX_ARCHIVE: usize = 64 << 20;
+
+/// The tar archive of the first entries of `copy` (host path -> container path) that fit in
+/// `limit` bytes (at least one), how many files it holds and how many entries it took.
 pub fn archive(
-    copy: &BTreeMap<PathBuf, String>,
+    copy: &[(&PathBuf, &String)],
     keep: &dyn Fn(&Path) -> bool,
-) -> Result<(Vec<u8>, usize), String> {
+    limit: usize,
+) -> Result<(Vec<u8>, usize, usize), String> {
     let mut packer = Packer::new();
+    let mut used = 0;
     for (host, to) in copy {
+        if used > 0 && packer.bytes() >= limit {
+            break;
+        }
+        used += 1;
         let name = to.trim_start_matches('/');
         // A path gone since the event is skipped (the next batch sees its removal).
         if name.is_empty() && fs::symlink_metadata(host).is_ok() {
@@ -32,7 +42,7 @@ pub fn archive(
         packer.add_path(host, name, keep)?;
     }
     let files = packer.files();
-    Ok((packer.finish()?, files))
+    Ok((packer.finish()?, files, used))
 }
 
 #[cfg(test)]
@@ -59,12 +69,12 @@ mod tests {
         fs::create_dir(d.path().join("sub")).unwrap();
         fs::write(d.path().join("sub/a.txt"), "a").unwrap();
         fs::write(d.path().join("sub/skip.swp"), "x").unwrap();
-        let mut copy = BTreeMap::new();
-        copy.insert(d.path().join("index.html"), "/www/index.html".to_string());
-        copy.insert(d.path().join("sub"), "/www/sub".to_string());
+        let (index, sub) = (d.path().join("index.html"), d.path().join("sub"));
+        let (to_index, to_sub) = ("/www/index.html".to_string(), "/www/sub".to_string());
+        let copy = [(&index, &to_index), (&sub, &to_sub)];
         let keep = |p: &Path| !p.to_string_lossy().ends_with(".swp");
-        let (tar, files) = archive(&copy, &keep).unwrap();
-        assert_eq!(files, 2);
+        let (tar, files, used) = archive(&copy, &keep, MAX_ARCHIVE).unwrap();
+        assert_eq!((files, used), (2, 2));
         assert_eq!(
             entries(&tar),
             [
@@ -78,12 +88,33 @@ mod tests {
     #[test]
     fn a_vanished_file_is_skipped_and_the_root_is_refused() {
         let d = tempfile::tempdir().unwrap();
-        let mut copy = BTreeMap::new();
-        copy.insert(d.path().join("gone"), "/x/gone".to_string());
-        let (_, files) = archive(&copy, &|_| true).unwrap();
+        let (gone, to) = (d.path().join("gone"), "/x/gone".to_string());
+        let (_, files, _) = archive(&[(&gone, &to)], &|_| true, MAX_ARCHIVE).unwrap();
         assert_eq!(files, 0);
-        let mut root = BTreeMap::new();
-        root.insert(d.path().to_path_buf(), "/".to_string());
-        assert!(archive(&root, &|_| true).unwrap_err().contains("root"));
+        let (dir, root) = (d.path().to_path_buf(), "/".to_string());
+        let e = archive(&[(&dir, &root)], &|_| true, MAX_ARCHIVE).unwrap_err();
+        assert!(e.contains("root"));
+    }
+
+    #[test]
+    fn a_large_change_set_is_split_into_archives_of_bounded_size() {
+        let d = tempfile::tempdir().unwrap();
+        let mut copy = Vec::new();
+        for i in 0..10 {
+            let p = d.path().join(format!("f{i}"));
+            fs::write(&p, vec![b'x'; 4096]).unwrap();
+            copy.push((p, format!("/x/f{i}")));
+        }
+        let entries: Vec<(&PathBuf, &String)> = copy.iter().map(|(a, b)| (a, b)).collect();
+        let (mut at, mut parts, mut files) = (0, 0, 0);
+        while at < entries.len() {
+            let (tar, n, used) = archive(&entries[at..], &|_| true, 3 * 4608).unwrap();
+            assert!(tar.len() <= 4 * 4608 + 1024, "{}", tar.len());
+            at += used;
+            parts += 1;
+            files += n;
+        }
+        assert_eq!(files, 10);
+        assert!(parts >= 3, "{parts}");
     }
 }
