@@ -207,6 +207,25 @@ pub async fn logs(
     Ok((targets, stream))
 }
 
+/// Everything container `id` has logged (its last `tail` lines, or all), stdout and stderr
+/// interleaved, as text.
+pub async fn text(
+    engine: &dyn Engine,
+    id: &str,
+    tail: Option<u64>,
+) -> Result<String, crate::engine::EngineError> {
+    let opts = LogOptions {
+        tail,
+        ..Default::default()
+    };
+    let mut stream = engine.logs(id, &opts);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk?.bytes);
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

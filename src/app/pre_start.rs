@@ -5,10 +5,8 @@
 //! containers start only once every hook has exited 0; a hook that fails is the error, with its
 //! exit code and output. The hook containers are removed whatever happens.
 
-use crate::engine::{Engine, EngineError, LogOptions, RemoveOptions, WaitCondition};
+use crate::engine::{Engine, RemoveOptions, WaitCondition};
 use crate::model::{labels, PreStartHook, Project};
-
-use futures::StreamExt;
 
 use super::driver::{IdMap, ProgressFn};
 use super::spec::{self, SpecContext};
@@ -153,7 +151,9 @@ async fn run_one(
             .wait_container(&id, WaitCondition::NotRunning)
             .await
             .map_err(|e| format!("could not be waited for: {e}"))?;
-        let output = logs(engine, &id).await.unwrap_or_default();
+        let output = super::logs::text(engine, &id, None)
+            .await
+            .unwrap_or_default();
         Ok::<_, String>((code, output))
     }
     .await;
@@ -167,13 +167,4 @@ async fn run_one(
         )
         .await;
     result
-}
-
-async fn logs(engine: &dyn Engine, id: &str) -> Result<String, EngineError> {
-    let mut stream = engine.logs(id, &LogOptions::default());
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk?.bytes);
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
 }

@@ -34,12 +34,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures::StreamExt;
 use indexmap::IndexMap;
 
 use crate::app::ops::{self, EngineRef};
 use crate::app::{Cancel, ExecError, NullReporter};
-use crate::engine::{self, EngineError, ExecSpec, LabelFilter, LogOptions};
+use crate::engine::{self, EngineError, ExecSpec, LabelFilter};
 use crate::loader::{self, LoadError, LoadOptions};
 use crate::model::Project;
 use crate::plan;
@@ -359,20 +358,25 @@ extern "C" fn remove_shared_at_exit() {
     if names.is_empty() {
         return;
     }
+    on_own_runtime(async move {
+        if let Ok(engine) = connect().await {
+            for name in names {
+                let _ = owner::remove_project(engine.clone(), &name).await;
+            }
+        }
+    });
+}
+
+/// Runs `f` to the end on a runtime of its own, in a thread of its own: for cleanups from
+/// `Drop` and `atexit`, which cannot await and may run inside a runtime.
+fn on_own_runtime(f: impl std::future::Future<Output = ()> + Send + 'static) {
     let handle = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            if let Ok(engine) = connect().await {
-                for name in names {
-                    let _ = owner::remove_project(engine.clone(), &name).await;
-                }
-            }
-        });
+        {
+            rt.block_on(f);
+        }
     });
     let _ = handle.join();
 }
@@ -382,21 +386,9 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
 
-/// Eight hex digits that differ between stacks of one process and between processes.
+/// Eight random hex digits (from the one-off containers' slug).
 fn unique_suffix() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    format!("{:08x}", h.finish() as u32)
+    super::oneoff::new_slug()[..8].to_string()
 }
 
 async fn connect() -> Result<EngineRef, EngineError> {
@@ -549,7 +541,7 @@ impl Stack {
     /// Everything a service's container has logged so far (stdout and stderr interleaved).
     pub async fn logs(&self, service: &str) -> Result<String, StackError> {
         let id = self.container_id(service, 1).await?;
-        log_text(&self.engine().await?, &id, None).await
+        Ok(super::logs::text(self.engine().await?.as_ref(), &id, None).await?)
     }
 
     /// Waits until every service is ready again (running, healthy, its checks passing).
@@ -620,7 +612,9 @@ impl Stack {
             .ok()
             .and_then(|d| d.state.health)
             .and_then(|h| h.last_output().map(str::to_string));
-        let logs = log_text(engine, id, Some(20)).await.unwrap_or_default();
+        let logs = super::logs::text(engine.as_ref(), id, Some(20))
+            .await
+            .unwrap_or_default();
         StackError::NotReady {
             service: service.to_string(),
             what,
@@ -683,20 +677,6 @@ impl Stack {
     }
 }
 
-/// A container's log (the last `tail` lines, or all), stdout and stderr interleaved.
-async fn log_text(engine: &EngineRef, id: &str, tail: Option<u64>) -> Result<String, StackError> {
-    let opts = LogOptions {
-        tail,
-        ..Default::default()
-    };
-    let mut stream = engine.logs(id, &opts);
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk?.bytes);
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
-}
-
 async fn down_all(engine: EngineRef, project: &Project) -> Result<(), StackError> {
     let opts = ops::DownOptions {
         plan: plan::DownOptions {
@@ -725,21 +705,12 @@ impl Drop for Stack {
             return;
         }
         let project = self.project.clone();
-        // Its own thread and runtime: Drop cannot await, and may run inside a runtime.
-        let handle = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(rt) = rt {
-                rt.block_on(async move {
-                    if let Ok(engine) = connect().await {
-                        if let Err(e) = down_all(engine, &project).await {
-                            eprintln!("rcompose: cleaning up stack {}: {e}", project.name);
-                        }
-                    }
-                });
+        on_own_runtime(async move {
+            if let Ok(engine) = connect().await {
+                if let Err(e) = down_all(engine, &project).await {
+                    eprintln!("rcompose: cleaning up stack {}: {e}", project.name);
+                }
             }
         });
-        let _ = handle.join();
     }
 }

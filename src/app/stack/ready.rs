@@ -10,11 +10,10 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use regex::Regex;
 
 use crate::app::ops::EngineRef;
-use crate::engine::{ContainerState, EngineError, ExecSpec, HealthStatus, LogOptions};
+use crate::engine::{ContainerState, EngineError, ExecSpec, HealthStatus};
 use crate::model::Service;
 
 /// A readiness check for one service, run from the host until it passes or its deadline ends.
@@ -173,12 +172,7 @@ pub(super) async fn attempt(
                 .unwrap_or_else(|e| Attempt::NotYet(format!("probe failed: {e}"))))
         }
         Ready::Log { pattern } => {
-            let mut stream = engine.logs(id, &LogOptions::default());
-            let mut text = Vec::new();
-            while let Some(chunk) = stream.next().await {
-                text.extend_from_slice(&chunk?.bytes);
-            }
-            let text = String::from_utf8_lossy(&text);
+            let text = crate::app::logs::text(engine.as_ref(), id, None).await?;
             Ok(if text.lines().any(|l| pattern.is_match(l)) {
                 Attempt::Ready
             } else {
