@@ -4,8 +4,11 @@
 # two copies of the same project; each save alternates between them.
 #
 #   bash scripts/bench-watch.sh [RCOMPOSE_BIN] [SAVES]      (defaults: target/release/rcompose, 30)
+#   BENCH_RSS_MINUTES=10 bash scripts/bench-watch.sh        (then RSS over 10 minutes of saves)
 #
-# Prints p50 / p95 / max per tool (ms). Needs the test images (scripts/build-test-images.sh) and
+# Prints p50 / p95 / max per tool (ms). With BENCH_RSS_MINUTES=N it then keeps saving (one save
+# per tool per second, each waited for) for N minutes and prints each watcher's resident memory
+# (VmRSS) once a minute: a watch session's memory must stay flat. Needs the test images (scripts/build-test-images.sh) and
 # docker compose v5 (scripts/install-compose-v5.sh, or RCOMPOSE_COMPOSE_V5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,9 +53,10 @@ done
 (cd "$work/rc" && exec "$rc" -p benchwatch-rc watch >"$work/rc.log" 2>&1) & pids+=($!)
 (cd "$work/v5" && exec "$v5" -p benchwatch-v5 watch >"$work/v5.log" 2>&1) & pids+=($!)
 
-python3 - "$work" "$saves" <<'PY'
+python3 - "$work" "$saves" "${BENCH_RSS_MINUTES:-0}" "${pids[0]}" "${pids[1]}" <<'PY'
 import sys, time, urllib.request, statistics, os
-work, saves = sys.argv[1], int(sys.argv[2])
+work, saves, minutes = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+pid = {"rc": sys.argv[4], "v5": sys.argv[5]}
 tools = ["rc", "v5"]
 port = {t: open(f"{work}/{t}/port").read().strip() for t in tools}
 def served(t):
@@ -89,4 +93,27 @@ for t in tools:
     print(f"{name[t]:>22}: p50 {statistics.median(v):6.0f} ms  p95 {p95:6.0f} ms  max {v[-1]:6.0f} ms  ({len(v)} saves)")
 r = statistics.median(lat["rc"]) / statistics.median(lat["v5"])
 print(f"{'p50 rcompose/v5':>22}: {r:.2f}")
+if minutes <= 0:
+    sys.exit(0)
+def rss_mib(t):
+    for line in open(f"/proc/{pid[t]}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+print(f"RSS (MiB) while saving once a second per tool, {minutes:g} minutes")
+print(f"{'minute':>6} {'rcompose':>9} {'v5':>9} {'saves':>6}")
+start, n, next_mark = time.monotonic(), 0, 0.0
+while True:
+    elapsed = (time.monotonic() - start) / 60
+    if elapsed >= next_mark:
+        print(f"{next_mark:6.0f} {rss_mib('rc'):9.1f} {rss_mib('v5'):9.1f} {n:6d}", flush=True)
+        next_mark += 1
+        if next_mark > minutes + 1e-9:
+            break
+    t0 = time.monotonic()
+    for t in tools:
+        if save_and_wait(t, f"rss {n} {time.time_ns()}") is None:
+            sys.exit(f"{t}: save {n} never arrived")
+    n += 1
+    time.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))
 PY

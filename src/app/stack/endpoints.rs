@@ -159,7 +159,8 @@ fn declared_order(project: Option<&Project>, service: &str) -> Vec<u16> {
         .unwrap_or_default()
 }
 
-fn host_ip(ip: &str) -> IpAddr {
+/// The address to reach a port the engine published on `ip` (a wildcard is loopback).
+pub(super) fn host_ip(ip: &str) -> IpAddr {
     match ip {
         "" | "0.0.0.0" => IpAddr::V4(Ipv4Addr::LOCALHOST),
         "::" => IpAddr::V6(Ipv6Addr::LOCALHOST),

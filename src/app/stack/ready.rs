@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 
 use crate::app::ops::EngineRef;
-use crate::engine::{ContainerState, EngineError, ExecSpec, HealthStatus};
+use crate::engine::{ContainerState, EngineError, ExecSpec, HealthStatus, PortMapping, Protocol};
 use crate::model::Service;
 
 /// A readiness check for one service, run from the host until it passes or its deadline ends.
@@ -123,6 +123,7 @@ pub(super) async fn service_state(
     let Some(argv) = service.and_then(health_argv) else {
         return Ok(Attempt::NotYet("its health is starting".into()));
     };
+    until_listening(&d.ports, Duration::from_millis(400)).await;
     let limit = service
         .and_then(|s| s.healthcheck.as_ref())
         .and_then(|h| h.timeout)
@@ -222,25 +223,62 @@ fn probe(addr: SocketAddr, check: &Ready) -> Attempt {
                 None => Attempt::NotYet(format!("GET {path} got no HTTP answer")),
             }
         }
-        _ => {
-            // The engine's port proxy accepts at once and closes when nothing listens behind
-            // it: a connection that stays open (or that the server talks on) is a real one.
-            let _ = s.set_read_timeout(Some(Duration::from_millis(150)));
-            let mut b = [0u8; 1];
-            match s.read(&mut b) {
-                Ok(0) => Attempt::NotYet(format!("{addr} closed the connection")),
-                Ok(_) => Attempt::Ready,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    Attempt::Ready
-                }
-                Err(e) => Attempt::NotYet(format!("{addr}: {e}")),
-            }
+        _ => match listening(&mut s, addr, Duration::from_millis(150)) {
+            Ok(()) => Attempt::Ready,
+            Err(why) => Attempt::NotYet(why),
+        },
+    }
+}
+
+/// Whether a server is behind a connection to a published port: the engine's port proxy accepts
+/// at once and closes when nothing listens behind it, so a connection that stays open for
+/// `wait` (or that the server talks on) is a real one.
+fn listening(s: &mut TcpStream, addr: SocketAddr, wait: Duration) -> Result<(), String> {
+    let _ = s.set_read_timeout(Some(wait));
+    let mut b = [0u8; 1];
+    match s.read(&mut b) {
+        Ok(0) => Err(format!("{addr} closed the connection")),
+        Ok(_) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Ok(())
         }
+        Err(e) => Err(format!("{addr}: {e}")),
+    }
+}
+
+/// Waits (up to `limit`, probing every 20 ms from the host, which costs the engine nothing)
+/// until something listens behind the container's first published TCP port. Running a
+/// healthcheck in the container before then is wasted work for the engine; running it as soon
+/// as the port listens is what makes a stack ready early. Without a published TCP port, or
+/// when nothing listens by `limit`, returns and the caller runs the healthcheck anyway.
+async fn until_listening(ports: &[PortMapping], limit: Duration) {
+    let Some(p) = ports
+        .iter()
+        .find(|p| p.host_port != 0 && p.container.protocol == Protocol::Tcp)
+    else {
+        return;
+    };
+    let addr = SocketAddr::new(super::endpoints::host_ip(&p.host_ip), p.host_port);
+    let until = Instant::now() + limit;
+    loop {
+        let up = tokio::task::spawn_blocking(move || {
+            let step = Duration::from_millis(100);
+            TcpStream::connect_timeout(&addr, step)
+                .map_err(|e| e.to_string())
+                .and_then(|mut s| listening(&mut s, addr, Duration::from_millis(25)))
+                .is_ok()
+        })
+        .await
+        .unwrap_or(true);
+        if up || Instant::now() >= until {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
