@@ -736,3 +736,200 @@ services:
         rc_frames[0]
     );
 }
+
+const FLAGS_YAML: &str = r#"
+services:
+  up:
+    image: busybox:latest
+    init: true
+    command: ["sleep", "86400"]
+  done:
+    image: busybox:latest
+    command: ["true"]
+  built:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox:latest
+        RUN echo building-step-output
+    command: ["sleep", "86400"]
+    init: true
+"#;
+
+/// The rows (first column) of a `ps` table, header left out.
+fn ps_names(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn ps_and_ls_filters_select_as_docker_compose_v5_does() {
+    let s = Stack::new("v5filters", FLAGS_YAML);
+    s.rc(&["up", "-d", "up", "done"]).ok();
+    // `done` exits at once: wait for it so that both tools see the same states.
+    assert!(
+        eventually(command_deadline(), || s
+            .rc(&["ps", "-a", "--status", "exited", "-q"])
+            .stdout()
+            .lines()
+            .count()
+            == 1),
+        "service done never exited"
+    );
+    for args in [
+        &["ps", "--filter", "status=running"][..],
+        &["ps", "-a", "--filter", "status=exited"],
+        &["ps", "--filter", "status=nonsense"],
+    ] {
+        let rc = s.rc(args).ok().stdout();
+        let v5 = s.v5(args).ok().stdout();
+        assert_eq!(
+            ps_names(&rc),
+            ps_names(&v5),
+            "{args:?}\nrc:\n{rc}\nv5:\n{v5}"
+        );
+    }
+    assert_eq!(
+        ps_names(&s.rc(&["ps", "-a", "--filter", "status=exited"]).stdout()),
+        vec![format!("{}-done-1", s.project)]
+    );
+    for bad in [
+        &["ps", "--filter", "status"][..],
+        &["ps", "--filter", "name=x"],
+    ] {
+        s.v5(bad).code_is(1);
+        let err = s.rc(bad).code_is(1).stderr();
+        assert!(
+            err.contains("--filter") || err.contains("filter"),
+            "{bad:?}: {err}"
+        );
+    }
+
+    // ls: a regular expression on the project name.
+    let project = s.project.clone();
+    let tail = &project[project.len() - 6..];
+    for (filter, listed) in [
+        (format!("name=^{project}$"), true),
+        (format!("name={tail}"), true),
+        ("name=^no-such-project-anywhere$".to_string(), false),
+    ] {
+        for out in [
+            s.rc(&["ls", "-q", "--filter", &filter]).ok().stdout(),
+            s.v5(&["ls", "-q", "--filter", &filter]).ok().stdout(),
+        ] {
+            assert_eq!(out.lines().any(|l| l == project), listed, "{filter}: {out}");
+        }
+    }
+    s.v5(&["ls", "--filter", "label=x"]).code_is(1);
+    let err = s.rc(&["ls", "--filter", "label=x"]).code_is(1).stderr();
+    assert!(err.contains("invalid filter 'label'"), "{err}");
+}
+
+#[test]
+fn events_since_replays_and_until_ends_the_stream() {
+    let s = Stack::new("v5events", FLAGS_YAML);
+    let t0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    s.rc(&["up", "-d", "up"]).ok();
+    // From before the stack started until a second from now: the engine replays the events
+    // in between and ends the stream at `--until`, so the command returns on its own.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let since = (t0 - 1).to_string();
+    let until = (now + 1).to_string();
+    let out = s
+        .rc(&["events", "--json", "--since", &since, "--until", &until])
+        .ok()
+        .stdout();
+    let actions: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            v["action"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert!(
+        actions.iter().any(|a| a == "create") && actions.iter().any(|a| a == "start"),
+        "replayed events: {actions:?}"
+    );
+    let err = s
+        .rc(&["events", "--since", "yesterday-ish"])
+        .code_is(1)
+        .stderr();
+    assert!(err.contains("--since"), "{err}");
+}
+
+#[test]
+fn quiet_build_hides_the_build_output_and_run_quiet_hides_the_progress() {
+    let s = Stack::new("v5quiet", FLAGS_YAML);
+    let image = format!("{}-built", s.project);
+    /// Removes the test's image however the test ends.
+    struct RemoveImage(String);
+    impl Drop for RemoveImage {
+        fn drop(&mut self) {
+            let _ = docker_try(&["rmi", "-f", &self.0]);
+        }
+    }
+    let _image = RemoveImage(image.clone());
+    let loud = s
+        .rc(&["--progress", "plain", "up", "-d", "built"])
+        .ok()
+        .stderr();
+    assert!(loud.contains("building-step-output"), "{loud}");
+    docker_try(&["rmi", "-f", &image]);
+    s.rc(&["down"]).ok();
+    let quiet = s
+        .rc(&["--progress", "plain", "up", "-d", "--quiet-build", "built"])
+        .ok()
+        .stderr();
+    assert!(!quiet.contains("building-step-output"), "{quiet}");
+    assert!(
+        quiet.contains("Built") || quiet.contains("built"),
+        "{quiet}"
+    );
+
+    // run -q: the dependencies start without a word; the container's own output stays.
+    s.write(&format!(
+        "{FLAGS_YAML}  runner:\n    image: busybox:latest\n    depends_on: [up]\n"
+    ));
+    s.rc(&["down"]).ok();
+    let run = s
+        .rc(&[
+            "--progress",
+            "plain",
+            "run",
+            "--rm",
+            "-q",
+            "-T",
+            "runner",
+            "echo",
+            "hello",
+        ])
+        .ok();
+    assert_eq!(run.stdout().trim(), "hello");
+    assert!(
+        !run.stderr().contains("Started"),
+        "run -q printed progress: {}",
+        run.stderr()
+    );
+    let loud = s
+        .rc(&[
+            "--progress",
+            "plain",
+            "run",
+            "--rm",
+            "-T",
+            "runner",
+            "echo",
+            "hello",
+        ])
+        .ok();
+    assert_eq!(loud.stdout().trim(), "hello");
+}

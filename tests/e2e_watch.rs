@@ -161,13 +161,21 @@ services:
         panic!("watch never brought the service up\n{out}");
     }
     let first = s.inspect(&name, "{{.Id}}");
+    let first_image = s.inspect(&name, "{{.Image}}");
     fs::write(app.join("version"), "two").unwrap();
     let rebuilt = eventually(Duration::from_secs(90), || {
         cat(&name, "/version").as_deref() == Some("two")
     });
+    // `--prune` is the default: the image the rebuild left dangling is removed.
+    let pruned = rebuilt
+        && eventually(Duration::from_secs(30), || {
+            docker_try(&["image", "inspect", "--format", "{{.Id}}", &first_image]).is_none()
+        });
     let (code, out) = interrupt(child);
     assert!(rebuilt, "the service was not rebuilt\n{out}");
     assert_ne!(s.inspect(&name, "{{.Id}}"), first, "not recreated");
+    assert!(pruned, "the old image {first_image} was not pruned\n{out}");
+    assert!(out.contains("removed the dangling image"), "{out}");
     assert_eq!(code, Some(130), "{out}");
 }
 

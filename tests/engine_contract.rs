@@ -365,6 +365,7 @@ async fn one_shot_exit_code_is_reported_by_wait_and_events(ctx: &Ctx) -> TestRes
     let mut events = ctx.engine.events(&EventFilter {
         labels: ctx.filter(),
         kinds: vec!["container".into()],
+        ..Default::default()
     });
     let id = ctx.engine.create_container(&spec).await?;
     ctx.engine.start_container(&id).await?;
@@ -412,6 +413,7 @@ async fn healthcheck_turns_healthy_with_event(ctx: &Ctx) -> TestResult {
     let mut events = ctx.engine.events(&EventFilter {
         labels: ctx.filter(),
         kinds: vec![],
+        ..Default::default()
     });
     let id = ctx.engine.create_container(&spec).await?;
     ctx.engine.start_container(&id).await?;
@@ -1550,6 +1552,7 @@ async fn attach_before_start_gets_stdin_output_and_auto_removal(ctx: &Ctx) -> Te
     let mut events = ctx.engine.events(&EventFilter {
         labels: ctx.filter(),
         kinds: vec!["container".into()],
+        ..Default::default()
     });
     let mut io = ctx.engine.attach_container(&id, true).await?;
     ctx.engine.start_container(&id).await?;

@@ -580,6 +580,7 @@ impl Driver for EngineDriver {
         let filter = EventFilter {
             labels: LabelFilter::project(&self.project_name),
             kinds: vec!["container".to_string()],
+            ..Default::default()
         };
         self.engine
             .events(&filter)

@@ -80,16 +80,21 @@ pub fn action_text(a: &EventAction) -> String {
     }
 }
 
-/// `events`: the project's container events of `services` (all when empty), as they happen,
-/// until the engine ends the stream. An engine error names the project.
+/// `events`: the project's container events of `services` (all when empty), from `since`
+/// (seconds since the epoch; `None`: from now) as they happen, until `until` or until the
+/// engine ends the stream. An engine error names the project.
 pub fn events(
     engine: &dyn Engine,
     project: &str,
     services: &[String],
+    since: Option<i64>,
+    until: Option<i64>,
 ) -> BoxStream<'static, Result<ComposeEvent, QueryError>> {
     let filter = EventFilter {
         labels: LabelFilter::project(project),
         kinds: vec!["container".to_string()],
+        since,
+        until,
     };
     let services = services.to_vec();
     let project = project.to_string();

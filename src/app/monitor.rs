@@ -147,6 +147,7 @@ pub async fn monitor(
         Some(engine.events(&EventFilter {
             labels: LabelFilter::project(project),
             kinds: vec!["container".to_string()],
+            ..Default::default()
         }))
     } else {
         None

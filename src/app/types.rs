@@ -15,7 +15,7 @@ pub mod plan {
     pub use crate::plan::images::{BuildSelection, PullSelection, PushSelection, Skipped};
     pub use crate::plan::{
         Action, BuildPolicy, Condition, ContainerRef, DownOptions, Plan, PlanError, PullPolicy,
-        Reason, RemoveImages, Step, Subject, SubjectKind, UpOptions, Verb,
+        Reason, RemoveImages, Step, StepId, Subject, SubjectKind, UpOptions, Verb,
     };
 }
 

@@ -275,6 +275,13 @@ pub struct UpArgs {
     /// (`develop.watch`), while attached.
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// Suppress the build output (the build's start and end are still shown).
+    #[arg(long)]
+    pub quiet_build: bool,
+    /// docker compose's interactive shortcuts menu (also `COMPOSE_MENU`): accepted; there is
+    /// no menu, a warning says so when it is asked for while attached.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub menu: Option<bool>,
 }
 
 impl UpArgs {
@@ -480,7 +487,29 @@ pub struct PsArgs {
     /// Include orphaned services (not declared by project).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub orphans: bool,
+    /// Filter services by a property: `status=STATUS` (the only filter, as in docker compose).
+    #[arg(long, value_name = "KEY=VAL")]
+    pub filter: Option<String>,
     pub service_names: Vec<String>,
+}
+
+impl PsArgs {
+    /// The states `--status` and `--filter status=...` ask for.
+    pub fn statuses(&self) -> Result<Vec<String>, String> {
+        let mut out: Vec<String> = self.status.iter().map(|s| s.as_str().to_string()).collect();
+        if let Some(f) = &self.filter {
+            let (key, value) = f
+                .split_once('=')
+                .ok_or("arguments to --filter should be in form KEY=VAL")?;
+            if key != "status" {
+                return Err(format!(
+                    "unknown filter {key} (the only one is status=STATE)"
+                ));
+            }
+            out.push(value.to_string());
+        }
+        Ok(out)
+    }
 }
 
 /// `ls`.
@@ -495,6 +524,30 @@ pub struct LsArgs {
     /// Format the output: table or json.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+    /// Only projects whose name matches: `name=REGEX` (repeatable; the only filter, as in
+    /// docker compose).
+    #[arg(long, value_name = "name=REGEX")]
+    pub filter: Vec<String>,
+}
+
+impl LsArgs {
+    /// The `--filter name=...` patterns.
+    pub fn name_filters(&self) -> Result<Vec<regex::Regex>, String> {
+        self.filter
+            .iter()
+            .map(|f| {
+                let (key, value) = f
+                    .split_once('=')
+                    .ok_or_else(|| format!("bad format of filter {f:?} (expected name=value)"))?;
+                if key != "name" {
+                    return Err(format!(
+                        "invalid filter '{key}' (the only one is name=REGEX)"
+                    ));
+                }
+                regex::Regex::new(value).map_err(|e| format!("invalid --filter name={value}: {e}"))
+            })
+            .collect()
+    }
 }
 
 /// `--protocol` of `port`.
@@ -557,6 +610,9 @@ pub struct WatchArgs {
     /// Hide the progress of the initial up and of rebuilds.
     #[arg(long)]
     pub quiet: bool,
+    /// Remove the images a rebuild leaves dangling (`--prune=false` keeps them).
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub prune: bool,
     /// Services to watch (default: every service with `develop.watch`).
     pub services: Vec<String>,
 }
@@ -604,6 +660,10 @@ pub struct BuildArgs {
     /// Memory limit for the build container: accepted for docker compose's scripts, ignored.
     #[arg(short = 'm', long, hide = true, value_name = "BYTES")]
     pub memory: Option<String>,
+    /// BuildKit (docker buildx) options: accepted as docker compose accepts them, and, as it
+    /// does with the classic builder (which rcompose drives), ignored with a warning.
+    #[command(flatten)]
+    pub buildkit: BuildKitFlags,
     /// Deprecated in docker compose, accepted and ignored.
     #[arg(long, hide = true)]
     pub compress: bool,
@@ -615,6 +675,50 @@ pub struct BuildArgs {
     pub no_rm: bool,
     /// Services to build (default: every service with a `build:` section).
     pub services: Vec<String>,
+}
+
+/// `build`'s options that only BuildKit (docker buildx) understands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BuildKitFlags {
+    /// Set builder to use (BuildKit only: ignored with a warning).
+    #[arg(long, value_name = "NAME")]
+    pub builder: Option<String>,
+    /// Check build configuration (BuildKit only: ignored with a warning).
+    #[arg(long)]
+    pub check: bool,
+    /// Print equivalent bake file (BuildKit only: ignored with a warning).
+    #[arg(long)]
+    pub print: bool,
+    /// Add a provenance attestation (BuildKit only: ignored with a warning).
+    #[arg(long, value_name = "VALUE")]
+    pub provenance: Option<String>,
+    /// Add a SBOM attestation (BuildKit only: ignored with a warning).
+    #[arg(long, value_name = "VALUE")]
+    pub sbom: Option<String>,
+    /// Set SSH authentications used when building service images (BuildKit only: ignored
+    /// with a warning).
+    #[arg(long, value_name = "SPEC")]
+    pub ssh: Option<String>,
+}
+
+impl BuildKitFlags {
+    /// The flags given, as `--name`, for the warning.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for (set, name) in [
+            (self.builder.is_some(), "--builder"),
+            (self.check, "--check"),
+            (self.print, "--print"),
+            (self.provenance.is_some(), "--provenance"),
+            (self.sbom.is_some(), "--sbom"),
+            (self.ssh.is_some(), "--ssh"),
+        ] {
+            if set {
+                out.push(name);
+            }
+        }
+        out
+    }
 }
 
 /// Parses `KEY=VAL` (or a bare `KEY`) for `--build-arg`.
@@ -738,6 +842,16 @@ pub struct VolumesArgs {
     pub services: Vec<String>,
 }
 
+/// A boolean environment value as Go's `strconv.ParseBool` reads it (`1`, `t`, `true`, `0`,
+/// `f`, `false`, any case); anything else is `None`.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "t" | "true" => Some(true),
+        "0" | "f" | "false" => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -825,3 +939,4 @@ mod tests {
         assert!(!a.attached());
     }
 }
+

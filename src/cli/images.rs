@@ -79,6 +79,14 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
         s.reporter
             .note("WARN: --memory is ignored (accepted for docker compose compatibility)");
     }
+    let buildkit = args.buildkit.given();
+    if !buildkit.is_empty() && !args.quiet {
+        s.reporter.note(&format!(
+            "WARN: {} need BuildKit (docker buildx); rcompose builds with the engine's classic \
+             builder, as docker compose does without buildx: ignored",
+            buildkit.join(", ")
+        ));
+    }
     let opts = ops::BuildOptions {
         selection: BuildSelection {
             services: args.services.clone(),

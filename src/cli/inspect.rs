@@ -48,6 +48,13 @@ pub struct EventsArgs {
     /// Output events as a stream of json objects.
     #[arg(long)]
     pub json: bool,
+    /// Show all events created since this time: RFC 3339, a Unix timestamp, or a duration
+    /// before now (`10m`, `1h30m`).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Stream events until this time (same forms as `--since`), then exit.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
     /// Services (default: all).
     pub services: Vec<String>,
 }
@@ -122,8 +129,14 @@ pub(super) fn interrupted() -> impl std::future::Future<Output = ()> {
 
 pub async fn events(global: &GlobalArgs, args: EventsArgs) -> Result<i32> {
     let (project, _) = project_for(global, &args.services)?;
+    let time = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
+        v.as_deref()
+            .map(|t| super::logtime::parse_now(t).map_err(|e| anyhow::anyhow!("--{flag}: {e}")))
+            .transpose()
+    };
+    let (since, until) = (time("since", &args.since)?, time("until", &args.until)?);
     let engine = context::connect().await?;
-    let mut stream = app_events::events(engine.as_ref(), &project, &args.services);
+    let mut stream = app_events::events(engine.as_ref(), &project, &args.services, since, until);
     let interrupted = interrupted();
     tokio::pin!(interrupted);
     loop {

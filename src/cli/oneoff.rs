@@ -17,7 +17,7 @@ use futures::StreamExt;
 
 use super::args::RuntimeGlobals;
 use super::context::{self};
-use super::progress::{style_for, ProgressReporter};
+use super::progress::{style_for, ProgressReporter, Style};
 use super::tty::{self, Pump, RawMode, ResizeTarget};
 use super::{exit, GlobalArgs};
 use rcompose::app::oneoff::{self, RunOptions, SLUG};
@@ -25,7 +25,7 @@ use rcompose::app::types::engine::{
     Engine, EngineError, EngineEvent, EventAction, EventFilter, ExecSpec, LabelFilter, StopOptions,
 };
 use rcompose::app::types::load::{ErrorKind, LoadError};
-use rcompose::app::types::plan;
+use rcompose::app::types::plan::{self, Verb};
 use rcompose::app::{ops, Cancel, ExecError};
 use rcompose::app::{project, syntax};
 use rcompose::model::labels;
@@ -100,6 +100,16 @@ pub struct RunArgs {
     /// `pull_policy`).
     #[arg(long, value_enum, value_name = "POLICY", default_value_t = RunPull::Policy)]
     pub pull: RunPull,
+    /// Don't print anything to standard error while the dependencies are started (progress,
+    /// pull and build output); the container's own output is shown.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Suppress the build output (the build's start and end are still shown).
+    #[arg(long)]
+    pub quiet_build: bool,
+    /// Pull without printing progress information.
+    #[arg(long)]
+    pub quiet_pull: bool,
     /// Add or override a label (repeatable).
     #[arg(short = 'l', long = "label", alias = "labels", value_name = "KEY=VAL")]
     pub label: Vec<String>,
@@ -471,7 +481,14 @@ async fn start_dependencies(
     {
         return Ok(None);
     }
-    let mut reporter = ProgressReporter::new(style_for(rt.progress, rt.ansi));
+    let style = if args.quiet {
+        Style::Quiet
+    } else {
+        style_for(rt.progress, rt.ansi)
+    };
+    let mut reporter = ProgressReporter::new(style)
+        .hide_output_of(Verb::Pull, args.quiet_pull)
+        .hide_output_of(Verb::Build, args.quiet_build);
     let cancel = Cancel::new();
     let opts = ops::UpOptions {
         plan: plan::UpOptions {
@@ -591,6 +608,7 @@ pub async fn run(global: &GlobalArgs, rt: &RuntimeGlobals, args: RunArgs) -> Res
     let events = engine.events(&EventFilter {
         labels: LabelFilter::project(&project.name).with(SLUG, &slug),
         kinds: vec!["container".to_string()],
+        ..Default::default()
     });
     let io = match engine.attach_container(&id, interactive).await {
         Ok(io) => io,

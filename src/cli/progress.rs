@@ -3,7 +3,7 @@
 //! all. Progress goes to standard error; standard output is kept for data (`ps`, `logs`).
 //! The text itself comes from `render` (pure, tested there).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{AnsiMode, ProgressMode};
 use super::render::{self, Rendered};
+use rcompose::app::types::plan::{StepId, Verb};
 use rcompose::app::{ExecEvent, Reporter};
 
 /// The output style actually used (after resolving `auto`).
@@ -63,6 +64,9 @@ pub struct ProgressReporter {
     style: Style,
     multi: Option<MultiProgress>,
     rows: HashMap<String, Row>,
+    /// Steps with these verbs show no output lines (`--quiet-pull`, `--quiet-build`).
+    hide_output: Vec<Verb>,
+    hidden_steps: HashSet<StepId>,
 }
 
 impl ProgressReporter {
@@ -73,7 +77,18 @@ impl ProgressReporter {
             style,
             multi,
             rows: HashMap::new(),
+            hide_output: Vec::new(),
+            hidden_steps: HashSet::new(),
         }
+    }
+
+    /// Shows no output lines (pull status, build output) of steps that pull (`--quiet-pull`)
+    /// or build (`--quiet-build`); their start and end are still shown.
+    pub fn hide_output_of(mut self, verb: Verb, hide: bool) -> ProgressReporter {
+        if hide {
+            self.hide_output.push(verb);
+        }
+        self
     }
 
     /// Prints a line outside the live area (messages like "Gracefully stopping...").
@@ -160,6 +175,15 @@ impl Reporter for ProgressReporter {
     fn report(&mut self, ev: ExecEvent) {
         if self.style == Style::Quiet {
             return;
+        }
+        match &ev {
+            ExecEvent::Started { step, subject, .. }
+                if self.hide_output.contains(&subject.verb) =>
+            {
+                self.hidden_steps.insert(*step);
+            }
+            ExecEvent::Progress { step, .. } if self.hidden_steps.contains(step) => return,
+            _ => {}
         }
         match render::event(&ev) {
             Rendered::Nothing => {}

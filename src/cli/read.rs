@@ -43,7 +43,7 @@ pub async fn ps(global: &GlobalArgs, args: PsArgs) -> Result<i32> {
     let engine = context::connect().await?;
     let filter = PsFilter {
         all: args.all,
-        status: args.status.iter().map(|s| s.as_str().to_string()).collect(),
+        status: args.statuses().map_err(|e| anyhow::anyhow!(e))?,
         services: args.service_names.clone(),
     };
     // docker compose checks the template before reading anything.
@@ -62,8 +62,10 @@ pub async fn ps(global: &GlobalArgs, args: PsArgs) -> Result<i32> {
 }
 
 pub async fn ls(args: LsArgs) -> Result<i32> {
+    let names = args.name_filters().map_err(|e| anyhow::anyhow!(e))?;
     let engine = context::connect().await?;
-    let rows = query::ls(engine.as_ref()).await?;
+    let mut rows = query::ls(engine.as_ref()).await?;
+    rows.retain(|r| names.iter().all(|n| n.is_match(&r.name)));
     print(&list::render_ls(&rows, args.all, args.quiet, args.format));
     Ok(exit::OK)
 }

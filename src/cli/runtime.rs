@@ -25,7 +25,7 @@ use rcompose::app::ops;
 use rcompose::app::project::{self, Need};
 use rcompose::app::types::engine::{Engine, LogOptions};
 use rcompose::app::types::load::{ErrorKind, LoadError, Loaded};
-use rcompose::app::types::plan::{self, PlanError};
+use rcompose::app::types::plan::{self, PlanError, Verb};
 use rcompose::app::{Cancel, ExecError};
 use rcompose::model::Project;
 
@@ -305,6 +305,19 @@ async fn up(global: &GlobalArgs, rt: &RuntimeGlobals, args: UpArgs) -> Result<i3
         }
     }
     let mut s = session(rt).await?;
+    s.reporter = s
+        .reporter
+        .hide_output_of(Verb::Pull, args.create.quiet_pull)
+        .hide_output_of(Verb::Build, args.quiet_build);
+    let menu = args.menu.or_else(|| {
+        std::env::var("COMPOSE_MENU")
+            .ok()
+            .and_then(|v| super::args::parse_bool(&v))
+    });
+    if menu == Some(true) && args.attached() {
+        s.reporter
+            .note("rcompose has no interactive shortcuts menu (--menu, COMPOSE_MENU): ignored");
+    }
     let wait = super::args::wait_duration(args.wait, args.wait_timeout);
     let opts = ops::UpOptions {
         plan: args.up_options(),
@@ -392,6 +405,7 @@ async fn watch_files(global: &GlobalArgs, rt: &RuntimeGlobals, args: WatchArgs) 
         &project,
         &triggers,
         reload,
+        args.prune,
         &mut s.reporter,
         &mut say,
         cancel,
@@ -612,6 +626,9 @@ async fn scale(global: &GlobalArgs, rt: &RuntimeGlobals, args: ScaleArgs) -> Res
 async fn create(global: &GlobalArgs, rt: &RuntimeGlobals, args: CreateArgs) -> Result<i32> {
     let loaded = load(global, &args.services)?;
     let mut s = session(rt).await?;
+    s.reporter = s
+        .reporter
+        .hide_output_of(Verb::Pull, args.create.quiet_pull);
     let opts = ops::UpOptions {
         plan: args.create.up_options(&args.services),
         wait: None,

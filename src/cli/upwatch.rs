@@ -106,6 +106,7 @@ pub(super) async fn attach_watching(
                 project,
                 triggers,
                 reload,
+                true,
                 &mut watch_reporter,
                 &mut say,
                 cancel.clone(),

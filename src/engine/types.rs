@@ -910,6 +910,11 @@ pub struct EventFilter {
     pub labels: LabelFilter,
     /// Object types (`container`, `network`...); empty = all.
     pub kinds: Vec<String>,
+    /// Events from this time (seconds since the epoch; past events are replayed); `None` is
+    /// from the moment the stream is first polled.
+    pub since: Option<i64>,
+    /// The stream ends at this time (seconds since the epoch); `None` runs until dropped.
+    pub until: Option<i64>,
 }
 
 /// Build context.

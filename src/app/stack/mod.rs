@@ -250,10 +250,10 @@ impl StackBuilder {
             std::env::var(k).ok()
         }));
         let engine = connect().await?;
-        // A crashed run's leftovers go first; failing to sweep them must not fail this run.
-        let _ = owner::reap(engine.clone(), false).await;
-        let stack = self.start(engine).await?;
-        Ok(stack)
+        // A crashed run's leftovers are swept while this stack starts (the sweep never takes a
+        // stack whose owner is alive, so never this one); failing to sweep must not fail this run.
+        let (_, stack) = tokio::join!(owner::reap(engine.clone(), false), self.start(engine));
+        stack
     }
 
     async fn start(self, engine: EngineRef) -> Result<Stack, StackError> {

@@ -137,6 +137,8 @@ struct State {
     project: Project,
     triggers: Vec<Trigger>,
     inputs: Vec<PathBuf>,
+    /// Remove the images a rebuild left dangling.
+    prune: bool,
 }
 
 /// Starts a watcher that sends every changed path of `triggers` and `inputs` to `tx`.
@@ -192,12 +194,15 @@ fn start_watcher(
 }
 
 /// Watches `triggers` (and, with `reload`, the files the project was loaded from) until
-/// `cancel`; `say` gets one line per thing done or failed.
+/// `cancel`; `say` gets one line per thing done or failed. With `prune`, the service's images
+/// that a rebuild left dangling are removed (docker compose's `watch --prune`, its default).
+#[allow(clippy::too_many_arguments)]
 pub async fn watch(
     engine: EngineRef,
     project: &Project,
     triggers: &[Trigger],
     mut reload: Option<Reload<'_>>,
+    prune: bool,
     reporter: &mut dyn Reporter,
     say: &mut dyn FnMut(&str),
     cancel: Cancel,
@@ -210,6 +215,7 @@ pub async fn watch(
             .as_ref()
             .map(|r| r.inputs.clone())
             .unwrap_or_default(),
+        prune,
     };
     let mut watcher = start_watcher(&tx, &state.triggers, &state.inputs)?;
     let mut paths: Vec<String> = Vec::new();
@@ -294,6 +300,9 @@ async fn apply_all(
     for (service, action) in actions {
         let (p, t) = (&state.project, &state.triggers);
         apply(engine, p, t, &service, &action, reporter, say, cancel).await;
+        if action.rebuild && state.prune {
+            prune_dangling(engine, &p.name, &service, say).await;
+        }
     }
 }
 
@@ -353,6 +362,7 @@ async fn reload_project(
         project,
         triggers,
         inputs,
+        prune: state.prune,
     };
     true
 }
@@ -423,6 +433,35 @@ async fn apply(
             }
         }
     }
+}
+
+/// Removes the images of `service` (built by this project, so labelled with it) that no longer
+/// have a tag: what a rebuild leaves behind. One still used by a container stays (the engine
+/// refuses, and that is fine).
+async fn prune_dangling(
+    engine: &EngineRef,
+    project: &str,
+    service: &str,
+    say: &mut dyn FnMut(&str),
+) {
+    let filter = LabelFilter::project(project).with(labels::SERVICE, service);
+    let Ok(images) = engine.list_images(&filter).await else {
+        return;
+    };
+    for image in images {
+        let dangling = image.repo_tags.iter().all(|t| t == "<none>:<none>");
+        if dangling && engine.remove_image(&image.id, false).await.is_ok() {
+            say(&format!(
+                "removed the dangling image {} of service {service:?}",
+                short_id(&image.id)
+            ));
+        }
+    }
+}
+
+fn short_id(id: &str) -> &str {
+    let id = id.strip_prefix("sha256:").unwrap_or(id);
+    &id[..id.len().min(12)]
 }
 
 /// Copies `action.copy` into every container of `targets` (archives of at most about

@@ -863,8 +863,8 @@ impl Engine for DockerEngine {
             .events(Some(qp::EventsOptions {
                 // The request is only sent when the stream is first polled: `since` = now makes
                 // the engine replay what happened in between, so no event is lost.
-                since: Some(now_since()),
-                until: None,
+                since: Some(filter.since.map_or_else(now_since, |t| t.to_string())),
+                until: filter.until.map(|t| t.to_string()),
                 filters: Some(filters),
             }))
             .map(move |item| match item {
