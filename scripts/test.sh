@@ -8,4 +8,7 @@ status=0
 cargo test --locked --benches || status=$?
 # Unit, integration and end-to-end tests; every binary runs even when one fails.
 cargo test --locked --no-fail-fast --lib --bins --tests -- --test-threads="${RCOMPOSE_TEST_THREADS:-4}" || status=$?
+# A test run leaves nothing on the engine: no container, volume, network or image of an e2e
+# project or of a `Stack`.
+bash scripts/leftovers.sh || status=$?
 exit "$status"

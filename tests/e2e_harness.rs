@@ -201,6 +201,15 @@ pub fn purge(project: &str) {
         args.extend(ids);
         let _ = docker_try(&args);
     }
+    // Images the project built carry its label too (`{project}-{service}` and the like).
+    let images = docker_try(&["images", "-q", "--filter", &label]).unwrap_or_default();
+    let mut images: Vec<&str> = images.split_whitespace().collect();
+    images.dedup();
+    if !images.is_empty() {
+        let mut args = vec!["rmi", "-f"];
+        args.extend(images);
+        let _ = docker_try(&args);
+    }
     for kind in ["network", "volume"] {
         let names = docker_try(&[kind, "ls", "-q", "--filter", &label]).unwrap_or_default();
         for n in names.split_whitespace() {

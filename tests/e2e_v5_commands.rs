@@ -870,14 +870,6 @@ fn events_since_replays_and_until_ends_the_stream() {
 fn quiet_build_hides_the_build_output_and_run_quiet_hides_the_progress() {
     let s = Stack::new("v5quiet", FLAGS_YAML);
     let image = format!("{}-built", s.project);
-    /// Removes the test's image however the test ends.
-    struct RemoveImage(String);
-    impl Drop for RemoveImage {
-        fn drop(&mut self) {
-            let _ = docker_try(&["rmi", "-f", &self.0]);
-        }
-    }
-    let _image = RemoveImage(image.clone());
     let loud = s
         .rc(&["--progress", "plain", "up", "-d", "built"])
         .ok()
