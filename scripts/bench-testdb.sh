@@ -9,6 +9,7 @@
 #                          (which runs each healthcheck itself as soon as the container starts)
 #   ready, PARALLEL stacks the same, PARALLEL projects at once, until all are ready
 #   snapshot / restore     `Stack::snapshot` / `Stack::restore` of the stack's named volumes
+#                          (restore 2 s after the snapshot, and once more at once)
 # Every stack is removed (down -v) after each measurement. Needs docker, a release build of
 # rcompose and of the stack_bench example (built here), and docker compose v5
 # (RCOMPOSE_COMPOSE_V5, else installed by scripts/install-compose-v5.sh).
@@ -62,4 +63,5 @@ echo "|---|---:|---:|---:|---:|"
 echo "| ready, one stack | ${R[v5.one]} | ${R[rcompose.one]} | ${R[stack.ready_one]} | $(ratio "${R[stack.ready_one]}" "${R[v5.one]}") |"
 echo "| ready, $parallel stacks at once | ${R[v5.many]} | ${R[rcompose.many]} | ${R[stack.ready_parallel_$parallel]} | $(ratio "${R[stack.ready_parallel_$parallel]}" "${R[v5.many]}") |"
 echo "| snapshot (Stack) | - | - | ${R[stack.snapshot]} | - |"
-echo "| restore (Stack) | - | - | ${R[stack.restore]} | - |"
+echo "| restore, 2 s after the snapshot (Stack) | - | - | ${R[stack.restore]} | - |"
+echo "| restore again at once (Stack) | - | - | ${R[stack.restore_at_once]} | - |"

@@ -145,7 +145,44 @@ async fn restore_gives_back_the_fresh_database() {
         assert_eq!(gone, None, "redis's data came back as it was too");
         // And the stack can be written again after the restore.
         round_trip(&stack, 8).await;
+
+        // A second restore (from the copy prepared in the background after the first) gives
+        // the fresh database again, and the stack's volumes keep their names.
+        let started = Instant::now();
+        stack.restore("fresh").await.expect("second restore");
+        eprintln!("second restore took {:?}", started.elapsed());
+        let db = pg(stack.endpoint("postgres", 5432).await.unwrap()).await;
+        let exists: bool = db
+            .query_one("SELECT to_regclass('public.items') IS NOT NULL", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert!(
+            !exists,
+            "the second restore kept the table written after the first"
+        );
+        round_trip(&stack, 9).await;
+        let name = stack.project().name.clone();
+        let engine = engine::connect(&engine::ConnectOptions::from_env(|k| std::env::var(k).ok()))
+            .await
+            .unwrap();
+        let f = LabelFilter::project(&name);
+        let volumes: Vec<String> = engine
+            .list_volumes(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        for v in ["pgdata", "redisdata"] {
+            assert!(
+                volumes.contains(&format!("{name}_{v}")),
+                "volume {name}_{v} is missing after restores: {volumes:?}"
+            );
+        }
         stack.down().await.unwrap();
+        let left = engine.list_volumes(&f).await.unwrap();
+        assert!(left.is_empty(), "volumes left after down: {left:?}");
     })
     .await
 }

@@ -279,6 +279,7 @@ impl StackBuilder {
             wait: self.wait,
             ready: self.ready,
             snapshots: Mutex::new(BTreeMap::new()),
+            staging: Mutex::new(BTreeMap::new()),
         };
         ops::up(
             engine.clone(),
@@ -416,7 +417,11 @@ pub struct Stack {
     wait: Duration,
     ready: Vec<(String, Ready)>,
     snapshots: Mutex<BTreeMap<String, Arc<Snapshot>>>,
+    /// Copies of snapshots being filled, ahead of `restore` (by snapshot name).
+    staging: Mutex<BTreeMap<String, Staging>>,
 }
+
+type Staging = tokio::task::JoinHandle<Result<Vec<snapshot::Staged>, EngineError>>;
 
 impl std::fmt::Debug for Stack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -627,21 +632,31 @@ impl Stack {
 
     /// Takes a snapshot `name` of the stack's named volumes: the services that mount them are
     /// stopped while their volumes are copied, then started again (and waited for). Returns
-    /// the snapshot's size in bytes.
+    /// the snapshot's size in bytes. A copy of it is then prepared in the background for the
+    /// next `restore`.
     pub async fn snapshot(&self, name: &str) -> Result<usize, StackError> {
         let engine = self.engine().await?;
-        let snap = snapshot::take(&engine, &self.project).await?;
+        let snap = Arc::new(snapshot::take(&engine, &self.project).await?);
         let size = snap.size();
         self.snapshots
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(name.to_string(), Arc::new(snap));
+            .insert(name.to_string(), Arc::clone(&snap));
+        // A copy staged for an earlier snapshot of this name is of no use any more.
+        if let Some(old) = self.take_staging(name) {
+            old.abort();
+            let _ = old.await;
+            self.remove_unbound_copies(&engine).await;
+        }
         self.wait_ready(&engine).await?;
+        self.stage_next(&engine, name, &snap, Vec::new());
         Ok(size)
     }
 
     /// Puts the stack's named volumes back as snapshot `name` found them: the services that
-    /// mount them are recreated on fresh volumes filled from the snapshot, and waited for.
+    /// mount them are recreated on volumes holding the snapshot's data, and waited for. For
+    /// plain local volumes the data was copied ahead of time (see [`snapshot`]), so this only
+    /// swaps volumes; the next copy is prepared in the background afterwards.
     pub async fn restore(&self, name: &str) -> Result<(), StackError> {
         let snap = {
             let map = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
@@ -653,7 +668,23 @@ impl Stack {
                 })?
         };
         let engine = self.engine().await?;
-        snapshot::put_back(&engine, &self.project, &snap).await?;
+        let mut unused = Vec::new();
+        if snapshot::bindable(&self.project, &snap) {
+            let ready = match self.take_staging(name) {
+                Some(h) => h.await.ok().and_then(Result::ok),
+                None => None,
+            };
+            let staged = match ready {
+                Some(s) => s,
+                None => {
+                    let labels = self.owner_labels();
+                    snapshot::stage(&engine, &self.project.name, &labels, &snap).await?
+                }
+            };
+            unused = snapshot::bind_back(&engine, &self.project, &staged).await?;
+        } else {
+            snapshot::put_back(&engine, &self.project, &snap).await?;
+        }
         if !snap.services.is_empty() {
             let mut up = ops::UpOptions::default();
             up.plan.services = snap.services.clone();
@@ -667,12 +698,90 @@ impl Stack {
             )
             .await?;
         }
-        self.wait_ready(&engine).await
+        let ready = self.wait_ready(&engine).await;
+        if snapshot::bindable(&self.project, &snap) {
+            self.stage_next(&engine, name, &snap, unused);
+        }
+        ready
+    }
+
+    /// Starts filling a copy of `snap` for the next restore of `name`, after removing the
+    /// copies in `unused` (bound before the last restore, used by nothing now).
+    fn stage_next(
+        &self,
+        engine: &EngineRef,
+        name: &str,
+        snap: &Arc<Snapshot>,
+        unused: Vec<String>,
+    ) {
+        if !snapshot::bindable(&self.project, snap) {
+            return;
+        }
+        let (engine, snap) = (engine.clone(), Arc::clone(snap));
+        let (project, labels) = (self.project.name.clone(), self.owner_labels());
+        let task = tokio::spawn(async move {
+            for v in unused {
+                let _ = engine.remove_volume(&v, true).await;
+            }
+            snapshot::stage(&engine, &project, &labels, &snap).await
+        });
+        let old = self
+            .staging
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), task);
+        if let Some(old) = old {
+            old.abort();
+        }
+    }
+
+    fn take_staging(&self, name: &str) -> Option<Staging> {
+        self.staging
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name)
+    }
+
+    /// The labels of the stack's own resources (its owner), for the copies of its snapshots.
+    fn owner_labels(&self) -> engine::Labels {
+        self.project.resource_labels.clone().into_iter().collect()
+    }
+
+    /// Removes the snapshot copies that no project volume binds (a staging cut short).
+    async fn remove_unbound_copies(&self, engine: &EngineRef) {
+        let bound: Vec<String> = match engine
+            .list_volumes(&LabelFilter::project(&self.project.name))
+            .await
+        {
+            Ok(list) => list
+                .into_iter()
+                .filter_map(|v| v.labels.get(snapshot::BOUND_TO).cloned())
+                .collect(),
+            Err(_) => return,
+        };
+        if let Ok(copies) = snapshot::staged_volumes(engine, &self.project.name).await {
+            for c in copies.into_iter().filter(|c| !bound.contains(c)) {
+                let _ = engine.remove_volume(&c, true).await;
+            }
+        }
+    }
+
+    /// Stops filling snapshot copies (a copy cut short is removed with the stack).
+    fn abort_staging(&self) -> Vec<Staging> {
+        let mut map = self.staging.lock().unwrap_or_else(|p| p.into_inner());
+        let tasks: Vec<Staging> = std::mem::take(&mut *map).into_values().collect();
+        for t in &tasks {
+            t.abort();
+        }
+        tasks
     }
 
     /// `down -v`: removes the stack's containers, networks and volumes now.
     pub async fn down(mut self) -> Result<(), StackError> {
         self.down_on_drop = false;
+        for t in self.abort_staging() {
+            let _ = t.await;
+        }
         down_all(self.engine().await?, &self.project).await
     }
 }
@@ -688,7 +797,7 @@ async fn down_all(engine: EngineRef, project: &Project) -> Result<(), StackError
         ..Default::default()
     };
     ops::down(
-        engine,
+        engine.clone(),
         &project.name,
         Some(project),
         &opts,
@@ -696,11 +805,16 @@ async fn down_all(engine: EngineRef, project: &Project) -> Result<(), StackError
         Cancel::new(),
     )
     .await?;
+    // The copies of its snapshots (bound or not) are not in the compose file.
+    for v in snapshot::staged_volumes(&engine, &project.name).await? {
+        engine.remove_volume(&v, true).await?;
+    }
     Ok(())
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        self.abort_staging();
         if self.keep || !self.down_on_drop {
             return;
         }
