@@ -806,9 +806,7 @@ async fn down_all(engine: EngineRef, project: &Project) -> Result<(), StackError
     )
     .await?;
     // The copies of its snapshots (bound or not) are not in the compose file.
-    for v in snapshot::staged_volumes(&engine, &project.name).await? {
-        engine.remove_volume(&v, true).await?;
-    }
+    snapshot::remove_copies(&engine, &project.name).await?;
     Ok(())
 }
 

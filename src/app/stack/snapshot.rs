@@ -31,6 +31,8 @@ use crate::model::Project;
 pub const SNAPSHOT_OF: &str = "org.rcompose.snapshot-of";
 /// On a project volume that binds a staged copy: the staged volume's name.
 pub const BOUND_TO: &str = "org.rcompose.snapshot-bound";
+/// On the container that fills a volume (created, never started): the volume's name.
+pub const FILLER: &str = "org.rcompose.snapshot-filler";
 
 /// One named volume's contents.
 #[derive(Debug, Clone)]
@@ -209,10 +211,13 @@ async fn fill(
             image: v.image.clone(),
             entrypoint: Some(vec!["/restore-never-runs".into()]),
             cmd: Some(Vec::new()),
-            labels: [(PROJECT.to_string(), project.to_string())]
-                .into_iter()
-                .chain(labels.clone())
-                .collect(),
+            labels: [
+                (PROJECT.to_string(), project.to_string()),
+                (FILLER.to_string(), volume.to_string()),
+            ]
+            .into_iter()
+            .chain(labels.clone())
+            .collect(),
             mounts: vec![Mount {
                 kind: MountKind::Volume {
                     nocopy: true,
@@ -337,6 +342,24 @@ pub async fn bind_back(
     }))
     .await?;
     Ok(before.into_iter().flatten().collect())
+}
+
+/// Removes the copies of `project`'s snapshots, and the fillers a staging cut short left.
+pub async fn remove_copies(engine: &EngineRef, project: &str) -> Result<(), EngineError> {
+    let fillers = engine
+        .list_containers(&LabelFilter::project(project).has(FILLER))
+        .await?;
+    for c in fillers {
+        let force = RemoveOptions {
+            force: true,
+            volumes: false,
+        };
+        engine.remove_container(&c.id, force).await?;
+    }
+    for v in staged_volumes(engine, project).await? {
+        engine.remove_volume(&v, true).await?;
+    }
+    Ok(())
 }
 
 /// The staged copies of `project` that exist (all of them: bound, waiting, or left over).
