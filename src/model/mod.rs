@@ -25,6 +25,7 @@ pub mod labels;
 mod lenient;
 pub mod names;
 pub mod path;
+pub mod print_order;
 pub mod resources;
 pub mod serde_util;
 pub mod service;
@@ -179,7 +180,11 @@ impl Project {
 
     /// The project as the YAML tree `docker compose config` prints (maps in Go's key order).
     pub fn to_value(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(services) = v.get_mut("services") {
+            print_order::order_services(services);
+        }
+        v
     }
 
     /// The project as `docker compose config` prints it.
@@ -201,7 +206,9 @@ impl Project {
         let value = with_json_mode(|| {
             let mut top: BTreeMap<String, serde_json::Value> = BTreeMap::new();
             top.insert("name".into(), self.name.clone().into());
-            top.insert("services".into(), jv(MapRef(&self.services)));
+            let mut services = jv(MapRef(&self.services));
+            print_order::order_services(&mut services);
+            top.insert("services".into(), services);
             if !self.networks.is_empty() {
                 top.insert("networks".into(), jv(MapRef(&self.networks)));
             }

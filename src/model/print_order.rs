@@ -1,0 +1,147 @@
+//! The order in which `docker compose config` (v5.6.1) prints a service's keys, in YAML and in
+//! JSON alike. It is not compose-go's struct order (that one is the config hash's, see
+//! `go_json`): v5 prints some keys first (`profiles`, `deploy`, `restart`, `container_name`,
+//! the lifecycle hooks, ...) and some last (`build`, `depends_on`, `expose`, `healthcheck`,
+//! `ports`, `stdin_open`, `tty`). Measured key by key against the v5 binary (2026-12-05).
+//!
+//! Plain data, no I/O; imports nothing outside the model.
+
+use serde_json::{Map, Value};
+
+/// A service's keys in the order v5's `config` prints them. Keys not listed (`x-*` extensions)
+/// follow, in the order they had.
+pub const SERVICE_KEY_ORDER: &[&str] = &[
+    "profiles",
+    "deploy",
+    "develop",
+    "restart",
+    "scale",
+    "attach",
+    "container_name",
+    "provider",
+    "external_links",
+    "links",
+    "pre_start",
+    "post_start",
+    "pre_stop",
+    "annotations",
+    "blkio_config",
+    "cap_add",
+    "cap_drop",
+    "cgroup_parent",
+    "cgroup",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpus",
+    "cpuset",
+    "cpu_shares",
+    "command",
+    "configs",
+    "credential_spec",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "entrypoint",
+    "environment",
+    "extra_hosts",
+    "group_add",
+    "gpus",
+    "hostname",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "labels",
+    "logging",
+    "mem_limit",
+    "mem_reservation",
+    "memswap_limit",
+    "mem_swappiness",
+    "mac_address",
+    "models",
+    "network_mode",
+    "networks",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "privileged",
+    "pull_policy",
+    "read_only",
+    "runtime",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tmpfs",
+    "ulimits",
+    "use_api_socket",
+    "user",
+    "userns_mode",
+    "uts",
+    "volumes",
+    "volumes_from",
+    "working_dir",
+    "build",
+    "depends_on",
+    "expose",
+    "healthcheck",
+    "ports",
+    "stdin_open",
+    "tty",
+];
+
+/// Puts the keys of every service of a printed `services` map in [`SERVICE_KEY_ORDER`].
+pub fn order_services(services: &mut Value) {
+    if let Value::Object(services) = services {
+        services
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(order_service);
+    }
+}
+
+/// Puts one printed service's keys in [`SERVICE_KEY_ORDER`]; unlisted keys keep their order,
+/// after the listed ones.
+pub fn order_service(m: &mut Map<String, Value>) {
+    let rank = |k: &str| {
+        SERVICE_KEY_ORDER
+            .iter()
+            .position(|o| *o == k)
+            .unwrap_or(SERVICE_KEY_ORDER.len())
+    };
+    let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+    // Stable: unlisted keys stay in their order.
+    entries.sort_by_key(|(k, _)| rank(k));
+    m.extend(entries);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v5_prints_restart_first_and_build_after_networks() {
+        let mut v = serde_json::json!({"a": {
+            "build": {"context": "."}, "command": null, "x-a": 1, "image": "i",
+            "networks": {"default": null}, "restart": "always"
+        }});
+        order_services(&mut v);
+        let keys: Vec<&String> = v["a"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["restart", "command", "image", "networks", "build", "x-a"]
+        );
+    }
+}
