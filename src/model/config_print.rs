@@ -1,6 +1,9 @@
-//! The order in which `docker compose config` (v5.6.1) prints a service's keys, in YAML and in
-//! JSON alike. It is not compose-go's struct order (that one is the config hash's, see
-//! `go_json`): v5 prints some keys first (`profiles`, `deploy`, `restart`, `container_name`,
+//! How `docker compose config` (v5.6.1) prints the model, where that differs from the model's
+//! serde: the order of a service's keys, in YAML and in JSON alike, and the defaults its YAML
+//! leaves out.
+//!
+//! The order of a service's keys is not compose-go's struct order (that one is the config
+//! hash's, see `go_json`): v5 prints some keys first (`profiles`, `deploy`, `restart`, `container_name`,
 //! the lifecycle hooks, ...) and some last (`build`, `depends_on`, `expose`, `healthcheck`,
 //! `ports`, `stdin_open`, `tty`). Measured key by key against the v5 binary (2026-12-05).
 //!
@@ -109,6 +112,27 @@ pub fn order_services(services: &mut Value) {
             .values_mut()
             .filter_map(Value::as_object_mut)
             .for_each(order_service);
+    }
+}
+
+/// Leaves out `bind.create_host_path: true` (the default) of the services' volumes, as v5's
+/// interpolated YAML does (compose-go's `OptOut`); `--no-interpolate` prints the raw tree, which
+/// keeps it.
+pub fn omit_default_create_host_path(services: &mut Value) {
+    let Value::Object(services) = services else {
+        return;
+    };
+    let volumes = services
+        .values_mut()
+        .filter_map(|s| s.get_mut("volumes"))
+        .filter_map(Value::as_array_mut)
+        .flatten();
+    for bind in volumes.filter_map(|v| v.get_mut("bind")) {
+        if let Value::Object(b) = bind {
+            if b.get("create_host_path") == Some(&Value::Bool(true)) {
+                b.remove("create_host_path");
+            }
+        }
     }
 }
 
