@@ -534,13 +534,7 @@ const fn pair(stem: &'static str) -> Group {
     }
 }
 
-const KINDS: &[&str] = &[
-    "compose",
-    "compose-no-services",
-    "compose-legacy-v1",
-    "compose-empty",
-    "yaml-parse-error",
-];
+use support::COMPOSE_KINDS as KINDS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Group3 {
