@@ -3,9 +3,10 @@
 //! leaves out.
 //!
 //! The order of a service's keys is not compose-go's struct order (that one is the config
-//! hash's, see `go_json`): v5 prints some keys first (`profiles`, `deploy`, `restart`, `container_name`,
-//! the lifecycle hooks, ...) and some last (`build`, `depends_on`, `expose`, `healthcheck`,
-//! `ports`, `stdin_open`, `tty`). Measured key by key against the v5 binary (2026-12-05).
+//! hash's, see `go_json`): v5 prints some keys first (`profiles`, `deploy`, `restart`,
+//! `container_name`, the lifecycle hooks, ...) and some last (`build`, `depends_on`, `expose`,
+//! `healthcheck`, `ports`, `stdin_open`, `tty`), then the `x-*` extensions. Measured key by key
+//! against the v5 binary (2026-12-05).
 //!
 //! Plain data, no I/O; imports nothing outside the model.
 
@@ -78,6 +79,7 @@ pub const SERVICE_KEY_ORDER: &[&str] = &[
     "platform",
     "privileged",
     "pull_policy",
+    "pull_refresh_after",
     "read_only",
     "runtime",
     "secrets",
@@ -154,6 +156,30 @@ pub fn order_service(m: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every field of the model's `Service` has its place, but those `config` never prints
+    /// (the loader consumes them, or they are not keys): a new field must be placed here.
+    #[test]
+    fn every_service_field_is_ordered() {
+        const NOT_PRINTED: &[&str] = &["name", "extensions", "env_file", "extends", "label_file"];
+        let src = include_str!("service.rs");
+        let start = src.find("pub struct Service {").expect("struct Service");
+        let body = &src[start..];
+        let body = &body[..body.find("\n}\n").expect("end of struct Service")];
+        let fields: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub "))
+            .filter_map(|l| l.split_once(':').map(|(f, _)| f))
+            .filter(|f| !f.contains(' '))
+            .collect();
+        assert!(fields.len() > 80, "only {} fields found", fields.len());
+        for f in fields {
+            assert!(
+                SERVICE_KEY_ORDER.contains(&f) || NOT_PRINTED.contains(&f),
+                "Service.{f} has no place in SERVICE_KEY_ORDER"
+            );
+        }
+    }
 
     #[test]
     fn v5_prints_restart_first_and_build_after_networks() {
