@@ -361,6 +361,10 @@ impl Folder {
 
 /// libyaml's `yaml_emitter_write_plain_scalar`.
 fn plain(s: &str, fold: Fold) -> String {
+    // A break needs a space past column 80: most values end before.
+    if fold.is_none_or(|(c, _)| c + s.len() <= BEST_WIDTH) {
+        return s.to_string();
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut f = Folder::new(fold, "");
     let mut spaces = false;
