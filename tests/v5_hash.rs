@@ -1,16 +1,23 @@
-//! Differential test of the service config hash against docker compose v5.6.1: for every compose
-//! document of the shared corpus (`MANIFEST.json`, kind `compose`) that both tools load, the output
-//! of `config --hash '*'` (one `service hash` line per service, sorted) must be identical, because
-//! that hash is the `com.docker.compose.config-hash` label: when it matches, a stack started by one
-//! tool is a no-op `up` for the other.
+//! Differential tests of `rcompose config` against docker compose v5.6.1 over the whole shared
+//! corpus: every compose document (`MANIFEST.json` kinds `compose`, `compose-no-services`,
+//! `compose-legacy-v1`, `compose-empty`, `yaml-parse-error`) is run through both tools as
+//! `config --hash '*'`, `config --format json` and `config` (YAML), and
+//! - the verdicts (loads / fails) must be the same, form by form;
+//! - where both load, the hashes (the `com.docker.compose.config-hash` label: when they match, a
+//!   stack started by one tool is a no-op `up` for the other), the JSON (as parsed values and as
+//!   text, since the key order is what users see) and the YAML text must be identical.
 //!
-//! Each file is run in its own directory as `-p hashtest -f <file> config --hash '*'`, with an
-//! environment holding only PATH, HOME and the interpolation variables its test supplied (the
-//! manifest's `env`); each command has a deadline and a hang fails naming the file.
+//! All forms are in this one binary, from one pass over the corpus, so CI runs it once. Each file
+//! is run in its own directory as `-p hashtest -f <file> config ...`, with an environment holding
+//! only PATH, HOME and the interpolation variables its test supplied (the manifest's `env`).
+//! Every command has a deadline: rcompose outliving it fails the tests naming the file; v5
+//! outliving it (it needs minutes on compose-go's alias-bomb documents) leaves that file out of
+//! the comparison for every form.
 //!
-//! The test fails when the number of equal files drops below [`EQUAL_FLOOR`] (what was measured),
-//! or when a file outside [`KNOWN_DIFFERENCES`] differs; a known difference that became equal is
-//! reported so the list can shrink. Prints the tally (`--nocapture` to see it).
+//! Each form fails when its number of equal files drops below its floor (what was measured), or
+//! when a file outside [`KNOWN_DIFFERENCES`] / [`KNOWN_VERDICTS`] differs; each differing file
+//! is reported with its first difference (a JSON pointer or a line, with both values). Prints
+//! the tallies (`--nocapture` to see them).
 
 mod support;
 
@@ -21,46 +28,153 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Equal files measured on 2026-12-05 (749 load in both tools; 10 were equal before the hash was
-/// rendered as Go's `json.Marshal`, 728 before `pre_start` hooks became jobs as in compose-go; 749
-/// = all since device requests, empty DNS servers, absolute paths and `x-initialSync` load as
-/// compose-go loads them).
-/// Raise it when more become equal.
-const EQUAL_FLOOR: usize = 749;
+/// Files with equal `config --hash '*'` output, measured on 2026-12-05 (10 were equal before the
+/// hash was rendered as Go's `json.Marshal`, 728 before `pre_start` hooks became jobs as in
+/// compose-go, all 749 of kind `compose` since device requests, empty DNS servers, absolute
+/// paths and `x-initialSync` load as compose-go loads them; 822 = all, with the other compose
+/// kinds). Raise it when more become equal.
+const EQUAL_FLOOR: usize = 822;
 
-/// How long one `config --hash` may take. rcompose outliving it fails the test naming the file;
-/// v5 outliving it (it needs minutes on compose-go's alias-bomb documents) counts as v5 not
-/// loading the file.
+/// Files with identical `config --format json` text (and so equal values), measured on
+/// 2026-12-05: 421 of 746 (kind `compose`) before a service's keys were printed in v5's order
+/// (740 equal as values); 819 = all that both tools print (v5 cannot print 3 as JSON, see
+/// [`KNOWN_VERDICTS`]) since then, top-level `models` left out and empty bind devices resolved.
+const JSON_EQUAL_FLOOR: usize = 819;
+
+/// Files with identical `config` (YAML) text, measured on 2026-12-05: 437 of 746 (kind
+/// `compose`) before a service's keys were printed in v5's order, long strings folded at column
+/// 80, YAML 1.1 bools single-quoted and `create_host_path: true` left out; all 822 since, but
+/// v5 prints one in a random order (see [`KNOWN_DIFFERENCES`]), so the floor is 821.
+const YAML_EQUAL_FLOOR: usize = 821;
+
+/// How long rcompose's `config` may take on one file (it fails the tests naming the file).
 const DEADLINE: Duration = Duration::from_secs(30);
 
-/// Files whose hashes differ for a known reason in the loaded project (not in the hash itself).
-/// Every file both tools load hashes alike: none is known to differ. Keep the list for a
-/// future deliberate difference, with its reason.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+/// How long v5's may: a file it needs longer for (an alias bomb) is left out of the comparison.
+const V5_DEADLINE: Duration = Duration::from_secs(10);
 
-/// One file's run of both tools.
-struct Outcome {
-    file: String,
-    v5: Result<String, String>,
-    ours: Result<String, String>,
+/// Files whose output differs from v5's in one form, with the reason: (form, file, reason).
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
+    "yaml",
+    "compose-go/inline/loader/loader/TestLoadSSHWithKeysValuesInBuildConfig.yaml",
+    "v5 prints `build.ssh` from a Go map, in a different order on every run; rcompose keeps the file's order",
+)];
+
+/// Files one tool loads and the other rejects, on purpose: (form or `*` for all, file, reason).
+const KNOWN_VERDICTS: &[(&str, &str, &str)] = &[
+    (
+        "json",
+        "compose-go/inline/loader/loader/TestLoadSSHWithKeyValueInBuildConfig.yaml",
+        "v5 cannot print a `build.ssh` entry with a path as JSON (json: error calling MarshalJSON for type types.SSHKey); its YAML of the file loads, and rcompose prints both",
+    ),
+    (
+        "json",
+        "compose-go/inline/loader/loader/TestLoadSSHWithKeysValuesInBuildConfig.yaml",
+        "v5 cannot print a `build.ssh` entry with a path as JSON (json: error calling MarshalJSON for type types.SSHKey); its YAML of the file loads, and rcompose prints both",
+    ),
+    (
+        "json",
+        "docker-compose-v2/pkg/e2e/fixtures/build-test/ssh/compose.yaml",
+        "v5 cannot print a `build.ssh` entry with a path as JSON (json: error calling MarshalJSON for type types.SSHKey); its YAML of the file loads, and rcompose prints both",
+    ),
+    (
+        "*",
+        "compose-go/inline/loader/override/TestOverrideSelfExtends.yaml",
+        "rcompose rejects two services publishing the same host port (8091) at load time; v5 leaves it to the engine, which refuses the second bind at `up`",
+    ),
+    (
+        "*",
+        "compose-go/merge-cases/override/uncity/Test_PortsLongtUnicity/input.yaml",
+        "rcompose rejects two services publishing the same host port at load time; v5 leaves it to the engine, which refuses the second bind at `up`",
+    ),
+    (
+        "*",
+        "compose-spec/examples/deploy/01-L24.yaml",
+        "rcompose rejects several replicas publishing one fixed host port at load time; v5 leaves it to the engine, which refuses the second bind at `up`",
+    ),
+    (
+        "*",
+        "compose-go/inline/loader/reset/TestAliasBombPrevented.yaml",
+        "rcompose refuses alias bombs at once (a repetition limit); v5 expands them, which takes it seconds to minutes (past its deadline, the file is left out)",
+    ),
+];
+
+/// The three printed forms compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Hash,
+    Json,
+    Yaml,
 }
 
-/// Runs `bin -p hashtest -f file config --hash '*'` in the file's directory; `Err` holds why it
-/// failed. When it outlives [`DEADLINE`] it is killed, and then fails the test naming the file if
-/// `must_finish`, else gives `Err`.
-fn hashes(
+const FORMS: [Form; 3] = [Form::Hash, Form::Json, Form::Yaml];
+
+impl Form {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Form::Hash => &["config", "--hash", "*"],
+            Form::Json => &["config", "--format", "json"],
+            Form::Yaml => &["config"],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Form::Hash => "hash",
+            Form::Json => "json",
+            Form::Yaml => "yaml",
+        }
+    }
+}
+
+/// One run of one tool.
+#[derive(Debug, Clone)]
+enum Run {
+    Ok(String),
+    /// It failed; the last line of its stderr.
+    Failed(String),
+    /// It outlived its deadline and was killed.
+    Killed,
+}
+
+/// One file's runs of both tools, by form (in [`FORMS`] order).
+struct Outcome {
+    file: String,
+    v5: Vec<Run>,
+    ours: Vec<Run>,
+}
+
+impl Outcome {
+    fn v5_killed(&self) -> bool {
+        self.v5.iter().any(|r| matches!(r, Run::Killed))
+    }
+
+    /// Both outputs of `form` when both tools loaded the file.
+    fn both(&self, form: Form) -> Option<(&str, &str)> {
+        let i = form as usize;
+        match (&self.v5[i], &self.ours[i]) {
+            (Run::Ok(a), Run::Ok(b)) if !self.v5_killed() => Some((a, b)),
+            _ => None,
+        }
+    }
+}
+
+/// Runs `bin -p hashtest -f file ARGS` in the file's directory, killed after `deadline`.
+fn run(
     bin: &Path,
     file: &Path,
     env: &BTreeMap<String, String>,
-    must_finish: bool,
-) -> Result<String, String> {
+    args: &[&str],
+    deadline: Duration,
+) -> Run {
     let dir = file.parent().unwrap_or(Path::new("."));
     let mut c = Command::new(bin);
     c.args(["-p", "hashtest", "-f"])
         .arg(file)
-        .args(["config", "--hash", "*"])
+        .args(args)
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -93,23 +207,15 @@ fn hashes(
             .take()
             .map(|r| Box::new(r) as Box<dyn Read + Send>),
     );
-    let deadline = Instant::now() + DEADLINE;
+    let end = Instant::now() + deadline;
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break s,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(2)),
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                if !must_finish {
-                    return Err(format!("killed after {}s", DEADLINE.as_secs()));
-                }
-                panic!(
-                    "{} config --hash on {} still ran after {}s; killed",
-                    bin.display(),
-                    file.display(),
-                    DEADLINE.as_secs()
-                );
+                return Run::Killed;
             }
             Err(e) => panic!(
                 "cannot wait for {} on {}: {e}",
@@ -121,9 +227,9 @@ fn hashes(
     let stdout = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
     let stderr = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
     if status.success() {
-        Ok(stdout)
+        Run::Ok(stdout)
     } else {
-        Err(stderr.lines().last().unwrap_or("").to_string())
+        Run::Failed(stderr.lines().last().unwrap_or("").to_string())
     }
 }
 
@@ -136,7 +242,7 @@ fn corpus_files(dir: &Path) -> Vec<(String, PathBuf, BTreeMap<String, String>)> 
     let files = manifest["files"].as_array().cloned().unwrap_or_default();
     let mut out = Vec::new();
     for f in &files {
-        if f["kind"].as_str() != Some("compose") {
+        if !support::COMPOSE_KINDS.contains(&f["kind"].as_str().unwrap_or("")) {
             continue;
         }
         let (Some(source), Some(path)) = (f["source"].as_str(), f["path"].as_str()) else {
@@ -155,6 +261,222 @@ fn corpus_files(dir: &Path) -> Vec<(String, PathBuf, BTreeMap<String, String>)> 
     out
 }
 
+/// Both tools' runs of one file: v5's forms stop at the first it outlives (the others would too).
+fn outcome(
+    v5: &Path,
+    ours: &Path,
+    name: &str,
+    path: &Path,
+    env: &BTreeMap<String, String>,
+) -> Outcome {
+    let mut o = Outcome {
+        file: name.to_string(),
+        v5: Vec::new(),
+        ours: Vec::new(),
+    };
+    for form in FORMS {
+        let r = if o.v5_killed() {
+            Run::Killed
+        } else {
+            run(v5, path, env, form.args(), V5_DEADLINE)
+        };
+        o.v5.push(r);
+        o.ours.push(run(ours, path, env, form.args(), DEADLINE));
+    }
+    o
+}
+
+/// The corpus directory, every file's outcome, and how long the runs took: computed once for
+/// all the tests of this binary.
+fn outcomes() -> &'static (PathBuf, Vec<Outcome>, Duration) {
+    static OUTCOMES: OnceLock<(PathBuf, Vec<Outcome>, Duration)> = OnceLock::new();
+    OUTCOMES.get_or_init(|| {
+        // The real directory: v5 resolves symbolic links in some paths (develop.watch) and
+        // rcompose does not yet, so a corpus reached through a link would differ for that
+        // reason alone.
+        let corpus = support::corpus_dir();
+        let corpus = std::fs::canonicalize(&corpus).unwrap_or(corpus);
+        let v5 = harness::v5_bin();
+        let ours = PathBuf::from(harness::BIN);
+        let files = corpus_files(&corpus);
+        assert!(files.len() > 1000, "only {} corpus files", files.len());
+        let started = Instant::now();
+        // Two workers: the machine is shared, and each file costs six process starts.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let outcomes = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let Some((name, path, env)) = files.get(i) else {
+                                break;
+                            };
+                            done.push((i, outcome(&v5, &ours, name, path, env)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            let mut all: Vec<(usize, Outcome)> = workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect();
+            all.sort_by_key(|(i, _)| *i);
+            all.into_iter().map(|(_, o)| o).collect()
+        });
+        (corpus, outcomes, started.elapsed())
+    })
+}
+
+/// The outcomes, after checking that rcompose finished every run in time.
+fn checked_outcomes() -> &'static [Outcome] {
+    let (corpus, outcomes, took) = outcomes();
+    println!(
+        "config beside docker compose v5.6.1 on {} ({} files, 6 runs each, {:.0}s)",
+        corpus.display(),
+        outcomes.len(),
+        took.as_secs_f64()
+    );
+    let hung: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| {
+            FORMS
+                .iter()
+                .filter(|f| matches!(o.ours[**f as usize], Run::Killed))
+                .map(|f| format!("{} (config {})", o.file, f.args()[1..].join(" ")))
+        })
+        .collect();
+    assert!(
+        hung.is_empty(),
+        "rcompose still ran after {}s, killed: {}",
+        DEADLINE.as_secs(),
+        hung.join(", ")
+    );
+    outcomes
+}
+
+/// Where two JSON values first differ: (JSON pointer, v5's value, ours), `<absent>` for a
+/// missing key.
+fn first_json_difference(
+    v5: &serde_json::Value,
+    ours: &serde_json::Value,
+    at: &str,
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    let show = |v: Option<&Value>| v.map_or("<absent>".to_string(), Value::to_string);
+    match (v5, ours) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => first_json_difference(x, y, &here),
+                    (x, y) => Some((here, show(x), show(y))),
+                }
+            })
+        }
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_json_difference(x, y, &format!("{at}/{i}")))
+            .or_else(|| {
+                (a.len() != b.len()).then(|| {
+                    let i = a.len().min(b.len());
+                    (format!("{at}/{i}"), show(a.get(i)), show(b.get(i)))
+                })
+            }),
+        (a, b) if a == b => None,
+        (a, b) => Some((at.to_string(), show(Some(a)), show(Some(b)))),
+    }
+}
+
+/// The first line where two texts differ: `line N: v5 "..." ours "..."`.
+fn first_line_difference(v5: &str, ours: &str) -> String {
+    let (mut a, mut b) = (v5.lines(), ours.lines());
+    let mut n = 0;
+    loop {
+        n += 1;
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) if x == y => continue,
+            (None, None) => return "same lines, different line ends".to_string(),
+            (x, y) => {
+                return format!(
+                    "line {n}: v5 {:?} ours {:?}",
+                    x.unwrap_or("<end>"),
+                    y.unwrap_or("<end>")
+                )
+            }
+        }
+    }
+}
+
+/// Reports a form's differing files against [`KNOWN_DIFFERENCES`] and its floor: prints the
+/// tally and fails on an unexpected difference or too few equal files.
+fn judge(form: Form, both: usize, equal: usize, floor: usize, differing: Vec<(String, String)>) {
+    let known: Vec<&str> = KNOWN_DIFFERENCES
+        .iter()
+        .filter(|(f, _, _)| *f == form.name())
+        .map(|(_, file, _)| *file)
+        .collect();
+    let (expected, unexpected): (Vec<_>, Vec<_>) = differing
+        .iter()
+        .partition(|(file, _)| known.contains(&file.as_str()));
+    println!(
+        "  {}: files both tools load: {both}; identical output: {equal}; known differences: {}",
+        form.name(),
+        expected.len()
+    );
+    for (_, file, reason) in KNOWN_DIFFERENCES
+        .iter()
+        .filter(|(f, _, _)| *f == form.name())
+    {
+        if expected.iter().any(|(f, _)| f == file) {
+            println!("    known: {file}: {reason}");
+        } else {
+            // Not a failure: a difference may come and go (v5's Go map order).
+            println!("    equal this run (remove it from KNOWN_DIFFERENCES unless it comes and goes): {file}");
+        }
+    }
+    let report: Vec<String> = unexpected
+        .iter()
+        .map(|(file, diff)| format!("{file}\n    {diff}"))
+        .collect();
+    let what = format!(
+        "file(s) outside KNOWN_DIFFERENCES print `config` ({}) differently from docker compose v5",
+        form.name()
+    );
+    none_unexpected("DIFFERS", &report, &what);
+    assert!(
+        equal >= floor,
+        "only {equal} of {both} files print `config` ({}) as docker compose v5 does; the floor is {floor}",
+        form.name()
+    );
+}
+
+/// (file, v5's output, ours) of every file both tools print in `form`.
+fn both_printed(form: Form) -> Vec<(&'static str, &'static str, &'static str)> {
+    checked_outcomes()
+        .iter()
+        .filter_map(|o| o.both(form).map(|(a, b)| (o.file.as_str(), a, b)))
+        .collect()
+}
+
+/// Prints every problem (after `label`) and fails if there is one, showing the first ten.
+fn none_unexpected(label: &str, problems: &[String], what: &str) {
+    for p in problems {
+        println!("  {label} {p}");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} {what} (first 10):\n{}",
+        problems.len(),
+        problems[..problems.len().min(10)].join("\n")
+    );
+}
+
 /// `service -> hash` of a `config --hash` output.
 fn by_service(text: &str) -> BTreeMap<&str, &str> {
     text.lines().filter_map(|l| l.split_once(' ')).collect()
@@ -162,138 +484,147 @@ fn by_service(text: &str) -> BTreeMap<&str, &str> {
 
 #[test]
 fn config_hash_matches_docker_compose_v5_on_the_corpus() {
-    // The real directory: v5 resolves symbolic links in some paths (develop.watch) and rcompose
-    // does not yet, so a corpus reached through a link would differ for that reason alone.
-    let corpus = support::corpus_dir();
-    let corpus = std::fs::canonicalize(&corpus).unwrap_or(corpus);
-    let v5 = harness::v5_bin();
-    let ours = PathBuf::from(harness::BIN);
-    let files = corpus_files(&corpus);
-    assert!(files.len() > 1000, "only {} corpus files", files.len());
-
-    // Two workers: the machine is shared, and each file costs two process starts.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut outcomes: Vec<Outcome> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let Some((name, path, env)) = files.get(i) else {
-                            break;
-                        };
-                        done.push((
-                            i,
-                            Outcome {
-                                file: name.clone(),
-                                v5: hashes(&v5, path, env, false),
-                                ours: hashes(&ours, path, env, true),
-                            },
-                        ));
-                    }
-                    done
-                })
-            })
-            .collect();
-        let mut all: Vec<(usize, Outcome)> = workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect();
-        all.sort_by_key(|(i, _)| *i);
-        all.into_iter().map(|(_, o)| o).collect()
-    });
-    outcomes.retain(|o| o.v5.is_ok() || o.ours.is_ok());
-
-    let known: BTreeMap<&str, &str> = KNOWN_DIFFERENCES.iter().map(|(r, f)| (*f, *r)).collect();
-    let (mut both, mut equal, mut services, mut equal_services) = (0, 0, 0, 0);
-    let (mut only_v5, mut only_ours) = (Vec::new(), Vec::new());
-    let mut unexpected = Vec::new();
-    let mut known_hit = Vec::new();
-    let mut now_equal = Vec::new();
-    for o in &outcomes {
-        let (a, b) = match (&o.v5, &o.ours) {
-            (Ok(a), Ok(b)) => (a, b),
-            (Ok(_), Err(e)) => {
-                only_v5.push(format!("{} ({e})", o.file));
-                continue;
-            }
-            (Err(e), _) => {
-                only_ours.push(format!("{} ({e})", o.file));
-                continue;
-            }
-        };
-        both += 1;
+    let printed = both_printed(Form::Hash);
+    let (mut equal, mut services, mut equal_services) = (0, 0, 0);
+    let mut differing = Vec::new();
+    for (file, a, b) in &printed {
         let (va, vb) = (by_service(a), by_service(b));
         services += va.len();
         equal_services += va.iter().filter(|(k, v)| vb.get(*k) == Some(*v)).count();
         if a == b {
             equal += 1;
-            if known.contains_key(o.file.as_str()) {
-                now_equal.push(o.file.clone());
-            }
             continue;
         }
-        let differing: Vec<String> = va
+        let first = va
             .keys()
             .chain(vb.keys())
-            .filter(|k| va.get(*k) != vb.get(*k))
+            .find(|k| va.get(*k) != vb.get(*k))
             .map(|k| {
                 format!(
-                    "    {k}: v5 {} ours {}",
+                    "{k}: v5 {} ours {}",
                     va.get(k).unwrap_or(&"-"),
                     vb.get(k).unwrap_or(&"-")
                 )
             })
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let entry = format!("{}\n{}", o.file, differing.join("\n"));
-        match known.get(o.file.as_str()) {
-            Some(_) => known_hit.push(o.file.clone()),
-            None => unexpected.push(entry),
-        }
+            .unwrap_or_else(|| first_line_difference(a, b));
+        differing.push((file.to_string(), first));
     }
+    println!("  hash: services: {equal_services} / {services} with the same hash");
+    judge(Form::Hash, printed.len(), equal, EQUAL_FLOOR, differing);
+}
 
-    println!(
-        "config --hash '*' beside docker compose v5.6.1 on {}",
-        corpus.display()
-    );
-    println!("  files both tools load: {both}; identical output: {equal}");
-    println!("  services: {equal_services} / {services} with the same hash");
-    println!(
-        "  known differences: {} (see KNOWN_DIFFERENCES)",
-        known_hit.len()
-    );
-    println!(
-        "  loaded only by v5: {}; only by rcompose: {} (loader conformance, not the hash)",
-        only_v5.len(),
-        only_ours.len()
-    );
-    for f in only_v5.iter().chain(only_ours.iter()).take(20) {
-        println!("    {f}");
+#[test]
+fn config_json_matches_docker_compose_v5_on_the_corpus() {
+    let printed = both_printed(Form::Json);
+    let (mut equal, mut equal_values) = (0, 0);
+    let mut differing = Vec::new();
+    for (file, a, b) in &printed {
+        if a == b {
+            equal += 1;
+            equal_values += 1;
+            continue;
+        }
+        let parsed = (
+            serde_json::from_str::<serde_json::Value>(a),
+            serde_json::from_str::<serde_json::Value>(b),
+        );
+        let first = match parsed {
+            (Ok(va), Ok(vb)) => match first_json_difference(&va, &vb, "") {
+                Some((at, x, y)) => format!("{at}: v5 {x} ours {y}"),
+                None => {
+                    equal_values += 1;
+                    format!(
+                        "equal values, different text (key order?): {}",
+                        first_line_difference(a, b)
+                    )
+                }
+            },
+            (_, Err(e)) => format!("rcompose printed invalid JSON: {e}"),
+            (Err(e), _) => format!("v5 printed invalid JSON: {e}"),
+        };
+        differing.push((file.to_string(), first));
     }
-    for (reason, file) in KNOWN_DIFFERENCES {
-        if known_hit.iter().any(|k| k == file) {
-            println!("  known: {file}: {reason}");
+    println!("  json: equal as parsed values: {equal_values}");
+    judge(
+        Form::Json,
+        printed.len(),
+        equal,
+        JSON_EQUAL_FLOOR,
+        differing,
+    );
+}
+
+#[test]
+fn config_yaml_matches_docker_compose_v5_on_the_corpus() {
+    let printed = both_printed(Form::Yaml);
+    let differing: Vec<(String, String)> = printed
+        .iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(file, a, b)| (file.to_string(), first_line_difference(a, b)))
+        .collect();
+    let equal = printed.len() - differing.len();
+    judge(
+        Form::Yaml,
+        printed.len(),
+        equal,
+        YAML_EQUAL_FLOOR,
+        differing,
+    );
+}
+
+#[test]
+fn config_verdicts_match_docker_compose_v5_on_the_corpus() {
+    let outcomes = checked_outcomes();
+    let known = |form: Form, file: &str| {
+        KNOWN_VERDICTS
+            .iter()
+            .any(|(f, k, _)| (*f == "*" || *f == form.name()) && *k == file)
+    };
+    let v5_killed = outcomes.iter().filter(|o| o.v5_killed()).count();
+    let mut unexpected = Vec::new();
+    let mut seen_known = std::collections::BTreeSet::new();
+    for form in FORMS {
+        let (mut only_v5, mut only_ours, mut agree) = (0, 0, 0);
+        for o in outcomes.iter().filter(|o| !o.v5_killed()) {
+            let i = form as usize;
+            let mismatch = match (&o.v5[i], &o.ours[i]) {
+                (Run::Ok(_), Run::Failed(e)) => {
+                    only_v5 += 1;
+                    Some(format!("v5 loads it, rcompose fails: {e}"))
+                }
+                (Run::Failed(e), Run::Ok(_)) => {
+                    only_ours += 1;
+                    Some(format!("rcompose loads it, v5 fails: {e}"))
+                }
+                _ => {
+                    agree += 1;
+                    None
+                }
+            };
+            let Some(why) = mismatch else { continue };
+            if known(form, &o.file) {
+                seen_known.insert(o.file.clone());
+            } else {
+                unexpected.push(format!("{} (config {}): {why}", o.file, form.name()));
+            }
+        }
+        println!(
+            "  verdicts ({}): same {agree}; only v5 loads {only_v5}; only rcompose loads {only_ours}",
+            form.name()
+        );
+    }
+    println!(
+        "  v5 outlived its {}s deadline on {v5_killed} file(s), left out",
+        V5_DEADLINE.as_secs()
+    );
+    for (form, file, reason) in KNOWN_VERDICTS {
+        if seen_known.contains(*file) {
+            println!("    known ({form}): {file}: {reason}");
         }
     }
-    for f in &now_equal {
-        println!("  now equal, remove it from KNOWN_DIFFERENCES: {f}");
-    }
-    assert!(
-        unexpected.is_empty(),
-        "{} file(s) outside KNOWN_DIFFERENCES hash differently from docker compose v5 (first 10):\n{}",
-        unexpected.len(),
-        unexpected
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert!(
-        equal >= EQUAL_FLOOR,
-        "only {equal} of {both} files hash as docker compose v5 does; the floor is {EQUAL_FLOOR}"
+    none_unexpected(
+        "VERDICT",
+        &unexpected,
+        "verdict(s) outside KNOWN_VERDICTS differ from docker compose v5's",
     );
 }

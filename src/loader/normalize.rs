@@ -274,7 +274,11 @@ fn resolve_local_bind_volume(vol: &mut Mapping, ctx: &PathCtx) {
     if let Some(opts) = get_map_mut(vol, "driver_opts") {
         if get_str(opts, "o") == Some("bind") {
             if let Some(dev) = opts.field_mut("device") {
-                ctx.abs_value(dev);
+                match untag_mut(dev) {
+                    // compose-go joins even an empty device to the project directory.
+                    Value::String(x) if x.is_empty() => *x = clean_join(ctx.base, "."),
+                    dev => ctx.abs_value(dev),
+                }
             }
         }
     }
@@ -1801,6 +1805,7 @@ secrets: {s: {file: ./secret.txt}}
 configs: {c: {file: /abs/c}}
 volumes:
   v: {driver: local, driver_opts: {o: bind, type: none, device: ./dev}}
+  w: {driver: local, driver_opts: {o: bind, type: none, device: ""}}
 include: [./inc.yaml, {path: [a.yml], project_directory: ., env_file: x.env}]
 "#);
         resolve_paths_with_home(&mut doc, Path::new("/proj"), Some(Path::new("/home/u")));
@@ -1824,6 +1829,7 @@ include: [./inc.yaml, {path: [a.yml], project_directory: ., env_file: x.env}]
         assert_eq!(doc["secrets"]["s"]["file"], s("/proj/secret.txt"));
         assert_eq!(doc["configs"]["c"]["file"], s("/abs/c"));
         assert_eq!(doc["volumes"]["v"]["driver_opts"]["device"], s("/proj/dev"));
+        assert_eq!(doc["volumes"]["w"]["driver_opts"]["device"], s("/proj"));
         assert_eq!(doc["include"][0], s("/proj/inc.yaml"));
         assert_eq!(doc["include"][1]["path"][0], s("/proj/a.yml"));
         assert_eq!(doc["include"][1]["project_directory"], s("/proj"));

@@ -505,6 +505,14 @@ fn project_name(
     no_interpolate: bool,
     warnings: &mut Warnings,
 ) -> Result<String, LoadError> {
+    // The schema wants every file's `name:` to be a string, whichever name wins.
+    for (doc, t) in docs.iter().zip(texts) {
+        if doc.get("name").is_some_and(|v| !v.is_string()) {
+            return Err(LoadError::new(ErrorKind::Schema, "name must be a string")
+                .in_file(&t.name)
+                .at(KeyPath::root().key("name")));
+        }
+    }
     if let Some(n) = &opts.project_name {
         check_project_name(n, "-p")?;
         return Ok(n.clone());
@@ -517,9 +525,7 @@ fn project_name(
     for (doc, t) in docs.iter().zip(texts).rev() {
         if let Some(v) = doc.get("name") {
             let Some(raw) = v.as_str() else {
-                return Err(LoadError::new(ErrorKind::Schema, "name must be a string")
-                    .in_file(&t.name)
-                    .at(KeyPath::root().key("name")));
+                continue;
             };
             let n = if no_interpolate {
                 raw.to_string()
@@ -738,6 +744,7 @@ impl Ctx<'_> {
                 for p in std::mem::take(&mut sub.read) {
                     self.note_read(&p);
                 }
+                default_build_context(&mut merged, &sub_dir);
                 merged
             };
             self.include_stack.pop();
@@ -745,6 +752,25 @@ impl Ctx<'_> {
             import_resources(top, included, first, file)?;
         }
         Ok(())
+    }
+}
+
+/// An included service's `build` without a `context` builds the include's project directory
+/// (compose-go gives each included file the default context `.`, resolved there), not the
+/// including project's.
+fn default_build_context(doc: &mut Value, dir: &Path) {
+    let Some(Value::Mapping(services)) = doc.get_mut("services") else {
+        return;
+    };
+    for svc in services.values_mut() {
+        if let Some(Value::Mapping(build)) = svc.get_mut("build") {
+            if !build.contains_key("context") {
+                build.insert(
+                    Value::String("context".into()),
+                    Value::String(dir.to_string_lossy().into_owned()),
+                );
+            }
+        }
     }
 }
 

@@ -642,7 +642,12 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         _ => &no_services,
     };
     let defined = Defined {
-        networks: map_keys(root, "networks"),
+        // compose-go reads a top-level `x-*` network as an extension of the map, not a network.
+        networks: map_keys(root, "networks")
+            .into_iter()
+            .filter(|n| !n.starts_with("x-"))
+            .collect(),
+        models: map_keys(root, "models"),
         volumes: map_keys(root, "volumes"),
         secrets: map_keys(root, "secrets"),
         configs: map_keys(root, "configs"),
@@ -683,6 +688,7 @@ struct Defined {
     volumes: BTreeSet<String>,
     secrets: BTreeSet<String>,
     configs: BTreeSet<String>,
+    models: BTreeSet<String>,
     services: BTreeSet<String>,
 }
 
@@ -694,7 +700,11 @@ fn check_service_refs(
     path: &KeyPath,
     defined: &Defined,
 ) -> Result<(), LoadError> {
-    if !svc.has_field("image") && !svc.has_field("build") && !svc.has_field("provider") {
+    // An empty image (`image: ${UNSET}`) is no image, as in compose-go.
+    let has_image = svc
+        .field("image")
+        .is_some_and(|i| !matches!(i, Value::Null) && i.as_str() != Some(""));
+    if !has_image && !svc.has_field("build") && !svc.has_field("provider") {
         return Err(sem(
             path.clone(),
             format!("service {name:?} has neither an image nor a build context specified"),
@@ -714,15 +724,32 @@ fn check_service_refs(
     }
     for net in &svc_networks {
         if !defined.networks.contains(net) {
+            let hint = if net.starts_with("x-") {
+                "a top-level key starting with `x-` is an extension, not a network: rename the network"
+                    .to_string()
+            } else {
+                format!("declare it under the top-level `networks:` key, e.g. `networks: {{{net}: {{}}}}`")
+            };
             return Err(sem(
                 path.key("networks").key(net),
                 format!("service {name:?} refers to undefined network {net}"),
             )
-            .hint(format!(
-                "declare it under the top-level `networks:` key, e.g. `networks: {{{net}: {{}}}}`"
-            )));
+            .hint(hint));
         }
     }
+    let svc_models: Vec<String> = match svc.field("models") {
+        Some(Value::Mapping(m)) => m.keys().filter_map(scalar_string).collect(),
+        Some(Value::Sequence(s)) => s.iter().filter_map(scalar_string).collect(),
+        _ => Vec::new(),
+    };
+    if let Some(model) = svc_models.iter().find(|m| !defined.models.contains(*m)) {
+        return Err(sem(
+            path.key("models").key(model),
+            format!("service {name:?} refers to undefined model {model}"),
+        )
+        .hint(format!("declare it under the top-level `models:` key, e.g. `models: {{{model}: {{model: ai/...}}}}`")));
+    }
+    check_build_platforms(svc, path)?;
     if let Some(target) = svc
         .field("network_mode")
         .and_then(Value::as_str)
@@ -955,6 +982,7 @@ fn check_resources(root: &Mapping) -> Result<(), LoadError> {
             let Value::Mapping(def) = def else { continue };
             let external = matches!(def.field("external"), Some(Value::Bool(true)));
             if !external {
+                check_source(def, kind, &key)?;
                 continue;
             }
             for attr in conflicting {
@@ -972,6 +1000,55 @@ fn check_resources(root: &Mapping) -> Result<(), LoadError> {
         }
     }
     Ok(())
+}
+
+/// `build.platforms`, when given, must include the service's `platform` (compose-go's rule).
+fn check_build_platforms(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError> {
+    let (Some(platform), Some(Value::Mapping(build))) = (
+        svc.field("platform").and_then(Value::as_str),
+        svc.field("build"),
+    ) else {
+        return Ok(());
+    };
+    let Some(Value::Sequence(platforms)) = build.field("platforms") else {
+        return Ok(());
+    };
+    if platform.is_empty()
+        || platforms.is_empty()
+        || platforms.iter().any(|p| p.as_str() == Some(platform))
+    {
+        return Ok(());
+    }
+    Err(sem(
+        path.key("build").key("platforms"),
+        format!("service.build.platforms MUST include service.platform {platform:?}"),
+    )
+    .hint(format!(
+        "add {platform} to build.platforms, or change `platform:`"
+    )))
+}
+
+/// A secret that is not external needs `file` or `environment`; a config also may have
+/// `content` (compose-go's rule, whether or not a service uses it).
+fn check_source(def: &Mapping, kind: &str, key: &str) -> Result<(), LoadError> {
+    let sources: &[&str] = match kind {
+        "secrets" => &["file", "environment"],
+        "configs" => &["file", "environment", "content"],
+        _ => return Ok(()),
+    };
+    if sources.iter().any(|s| def.contains_key(*s)) {
+        return Ok(());
+    }
+    let singular = &kind[..kind.len() - 1];
+    let names: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
+    Err(sem(
+        KeyPath::root().key(kind).key(key),
+        format!(
+            "{singular} {key:?} must declare one of {}",
+            join_or(&names)
+        ),
+    )
+    .hint("give it a `file:` (or `environment:`), or mark it `external: true` if it is created outside compose"))
 }
 
 fn check_mounts(
@@ -1203,6 +1280,35 @@ mod tests {
         assert_eq!(
             sem_err("services:\n  web: {}\n").message,
             "service \"web\" has neither an image nor a build context specified"
+        );
+    }
+
+    /// Files docker compose v5.6.1 rejects (and compose-go's consistency checks name).
+    #[test]
+    fn references_and_sources_v5_rejects() {
+        assert_eq!(
+            sem_err("services:\n  web: {image: '', command: top}\n").message,
+            "service \"web\" has neither an image nor a build context specified"
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {image: x, models: [llm]}\n").message,
+            "service \"web\" refers to undefined model llm"
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {image: x, networks: [x-n]}\nnetworks: {x-n: {}}\n").message,
+            "service \"web\" refers to undefined network x-n"
+        );
+        assert_eq!(
+            sem_err("services:\n  web:\n    image: x\n    platform: linux/riscv64\n    build: {context: ., platforms: [linux/amd64]}\n").message,
+            "service.build.platforms MUST include service.platform \"linux/riscv64\""
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {image: x}\nsecrets: {s: {driver: d}}\n").message,
+            "secret \"s\" must declare one of `file` or `environment`"
+        );
+        assert_eq!(
+            sem_err("services:\n  web: {image: x}\nconfigs: {c: {name: n}}\n").message,
+            "config \"c\" must declare one of `file`, `environment` or `content`"
         );
     }
 

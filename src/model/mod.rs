@@ -18,6 +18,7 @@
 //! Plain data, no I/O. Imports nothing else of the crate (no `loader`, `plan`, `engine`, `app` or
 //! `cli`): everything else depends on the model, not the other way round.
 
+pub mod config_print;
 pub mod error;
 pub mod go_json;
 pub mod graph;
@@ -179,12 +180,20 @@ impl Project {
 
     /// The project as the YAML tree `docker compose config` prints (maps in Go's key order).
     pub fn to_value(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(services) = v.get_mut("services") {
+            config_print::order_services(services);
+        }
+        v
     }
 
     /// The project as `docker compose config` prints it.
     pub fn to_yaml(&self) -> String {
-        yaml_out::to_string(&self.to_value())
+        let mut v = self.to_value();
+        if let Some(services) = v.get_mut("services") {
+            config_print::omit_default_create_host_path(services);
+        }
+        yaml_out::to_string(&v)
     }
 
     /// The project with every mapping sorted, as `docker compose config --no-interpolate`
@@ -196,12 +205,15 @@ impl Project {
     }
 
     /// The project as `docker compose config --format json` prints it (Go's `json.MarshalIndent`
-    /// of compose-go's `Project.MarshalJSON`: top-level keys sorted, `x-*` only at top level).
+    /// of compose-go's `Project.MarshalJSON`: top-level keys sorted, `x-*` only at top level, no
+    /// top-level `models`).
     pub fn to_json(&self) -> String {
         let value = with_json_mode(|| {
             let mut top: BTreeMap<String, serde_json::Value> = BTreeMap::new();
             top.insert("name".into(), self.name.clone().into());
-            top.insert("services".into(), jv(MapRef(&self.services)));
+            let mut services = jv(MapRef(&self.services));
+            config_print::order_services(&mut services);
+            top.insert("services".into(), services);
             if !self.networks.is_empty() {
                 top.insert("networks".into(), jv(MapRef(&self.networks)));
             }
@@ -214,9 +226,8 @@ impl Project {
             if !self.configs.is_empty() {
                 top.insert("configs".into(), jv(MapRef(&self.configs)));
             }
-            if !self.models.is_empty() {
-                top.insert("models".into(), jv(MapRef(&self.models)));
-            }
+            // No `models`: compose-go's `Project.MarshalJSON` leaves them out (v5.6.1 prints
+            // them in YAML only), and this is its JSON.
             for (k, v) in &self.extensions.0 {
                 top.insert(
                     k.clone(),

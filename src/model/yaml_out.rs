@@ -21,7 +21,7 @@ pub fn to_string(value: &Value) -> String {
         Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0, false),
         Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0, false),
         other => {
-            out.push_str(&scalar_inline(other, 0));
+            out.push_str(&scalar_inline(other, 0, 0));
             out.push('\n');
         }
     }
@@ -51,6 +51,9 @@ fn pad(out: &mut String, n: usize) {
     }
 }
 
+/// The longest key (in bytes) libyaml writes as a simple `key:`.
+const MAX_SIMPLE_KEY: usize = 128;
+
 /// Writes a non-empty mapping whose keys sit at column `indent`. With `inline_first`, the first
 /// key continues the current line (after `- `).
 fn write_map(
@@ -63,7 +66,16 @@ fn write_map(
         if !(i == 0 && inline_first) {
             pad(out, indent);
         }
-        out.push_str(&key_scalar(k));
+        if k.len() > MAX_SIMPLE_KEY {
+            // Too long for a simple key: Go's emitter writes `? key` (folded like a value) and
+            // `:` on its own line.
+            out.push_str("? ");
+            out.push_str(&string_scalar(k, indent + 2, Some(column(out))));
+            out.push('\n');
+            pad(out, indent);
+        } else {
+            out.push_str(&key_scalar(k));
+        }
         out.push(':');
         write_after_indicator(out, v, indent);
     }
@@ -87,7 +99,7 @@ fn write_seq(out: &mut String, a: &[Value], indent: usize, inline_first: bool) {
             }
             other => {
                 out.push(' ');
-                out.push_str(&scalar_inline(other, indent));
+                out.push_str(&scalar_inline(other, indent, column(out)));
                 out.push('\n');
             }
         }
@@ -107,15 +119,22 @@ fn write_after_indicator(out: &mut String, v: &Value, indent: usize) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar_inline(other, indent));
+            out.push_str(&scalar_inline(other, indent, column(out)));
             out.push('\n');
         }
     }
 }
 
-/// A scalar (or empty collection) as it appears after `key: ` or `- `. `indent` is the column of
-/// the owning key or dash; block literals are indented two further.
-fn scalar_inline(v: &Value, indent: usize) -> String {
+/// The column the next character written to `out` lands in (characters since the last newline,
+/// as the Go emitter counts).
+fn column(out: &str) -> usize {
+    out[out.rfind('\n').map_or(0, |p| p + 1)..].chars().count()
+}
+
+/// A scalar (or empty collection) as it appears after `key: ` or `- `, starting at `column`.
+/// `indent` is the column of the owning key or dash; block literals and the continuation lines
+/// of a folded long string are indented two further.
+fn scalar_inline(v: &Value, indent: usize, column: usize) -> String {
     match v {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
@@ -128,14 +147,14 @@ fn scalar_inline(v: &Value, indent: usize) -> String {
                 format_go_float(n.as_f64().unwrap_or(0.0))
             }
         }
-        Value::String(s) => string_scalar(s, indent + 2, false),
+        Value::String(s) => string_scalar(s, indent + 2, Some(column)),
         Value::Array(_) => "[]".to_string(),
         Value::Object(_) => "{}".to_string(),
     }
 }
 
 fn key_scalar(k: &str) -> String {
-    string_scalar(k, 0, true)
+    string_scalar(k, 0, None)
 }
 
 #[derive(Default)]
@@ -267,28 +286,130 @@ fn analyze(s: &str) -> Analysis {
 }
 
 /// Prints a string scalar: plain, single-quoted, double-quoted or a `|` block (`block_indent` is
-/// the column of the block's lines).
-fn string_scalar(s: &str, block_indent: usize, is_key: bool) -> String {
+/// the column of the block's lines and of a folded string's continuation lines). A value starts
+/// at `column` (`Some`) and is folded at spaces past column 80 as Go's emitter does; a key
+/// (`None`) is never folded.
+fn string_scalar(s: &str, block_indent: usize, column: Option<usize>) -> String {
+    let is_key = column.is_none();
+    let fold = column.map(|c| (c, block_indent));
     let a = analyze(s);
     if s.contains('\n') {
         if !is_key && a.block_allowed {
             return literal_block(s, block_indent);
         }
-        return double_quoted(s);
+        return double_quoted(s, fold);
     }
-    if !plain_resolves_to_string(s) {
-        return double_quoted(s);
+    if !plain_resolves_to_string(s) && !yaml11_only(s) {
+        return double_quoted(s, fold);
     }
     if is_key && a.multiline {
-        return double_quoted(s);
+        return double_quoted(s, fold);
     }
-    if a.block_plain_allowed {
-        return s.to_string();
+    // A YAML 1.1 bool or base-60 float (`no`, `1:30`) and `<<` may not be plain: Go's encoder
+    // asks for plain style and the emitter falls back to single quotes.
+    if a.block_plain_allowed && !yaml11_only(s) {
+        return plain(s, fold);
     }
     if a.single_quoted_allowed {
-        return format!("'{}'", s.replace('\'', "''"));
+        return single_quoted(s, fold);
     }
-    double_quoted(s)
+    double_quoted(s, fold)
+}
+
+/// Go's emitter breaks a long line at a space once the column passes this.
+const BEST_WIDTH: usize = 80;
+
+/// Where a folded scalar stands: (its start column, the indent of its continuation lines).
+type Fold = Option<(usize, usize)>;
+
+/// The text of one scalar being written, with the emitter's column count; the writers below
+/// decide where a space becomes a line break.
+struct Folder {
+    out: String,
+    col: usize,
+    fold: Fold,
+}
+
+impl Folder {
+    fn new(fold: Fold, open: &str) -> Folder {
+        let mut f = Folder {
+            out: String::new(),
+            col: fold.map_or(0, |(c, _)| c),
+            fold,
+        };
+        f.push_str(open);
+        f
+    }
+
+    fn push_str(&mut self, t: &str) {
+        self.out.push_str(t);
+        self.col += t.chars().count();
+    }
+
+    /// Whether a space here may become a line break (the emitter's `column > best_width`).
+    fn past_width(&self) -> bool {
+        self.fold.is_some() && self.col > BEST_WIDTH
+    }
+
+    fn line_break(&mut self) {
+        let indent = self.fold.map_or(0, |(_, i)| i);
+        self.out.push('\n');
+        pad(&mut self.out, indent);
+        self.col = indent;
+    }
+}
+
+/// libyaml's `yaml_emitter_write_plain_scalar`.
+fn plain(s: &str, fold: Fold) -> String {
+    // A break needs a space past column 80: most values end before.
+    if fold.is_none_or(|(c, _)| c + s.len() <= BEST_WIDTH) {
+        return s.to_string();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut f = Folder::new(fold, "");
+    let mut spaces = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let next_space = chars.get(i + 1) == Some(&' ');
+            if !spaces && f.past_width() && !next_space {
+                f.line_break();
+            } else {
+                f.push_str(" ");
+            }
+            spaces = true;
+        } else {
+            f.push_str(c.encode_utf8(&mut [0; 4]));
+            spaces = false;
+        }
+    }
+    f.out
+}
+
+/// libyaml's `yaml_emitter_write_single_quoted_scalar` (the string holds no line break).
+fn single_quoted(s: &str, fold: Fold) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut f = Folder::new(fold, "'");
+    let mut spaces = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let next_space = chars.get(i + 1) == Some(&' ');
+            if !spaces && f.past_width() && i != 0 && i + 1 != chars.len() && !next_space {
+                f.line_break();
+            } else {
+                f.push_str(" ");
+            }
+            spaces = true;
+        } else {
+            if c == '\'' {
+                f.push_str("''");
+            } else {
+                f.push_str(c.encode_utf8(&mut [0; 4]));
+            }
+            spaces = false;
+        }
+    }
+    f.push_str("'");
+    f.out
 }
 
 fn literal_block(s: &str, indent: usize) -> String {
@@ -316,40 +437,79 @@ fn literal_block(s: &str, indent: usize) -> String {
     out
 }
 
-fn double_quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
+/// libyaml's `yaml_emitter_write_double_quoted_scalar`.
+fn double_quoted(s: &str, fold: Fold) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut f = Folder::new(fold, "\"");
+    let mut spaces = false;
+    for (i, &c) in chars.iter().enumerate() {
         let u = c as u32;
         let escape = !is_printable(c) || u == 0xFEFF || is_break(c) || c == '"' || c == '\\';
-        if !escape {
-            out.push(c);
+        if c == ' ' && !escape {
+            if !spaces && f.past_width() && i != 0 && i + 1 != chars.len() {
+                f.line_break();
+                if chars.get(i + 1) == Some(&' ') {
+                    f.push_str("\\");
+                }
+            } else {
+                f.push_str(" ");
+            }
+            spaces = true;
             continue;
         }
-        out.push('\\');
-        match c {
-            '\0' => out.push('0'),
-            '\u{7}' => out.push('a'),
-            '\u{8}' => out.push('b'),
-            '\t' => out.push('t'),
-            '\n' => out.push('n'),
-            '\u{b}' => out.push('v'),
-            '\u{c}' => out.push('f'),
-            '\r' => out.push('r'),
-            '\u{1b}' => out.push('e'),
-            '"' => out.push('"'),
-            '\\' => out.push('\\'),
-            '\u{85}' => out.push('N'),
-            '\u{a0}' => out.push('_'),
-            '\u{2028}' => out.push('L'),
-            '\u{2029}' => out.push('P'),
-            _ if u <= 0xFF => out.push_str(&format!("x{u:02X}")),
-            _ if u <= 0xFFFF => out.push_str(&format!("u{u:04X}")),
-            _ => out.push_str(&format!("U{u:08X}")),
+        spaces = false;
+        if !escape {
+            f.push_str(c.encode_utf8(&mut [0; 4]));
+            continue;
         }
+        let esc = match c {
+            '\0' => "\\0".to_string(),
+            '\u{7}' => "\\a".to_string(),
+            '\u{8}' => "\\b".to_string(),
+            '\t' => "\\t".to_string(),
+            '\n' => "\\n".to_string(),
+            '\u{b}' => "\\v".to_string(),
+            '\u{c}' => "\\f".to_string(),
+            '\r' => "\\r".to_string(),
+            '\u{1b}' => "\\e".to_string(),
+            '"' => "\\\"".to_string(),
+            '\\' => "\\\\".to_string(),
+            '\u{85}' => "\\N".to_string(),
+            '\u{a0}' => "\\_".to_string(),
+            '\u{2028}' => "\\L".to_string(),
+            '\u{2029}' => "\\P".to_string(),
+            _ if u <= 0xFF => format!("\\x{u:02X}"),
+            _ if u <= 0xFFFF => format!("\\u{u:04X}"),
+            _ => format!("\\U{u:08X}"),
+        };
+        f.push_str(&esc);
     }
-    out.push('"');
-    out
+    f.push_str("\"");
+    f.out
+}
+
+/// A YAML 1.1 bool (`yes`, `off`, `Y`, ...), a base-60 float (`1:30`) or the merge key `<<`:
+/// strings in YAML 1.2 that Go's encoder still will not print plain.
+fn yaml11_only(s: &str) -> bool {
+    matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "<<"
+    ) || is_base60_float(s)
 }
 
 /// True when `s`, written plain, reads back as the same string in Go's YAML decoder (not as a
@@ -567,10 +727,12 @@ mod tests {
 
     #[test]
     fn quotes_strings_that_would_change_type() {
-        for s in [
-            "3000", "0440", "true", "yes", "", "null", "1.5", "1e3", "0x1F", "1:20",
-        ] {
-            assert_eq!(string_scalar(s, 0, false), format!("\"{s}\""), "{s}");
+        for s in ["3000", "0440", "true", "", "null", "1.5", "1e3", "0x1F"] {
+            assert_eq!(string_scalar(s, 0, Some(0)), format!("\"{s}\""), "{s}");
+        }
+        // YAML 1.1 bools, base-60 floats and `<<`: single quotes (docker compose v5.6.1).
+        for s in ["yes", "no", "Y", "off", "1:20", "<<"] {
+            assert_eq!(string_scalar(s, 0, Some(0)), format!("'{s}'"), "{s}");
         }
         for s in [
             "redis",
@@ -585,17 +747,40 @@ mod tests {
             "${MYVAR}",
             "label=level:s0:c100,c200",
         ] {
-            assert_eq!(string_scalar(s, 0, false), s, "{s}");
+            assert_eq!(string_scalar(s, 0, Some(0)), s, "{s}");
         }
     }
 
     #[test]
     fn single_quotes_indicators_and_double_quotes_specials() {
-        assert_eq!(string_scalar("*", 0, false), "'*'");
-        assert_eq!(string_scalar("a: b", 0, false), "'a: b'");
-        assert_eq!(string_scalar(" x", 0, false), "' x'");
-        assert_eq!(string_scalar("it's: x", 0, false), "'it''s: x'");
-        assert_eq!(string_scalar("a\tb", 0, false), "\"a\\tb\"");
+        assert_eq!(string_scalar("*", 0, Some(0)), "'*'");
+        assert_eq!(string_scalar("a: b", 0, Some(0)), "'a: b'");
+        assert_eq!(string_scalar(" x", 0, Some(0)), "' x'");
+        assert_eq!(string_scalar("it's: x", 0, Some(0)), "'it''s: x'");
+        assert_eq!(string_scalar("a\tb", 0, Some(0)), "\"a\\tb\"");
+    }
+
+    /// As docker compose v5.6.1 prints them: a break at the first single space once past
+    /// column 80, continuation lines two in from the key or dash.
+    #[test]
+    fn folds_long_strings_past_column_80() {
+        let words = ["word"; 30].join(" ");
+        let v = json!({ "P": words, "S": format!("'{words}"), "D": format!("x\t{words}"),
+            "Z": "aaaa  ".repeat(20) });
+        let w = |n: usize| ["word"; 30][..n].join(" ");
+        assert_eq!(
+            to_string(&v),
+            format!(
+                "P: {}\n  {}\nS: \'\'\'{}\n  {}\'\nD: \"x\\t{}\n  {}\"\nZ: \'{}\'\n",
+                w(16),
+                w(14),
+                w(16),
+                w(14),
+                w(15),
+                w(15),
+                "aaaa  ".repeat(20)
+            )
+        );
     }
 
     #[test]

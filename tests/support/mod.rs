@@ -3,6 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
+/// The `MANIFEST.json` kinds of the corpus that are compose documents, valid or not: what the
+/// corpus-wide tests load.
+pub const COMPOSE_KINDS: &[&str] = &[
+    "compose",
+    "compose-no-services",
+    "compose-legacy-v1",
+    "compose-empty",
+    "yaml-parse-error",
+];
+
 /// The shared corpus of real compose files, read in place from `../shared/corpus`.
 ///
 /// Its absence is a failure (CI always has it there), never a silent skip.
