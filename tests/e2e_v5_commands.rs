@@ -925,3 +925,13 @@ fn quiet_build_hides_the_build_output_and_run_quiet_hides_the_progress() {
         .ok();
     assert_eq!(loud.stdout().trim(), "hello");
 }
+
+#[test]
+fn config_models_lists_the_models_services_use_as_v5_does() {
+    let yaml = "services:\n  a:\n    image: busybox:latest\n    models: [m1]\n  b:\n    image: busybox:latest\n    models:\n      m2: {endpoint_var: URL}\nmodels:\n  m1:\n    model: ai/smollm2\n  m2:\n    model: ai/gemma3\n  unused:\n    model: ai/unused\n";
+    let s = Stack::new("v5models", yaml);
+    let rc = s.rc(&["config", "--models"]).ok().stdout();
+    let v5 = s.v5(&["config", "--models"]).ok().stdout();
+    assert_eq!(sorted_lines(&rc), sorted_lines(&v5), "rc:\n{rc}\nv5:\n{v5}");
+    assert_eq!(sorted_lines(&rc), ["ai/gemma3", "ai/smollm2"]);
+}

@@ -40,6 +40,9 @@ pub struct ConfigArgs {
     /// Print the profile names, one per line.
     #[arg(long)]
     pub profiles: bool,
+    /// Print the model names (the `model` of each top-level model a service uses), one per line.
+    #[arg(long)]
+    pub models: bool,
     /// Print the config hash of the named services (`*` for all), one `service hash` per line.
     #[arg(long, value_name = "SERVICES")]
     pub hash: Option<String>,
@@ -181,6 +184,18 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     }
     if args.images {
         return Ok(lines(p.services.iter().map(|(_, s)| s.image_name(&p.name))));
+    }
+    if args.models {
+        let mut all: Vec<String> = p
+            .services
+            .values()
+            .flat_map(|s| s.models.keys())
+            .filter_map(|k| p.models.get(k))
+            .filter_map(|m| m.model.clone())
+            .collect();
+        all.sort();
+        all.dedup();
+        return Ok(lines(all));
     }
     if args.profiles {
         let mut all: Vec<String> = p
