@@ -939,4 +939,3 @@ mod tests {
         assert!(!a.attached());
     }
 }
-
