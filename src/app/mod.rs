@@ -16,6 +16,7 @@
 pub mod cancel;
 pub mod config;
 pub mod context;
+pub mod convert;
 pub mod cp;
 mod dispatch;
 pub mod driver;

@@ -8,6 +8,7 @@ pub mod attach;
 mod completion;
 mod config;
 pub mod context;
+mod convert;
 pub mod cp;
 pub mod images;
 pub mod inspect;
@@ -86,6 +87,9 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Parse, resolve and render the compose file in canonical format.
     Config(config::ConfigArgs),
+    /// Convert the project for another orchestrator: `--to kubernetes` writes Kubernetes
+    /// manifests (and names every key it cannot translate).
+    Convert(convert::ConvertArgs),
     /// Create and start containers.
     Up(args::UpArgs),
     /// Stop and remove containers, networks (and volumes with -v, images with --rmi).
@@ -379,6 +383,7 @@ pub fn run(mut cli: Cli) -> i32 {
     }
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
+        Command::Convert(args) => convert::run(&cli.global, args),
         Command::Plugin(args) => plugin::run(args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
