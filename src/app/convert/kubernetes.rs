@@ -902,8 +902,8 @@ impl<'p> Cx<'p> {
         }
         for (i, e) in svc.expose.iter().enumerate() {
             match parse_expose(e) {
-                Some((ports, proto)) => {
-                    if ports.len() as u32 >= MAX_RANGE {
+                Some((ports, proto, cut)) => {
+                    if cut {
                         self.warn(
                             s,
                             format!("expose[{i}]"),
@@ -1564,18 +1564,18 @@ impl<'p> Cx<'p> {
             }
         }
         let blkio = svc.blkio_config.is_some();
-        let host_ns = |v: &Option<String>| v.as_deref().is_some_and(|x| !x.is_empty());
-        let checks: [(&str, bool, &str); 33] = [
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|x| !x.is_empty());
+        let checks: [(&str, bool, &str); 44] = [
             ("blkio_config", blkio, "no Kubernetes equivalent"),
-            ("cgroup", host_ns(&svc.cgroup), "no Kubernetes equivalent"),
+            ("cgroup", set(&svc.cgroup), "no Kubernetes equivalent"),
             (
                 "cgroup_parent",
-                host_ns(&svc.cgroup_parent),
+                set(&svc.cgroup_parent),
                 "no Kubernetes equivalent",
             ),
             (
                 "container_name",
-                host_ns(&svc.container_name),
+                set(&svc.container_name),
                 "Kubernetes names the pods itself",
             ),
             (
@@ -1613,7 +1613,7 @@ impl<'p> Cx<'p> {
                 svc.cpu_shares != 0,
                 "no Kubernetes equivalent (use deploy.resources)",
             ),
-            ("cpuset", host_ns(&svc.cpuset), "no Kubernetes equivalent"),
+            ("cpuset", set(&svc.cpuset), "no Kubernetes equivalent"),
             (
                 "credential_spec",
                 svc.credential_spec.is_some(),
@@ -1636,27 +1636,27 @@ impl<'p> Cx<'p> {
             ),
             (
                 "ipc",
-                host_ns(&svc.ipc),
+                set(&svc.ipc),
                 "IPC namespaces are not translated (hostIPC is not set)",
             ),
             (
                 "pid",
-                host_ns(&svc.pid),
+                set(&svc.pid),
                 "PID namespaces are not translated (hostPID is not set)",
             ),
             (
                 "uts",
-                host_ns(&svc.uts),
+                set(&svc.uts),
                 "UTS namespaces are not translated",
             ),
             (
                 "userns_mode",
-                host_ns(&svc.userns_mode),
+                set(&svc.userns_mode),
                 "no Kubernetes equivalent",
             ),
             (
                 "isolation",
-                host_ns(&svc.isolation),
+                set(&svc.isolation),
                 "no Kubernetes equivalent",
             ),
             (
@@ -1676,7 +1676,7 @@ impl<'p> Cx<'p> {
             ),
             (
                 "mac_address",
-                host_ns(&svc.mac_address),
+                set(&svc.mac_address),
                 "no Kubernetes equivalent",
             ),
             (
@@ -1706,12 +1706,12 @@ impl<'p> Cx<'p> {
             ),
             (
                 "platform",
-                host_ns(&svc.platform),
+                set(&svc.platform),
                 "not translated (a nodeSelector on kubernetes.io/arch would pin it)",
             ),
             (
                 "runtime",
-                host_ns(&svc.runtime),
+                set(&svc.runtime),
                 "not translated (a RuntimeClass would select it)",
             ),
             (
@@ -1719,27 +1719,20 @@ impl<'p> Cx<'p> {
                 !svc.storage_opt.is_empty(),
                 "no Kubernetes equivalent",
             ),
-        ];
-        for (key, set, reason) in checks {
-            if set {
-                self.warn(s, key, format!("{reason}; ignored"));
-            }
-        }
-        let more: [(&str, bool, &str); 11] = [
             ("sysctls", !svc.sysctls.is_empty(), "not translated (pod sysctls need the kubelet to allow them)"),
             ("ulimits", !svc.ulimits.is_empty(), "no Kubernetes equivalent"),
             ("volumes_from", !svc.volumes_from.is_empty(), "no Kubernetes equivalent (share a claim instead)"),
-            ("domainname", host_ns(&svc.domainname), "no Kubernetes equivalent"),
+            ("domainname", set(&svc.domainname), "no Kubernetes equivalent"),
             ("init", svc.init == Some(true), "Kubernetes runs no init process in the container (use an image with one, e.g. tini)"),
-            ("stop_signal", host_ns(&svc.stop_signal), "Kubernetes sends SIGTERM"),
+            ("stop_signal", set(&svc.stop_signal), "Kubernetes sends SIGTERM"),
             ("develop", svc.develop.is_some(), "a development feature (watch); not translated"),
             ("pre_start", !svc.pre_start.is_empty(), "not translated (an init container would run it)"),
             ("models", !svc.models.is_empty(), "AI models are not translated"),
             ("use_api_socket", svc.use_api_socket, "there is no Docker API in a pod"),
             ("label_file", !svc.label_file.is_empty(), "its labels are not translated"),
         ];
-        for (key, set, reason) in more {
-            if set {
+        for (key, on, reason) in checks {
+            if on {
                 self.warn(s, key, format!("{reason}; ignored"));
             }
         }
@@ -1791,8 +1784,9 @@ fn protocol(p: Option<&str>) -> Option<String> {
     }
 }
 
-/// `3000`, `3000/udp`, `4000-4005`: the ports (at most [`MAX_RANGE`]) and the protocol.
-fn parse_expose(e: &str) -> Option<(Vec<u32>, String)> {
+/// `3000`, `3000/udp`, `4000-4005`: the ports (at most [`MAX_RANGE`]), the protocol, and whether
+/// the range was cut.
+fn parse_expose(e: &str) -> Option<(Vec<u32>, String, bool)> {
     let (ports, proto) = match e.split_once('/') {
         Some((p, proto)) => (p, Some(proto)),
         None => (e, None),
@@ -1814,7 +1808,8 @@ fn parse_expose(e: &str) -> Option<(Vec<u32>, String)> {
     if hi < lo {
         return None;
     }
-    Some(((lo..=hi).take(MAX_RANGE as usize).collect(), proto))
+    let cut = hi - lo >= MAX_RANGE;
+    Some(((lo..=hi).take(MAX_RANGE as usize).collect(), proto, cut))
 }
 
 /// A CPU quantity: whole CPUs, else millicores (`0.5` -> `500m`); `None` for zero.

@@ -423,7 +423,15 @@ fn quantities_and_keys() {
     assert!(!is_qualified_name("-x") && !is_qualified_name("a/b/c") && !is_qualified_name(""));
     assert_eq!(
         parse_expose("8000-8002/udp"),
-        Some((vec![8000, 8001, 8002], "UDP".to_string()))
+        Some((vec![8000, 8001, 8002], "UDP".to_string(), false))
+    );
+    assert_eq!(
+        parse_expose("1-1000").map(|(p, _, cut)| (p.len(), cut)),
+        Some((100, true))
+    );
+    assert_eq!(
+        parse_expose("1-100").map(|(p, _, cut)| (p.len(), cut)),
+        Some((100, false))
     );
     assert_eq!(parse_expose("x"), None);
     assert_eq!(parse_expose("9-1"), None);
