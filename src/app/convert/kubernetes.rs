@@ -95,6 +95,10 @@ pub fn convert(project: &Project, read: ReadFile<'_>) -> Result<Conversion, Conv
     cx.file_objects(read)?;
     cx.claims();
     let init_only = init_only(project);
+    // One name space for every service's pod and container names, one-shots included.
+    for name in project.services.keys() {
+        cx.claim_name("workload", &dns_label(name), format!("services.{name}"))?;
+    }
     for (name, svc) in &project.services {
         if init_only.contains(name.as_str()) {
             continue;
@@ -153,6 +157,16 @@ pub fn dns_label(name: &str) -> String {
         out.push('x');
     }
     out
+}
+
+/// A Service's name for workload `name`: a DNS-1035 label (it starts with a letter, so `1st`
+/// becomes `s-1st`).
+fn service_name(name: &str) -> String {
+    if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.to_string()
+    } else {
+        joined("s", name)
+    }
 }
 
 /// `a` and `b` joined with `-`, shortened to a DNS-1123 label.
@@ -528,7 +542,6 @@ impl<'p> Cx<'p> {
             return Ok(());
         }
         let name = dns_label(sname);
-        self.claim_name("Deployment", &name, format!("services.{sname}"))?;
         if name != sname {
             self.warn(
                 Some(sname),
@@ -584,7 +597,7 @@ impl<'p> Cx<'p> {
         let mut spec = Map::new();
         spec.insert("replicas".into(), json!(replicas));
         if stateful {
-            spec.insert("serviceName".into(), json!(name));
+            spec.insert("serviceName".into(), json!(service_name(&name)));
         }
         spec.insert("selector".into(), json!({ "matchLabels": selector }));
         spec.insert(
@@ -792,8 +805,16 @@ impl<'p> Cx<'p> {
         stateful: bool,
     ) -> Result<(), ConvertError> {
         let (internal, published) = self.port_lists(svc);
+        let service = service_name(name);
+        if service != name && (!internal.is_empty() || !published.is_empty() || stateful) {
+            self.warn(
+                Some(&svc.name),
+                "",
+                format!("its Service is named {service:?}: a Service name starts with a letter"),
+            );
+        }
         if !internal.is_empty() || stateful {
-            self.claim_name("Service", name, format!("services.{}", svc.name))?;
+            self.claim_name("Service", &service, format!("services.{}", svc.name))?;
             let ports: Vec<Value> = internal
                 .iter()
                 .map(|(port, proto)| service_port(*port, *port, proto))
@@ -808,17 +829,17 @@ impl<'p> Cx<'p> {
             }
             self.services.push(Manifest {
                 kind: "Service",
-                name: name.to_string(),
+                name: service.clone(),
                 object: json!({
                     "apiVersion": "v1",
                     "kind": "Service",
-                    "metadata": self.metadata(name, Some(name)),
+                    "metadata": self.metadata(&service, Some(name)),
                     "spec": spec,
                 }),
             });
         }
         if !published.is_empty() {
-            let pub_name = joined(name, "published");
+            let pub_name = joined(&service, "published");
             self.claim_name("Service", &pub_name, format!("services.{}.ports", svc.name))?;
             let ports: Vec<Value> = published
                 .iter()
@@ -892,10 +913,17 @@ impl<'p> Cx<'p> {
                     }
                 }
             };
-            if published
+            if let Some((_, first, _)) = published
                 .iter()
-                .any(|(q, _, pr)| *q == port && *pr == proto)
+                .find(|(q, _, pr)| *q == port && *pr == proto)
             {
+                if *first != p.target {
+                    self.warn(
+                        s,
+                        format!("ports[{i}]"),
+                        format!("published port {port} is already published for container port {first}; dropped"),
+                    );
+                }
                 continue;
             }
             published.push((port, p.target, proto));
