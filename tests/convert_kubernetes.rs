@@ -72,24 +72,39 @@ fn stacks() -> (Vec<Stack>, Vec<Stack>) {
             });
         }
     }
+    let mut awesome: Vec<Stack> = corpus_compose_files()
+        .into_iter()
+        .filter(|(source, _, _)| source == "awesome-compose")
+        .map(|(_, path, file)| Stack {
+            label: format!("awesome-{}", path.replace(['/', '.'], "-")),
+            file,
+        })
+        .collect();
+    awesome.sort_by(|a, b| a.label.cmp(&b.label));
+    (examples, awesome)
+}
+
+/// `(source, path, file)` of every compose file MANIFEST.json lists in the corpus.
+fn corpus_compose_files() -> Vec<(String, String, PathBuf)> {
     let corpus = support::corpus_dir();
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(corpus.join("MANIFEST.json")).expect("MANIFEST.json"),
     )
     .expect("MANIFEST.json is JSON");
-    let mut awesome = Vec::new();
+    let mut out = Vec::new();
     for f in manifest["files"].as_array().expect("files") {
-        if f["source"] != "awesome-compose" || f["kind"] != "compose" {
+        if f["kind"] != "compose" {
             continue;
         }
-        let path = f["path"].as_str().expect("path");
-        awesome.push(Stack {
-            label: format!("awesome-{}", path.replace(['/', '.'], "-")),
-            file: corpus.join("awesome-compose").join(path),
-        });
+        if let (Some(source), Some(path)) = (f["source"].as_str(), f["path"].as_str()) {
+            out.push((
+                source.to_string(),
+                path.to_string(),
+                corpus.join(source).join(path),
+            ));
+        }
     }
-    awesome.sort_by(|a, b| a.label.cmp(&b.label));
-    (examples, awesome)
+    out
 }
 
 /// The project, or the loader's message.
@@ -392,22 +407,11 @@ fn cli_fails_naming_a_secret_whose_file_is_missing() {
 /// only errors allowed are the ones that name what clashes or cannot be read.
 #[test]
 fn conversion_never_panics_on_any_loadable_corpus_project() {
-    let corpus = support::corpus_dir();
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(corpus.join("MANIFEST.json")).expect("MANIFEST.json"),
-    )
-    .expect("MANIFEST.json is JSON");
     let placeholder = |_: &Path| -> std::io::Result<Vec<u8>> { Ok(b"x".to_vec()) };
     let (mut converted, mut refused, mut rejected) = (0, 0, 0);
     let out = std::env::var_os("RCOMPOSE_CONVERT_DUMP").map(PathBuf::from);
-    for f in manifest["files"].as_array().expect("files") {
-        if f["kind"] != "compose" {
-            continue;
-        }
-        let (Some(source), Some(path)) = (f["source"].as_str(), f["path"].as_str()) else {
-            continue;
-        };
-        let Ok(project) = load(&corpus.join(source).join(path)) else {
+    for (source, path, file) in corpus_compose_files() {
+        let Ok(project) = load(&file) else {
             rejected += 1;
             continue;
         };
