@@ -72,24 +72,39 @@ fn stacks() -> (Vec<Stack>, Vec<Stack>) {
             });
         }
     }
+    let mut awesome: Vec<Stack> = corpus_compose_files()
+        .into_iter()
+        .filter(|(source, _, _)| source == "awesome-compose")
+        .map(|(_, path, file)| Stack {
+            label: format!("awesome-{}", path.replace(['/', '.'], "-")),
+            file,
+        })
+        .collect();
+    awesome.sort_by(|a, b| a.label.cmp(&b.label));
+    (examples, awesome)
+}
+
+/// `(source, path, file)` of every compose file MANIFEST.json lists in the corpus.
+fn corpus_compose_files() -> Vec<(String, String, PathBuf)> {
     let corpus = support::corpus_dir();
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(corpus.join("MANIFEST.json")).expect("MANIFEST.json"),
     )
     .expect("MANIFEST.json is JSON");
-    let mut awesome = Vec::new();
+    let mut out = Vec::new();
     for f in manifest["files"].as_array().expect("files") {
-        if f["source"] != "awesome-compose" || f["kind"] != "compose" {
+        if f["kind"] != "compose" {
             continue;
         }
-        let path = f["path"].as_str().expect("path");
-        awesome.push(Stack {
-            label: format!("awesome-{}", path.replace(['/', '.'], "-")),
-            file: corpus.join("awesome-compose").join(path),
-        });
+        if let (Some(source), Some(path)) = (f["source"].as_str(), f["path"].as_str()) {
+            out.push((
+                source.to_string(),
+                path.to_string(),
+                corpus.join(source).join(path),
+            ));
+        }
     }
-    awesome.sort_by(|a, b| a.label.cmp(&b.label));
-    (examples, awesome)
+    out
 }
 
 /// The project, or the loader's message.
@@ -385,4 +400,46 @@ fn cli_fails_naming_a_secret_whose_file_is_missing() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("secrets.pw.file: cannot read"), "{stderr}");
     assert!(out.stdout.is_empty(), "nothing half-written");
+}
+
+/// Every compose file of the corpus that the loader accepts (compose-go's, compose-spec's and
+/// docker compose's test data included, odd corners and all) converts without a panic; the
+/// only errors allowed are the ones that name what clashes or cannot be read.
+#[test]
+fn conversion_never_panics_on_any_loadable_corpus_project() {
+    let placeholder = |_: &Path| -> std::io::Result<Vec<u8>> { Ok(b"x".to_vec()) };
+    let (mut converted, mut refused, mut rejected) = (0, 0, 0);
+    let out = std::env::var_os("RCOMPOSE_CONVERT_DUMP").map(PathBuf::from);
+    for (source, path, file) in corpus_compose_files() {
+        let Ok(project) = load(&file) else {
+            rejected += 1;
+            continue;
+        };
+        match kubernetes::convert(&project, &placeholder) {
+            Ok(c) => {
+                converted += 1;
+                if let Some(dir) = &out {
+                    let dir = dir.join(format!("{source}-{}", path.replace(['/', '.'], "-")));
+                    std::fs::create_dir_all(&dir).expect("mkdir");
+                    for m in &c.manifests {
+                        std::fs::write(dir.join(m.file_name()), yaml_out::to_string(&m.object))
+                            .expect("write");
+                    }
+                }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains(" both become ") || text.contains("cannot read"),
+                    "{source}/{path}: {text}"
+                );
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("{converted} converted, {refused} refused (name clashes), {rejected} rejected by the loader");
+    assert!(
+        converted > 300,
+        "only {converted} corpus projects converted"
+    );
 }

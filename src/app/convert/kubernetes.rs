@@ -95,6 +95,10 @@ pub fn convert(project: &Project, read: ReadFile<'_>) -> Result<Conversion, Conv
     cx.file_objects(read)?;
     cx.claims();
     let init_only = init_only(project);
+    // One name space for every service's pod and container names, one-shots included.
+    for name in project.services.keys() {
+        cx.claim_name("workload", &dns_label(name), format!("services.{name}"))?;
+    }
     for (name, svc) in &project.services {
         if init_only.contains(name.as_str()) {
             continue;
@@ -153,6 +157,16 @@ pub fn dns_label(name: &str) -> String {
         out.push('x');
     }
     out
+}
+
+/// A Service's name for workload `name`: a DNS-1035 label (it starts with a letter, so `1st`
+/// becomes `s-1st`).
+fn service_name(name: &str) -> String {
+    if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.to_string()
+    } else {
+        joined("s", name)
+    }
 }
 
 /// `a` and `b` joined with `-`, shortened to a DNS-1123 label.
@@ -528,7 +542,6 @@ impl<'p> Cx<'p> {
             return Ok(());
         }
         let name = dns_label(sname);
-        self.claim_name("Deployment", &name, format!("services.{sname}"))?;
         if name != sname {
             self.warn(
                 Some(sname),
@@ -584,7 +597,7 @@ impl<'p> Cx<'p> {
         let mut spec = Map::new();
         spec.insert("replicas".into(), json!(replicas));
         if stateful {
-            spec.insert("serviceName".into(), json!(name));
+            spec.insert("serviceName".into(), json!(service_name(&name)));
         }
         spec.insert("selector".into(), json!({ "matchLabels": selector }));
         spec.insert(
@@ -792,8 +805,16 @@ impl<'p> Cx<'p> {
         stateful: bool,
     ) -> Result<(), ConvertError> {
         let (internal, published) = self.port_lists(svc);
+        let service = service_name(name);
+        if service != name && (!internal.is_empty() || !published.is_empty() || stateful) {
+            self.warn(
+                Some(&svc.name),
+                "",
+                format!("its Service is named {service:?}: a Service name starts with a letter"),
+            );
+        }
         if !internal.is_empty() || stateful {
-            self.claim_name("Service", name, format!("services.{}", svc.name))?;
+            self.claim_name("Service", &service, format!("services.{}", svc.name))?;
             let ports: Vec<Value> = internal
                 .iter()
                 .map(|(port, proto)| service_port(*port, *port, proto))
@@ -808,17 +829,17 @@ impl<'p> Cx<'p> {
             }
             self.services.push(Manifest {
                 kind: "Service",
-                name: name.to_string(),
+                name: service.clone(),
                 object: json!({
                     "apiVersion": "v1",
                     "kind": "Service",
-                    "metadata": self.metadata(name, Some(name)),
+                    "metadata": self.metadata(&service, Some(name)),
                     "spec": spec,
                 }),
             });
         }
         if !published.is_empty() {
-            let pub_name = joined(name, "published");
+            let pub_name = joined(&service, "published");
             self.claim_name("Service", &pub_name, format!("services.{}.ports", svc.name))?;
             let ports: Vec<Value> = published
                 .iter()
@@ -892,18 +913,25 @@ impl<'p> Cx<'p> {
                     }
                 }
             };
-            if published
+            if let Some((_, first, _)) = published
                 .iter()
-                .any(|(q, _, pr)| *q == port && *pr == proto)
+                .find(|(q, _, pr)| *q == port && *pr == proto)
             {
+                if *first != p.target {
+                    self.warn(
+                        s,
+                        format!("ports[{i}]"),
+                        format!("published port {port} is already published for container port {first}; dropped"),
+                    );
+                }
                 continue;
             }
             published.push((port, p.target, proto));
         }
         for (i, e) in svc.expose.iter().enumerate() {
             match parse_expose(e) {
-                Some((ports, proto)) => {
-                    if ports.len() as u32 >= MAX_RANGE {
+                Some((ports, proto, cut)) => {
+                    if cut {
                         self.warn(
                             s,
                             format!("expose[{i}]"),
@@ -1564,18 +1592,18 @@ impl<'p> Cx<'p> {
             }
         }
         let blkio = svc.blkio_config.is_some();
-        let host_ns = |v: &Option<String>| v.as_deref().is_some_and(|x| !x.is_empty());
-        let checks: [(&str, bool, &str); 33] = [
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|x| !x.is_empty());
+        let checks: [(&str, bool, &str); 44] = [
             ("blkio_config", blkio, "no Kubernetes equivalent"),
-            ("cgroup", host_ns(&svc.cgroup), "no Kubernetes equivalent"),
+            ("cgroup", set(&svc.cgroup), "no Kubernetes equivalent"),
             (
                 "cgroup_parent",
-                host_ns(&svc.cgroup_parent),
+                set(&svc.cgroup_parent),
                 "no Kubernetes equivalent",
             ),
             (
                 "container_name",
-                host_ns(&svc.container_name),
+                set(&svc.container_name),
                 "Kubernetes names the pods itself",
             ),
             (
@@ -1613,7 +1641,7 @@ impl<'p> Cx<'p> {
                 svc.cpu_shares != 0,
                 "no Kubernetes equivalent (use deploy.resources)",
             ),
-            ("cpuset", host_ns(&svc.cpuset), "no Kubernetes equivalent"),
+            ("cpuset", set(&svc.cpuset), "no Kubernetes equivalent"),
             (
                 "credential_spec",
                 svc.credential_spec.is_some(),
@@ -1636,27 +1664,27 @@ impl<'p> Cx<'p> {
             ),
             (
                 "ipc",
-                host_ns(&svc.ipc),
+                set(&svc.ipc),
                 "IPC namespaces are not translated (hostIPC is not set)",
             ),
             (
                 "pid",
-                host_ns(&svc.pid),
+                set(&svc.pid),
                 "PID namespaces are not translated (hostPID is not set)",
             ),
             (
                 "uts",
-                host_ns(&svc.uts),
+                set(&svc.uts),
                 "UTS namespaces are not translated",
             ),
             (
                 "userns_mode",
-                host_ns(&svc.userns_mode),
+                set(&svc.userns_mode),
                 "no Kubernetes equivalent",
             ),
             (
                 "isolation",
-                host_ns(&svc.isolation),
+                set(&svc.isolation),
                 "no Kubernetes equivalent",
             ),
             (
@@ -1676,7 +1704,7 @@ impl<'p> Cx<'p> {
             ),
             (
                 "mac_address",
-                host_ns(&svc.mac_address),
+                set(&svc.mac_address),
                 "no Kubernetes equivalent",
             ),
             (
@@ -1706,12 +1734,12 @@ impl<'p> Cx<'p> {
             ),
             (
                 "platform",
-                host_ns(&svc.platform),
+                set(&svc.platform),
                 "not translated (a nodeSelector on kubernetes.io/arch would pin it)",
             ),
             (
                 "runtime",
-                host_ns(&svc.runtime),
+                set(&svc.runtime),
                 "not translated (a RuntimeClass would select it)",
             ),
             (
@@ -1719,27 +1747,20 @@ impl<'p> Cx<'p> {
                 !svc.storage_opt.is_empty(),
                 "no Kubernetes equivalent",
             ),
-        ];
-        for (key, set, reason) in checks {
-            if set {
-                self.warn(s, key, format!("{reason}; ignored"));
-            }
-        }
-        let more: [(&str, bool, &str); 11] = [
             ("sysctls", !svc.sysctls.is_empty(), "not translated (pod sysctls need the kubelet to allow them)"),
             ("ulimits", !svc.ulimits.is_empty(), "no Kubernetes equivalent"),
             ("volumes_from", !svc.volumes_from.is_empty(), "no Kubernetes equivalent (share a claim instead)"),
-            ("domainname", host_ns(&svc.domainname), "no Kubernetes equivalent"),
+            ("domainname", set(&svc.domainname), "no Kubernetes equivalent"),
             ("init", svc.init == Some(true), "Kubernetes runs no init process in the container (use an image with one, e.g. tini)"),
-            ("stop_signal", host_ns(&svc.stop_signal), "Kubernetes sends SIGTERM"),
+            ("stop_signal", set(&svc.stop_signal), "Kubernetes sends SIGTERM"),
             ("develop", svc.develop.is_some(), "a development feature (watch); not translated"),
             ("pre_start", !svc.pre_start.is_empty(), "not translated (an init container would run it)"),
             ("models", !svc.models.is_empty(), "AI models are not translated"),
             ("use_api_socket", svc.use_api_socket, "there is no Docker API in a pod"),
             ("label_file", !svc.label_file.is_empty(), "its labels are not translated"),
         ];
-        for (key, set, reason) in more {
-            if set {
+        for (key, on, reason) in checks {
+            if on {
                 self.warn(s, key, format!("{reason}; ignored"));
             }
         }
@@ -1791,8 +1812,9 @@ fn protocol(p: Option<&str>) -> Option<String> {
     }
 }
 
-/// `3000`, `3000/udp`, `4000-4005`: the ports (at most [`MAX_RANGE`]) and the protocol.
-fn parse_expose(e: &str) -> Option<(Vec<u32>, String)> {
+/// `3000`, `3000/udp`, `4000-4005`: the ports (at most [`MAX_RANGE`]), the protocol, and whether
+/// the range was cut.
+fn parse_expose(e: &str) -> Option<(Vec<u32>, String, bool)> {
     let (ports, proto) = match e.split_once('/') {
         Some((p, proto)) => (p, Some(proto)),
         None => (e, None),
@@ -1814,7 +1836,8 @@ fn parse_expose(e: &str) -> Option<(Vec<u32>, String)> {
     if hi < lo {
         return None;
     }
-    Some(((lo..=hi).take(MAX_RANGE as usize).collect(), proto))
+    let cut = hi - lo >= MAX_RANGE;
+    Some(((lo..=hi).take(MAX_RANGE as usize).collect(), proto, cut))
 }
 
 /// A CPU quantity: whole CPUs, else millicores (`0.5` -> `500m`); `None` for zero.

@@ -423,8 +423,50 @@ fn quantities_and_keys() {
     assert!(!is_qualified_name("-x") && !is_qualified_name("a/b/c") && !is_qualified_name(""));
     assert_eq!(
         parse_expose("8000-8002/udp"),
-        Some((vec![8000, 8001, 8002], "UDP".to_string()))
+        Some((vec![8000, 8001, 8002], "UDP".to_string(), false))
+    );
+    assert_eq!(
+        parse_expose("1-1000").map(|(p, _, cut)| (p.len(), cut)),
+        Some((100, true))
+    );
+    assert_eq!(
+        parse_expose("1-100").map(|(p, _, cut)| (p.len(), cut)),
+        Some((100, false))
     );
     assert_eq!(parse_expose("x"), None);
     assert_eq!(parse_expose("9-1"), None);
+}
+
+#[test]
+fn a_service_name_starting_with_a_digit_gets_a_service_starting_with_a_letter() {
+    let c = convert_ok(
+        "services:\n  1st:\n    image: a\n    ports: ['80:80']\n    volumes: [data:/d]\nvolumes:\n  data: {}\n",
+    );
+    let sts = find(&c, "StatefulSet", "1st");
+    assert_eq!(sts["spec"]["serviceName"], "s-1st");
+    find(&c, "Service", "s-1st");
+    find(&c, "Service", "s-1st-published");
+    assert!(warned(&c, "services.1st").is_some());
+}
+
+#[test]
+fn one_shots_share_the_name_space_of_services() {
+    let p = project(
+        "services:\n  my_job:\n    image: a\n  my-job:\n    image: a\n  app:\n    image: b\n    depends_on:\n      my_job: {condition: service_completed_successfully}\n      my-job: {condition: service_completed_successfully}\n",
+    );
+    let err = convert(&p, &no_files).unwrap_err().to_string();
+    assert!(
+        err.contains("services.my_job") && err.contains("services.my-job"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_published_port_used_twice_is_reported() {
+    let c = convert_ok(
+        "services:\n  web:\n    image: a\n    ports: ['127.0.0.1:80:80', '127.0.0.2:80:8080']\n",
+    );
+    let lb = find(&c, "Service", "web-published");
+    assert_eq!(lb["spec"]["ports"].as_array().unwrap().len(), 1);
+    assert!(warned(&c, "services.web.ports[1]").is_some());
 }
