@@ -123,7 +123,14 @@ pub(super) async fn service_state(
     let Some(argv) = service.and_then(health_argv) else {
         return Ok(Attempt::NotYet("its health is starting".into()));
     };
-    until_listening(&d.ports, Duration::from_millis(400)).await;
+    if let Some(port) = until_listening(&d.ports, Duration::from_millis(400)).await {
+        // Nothing answers on its first published port yet: a healthcheck exec now would only
+        // cost the engine (and the service still starting) CPU. The engine's own probe still
+        // runs at its interval, so a service that is healthy without that port is seen then.
+        return Ok(Attempt::NotYet(format!(
+            "nothing listens on its published port {port} yet"
+        )));
+    }
     let limit = service
         .and_then(|s| s.healthcheck.as_ref())
         .and_then(|h| h.timeout)
@@ -254,15 +261,12 @@ fn listening(s: &mut TcpStream, addr: SocketAddr, wait: Duration) -> Result<(), 
 /// Waits (up to `limit`, probing every 20 ms from the host, which costs the engine nothing)
 /// until something listens behind the container's first published TCP port. Running a
 /// healthcheck in the container before then is wasted work for the engine; running it as soon
-/// as the port listens is what makes a stack ready early. Without a published TCP port, or
-/// when nothing listens by `limit`, returns and the caller runs the healthcheck anyway.
-async fn until_listening(ports: &[PortMapping], limit: Duration) {
-    let Some(p) = ports
+/// as the port listens is what makes a stack ready early. Returns the container port when
+/// nothing listens by `limit`; `None` when it listens or nothing is published.
+async fn until_listening(ports: &[PortMapping], limit: Duration) -> Option<u16> {
+    let p = ports
         .iter()
-        .find(|p| p.host_port != 0 && p.container.protocol == Protocol::Tcp)
-    else {
-        return;
-    };
+        .find(|p| p.host_port != 0 && p.container.protocol == Protocol::Tcp)?;
     let addr = SocketAddr::new(super::endpoints::host_ip(&p.host_ip), p.host_port);
     let until = Instant::now() + limit;
     loop {
@@ -275,8 +279,11 @@ async fn until_listening(ports: &[PortMapping], limit: Duration) {
         })
         .await
         .unwrap_or(true);
-        if up || Instant::now() >= until {
-            return;
+        if up {
+            return None;
+        }
+        if Instant::now() >= until {
+            return Some(p.container.port);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
