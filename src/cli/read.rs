@@ -54,7 +54,13 @@ pub async fn ps(global: &GlobalArgs, args: PsArgs) -> Result<i32> {
     let rows = query::ps(engine.as_ref(), &project, &filter).await?;
     let cx = list::PsContext {
         now: now(),
-        zone: jiff::tz::TimeZone::system(),
+        // `CreatedAt` (JSON, templates) is printed in the local zone; finding that zone reads the
+        // time zone database, which the default table (relative times only) does not need.
+        zone: if args.quiet || args.services || args.format == "table" {
+            jiff::tz::TimeZone::UTC
+        } else {
+            super::logtime::local_zone()
+        },
         trunc: !args.no_trunc,
     };
     print(&list::render_ps(&rows, &args, &cx).map_err(|e| anyhow::anyhow!(e))?);
