@@ -584,8 +584,9 @@ impl Monitor<'_> {
                     .seen_through
                     .is_none()
                     .then(|| ev.time_nano.div_euclid(1_000_000_000));
-                if t.seen_through.is_none() && t.run == Run::Waiting {
-                    // Its earlier lines were all read (or cut by --tail): show this run's.
+                if t.seen_through.is_none() && t.stream.is_none() {
+                    // Nothing of it shown, no stream delivering: its earlier lines were all read
+                    // (or cut by --tail) — show this run's, from its start.
                     t.seen_through = Some(i128::from(ev.time_nano) - 1);
                 }
                 t.run = Run::Running;
