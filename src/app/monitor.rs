@@ -120,6 +120,11 @@ pub struct Monitored {
 /// created (`create` with the `replace` label) before the old container stops.
 pub const ALL_EXITED_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
+/// [`ALL_EXITED_GRACE`] when the last container to exit was being stopped (a `kill` event came
+/// first, as for every `stop` and `restart`): the engine's restart takes its stop and its start
+/// in turn, and a busy machine can take a second between them.
+pub const STOPPED_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// With `--until`, how long after that moment the last reads start: the engine stamps a line
 /// when it reads it from the container and writes it to the log a moment later.
 pub const UNTIL_SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
@@ -146,6 +151,9 @@ struct Track {
     /// It started again while its previous stream was still open: follow it again once that
     /// stream ends.
     refollow: bool,
+    /// A `die` came since its stream was opened: a `start` now is a new run, not one the open
+    /// stream already covers (as a start replayed from just before the listing is).
+    died: bool,
     /// The exit code of a `die` not shown yet (its stream is still delivering lines).
     exit_pending: Option<i64>,
     /// Exited before the monitor began (attached `up`): its exit code is read when its stream
@@ -176,6 +184,9 @@ struct Monitor<'a> {
     events_live: bool,
     /// `--until` has passed: the last bounded reads run, nothing is followed any more.
     until_passed: bool,
+    /// A followed container was told to stop (`kill`) since the last start: the end waits
+    /// [`STOPPED_GRACE`].
+    stopping: bool,
     exit_code: Option<i32>,
 }
 
@@ -226,6 +237,7 @@ pub async fn monitor(
         successors: HashSet::new(),
         events_live: events.is_some(),
         until_passed: false,
+        stopping: false,
         engine,
         project,
         opts,
@@ -250,6 +262,7 @@ pub async fn monitor(
             },
             stream: None,
             refollow: false,
+            died: false,
             exit_pending: None,
             inspect_on_end: !running && !opts.wait_for_stopped,
             seen_through: None,
@@ -272,7 +285,7 @@ pub async fn monitor(
             + UNTIL_SETTLE
     });
     // When every followed container has exited and later starts are followed, the end waits
-    // [`ALL_EXITED_GRACE`] (see there).
+    // [`ALL_EXITED_GRACE`], or [`STOPPED_GRACE`] after a stop (see there).
     let mut all_exited_at: Option<tokio::time::Instant> = None;
     let end = loop {
         if opts.end_when_all_exited && nothing_followed {
@@ -288,7 +301,12 @@ pub async fn monitor(
         } else {
             all_exited_at.get_or_insert_with(tokio::time::Instant::now);
         }
-        let grace_end = all_exited_at.map(|t| t + ALL_EXITED_GRACE);
+        let grace = if m.stopping {
+            STOPPED_GRACE
+        } else {
+            ALL_EXITED_GRACE
+        };
+        let grace_end = all_exited_at.map(|t| t + grace);
         let until_due = until_at.filter(|_| !m.until_passed);
         tokio::select! {
             _ = async { tokio::time::sleep_until(grace_end.expect("guarded")).await }, if grace_end.is_some() => {
@@ -361,6 +379,7 @@ impl Monitor<'_> {
         self.next_gen += 1;
         t.stream = Some(g);
         t.refollow = false;
+        t.died = false;
         let (stream, handle) = abortable(logs::one(
             Arc::clone(&self.engine),
             usize::try_from(g).unwrap_or(usize::MAX),
@@ -578,7 +597,12 @@ impl Monitor<'_> {
         }
         let tracked = self.tracks.iter().position(|t| t.id == ev.id);
         match (&ev.action, tracked) {
+            (EventAction::Kill, Some(_)) => {
+                self.stopping = true;
+                false
+            }
             (EventAction::Start, Some(ti)) => {
+                self.stopping = false;
                 let t = &mut self.tracks[ti];
                 let from = t
                     .seen_through
@@ -589,15 +613,20 @@ impl Monitor<'_> {
                     // (or cut by --tail) — show this run's, from its start.
                     t.seen_through = Some(i128::from(ev.time_nano) - 1);
                 }
+                let was = t.run;
                 t.run = Run::Running;
                 if t.stream.is_some() {
-                    t.refollow = true;
+                    // A stopped container's first stream may end before or after this start.
+                    if t.died || was == Run::Waiting {
+                        t.refollow = true;
+                    }
                 } else {
                     self.follow_again(ti, from);
                 }
                 false
             }
             (EventAction::Start, None) => {
+                self.stopping = false;
                 self.successors.remove(&ev.id);
                 let name = ev
                     .name
@@ -626,6 +655,7 @@ impl Monitor<'_> {
                     run: Run::Running,
                     stream: None,
                     refollow: false,
+                    died: false,
                     exit_pending: None,
                     inspect_on_end: false,
                     seen_through: None,
@@ -650,7 +680,12 @@ impl Monitor<'_> {
                     t.run = Run::Exited;
                 }
                 if t.stream.is_some() {
-                    t.exit_pending = Some(code);
+                    t.died = true;
+                    // An earlier exit still waiting for this stream's end is shown now rather
+                    // than lost.
+                    if let Some(earlier) = t.exit_pending.replace(code) {
+                        return self.exited(ti, earlier, emit);
+                    }
                     false
                 } else {
                     self.exited(ti, code, emit)
