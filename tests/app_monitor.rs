@@ -262,3 +262,68 @@ async fn a_restart_within_the_grace_keeps_it_going_then_it_ends_when_all_have_ex
         .count();
     assert_eq!(exits, 2, "both runs were followed: {events:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_wait_for_stopped_a_stopped_container_is_awaited_and_followed_when_it_starts() {
+    // `logs -f` as docker compose v5: a container stopped at the start does not end it; once it
+    // starts and exits again, it does.
+    let (_f, e, p) = started(0).await;
+    tokio::time::sleep(Duration::from_secs(1)).await; // the job has exited
+    let opts = MonitorOptions {
+        follow_starts: true,
+        wait_for_stopped: true,
+        ..attached(&["job"])
+    };
+    let (m, events) = run(&e, &p, &opts, Duration::from_secs(10)).await;
+    assert_eq!(m.end, MonitorEnd::Interrupted, "{events:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, MonitorEvent::Exited { .. })),
+        "no exit shown for a container that was stopped already: {events:?}"
+    );
+    let engine = e.clone();
+    let mut side = std::pin::pin!(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        engine
+            .start_container("mon-job-1")
+            .await
+            .err()
+            .map(|e| e.to_string())
+    });
+    let mut events = Vec::new();
+    let m = tokio::time::timeout(
+        Duration::from_secs(60),
+        monitor(
+            e.clone(),
+            &p.name,
+            &opts,
+            Some(side.as_mut()),
+            std::future::pending(),
+            &mut |ev| events.push(ev),
+        ),
+    )
+    .await
+    .expect("ended")
+    .expect("listed");
+    assert_eq!(m.end, MonitorEnd::AllExited, "{events:?}");
+    assert!(
+        events.contains(&MonitorEvent::Exited {
+            display: 0,
+            code: 0
+        }),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_to_follow_ends_it_at_once() {
+    let (_f, e, p) = started(0).await;
+    let opts = MonitorOptions {
+        follow_starts: true,
+        wait_for_stopped: true,
+        ..attached(&["nosuch"])
+    };
+    let (m, events) = run(&e, &p, &opts, Duration::from_secs(3600)).await;
+    assert_eq!(m.end, MonitorEnd::AllExited, "{events:?}");
+}

@@ -1,7 +1,7 @@
 //! Container logs as a typed event stream (for `logs` and attached `up`): one stream per
 //! container, split into lines, merged ([`multiplex`]), with an end marker per container so the
-//! caller can follow a restarted container again ([`follow_again`]). `--since`/`--until`/`--tail`
-//! travel in `engine::LogOptions`. Rendering (prefixes, colours) is the cli's. Must not import
+//! caller (`app::monitor`) can follow a restarted container again; [`split_timestamp`] reads the
+//! engine's timestamp off a line. `--since`/`--until`/`--tail` travel in `engine::LogOptions`. Rendering (prefixes, colours) is the cli's. Must not import
 //! `cli` or `loader`; prints nothing.
 
 use std::sync::Arc;
@@ -58,6 +58,18 @@ impl LineSplitter {
     }
 }
 
+/// Splits the engine's timestamp (`2026-12-05T16:42:35.430926934Z text`, as logs with
+/// `timestamps` come) off a line: nanoseconds since the epoch and the text after it. `None` when
+/// the line does not start with one.
+pub fn split_timestamp(line: &str) -> Option<(i128, &str)> {
+    let (first, rest) = line.split_once(' ').unwrap_or((line, ""));
+    if first.len() < 20 || !first.as_bytes()[0].is_ascii_digit() || !first.contains('T') {
+        return None;
+    }
+    let at: jiff::Timestamp = first.parse().ok()?;
+    Some((at.as_nanosecond(), rest))
+}
+
 /// One container to follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogTarget {
@@ -78,7 +90,8 @@ pub enum LogEvent {
     Error { target: usize, message: String },
 }
 
-fn one(
+/// The log stream of container `id` as events under `index` (lines, then `Ended`).
+pub(crate) fn one(
     engine: Arc<dyn Engine>,
     index: usize,
     id: String,
@@ -136,21 +149,6 @@ pub fn multiplex(
         .map(|(i, t)| one(Arc::clone(&engine), i, t.id.clone(), opts.clone()))
         .collect();
     stream::select_all(streams).boxed()
-}
-
-/// Re-follows one target (after a restart), from `since` (seconds since the epoch).
-pub fn follow_again(
-    engine: Arc<dyn Engine>,
-    index: usize,
-    target: &LogTarget,
-    since: i64,
-) -> BoxStream<'static, LogEvent> {
-    let opts = LogOptions {
-        follow: true,
-        since: Some(since),
-        ..Default::default()
-    };
-    one(engine, index, target.id.clone(), opts)
 }
 
 /// Log targets for containers: label `web-1` (or the container name).
@@ -239,6 +237,18 @@ mod tests {
         assert_eq!(s.push(b"tail"), Vec::<String>::new());
         assert_eq!(s.finish(), Some("tail".to_string()));
         assert_eq!(s.finish(), None);
+    }
+
+    #[test]
+    fn timestamps_split_off_exactly() {
+        let (ns, text) = split_timestamp("1970-01-01T00:00:01.000000002Z hello world").unwrap();
+        assert_eq!((ns, text), (1_000_000_002, "hello world"));
+        assert_eq!(
+            split_timestamp("1970-01-01T00:00:01Z").unwrap(),
+            (1_000_000_000, "")
+        );
+        assert_eq!(split_timestamp("hello world"), None);
+        assert_eq!(split_timestamp("2026-12-05Tnonsense-nonsense x"), None);
     }
 
     #[test]

@@ -2,18 +2,26 @@
 //! `logs -f`. The logs of the chosen services' containers come as typed [`MonitorEvent`]s until
 //! every one has exited (`end_when_all_exited`), a container exit ends it
 //! (`--abort-on-container-exit`, `--exit-code-from`, `--abort-on-container-failure`), a side task
-//! (the watcher) fails, or the caller's interrupt (Ctrl-C) fires. A container that restarts is
-//! followed again; with `follow_starts` a container that starts later (a recreate, a scale-up, a
-//! rebuild by watch) is followed too, from its start.
+//! (the watcher) fails, `--until` passes, or the caller's interrupt (Ctrl-C) fires.
+//!
+//! With `follow_starts` the engine's container events drive it: a `start` of a followed
+//! container (a restart) follows it again, a `start` of a new container of a followed service (a
+//! recreate's replacement, a scale-up, a rebuild by watch) follows that from its start, a `die`
+//! shows `web-1 exited with code N` once the stream has delivered its last lines, and a container
+//! removed (scale-down) ends with its stream. Streams always ask the engine for timestamps (shown
+//! only with `--timestamps`): the last one shown per container is kept, and a later stream of the
+//! same container asks `since` that second and skips every line up to and including it, so no
+//! line is lost or shown twice at a switch. One stream per container at a time: a restart seen
+//! while the old stream still delivers waits for its end.
 //!
 //! Stopping the stack afterwards is the caller's (it is `ops::stop`). Rendering is the cli's.
 //! Must not import `cli` or `loader`; prints nothing.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::stream::{BoxStream, SelectAll, StreamExt};
+use futures::stream::{abortable, AbortHandle, BoxStream, SelectAll, StreamExt};
 
 use super::logs::{self, LogEvent, LogTarget};
 use super::query::{self, QueryError};
@@ -21,6 +29,7 @@ use crate::engine::{
     Engine, EngineEvent, EventAction, EventFilter, EventKind, LabelFilter, LogOptions,
 };
 use crate::model::labels;
+use crate::model::ContainerState;
 
 /// What the monitor follows and when it ends.
 #[derive(Debug, Clone, Default)]
@@ -32,8 +41,12 @@ pub struct MonitorOptions {
     /// How the logs there already are are read (`--tail`, `--since`, `--until`, `--timestamps`);
     /// the streams always follow.
     pub log: LogOptions,
-    /// Follow containers that start later.
+    /// Follow containers that start later, and every container again when it restarts (from
+    /// the engine's events).
     pub follow_starts: bool,
+    /// Containers not running at the start are waited for, not counted as exited (`logs -f`,
+    /// as docker compose v5 does): a later start of one is followed.
+    pub wait_for_stopped: bool,
     /// End when every followed container has exited (attached `up`, `logs -f`); without it only
     /// an abort flag, the side task or the interrupt ends it (`up --watch`).
     pub end_when_all_exited: bool,
@@ -101,13 +114,57 @@ pub struct Monitored {
 }
 
 /// How long the monitor waits, once every followed container has exited, for one to start again
-/// before it ends (with `follow_starts`).
+/// before it ends (with `follow_starts`). A window is unavoidable here: `restart` (the engine's,
+/// and a stop then a start) passes through `die` and `stop` exactly as a plain `stop` does, and
+/// nothing says whether a `start` follows. A recreate needs no window: the replacement is
+/// created (`create` with the `replace` label) before the old container stops.
 pub const ALL_EXITED_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
-/// One followed log stream: which container, shown under which prefix.
-struct Feed {
+/// [`ALL_EXITED_GRACE`] when the last container to exit was being stopped (a `kill` event came
+/// first, as for every `stop` and `restart`): the engine's restart takes its stop and its start
+/// in turn, and a busy machine can take a second between them.
+pub const STOPPED_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// With `--until`, how long after that moment the last reads start: the engine stamps a line
+/// when it reads it from the container and writes it to the log a moment later.
+pub const UNTIL_SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Where a followed container is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// Running, or restarting under its restart policy: its end is awaited.
+    Running,
+    /// Not running when `logs -f` began (`wait_for_stopped`): a start is awaited, as v5 does.
+    Waiting,
+    /// Exited (or removed): nothing awaited.
+    Exited,
+}
+
+/// One container of a followed service.
+struct Track {
     id: String,
     display: usize,
+    service: String,
+    run: Run,
+    /// The generation of its open log stream.
+    stream: Option<u64>,
+    /// It started again while its previous stream was still open: follow it again once that
+    /// stream ends.
+    refollow: bool,
+    /// A `die` came since its stream was opened: a `start` now is a new run, not one the open
+    /// stream already covers (as a start replayed from just before the listing is).
+    died: bool,
+    /// The exit code of a `die` not shown yet (its stream is still delivering lines).
+    exit_pending: Option<i64>,
+    /// Exited before the monitor began (attached `up`): its exit code is read when its stream
+    /// ends.
+    inspect_on_end: bool,
+    /// The engine's timestamp (ns) of the last line shown: a later stream of this container asks
+    /// `since` that second and skips lines up to and including it.
+    seen_through: Option<i128>,
+    /// Its logs cannot be read (a log driver such as `none`): reported once, never followed
+    /// again.
+    unreadable: bool,
 }
 
 /// The state of one monitor run.
@@ -116,9 +173,20 @@ struct Monitor<'a> {
     project: &'a str,
     opts: &'a MonitorOptions,
     shown: Vec<LogTarget>,
-    feeds: Vec<Feed>,
-    live: HashSet<String>,
+    tracks: Vec<Track>,
+    /// Open stream generation -> track index, and the handle that drops the stream.
+    streams_of: HashMap<u64, (usize, AbortHandle)>,
+    next_gen: u64,
     streams: SelectAll<BoxStream<'static, LogEvent>>,
+    /// Containers created to replace a followed one, not started yet.
+    successors: HashSet<String>,
+    /// The engine's events are being received (`die`/`start` drive the tracks).
+    events_live: bool,
+    /// `--until` has passed: the last bounded reads run, nothing is followed any more.
+    until_passed: bool,
+    /// A followed container was told to stop (`kill`) since the last start: the end waits
+    /// [`STOPPED_GRACE`].
+    stopping: bool,
     exit_code: Option<i32>,
 }
 
@@ -133,6 +201,19 @@ pub async fn monitor(
     interrupt: impl Future<Output = ()>,
     emit: &mut dyn FnMut(MonitorEvent),
 ) -> Result<Monitored, QueryError> {
+    // Subscribed from a moment before the listing (the engine replays what came since): no
+    // start or exit between the listing and the subscription is missed. A replayed event the
+    // listing already shows changes nothing (see `on_event`).
+    let mut events = if opts.follow_starts {
+        Some(engine.events(&EventFilter {
+            labels: LabelFilter::project(project),
+            kinds: vec!["container".to_string()],
+            since: Some(now_secs()),
+            ..Default::default()
+        }))
+    } else {
+        None
+    };
     let mut containers = query::service_containers(engine.as_ref(), project).await?;
     containers.retain(|c| {
         c.labels
@@ -142,63 +223,97 @@ pub async fn monitor(
                 .index
                 .is_none_or(|i| c.labels.get(labels::CONTAINER_NUMBER) == Some(&i.to_string()))
     });
-    // Subscribed before the logs are: no start is missed in between.
-    let mut starts = if opts.follow_starts {
-        Some(engine.events(&EventFilter {
-            labels: LabelFilter::project(project),
-            kinds: vec!["container".to_string()],
-            ..Default::default()
-        }))
-    } else {
-        None
-    };
     let shown = logs::targets(project, &containers);
     emit(MonitorEvent::Shown {
         targets: shown.clone(),
         first: true,
     });
-    let log_opts = LogOptions {
-        follow: true,
-        ..opts.log.clone()
-    };
+    let nothing_followed = shown.is_empty();
     let mut m = Monitor {
-        feeds: shown
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Feed {
-                id: t.id.clone(),
-                display: i,
-            })
-            .collect(),
-        live: shown.iter().map(|t| t.id.clone()).collect(),
+        tracks: Vec::new(),
+        streams_of: HashMap::new(),
+        next_gen: 0,
         streams: SelectAll::new(),
+        successors: HashSet::new(),
+        events_live: events.is_some(),
+        until_passed: false,
+        stopping: false,
         engine,
         project,
         opts,
-        shown,
+        shown: shown.clone(),
         exit_code: None,
     };
-    m.streams
-        .push(logs::multiplex(Arc::clone(&m.engine), &m.shown, &log_opts));
+    for (i, (t, c)) in shown.iter().zip(&containers).enumerate() {
+        let running = matches!(
+            c.state,
+            ContainerState::Running | ContainerState::Restarting
+        );
+        m.tracks.push(Track {
+            id: t.id.clone(),
+            display: i,
+            service: t.service.clone(),
+            run: if running {
+                Run::Running
+            } else if opts.wait_for_stopped {
+                Run::Waiting
+            } else {
+                Run::Exited
+            },
+            stream: None,
+            refollow: false,
+            died: false,
+            exit_pending: None,
+            inspect_on_end: !running && !opts.wait_for_stopped,
+            seen_through: None,
+            unreadable: false,
+        });
+        let initial = LogOptions {
+            follow: true,
+            timestamps: true,
+            ..opts.log.clone()
+        };
+        m.open(i, initial);
+    }
     let mut side = side;
     let mut side_finished = false;
     tokio::pin!(interrupt);
+    let until_at = opts.log.until.map(|u| {
+        let wait = u.saturating_mul(1_000_000_000) as i128 - now_nanos();
+        tokio::time::Instant::now()
+            + std::time::Duration::from_nanos(u64::try_from(wait).unwrap_or(0))
+            + UNTIL_SETTLE
+    });
     // When every followed container has exited and later starts are followed, the end waits
-    // [`ALL_EXITED_GRACE`]: a restart (stop, then start) or a recreate passes through a moment
-    // when nothing runs.
+    // [`ALL_EXITED_GRACE`], or [`STOPPED_GRACE`] after a stop (see there).
     let mut all_exited_at: Option<tokio::time::Instant> = None;
     let end = loop {
-        if !opts.end_when_all_exited || !m.live.is_empty() {
+        if opts.end_when_all_exited && nothing_followed {
+            break MonitorEnd::AllExited;
+        }
+        if m.until_passed && m.streams_of.is_empty() {
+            break MonitorEnd::AllExited;
+        }
+        if !opts.end_when_all_exited || !m.all_exited() {
             all_exited_at = None;
-        } else if starts.is_none() {
+        } else if !m.events_live {
             break MonitorEnd::AllExited;
         } else {
             all_exited_at.get_or_insert_with(tokio::time::Instant::now);
         }
-        let grace_end = all_exited_at.map(|t| t + ALL_EXITED_GRACE);
+        let grace = if m.stopping {
+            STOPPED_GRACE
+        } else {
+            ALL_EXITED_GRACE
+        };
+        let grace_end = all_exited_at.map(|t| t + grace);
+        let until_due = until_at.filter(|_| !m.until_passed);
         tokio::select! {
             _ = async { tokio::time::sleep_until(grace_end.expect("guarded")).await }, if grace_end.is_some() => {
                 break MonitorEnd::AllExited;
+            }
+            _ = async { tokio::time::sleep_until(until_due.expect("guarded")).await }, if until_due.is_some() => {
+                m.until_reached();
             }
             r = async { side.as_mut().expect("guarded").as_mut().await }, if side.is_some() && !side_finished => {
                 side_finished = true;
@@ -214,13 +329,22 @@ pub async fn monitor(
                     break MonitorEnd::Aborted;
                 }
             }
-            ev = async { starts.as_mut().expect("guarded").next().await }, if starts.is_some() => match ev {
-                Some(Ok(ev)) => m.on_start(ev, emit),
+            ev = async { events.as_mut().expect("guarded").next().await }, if events.is_some() => match ev {
+                Some(Ok(ev)) => {
+                    if m.on_event(ev, emit).await {
+                        emit(MonitorEvent::Note("Aborting on container exit...".to_string()));
+                        break MonitorEnd::Aborted;
+                    }
+                }
                 Some(Err(e)) => {
                     emit(MonitorEvent::Note(format!("cannot follow restarted containers: {e}")));
-                    starts = None;
+                    events = None;
+                    m.events_live = false;
                 }
-                None => starts = None,
+                None => {
+                    events = None;
+                    m.events_live = false;
+                }
             },
             _ = &mut interrupt => break MonitorEnd::Interrupted,
         }
@@ -233,68 +357,226 @@ pub async fn monitor(
 }
 
 impl Monitor<'_> {
+    /// Nothing runs, nothing is awaited, every stream has ended.
+    fn all_exited(&self) -> bool {
+        self.successors.is_empty()
+            && self
+                .tracks
+                .iter()
+                .all(|t| t.run == Run::Exited && t.stream.is_none())
+    }
+
+    /// Opens a log stream of track `ti` with `log` (unless it cannot be read, or `--until` has
+    /// passed).
+    fn open(&mut self, ti: usize, log: LogOptions) {
+        let Some(t) = self.tracks.get_mut(ti) else {
+            return;
+        };
+        if t.unreadable || t.stream.is_some() {
+            return;
+        }
+        let g = self.next_gen;
+        self.next_gen += 1;
+        t.stream = Some(g);
+        t.refollow = false;
+        t.died = false;
+        let (stream, handle) = abortable(logs::one(
+            Arc::clone(&self.engine),
+            usize::try_from(g).unwrap_or(usize::MAX),
+            t.id.clone(),
+            log,
+        ));
+        self.streams_of.insert(g, (ti, handle));
+        self.streams.push(stream.boxed());
+    }
+
+    /// Follows track `ti` again: from the second of the last line shown (the lines up to it are
+    /// skipped), else from `from` (seconds), else as the user asked.
+    fn follow_again(&mut self, ti: usize, from: Option<i64>) {
+        let Some(t) = self.tracks.get(ti) else {
+            return;
+        };
+        let since = t
+            .seen_through
+            .map(|ns| i64::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(0))
+            .or(from)
+            .or(self.opts.log.since);
+        self.open(
+            ti,
+            LogOptions {
+                follow: true,
+                timestamps: true,
+                tail: None,
+                since,
+                until: self.opts.log.until,
+            },
+        );
+    }
+
+    /// `--until` has passed (and settled): every open stream is replaced by a bounded read up to
+    /// it, and nothing is followed any more.
+    fn until_reached(&mut self) {
+        self.until_passed = true;
+        let open: Vec<(u64, usize)> = self
+            .streams_of
+            .iter()
+            .map(|(g, (ti, _))| (*g, *ti))
+            .collect();
+        for (g, ti) in open {
+            if let Some((_, h)) = self.streams_of.remove(&g) {
+                h.abort();
+            }
+            let Some(t) = self.tracks.get_mut(ti) else {
+                continue;
+            };
+            t.stream = None;
+            let since = t
+                .seen_through
+                .map(|ns| i64::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(0))
+                .or(self.opts.log.since);
+            let tail = if t.seen_through.is_some() {
+                None
+            } else {
+                self.opts.log.tail
+            };
+            self.open(
+                ti,
+                LogOptions {
+                    follow: false,
+                    timestamps: true,
+                    tail,
+                    since,
+                    until: self.opts.log.until,
+                },
+            );
+        }
+    }
+
+    /// The text to show for a line of track `ti`, or `None` when it was shown already (or is
+    /// past `--until`).
+    fn accept(&mut self, ti: usize, text: String) -> Option<String> {
+        let until = self
+            .opts
+            .log
+            .until
+            .map(|u| i128::from(u).saturating_mul(1_000_000_000));
+        let keep_stamp = self.opts.log.timestamps;
+        let t = self.tracks.get_mut(ti)?;
+        let Some((ns, rest)) = logs::split_timestamp(&text) else {
+            return Some(text);
+        };
+        if t.seen_through.is_some_and(|s| ns <= s) || until.is_some_and(|u| ns > u) {
+            return None;
+        }
+        t.seen_through = Some(ns);
+        Some(if keep_stamp { text } else { rest.to_string() })
+    }
+
+    /// Shows the exit of track `ti` with `code`; `true` when it ends the monitor.
+    fn exited(&mut self, ti: usize, code: i64, emit: &mut dyn FnMut(MonitorEvent)) -> bool {
+        let Some(t) = self.tracks.get(ti) else {
+            return false;
+        };
+        emit(MonitorEvent::Exited {
+            display: t.display,
+            code,
+        });
+        let (reported, abort) = self.opts.on_container_exit(&t.service, code);
+        if reported.is_some() {
+            self.exit_code = reported;
+        }
+        abort
+    }
+
     /// Handles one log event; `true` when a container exit ends the monitor.
     async fn on_log(&mut self, ev: LogEvent, emit: &mut dyn FnMut(MonitorEvent)) -> bool {
+        let g = match &ev {
+            LogEvent::Line { target, .. }
+            | LogEvent::Error { target, .. }
+            | LogEvent::Ended { target } => *target as u64,
+        };
+        let Some(&(ti, _)) = self.streams_of.get(&g) else {
+            return false; // a stream replaced meanwhile
+        };
         match ev {
-            LogEvent::Line { target, text } => {
-                if let Some(f) = self.feeds.get(target) {
-                    emit(MonitorEvent::Line {
-                        display: f.display,
-                        text,
-                    });
+            LogEvent::Line { text, .. } => {
+                if let Some(text) = self.accept(ti, text) {
+                    let display = self.tracks[ti].display;
+                    emit(MonitorEvent::Line { display, text });
                 }
                 false
             }
-            LogEvent::Error { target, message } => {
-                if let Some(f) = self.feeds.get(target) {
+            LogEvent::Error { message, .. } => {
+                let t = &mut self.tracks[ti];
+                if !t.unreadable && !message.to_ascii_lowercase().contains("no such container") {
                     let label = self
                         .shown
-                        .get(f.display)
-                        .map(|t| t.label.as_str())
+                        .get(t.display)
+                        .map(|s| s.label.as_str())
                         .unwrap_or("?");
                     emit(MonitorEvent::Note(format!(
                         "cannot read the output of {label}: {message}"
                     )));
-                    self.live.remove(&f.id);
                 }
+                t.unreadable = true;
                 false
             }
-            LogEvent::Ended { target } => {
-                let Some((id, display)) = self.feeds.get(target).map(|f| (f.id.clone(), f.display))
-                else {
+            LogEvent::Ended { .. } => {
+                self.streams_of.remove(&g);
+                let t = &mut self.tracks[ti];
+                t.stream = None;
+                if self.until_passed {
                     return false;
-                };
-                self.live.remove(&id);
+                }
+                if let Some(code) = t.exit_pending.take() {
+                    let refollow = t.refollow;
+                    if self.exited(ti, code, emit) {
+                        return true;
+                    }
+                    if refollow {
+                        self.follow_again(ti, None);
+                    }
+                    return false;
+                }
+                if t.refollow {
+                    self.follow_again(ti, None);
+                    return false;
+                }
+                if t.inspect_on_end {
+                    t.inspect_on_end = false;
+                    let code = self
+                        .engine
+                        .inspect_container(&t.id)
+                        .await
+                        .map(|d| d.state.exit_code)
+                        .unwrap_or(0);
+                    return self.exited(ti, code, emit);
+                }
+                if t.run != Run::Running || self.events_live {
+                    // Its `die` (or a start) is still to come, or nothing is awaited.
+                    return false;
+                }
+                // No events: the engine's word now decides.
+                let id = t.id.clone();
                 let state = self.engine.inspect_container(&id).await.ok();
                 if state
                     .as_ref()
                     .is_some_and(|d| d.state.running || d.state.restarting)
                 {
-                    // Restarted (a restart policy): follow it again from now.
-                    self.follow(id, display, now_secs());
+                    self.follow_again(ti, Some(now_secs()));
                     return false;
                 }
+                self.tracks[ti].run = Run::Exited;
                 let code = state.map(|d| d.state.exit_code).unwrap_or(0);
-                emit(MonitorEvent::Exited { display, code });
-                let service = self
-                    .shown
-                    .get(display)
-                    .map(|t| t.service.clone())
-                    .unwrap_or_default();
-                let (reported, abort) = self.opts.on_container_exit(&service, code);
-                if reported.is_some() {
-                    self.exit_code = reported;
-                }
-                abort
+                self.exited(ti, code, emit)
             }
         }
     }
 
-    /// A container of the project started: follow it if it is an attached service's and not
-    /// followed yet.
-    fn on_start(&mut self, ev: EngineEvent, emit: &mut dyn FnMut(MonitorEvent)) {
-        if ev.kind != EventKind::Container || ev.action != EventAction::Start {
-            return;
+    /// A container event of the project; `true` when a container exit ends the monitor.
+    async fn on_event(&mut self, ev: EngineEvent, emit: &mut dyn FnMut(MonitorEvent)) -> bool {
+        if ev.kind != EventKind::Container || self.until_passed {
+            return false;
         }
         let service = ev
             .attributes
@@ -310,64 +592,137 @@ impl Monitor<'_> {
             .get(labels::CONTAINER_NUMBER)
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
-        if oneoff
-            || !self.opts.follows(&service)
-            || self.opts.index.is_some_and(|i| i != number)
-            || self.live.contains(&ev.id)
-        {
-            return;
+        if oneoff || !self.opts.follows(&service) || self.opts.index.is_some_and(|i| i != number) {
+            return false;
         }
-        let name = ev
-            .name
-            .clone()
-            .unwrap_or_else(|| ev.id.chars().take(12).collect());
-        let label = logs::display_name(self.project, &service, number, &name);
-        let display = match self.shown.iter().position(|t| t.label == label) {
-            Some(i) => i,
-            None => {
-                self.shown.push(LogTarget {
-                    id: ev.id.clone(),
-                    service,
-                    label,
-                });
-                emit(MonitorEvent::Shown {
-                    targets: self.shown.clone(),
-                    first: false,
-                });
-                self.shown.len() - 1
+        let tracked = self.tracks.iter().position(|t| t.id == ev.id);
+        match (&ev.action, tracked) {
+            (EventAction::Kill, Some(_)) => {
+                self.stopping = true;
+                false
             }
-        };
-        self.follow(ev.id, display, ev.time_nano.div_euclid(1_000_000_000));
-    }
-
-    /// Follows container `id` under prefix `display` from `since` (seconds since the epoch).
-    fn follow(&mut self, id: String, display: usize, since: i64) {
-        self.feeds.push(Feed {
-            id: id.clone(),
-            display,
-        });
-        let Some(shown) = self.shown.get(display) else {
-            return;
-        };
-        let t = LogTarget {
-            id: id.clone(),
-            ..shown.clone()
-        };
-        self.streams.push(logs::follow_again(
-            Arc::clone(&self.engine),
-            self.feeds.len() - 1,
-            &t,
-            since,
-        ));
-        self.live.insert(id);
+            (EventAction::Start, Some(ti)) => {
+                self.stopping = false;
+                let t = &mut self.tracks[ti];
+                let from = t
+                    .seen_through
+                    .is_none()
+                    .then(|| ev.time_nano.div_euclid(1_000_000_000));
+                if t.seen_through.is_none() && t.stream.is_none() {
+                    // Nothing of it shown, no stream delivering: its earlier lines were all read
+                    // (or cut by --tail) — show this run's, from its start.
+                    t.seen_through = Some(i128::from(ev.time_nano) - 1);
+                }
+                let was = t.run;
+                t.run = Run::Running;
+                if t.stream.is_some() {
+                    // A stopped container's first stream may end before or after this start.
+                    if t.died || was == Run::Waiting {
+                        t.refollow = true;
+                    }
+                } else {
+                    self.follow_again(ti, from);
+                }
+                false
+            }
+            (EventAction::Start, None) => {
+                self.stopping = false;
+                self.successors.remove(&ev.id);
+                let name = ev
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| ev.id.chars().take(12).collect());
+                let label = logs::display_name(self.project, &service, number, &name);
+                let display = match self.shown.iter().position(|t| t.label == label) {
+                    Some(i) => i,
+                    None => {
+                        self.shown.push(LogTarget {
+                            id: ev.id.clone(),
+                            service: service.clone(),
+                            label,
+                        });
+                        emit(MonitorEvent::Shown {
+                            targets: self.shown.clone(),
+                            first: false,
+                        });
+                        self.shown.len() - 1
+                    }
+                };
+                self.tracks.push(Track {
+                    id: ev.id.clone(),
+                    display,
+                    service,
+                    run: Run::Running,
+                    stream: None,
+                    refollow: false,
+                    died: false,
+                    exit_pending: None,
+                    inspect_on_end: false,
+                    seen_through: None,
+                    unreadable: false,
+                });
+                // A new container: everything it logged is from its start.
+                self.follow_again(self.tracks.len() - 1, None);
+                false
+            }
+            (EventAction::Die, Some(ti)) => {
+                if self.tracks[ti].run != Run::Running {
+                    return false; // replayed: the listing showed it stopped
+                }
+                let restarting = self
+                    .engine
+                    .inspect_container(&ev.id)
+                    .await
+                    .is_ok_and(|d| d.state.restarting);
+                let code = ev.exit_code.unwrap_or(0);
+                let t = &mut self.tracks[ti];
+                if !restarting {
+                    t.run = Run::Exited;
+                }
+                if t.stream.is_some() {
+                    t.died = true;
+                    // An earlier exit still waiting for this stream's end is shown now rather
+                    // than lost.
+                    if let Some(earlier) = t.exit_pending.replace(code) {
+                        return self.exited(ti, earlier, emit);
+                    }
+                    false
+                } else {
+                    self.exited(ti, code, emit)
+                }
+            }
+            (EventAction::Destroy, _) => {
+                self.successors.remove(&ev.id);
+                if let Some(ti) = tracked {
+                    self.tracks[ti].run = Run::Exited;
+                }
+                false
+            }
+            (EventAction::Create, None) => {
+                let replaces = ev.attributes.get(labels::REPLACE);
+                if replaces.is_some_and(|r| {
+                    self.tracks.iter().any(|t| {
+                        !r.is_empty() && (t.id.starts_with(r.as_str()) || r.starts_with(&t.id))
+                    })
+                }) {
+                    self.successors.insert(ev.id.clone());
+                }
+                false
+            }
+            _ => false,
+        }
     }
 }
 
-fn now_secs() -> i64 {
+fn now_nanos() -> i128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_nanos() as i128)
         .unwrap_or(0)
+}
+
+fn now_secs() -> i64 {
+    i64::try_from(now_nanos().div_euclid(1_000_000_000)).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -14,8 +14,9 @@ use super::list;
 use super::logs::{Formatter, LogEvent};
 use super::{exit, GlobalArgs};
 use rcompose::app::logs::{self as app_logs, LogsOptions};
+use rcompose::app::monitor::{self, MonitorEnd, MonitorEvent, MonitorOptions};
 use rcompose::app::query::{self, PortAnswer, PsFilter};
-use rcompose::app::types::engine::{LogOptions, Protocol};
+use rcompose::app::types::engine::{Engine, LogOptions, Protocol};
 
 /// The project name (`app::project`, `Need::NameFirst`): `-p` / `COMPOSE_PROJECT_NAME` without
 /// reading files when no service is named, else the compose file's project, where the named
@@ -140,12 +141,13 @@ pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -
             until: args.until,
         },
     };
+    let colors = log_colors(args.no_color, ansi);
+    let prefixes = !args.no_log_prefix;
+    if args.follow {
+        return follow(engine, &project, opts, colors, prefixes).await;
+    }
     let (targets, mut stream) = app_logs::logs(engine, &project, &opts).await?;
-    let fmt = Formatter::new(
-        &targets,
-        log_colors(args.no_color, ansi),
-        !args.no_log_prefix,
-    );
+    let fmt = Formatter::new(&targets, colors, prefixes);
     let interrupted = interrupted();
     tokio::pin!(interrupted);
     loop {
@@ -162,4 +164,39 @@ pub async fn logs(global: &GlobalArgs, args: LogsArgs, ansi: Option<AnsiMode>) -
         }
     }
     Ok(exit::OK)
+}
+
+/// `logs -f`: the monitor of attached `up` (`app::monitor`) follows the chosen containers, and
+/// again across restarts, recreates and scaling, until every one has exited (as docker compose
+/// v5 ends it, but a restart or recreate does not end it), `--until` passes, or Ctrl-C.
+async fn follow(
+    engine: std::sync::Arc<dyn Engine>,
+    project: &str,
+    opts: LogsOptions,
+    colors: bool,
+    prefixes: bool,
+) -> Result<i32> {
+    let mopts = MonitorOptions {
+        attached: (!opts.services.is_empty()).then(|| opts.services.iter().cloned().collect()),
+        index: opts.index,
+        log: opts.log,
+        follow_starts: true,
+        wait_for_stopped: true,
+        end_when_all_exited: true,
+        ..Default::default()
+    };
+    let mut fmt = Formatter::new(&[], colors, prefixes);
+    let mut render = |ev: MonitorEvent| match ev {
+        MonitorEvent::Shown { targets, .. } => fmt = Formatter::new(&targets, colors, prefixes),
+        MonitorEvent::Line { display, text } => print(&format!("{}\n", fmt.line(display, &text))),
+        MonitorEvent::Exited { display, code } => {
+            print(&format!("{}\n", fmt.exited(display, code)))
+        }
+        MonitorEvent::Note(text) => eprintln!("{text}"),
+    };
+    let m = monitor::monitor(engine, project, &mopts, None, interrupted(), &mut render).await?;
+    Ok(match m.end {
+        MonitorEnd::Interrupted => exit::INTERRUPTED,
+        _ => exit::OK,
+    })
 }

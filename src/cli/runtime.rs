@@ -477,6 +477,7 @@ pub(super) fn monitor_options(project: &Project, args: &UpArgs) -> MonitorOption
         // A container recreated or scaled up meanwhile is followed from its start; `--watch`
         // goes on when all have exited, since a change may bring them back.
         follow_starts: true,
+        wait_for_stopped: false,
         end_when_all_exited: !args.watch,
         exit_code_from: args.exit_code_from.clone(),
         abort_on_exit: args.abort_on_container_exit,
