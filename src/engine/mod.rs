@@ -20,6 +20,7 @@ pub mod fake;
 pub mod images;
 pub mod networks;
 pub mod sessions;
+pub mod swarm;
 #[cfg(any(test, feature = "fake"))]
 pub mod testing;
 pub mod types;
@@ -36,6 +37,7 @@ pub use docker::ConnectOptions;
 pub use images::Images;
 pub use networks::Networks;
 pub use sessions::Sessions;
+pub use swarm::Swarm;
 pub use volumes::Volumes;
 
 /// The engine traits, for code that calls engine methods on a concrete engine
@@ -56,6 +58,10 @@ pub enum ObjectKind {
     Exec,
     /// A file or directory inside a container.
     Path,
+    /// A swarm service.
+    Service,
+    Secret,
+    Config,
 }
 
 impl std::fmt::Display for ObjectKind {
@@ -67,6 +73,9 @@ impl std::fmt::Display for ObjectKind {
             ObjectKind::Image => "image",
             ObjectKind::Exec => "exec",
             ObjectKind::Path => "path",
+            ObjectKind::Service => "service",
+            ObjectKind::Secret => "secret",
+            ObjectKind::Config => "config",
         })
     }
 }
