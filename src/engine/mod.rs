@@ -184,6 +184,20 @@ pub async fn connect(options: &ConnectOptions) -> EngineResult<std::sync::Arc<dy
     ))
 }
 
+/// What `stack deploy` and friends need of an engine: swarm services, tasks, secrets and configs,
+/// plus overlay networks and volumes.
+pub trait SwarmEngine: Swarm + Networks + Volumes + Send + Sync {}
+impl<T: Swarm + Networks + Volumes + Send + Sync> SwarmEngine for T {}
+
+/// Connects to the engine `options` name, for its swarm area.
+pub async fn connect_swarm(
+    options: &ConnectOptions,
+) -> EngineResult<std::sync::Arc<dyn SwarmEngine>> {
+    Ok(std::sync::Arc::new(
+        docker::DockerEngine::connect(options).await?,
+    ))
+}
+
 /// A progress sink that drops everything.
 pub fn no_progress(_: Progress) {}
 
