@@ -41,7 +41,7 @@ pub struct SwarmService {
 }
 
 /// A task (one replica's container) of a service.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SwarmTask {
     pub id: String,
     pub service_id: String,
@@ -60,6 +60,8 @@ pub struct SwarmTask {
     pub container_id: String,
     /// RFC 3339 time of the last state change.
     pub timestamp: String,
+    /// The task's spec (the service's `TaskTemplate` it was made from), as JSON.
+    pub spec: ServiceSpec,
 }
 
 /// Secrets or configs.

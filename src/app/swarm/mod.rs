@@ -210,15 +210,28 @@ pub async fn wait(
                 continue;
             };
             let mine: Vec<&SwarmTask> = tasks.iter().filter(|t| t.service_id == s.id).collect();
+            // Running on the service's current spec (an update is asynchronous: right after
+            // it, the old tasks still run).
+            let current = comparable(&s.spec["TaskTemplate"]);
             let running = mine
                 .iter()
-                .filter(|t| t.desired_state == "running" && t.state == "running")
+                .filter(|t| {
+                    t.desired_state == "running"
+                        && t.state == "running"
+                        && comparable(&t.spec) == current
+                })
                 .count();
             let wanted_running = mine.iter().filter(|t| t.desired_state == "running").count();
-            let done = match d.replicas {
-                Some(n) => running as u64 == n && wanted_running as u64 == n,
-                None => running > 0 && running == wanted_running,
-            };
+            // Tasks on their way out (scale down, replaced) must have stopped.
+            let leaving = mine
+                .iter()
+                .filter(|t| t.desired_state != "running" && ACTIVE.contains(&t.state.as_str()))
+                .count();
+            let done = leaving == 0
+                && match d.replicas {
+                    Some(n) => running as u64 == n && wanted_running as u64 == n,
+                    None => running > 0 && running == wanted_running,
+                };
             if !done {
                 let mut failed: Vec<&&SwarmTask> = mine.iter().filter(|t| !t.error.is_empty()).collect();
                 failed.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
@@ -250,6 +263,27 @@ pub async fn wait(
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// A task spec as the service and its tasks both hold it: the service's copy names its
+/// `Runtime`, the tasks' does not; empty objects count as absent.
+fn comparable(spec: &serde_json::Value) -> serde_json::Value {
+    match spec {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .filter(|(k, v)| {
+                    k.as_str() != "Runtime" && !v.as_object().is_some_and(|o| o.is_empty())
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Task states before a task has ended.
+const ACTIVE: [&str; 8] = [
+    "new", "allocated", "pending", "assigned", "accepted", "preparing", "starting", "running",
+];
 
 /// A stack, as `stack ls` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,16 +399,21 @@ pub async fn remove(engine: &dyn SwarmEngine, stack: &str, timeout: Duration) ->
         return Err(SwarmError::NoStack(stack.into()));
     }
     let ids: Vec<String> = services.iter().map(|s| s.id.clone()).collect();
+    // A service or object that went meanwhile (a prune, another client) is not an error.
+    let gone = |res: Result<(), EngineError>| match res {
+        Ok(()) | Err(EngineError::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    };
     for s in &services {
-        engine.remove_service(&s.id).await?;
+        gone(engine.remove_service(&s.id).await)?;
         r.services.push(s.name.clone());
     }
     for o in secrets {
-        engine.remove_swarm_object(SwarmObjectKind::Secret, &o.id).await?;
+        gone(engine.remove_swarm_object(SwarmObjectKind::Secret, &o.id).await)?;
         r.secrets.push(o.name);
     }
     for o in configs {
-        engine.remove_swarm_object(SwarmObjectKind::Config, &o.id).await?;
+        gone(engine.remove_swarm_object(SwarmObjectKind::Config, &o.id).await)?;
         r.configs.push(o.name);
     }
     // A network goes once the tasks' containers on it are gone.

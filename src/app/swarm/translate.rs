@@ -265,9 +265,11 @@ fn file_object(
     }
     // A name that changes with the content, so a changed secret rolls out to its services
     // (swarm secrets and configs are immutable).
+    // The loader names an unnamed object `<project>_<key>`; that default gets the hash.
+    let default = scoped(stack, key);
     let name = match &obj.name {
-        Some(n) => n.clone(),
-        None => format!("{}-{}", scoped(stack, key), &hash_hex(&data)[..12]),
+        Some(n) if *n != default => n.clone(),
+        _ => format!("{default}-{}", &hash_hex(&data)[..12]),
     };
     let mut labels = ns_labels(stack);
     labels.extend(obj.labels.iter().map(|(k, v)| (k.clone(), v.clone())));

@@ -156,6 +156,7 @@ impl Swarm for DockerEngine {
             .into_iter()
             .map(|t| {
                 let status = t.status.unwrap_or_default();
+                let spec = serde_json::to_value(&t.spec).unwrap_or_default();
                 SwarmTask {
                     id: t.id.unwrap_or_default(),
                     service_id: t.service_id.unwrap_or_default(),
@@ -175,6 +176,7 @@ impl Swarm for DockerEngine {
                         .and_then(|c| c.container_id)
                         .unwrap_or_default(),
                     timestamp: text(&status.timestamp),
+                    spec,
                 }
             })
             .collect())
