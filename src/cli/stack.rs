@@ -92,7 +92,13 @@ fn table(rows: Vec<Vec<String>>) {
         let line: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(i, c)| if i + 1 == n { c.clone() } else { format!("{c:<w$}", w = widths[i] + 3) })
+            .map(|(i, c)| {
+                if i + 1 == n {
+                    c.clone()
+                } else {
+                    format!("{c:<w$}", w = widths[i] + 3)
+                }
+            })
             .collect();
         println!("{}", line.concat().trim_end());
     }
@@ -156,20 +162,42 @@ async fn run_async(global: &GlobalArgs, args: StackArgs) -> Result<i32> {
             table(rows);
         }
         StackCommand::Services(n) => {
-            let mut rows = vec![["ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS"].map(String::from).to_vec()];
+            let mut rows = vec![["ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS"]
+                .map(String::from)
+                .to_vec()];
             for r in swarm::services(e, &n.stack).await? {
                 let s = &r.service;
                 let (mode, replicas) = match s.replicas {
                     Some(n) => ("replicated", format!("{}/{}", r.running, n)),
                     None => ("global", format!("{}", r.running)),
                 };
-                let image = s.spec["TaskTemplate"]["ContainerSpec"]["Image"].as_str().unwrap_or_default().to_string();
-                rows.push(vec![s.id.chars().take(12).collect(), s.name.clone(), mode.into(), replicas, image, s.ports.join(", ")]);
+                let image = s.spec["TaskTemplate"]["ContainerSpec"]["Image"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                rows.push(vec![
+                    s.id.chars().take(12).collect(),
+                    s.name.clone(),
+                    mode.into(),
+                    replicas,
+                    image,
+                    s.ports.join(", "),
+                ]);
             }
             table(rows);
         }
         StackCommand::Ps(n) => {
-            let mut rows = vec![["ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR"].map(String::from).to_vec()];
+            let mut rows = vec![[
+                "ID",
+                "NAME",
+                "IMAGE",
+                "NODE",
+                "DESIRED STATE",
+                "CURRENT STATE",
+                "ERROR",
+            ]
+            .map(String::from)
+            .to_vec()];
             for r in swarm::tasks(e, &n.stack).await? {
                 let t = &r.task;
                 rows.push(vec![

@@ -77,7 +77,11 @@ pub async fn require_manager(engine: &dyn SwarmEngine) -> SwarmResult<()> {
         Ok(())
     } else {
         Err(SwarmError::NotManager {
-            state: if s.local_node_state.is_empty() { "inactive".into() } else { s.local_node_state },
+            state: if s.local_node_state.is_empty() {
+                "inactive".into()
+            } else {
+                s.local_node_state
+            },
         })
     }
 }
@@ -125,11 +129,17 @@ pub async fn deploy(
         }
         if o.external {
             return Err(SwarmError::MissingObject {
-                kind: if o.kind == SwarmObjectKind::Secret { "secret" } else { "config" },
+                kind: if o.kind == SwarmObjectKind::Secret {
+                    "secret"
+                } else {
+                    "config"
+                },
                 name: o.name.clone(),
             });
         }
-        let id = engine.create_swarm_object(o.kind, &o.name, &o.labels, &o.data).await?;
+        let id = engine
+            .create_swarm_object(o.kind, &o.name, &o.labels, &o.data)
+            .await?;
         map.insert(o.name.clone(), id);
         report.created_objects.push(o.name.clone());
     }
@@ -148,7 +158,10 @@ pub async fn deploy(
             ids.get(&false).unwrap_or(&empty),
         );
         if let Some(m) = missing.first() {
-            return Err(SwarmError::MissingObject { kind: "secret or config", name: m.clone() });
+            return Err(SwarmError::MissingObject {
+                kind: "secret or config",
+                name: m.clone(),
+            });
         }
         match current.get(&d.name) {
             Some(s) if s.labels.get(translate::SPEC_HASH) == Some(&d.hash) => {
@@ -233,7 +246,8 @@ pub async fn wait(
                     None => running > 0 && running == wanted_running,
                 };
             if !done {
-                let mut failed: Vec<&&SwarmTask> = mine.iter().filter(|t| !t.error.is_empty()).collect();
+                let mut failed: Vec<&&SwarmTask> =
+                    mine.iter().filter(|t| !t.error.is_empty()).collect();
                 failed.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
                 let last = failed
                     .last()
@@ -254,7 +268,9 @@ pub async fn wait(
         if Instant::now() >= deadline {
             return Err(SwarmError::WaitTimeout {
                 service,
-                want: want.map(|n| n.to_string()).unwrap_or_else(|| "all (global)".into()),
+                want: want
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "all (global)".into()),
                 running,
                 secs: timeout.as_secs(),
                 last,
@@ -282,7 +298,14 @@ fn comparable(spec: &serde_json::Value) -> serde_json::Value {
 
 /// Task states before a task has ended.
 const ACTIVE: [&str; 8] = [
-    "new", "allocated", "pending", "assigned", "accepted", "preparing", "starting", "running",
+    "new",
+    "allocated",
+    "pending",
+    "assigned",
+    "accepted",
+    "preparing",
+    "starting",
+    "running",
 ];
 
 /// A stack, as `stack ls` shows it.
@@ -296,7 +319,10 @@ pub struct StackSummary {
 pub async fn list(engine: &dyn SwarmEngine) -> SwarmResult<Vec<StackSummary>> {
     require_manager(engine).await?;
     let mut count: BTreeMap<String, usize> = BTreeMap::new();
-    for s in engine.list_services(&LabelFilter::new().has(NAMESPACE)).await? {
+    for s in engine
+        .list_services(&LabelFilter::new().has(NAMESPACE))
+        .await?
+    {
         if let Some(n) = s.labels.get(NAMESPACE) {
             *count.entry(n.clone()).or_default() += 1;
         }
@@ -328,9 +354,14 @@ pub async fn services(engine: &dyn SwarmEngine, stack: &str) -> SwarmResult<Vec<
         .map(|s| {
             let running = tasks
                 .iter()
-                .filter(|t| t.service_id == s.id && t.state == "running" && t.desired_state == "running")
+                .filter(|t| {
+                    t.service_id == s.id && t.state == "running" && t.desired_state == "running"
+                })
                 .count();
-            ServiceRow { service: s, running }
+            ServiceRow {
+                service: s,
+                running,
+            }
         })
         .collect())
 }
@@ -368,7 +399,11 @@ pub async fn tasks(engine: &dyn SwarmEngine, stack: &str) -> SwarmResult<Vec<Tas
             TaskRow { name, task: t }
         })
         .collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name).then(b.task.timestamp.cmp(&a.task.timestamp)));
+    rows.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then(b.task.timestamp.cmp(&a.task.timestamp))
+    });
     Ok(rows)
 }
 
@@ -383,7 +418,11 @@ pub struct RemoveReport {
 
 /// `stack rm`: the stack's services, secrets, configs and networks (not its volumes, as
 /// `docker stack rm`). Waits (up to `timeout`) for the tasks to go before removing networks.
-pub async fn remove(engine: &dyn SwarmEngine, stack: &str, timeout: Duration) -> SwarmResult<RemoveReport> {
+pub async fn remove(
+    engine: &dyn SwarmEngine,
+    stack: &str,
+    timeout: Duration,
+) -> SwarmResult<RemoveReport> {
     require_manager(engine).await?;
     let mut r = RemoveReport::default();
     let services = engine.list_services(&ns(stack)).await?;
@@ -393,8 +432,12 @@ pub async fn remove(engine: &dyn SwarmEngine, stack: &str, timeout: Duration) ->
         .into_iter()
         .map(|n| n.name)
         .collect();
-    let secrets = engine.list_swarm_objects(SwarmObjectKind::Secret, &ns(stack)).await?;
-    let configs = engine.list_swarm_objects(SwarmObjectKind::Config, &ns(stack)).await?;
+    let secrets = engine
+        .list_swarm_objects(SwarmObjectKind::Secret, &ns(stack))
+        .await?;
+    let configs = engine
+        .list_swarm_objects(SwarmObjectKind::Config, &ns(stack))
+        .await?;
     if services.is_empty() && networks.is_empty() && secrets.is_empty() && configs.is_empty() {
         return Err(SwarmError::NoStack(stack.into()));
     }
@@ -409,11 +452,19 @@ pub async fn remove(engine: &dyn SwarmEngine, stack: &str, timeout: Duration) ->
         r.services.push(s.name.clone());
     }
     for o in secrets {
-        gone(engine.remove_swarm_object(SwarmObjectKind::Secret, &o.id).await)?;
+        gone(
+            engine
+                .remove_swarm_object(SwarmObjectKind::Secret, &o.id)
+                .await,
+        )?;
         r.secrets.push(o.name);
     }
     for o in configs {
-        gone(engine.remove_swarm_object(SwarmObjectKind::Config, &o.id).await)?;
+        gone(
+            engine
+                .remove_swarm_object(SwarmObjectKind::Config, &o.id)
+                .await,
+        )?;
         r.configs.push(o.name);
     }
     // A network goes once the tasks' containers on it are gone.

@@ -117,12 +117,20 @@ fn set_keys(svc: &Service) -> Vec<(&'static str, &'static str)> {
         }
     };
     let unsupported = "not supported by swarm services; ignored";
-    add(svc.build.is_some(), "build", "swarm does not build: the image must exist (build it first); ignored");
+    add(
+        svc.build.is_some(),
+        "build",
+        "swarm does not build: the image must exist (build it first); ignored",
+    );
     add(svc.cgroup_parent.is_some(), "cgroup_parent", unsupported);
     add(svc.cgroup.is_some(), "cgroup", unsupported);
     add(!svc.devices.is_empty(), "devices", unsupported);
     add(svc.domainname.is_some(), "domainname", unsupported);
-    add(!svc.external_links.is_empty(), "external_links", unsupported);
+    add(
+        !svc.external_links.is_empty(),
+        "external_links",
+        unsupported,
+    );
     add(svc.ipc.is_some(), "ipc", unsupported);
     add(!svc.links.is_empty(), "links", unsupported);
     add(svc.mac_address.is_some(), "mac_address", unsupported);
@@ -134,16 +142,40 @@ fn set_keys(svc: &Service) -> Vec<(&'static str, &'static str)> {
     add(svc.userns_mode.is_some(), "userns_mode", unsupported);
     add(svc.container_name.is_some(), "container_name", "setting the container name is not supported (tasks are named <stack>_<service>.<slot>.<id>); ignored");
     add(!svc.expose.is_empty(), "expose", "exposing ports is unnecessary: services on the same network reach each other's tasks on any port; ignored");
-    add(!svc.depends_on.is_empty(), "depends_on", "swarm starts services in no order; ignored");
+    add(
+        !svc.depends_on.is_empty(),
+        "depends_on",
+        "swarm starts services in no order; ignored",
+    );
     add(!svc.volumes_from.is_empty(), "volumes_from", unsupported);
-    add(svc.cpus != 0.0 || svc.cpu_shares != 0 || svc.cpu_quota != 0 || svc.cpuset.is_some(), "cpus", "use deploy.resources.limits.cpus; ignored");
-    add(svc.mem_limit.0 != 0 || svc.mem_reservation.0 != 0, "mem_limit", "use deploy.resources (limits/reservations).memory; ignored");
-    add(svc.scale.is_some() && svc.deploy.as_ref().and_then(|d| d.replicas).is_none(), "scale", "used as deploy.replicas");
-    add(!svc.pre_start.is_empty() || !svc.post_start.is_empty() || !svc.pre_stop.is_empty(), "post_start", "lifecycle hooks are not supported by swarm; ignored");
+    add(
+        svc.cpus != 0.0 || svc.cpu_shares != 0 || svc.cpu_quota != 0 || svc.cpuset.is_some(),
+        "cpus",
+        "use deploy.resources.limits.cpus; ignored",
+    );
+    add(
+        svc.mem_limit.0 != 0 || svc.mem_reservation.0 != 0,
+        "mem_limit",
+        "use deploy.resources (limits/reservations).memory; ignored",
+    );
+    add(
+        svc.scale.is_some() && svc.deploy.as_ref().and_then(|d| d.replicas).is_none(),
+        "scale",
+        "used as deploy.replicas",
+    );
+    add(
+        !svc.pre_start.is_empty() || !svc.post_start.is_empty() || !svc.pre_stop.is_empty(),
+        "post_start",
+        "lifecycle hooks are not supported by swarm; ignored",
+    );
     add(!svc.gpus.is_empty(), "gpus", unsupported);
     add(svc.runtime.is_some(), "runtime", unsupported);
     add(!svc.storage_opt.is_empty(), "storage_opt", unsupported);
-    add(svc.oom_kill_disable || svc.oom_score_adj != 0, "oom_score_adj", unsupported);
+    add(
+        svc.oom_kill_disable || svc.oom_score_adj != 0,
+        "oom_score_adj",
+        unsupported,
+    );
     let _ = IGNORED;
     out
 }
@@ -157,7 +189,11 @@ fn hash_hex(bytes: &[u8]) -> String {
 }
 
 /// Translates `project` into the stack `stack`.
-pub fn translate(project: &Project, stack: &str, read: ReadFile<'_>) -> Result<Desired, TranslateError> {
+pub fn translate(
+    project: &Project,
+    stack: &str,
+    read: ReadFile<'_>,
+) -> Result<Desired, TranslateError> {
     let mut d = Desired::default();
     let labels = ns_labels(stack);
     // Networks: the ones services use (default included).
@@ -183,7 +219,11 @@ pub fn translate(project: &Project, stack: &str, read: ReadFile<'_>) -> Result<D
         d.networks.push(NetworkSpec {
             name,
             driver: Some(driver),
-            driver_opts: net.driver_opts.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            driver_opts: net
+                .driver_opts
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             labels: l,
             internal: net.internal,
             attachable: net.attachable,
@@ -194,17 +234,35 @@ pub fn translate(project: &Project, stack: &str, read: ReadFile<'_>) -> Result<D
     // Secrets and configs.
     let mut names: BTreeMap<(bool, String), String> = BTreeMap::new();
     for (kind, map) in [
-        (SwarmObjectKind::Secret, project.secrets.iter().map(|(k, v)| (k, &v.0)).collect::<Vec<_>>()),
-        (SwarmObjectKind::Config, project.configs.iter().map(|(k, v)| (k, &v.0)).collect::<Vec<_>>()),
+        (
+            SwarmObjectKind::Secret,
+            project
+                .secrets
+                .iter()
+                .map(|(k, v)| (k, &v.0))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            SwarmObjectKind::Config,
+            project
+                .configs
+                .iter()
+                .map(|(k, v)| (k, &v.0))
+                .collect::<Vec<_>>(),
+        ),
     ] {
         for (key, obj) in map {
             let o = file_object(project, stack, kind, key, obj, read, &mut d.warnings)?;
-            names.insert((kind == SwarmObjectKind::Secret, key.clone()), o.name.clone());
+            names.insert(
+                (kind == SwarmObjectKind::Secret, key.clone()),
+                o.name.clone(),
+            );
             d.objects.push(o);
         }
     }
     for (key, svc) in &project.services {
-        d.services.push(service(project, stack, key, svc, &names, &mut d.warnings)?);
+        d.services
+            .push(service(project, stack, key, svc, &names, &mut d.warnings)?);
     }
     Ok(d)
 }
@@ -218,7 +276,11 @@ fn file_object(
     read: ReadFile<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<DesiredObject, TranslateError> {
-    let section = if kind == SwarmObjectKind::Secret { "secrets" } else { "configs" };
+    let section = if kind == SwarmObjectKind::Secret {
+        "secrets"
+    } else {
+        "configs"
+    };
     let at = format!("{section}.{key}");
     if obj.external {
         return Ok(DesiredObject {
@@ -260,7 +322,11 @@ fn file_object(
     };
     for (what, set) in [("template_driver", obj.template_driver.is_some())] {
         if set {
-            warnings.push(Warning { service: None, key: format!("{at}.{what}"), reason: "not supported; ignored".into() });
+            warnings.push(Warning {
+                service: None,
+                key: format!("{at}.{what}"),
+                reason: "not supported; ignored".into(),
+            });
         }
     }
     // A name that changes with the content, so a changed secret rolls out to its services
@@ -273,11 +339,22 @@ fn file_object(
     };
     let mut labels = ns_labels(stack);
     labels.extend(obj.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(DesiredObject { kind, key: key.into(), name, external: false, labels, data })
+    Ok(DesiredObject {
+        kind,
+        key: key.into(),
+        name,
+        external: false,
+        labels,
+        data,
+    })
 }
 
 fn warn(w: &mut Vec<Warning>, service: &str, key: &str, reason: impl Into<String>) {
-    w.push(Warning { service: Some(service.into()), key: key.into(), reason: reason.into() });
+    w.push(Warning {
+        service: Some(service.into()),
+        key: key.into(),
+        reason: reason.into(),
+    });
 }
 
 fn healthcheck(hc: &Healthcheck) -> Value {
@@ -434,9 +511,14 @@ fn service(
     }
     if let Some(hc) = &svc.healthcheck {
         if hc.start_interval.is_some() {
-            warn(w, key, "healthcheck.start_interval", "not supported by this engine API for services; ignored");
+            warn(
+                w,
+                key,
+                "healthcheck.start_interval",
+                "not supported by this engine API for services; ignored",
+            );
         }
-        cs.insert("Healthcheck".into(), healthcheck(hc));
+        cs.insert("HealthCheck".into(), healthcheck(hc));
     }
     // Mounts.
     let mut mounts = Vec::new();
@@ -468,9 +550,19 @@ fn service(
             "bind" => {
                 let src = v.source.clone().unwrap_or_default();
                 if !Path::new(&src).is_absolute() {
-                    return Err(unsupported(&at, "a bind mount's source must be an absolute path on every node"));
+                    return Err(unsupported(
+                        &at,
+                        "a bind mount's source must be an absolute path on every node",
+                    ));
                 }
-                warn(w, key, &at, format!("bind mount of {src}: the path must exist on every node a task may run on"));
+                warn(
+                    w,
+                    key,
+                    &at,
+                    format!(
+                        "bind mount of {src}: the path must exist on every node a task may run on"
+                    ),
+                );
                 mounts.push(json!({"Type": "bind", "Source": src, "Target": target, "ReadOnly": v.read_only}));
             }
             "tmpfs" => {
@@ -482,7 +574,12 @@ fn service(
                 }
                 mounts.push(m);
             }
-            other => warn(w, key, &at, format!("mount type {other} is not supported by swarm services; ignored")),
+            other => warn(
+                w,
+                key,
+                &at,
+                format!("mount type {other} is not supported by swarm services; ignored"),
+            ),
         }
     }
     for t in &svc.tmpfs {
@@ -492,31 +589,41 @@ fn service(
         cs.insert("Mounts".into(), json!(mounts));
     }
     // Secrets and configs, by name; `resolve_ids` fills the ids in.
-    let refs = |secret: bool, list: &[crate::model::FileReference], w: &mut Vec<Warning>| -> Vec<Value> {
-        let mut out = Vec::new();
-        for (i, r) in list.iter().enumerate() {
-            let Some(name) = names.get(&(secret, r.source.clone())) else {
-                warn(w, key, &format!("{}[{i}]", if secret { "secrets" } else { "configs" }), format!("{} is not defined at the top level; ignored", r.source));
-                continue;
-            };
-            let file_name = r.target.clone().unwrap_or_else(|| {
-                if secret { r.source.clone() } else { format!("/{}", r.source) }
-            });
-            let mode = r.mode.as_ref().map(|m| m.0).unwrap_or(0o444);
-            let file = json!({
-                "Name": file_name,
-                "UID": r.uid.clone().unwrap_or_else(|| "0".into()),
-                "GID": r.gid.clone().unwrap_or_else(|| "0".into()),
-                "Mode": mode,
-            });
-            if secret {
-                out.push(json!({"File": file, "SecretName": name, "SecretID": ""}));
-            } else {
-                out.push(json!({"File": file, "ConfigName": name, "ConfigID": ""}));
+    let refs =
+        |secret: bool, list: &[crate::model::FileReference], w: &mut Vec<Warning>| -> Vec<Value> {
+            let mut out = Vec::new();
+            for (i, r) in list.iter().enumerate() {
+                let Some(name) = names.get(&(secret, r.source.clone())) else {
+                    warn(
+                        w,
+                        key,
+                        &format!("{}[{i}]", if secret { "secrets" } else { "configs" }),
+                        format!("{} is not defined at the top level; ignored", r.source),
+                    );
+                    continue;
+                };
+                let file_name = r.target.clone().unwrap_or_else(|| {
+                    if secret {
+                        r.source.clone()
+                    } else {
+                        format!("/{}", r.source)
+                    }
+                });
+                let mode = r.mode.as_ref().map(|m| m.0).unwrap_or(0o444);
+                let file = json!({
+                    "Name": file_name,
+                    "UID": r.uid.clone().unwrap_or_else(|| "0".into()),
+                    "GID": r.gid.clone().unwrap_or_else(|| "0".into()),
+                    "Mode": mode,
+                });
+                if secret {
+                    out.push(json!({"File": file, "SecretName": name, "SecretID": ""}));
+                } else {
+                    out.push(json!({"File": file, "ConfigName": name, "ConfigID": ""}));
+                }
             }
-        }
-        out
-    };
+            out
+        };
     let secrets = refs(true, &svc.secrets, w);
     if !secrets.is_empty() {
         cs.insert("Secrets".into(), json!(secrets));
@@ -532,7 +639,10 @@ fn service(
     let res = |x: &crate::model::Resource| {
         let mut m = Map::new();
         if x.cpus != 0.0 {
-            m.insert("NanoCPUs".into(), json!((f64::from(x.cpus) * 1e9).round() as i64));
+            m.insert(
+                "NanoCPUs".into(),
+                json!((f64::from(x.cpus) * 1e9).round() as i64),
+            );
         }
         if x.memory.0 != 0 {
             m.insert("MemoryBytes".into(), json!(x.memory.0));
@@ -549,7 +659,12 @@ fn service(
     }
     if let Some(l) = &r.reservations {
         if !l.devices.is_empty() {
-            warn(w, key, "deploy.resources.reservations.devices", "not supported by swarm services; ignored");
+            warn(
+                w,
+                key,
+                "deploy.resources.reservations.devices",
+                "not supported by swarm services; ignored",
+            );
         }
         resources.insert("Reservations".into(), res(l));
     }
@@ -559,7 +674,10 @@ fn service(
     // Restart policy: deploy.restart_policy, else `restart:`.
     let restart = if let Some(rp) = &deploy.restart_policy {
         let mut m = Map::new();
-        m.insert("Condition".into(), json!(rp.condition.clone().unwrap_or_else(|| "any".into())));
+        m.insert(
+            "Condition".into(),
+            json!(rp.condition.clone().unwrap_or_else(|| "any".into())),
+        );
         if let Some(n) = nanos(&rp.delay) {
             m.insert("Delay".into(), json!(n));
         }
@@ -583,7 +701,12 @@ fn service(
                 Some(m)
             }
             Some(other) => {
-                warn(w, key, "restart", format!("unknown policy {other}; ignored"));
+                warn(
+                    w,
+                    key,
+                    "restart",
+                    format!("unknown policy {other}; ignored"),
+                );
                 None
             }
         }
@@ -624,7 +747,12 @@ fn service(
     } else {
         svc.networks
             .iter()
-            .map(|(n, s)| (n.clone(), s.as_ref().map(|s| s.aliases.clone()).unwrap_or_default()))
+            .map(|(n, s)| {
+                (
+                    n.clone(),
+                    s.as_ref().map(|s| s.aliases.clone()).unwrap_or_default(),
+                )
+            })
             .collect()
     };
     for (n, aliases) in attached {
@@ -640,7 +768,10 @@ fn service(
     let (mode_v, replicas) = match mode.as_str() {
         "global" => {
             if deploy.replicas.is_some() {
-                return Err(unsupported("deploy.replicas", "replicas cannot be set with mode: global"));
+                return Err(unsupported(
+                    "deploy.replicas",
+                    "replicas cannot be set with mode: global",
+                ));
             }
             (json!({"Global": {}}), None)
         }
@@ -648,14 +779,28 @@ fn service(
             let n = deploy.replicas.or(svc.scale).unwrap_or(1).max(0) as u64;
             (json!({"Replicated": {"Replicas": n}}), Some(n))
         }
-        other => return Err(unsupported("deploy.mode", &format!("unknown mode {other:?} (replicated or global)"))),
+        other => {
+            return Err(unsupported(
+                "deploy.mode",
+                &format!("unknown mode {other:?} (replicated or global)"),
+            ))
+        }
     };
     // Ports.
     let mut ports = Vec::new();
     for (i, port) in svc.ports.iter().enumerate() {
         let at = format!("ports[{i}]");
-        if port.host_ip.as_deref().is_some_and(|ip| !ip.is_empty() && ip != "0.0.0.0") {
-            warn(w, key, &format!("{at}.host_ip"), "swarm publishes on every address; ignored");
+        if port
+            .host_ip
+            .as_deref()
+            .is_some_and(|ip| !ip.is_empty() && ip != "0.0.0.0")
+        {
+            warn(
+                w,
+                key,
+                &format!("{at}.host_ip"),
+                "swarm publishes on every address; ignored",
+            );
         }
         let mode = match port.mode.as_deref() {
             Some("host") => "host",
@@ -683,7 +828,10 @@ fn service(
     let mut endpoint = Map::new();
     if let Some(m) = &deploy.endpoint_mode {
         if m == "dnsrr" && ports.iter().any(|p| p["PublishMode"] == "ingress") {
-            return Err(unsupported("deploy.endpoint_mode", "dnsrr cannot publish ports through the ingress: use ports with mode: host"));
+            return Err(unsupported(
+                "deploy.endpoint_mode",
+                "dnsrr cannot publish ports through the ingress: use ports with mode: host",
+            ));
         }
         endpoint.insert("Mode".into(), json!(m));
     }
@@ -707,17 +855,31 @@ fn service(
         spec.insert("EndpointSpec".into(), Value::Object(endpoint));
     }
     spec.insert("Labels".into(), json!(slabels));
-    let hash = hash_hex(serde_json::to_string(&spec).unwrap_or_default().as_bytes())[..16].to_string();
+    let hash =
+        hash_hex(serde_json::to_string(&spec).unwrap_or_default().as_bytes())[..16].to_string();
     spec["Labels"][SPEC_HASH] = json!(hash);
-    Ok(DesiredService { service: key.into(), name, spec: Value::Object(spec), hash, replicas })
+    Ok(DesiredService {
+        service: key.into(),
+        name,
+        spec: Value::Object(spec),
+        hash,
+        replicas,
+    })
 }
 
 /// Fills in `SecretID` / `ConfigID` from the engine's name -> id maps; returns the names that
 /// are missing.
-pub fn resolve_ids(spec: &mut Value, secrets: &BTreeMap<String, String>, configs: &BTreeMap<String, String>) -> Vec<String> {
+pub fn resolve_ids(
+    spec: &mut Value,
+    secrets: &BTreeMap<String, String>,
+    configs: &BTreeMap<String, String>,
+) -> Vec<String> {
     let mut missing = Vec::new();
     let cs = &mut spec["TaskTemplate"]["ContainerSpec"];
-    for (list, name_key, id_key, ids) in [("Secrets", "SecretName", "SecretID", secrets), ("Configs", "ConfigName", "ConfigID", configs)] {
+    for (list, name_key, id_key, ids) in [
+        ("Secrets", "SecretName", "SecretID", secrets),
+        ("Configs", "ConfigName", "ConfigID", configs),
+    ] {
         if let Some(items) = cs.get_mut(list).and_then(Value::as_array_mut) {
             for item in items {
                 let name = item[name_key].as_str().unwrap_or_default().to_string();

@@ -39,7 +39,10 @@ fn service_gets_docker_cli_names_labels_and_default_network() {
     assert_eq!(s.spec["Labels"]["com.docker.stack.image"], "busybox");
     assert_eq!(s.spec["Labels"]["x"], "y");
     assert_eq!(s.spec["TaskTemplate"]["ContainerSpec"]["Labels"]["a"], "b");
-    assert_eq!(s.spec["TaskTemplate"]["ContainerSpec"]["Labels"][NAMESPACE], "st");
+    assert_eq!(
+        s.spec["TaskTemplate"]["ContainerSpec"]["Labels"][NAMESPACE],
+        "st"
+    );
     assert_eq!(
         s.spec["TaskTemplate"]["Networks"],
         json!([{"Target": "st_default", "Aliases": ["web"]}])
@@ -68,15 +71,27 @@ services:
 "#);
     let s = &d.services[0].spec;
     assert_eq!(s["Mode"]["Replicated"]["Replicas"], 3);
-    assert_eq!(s["TaskTemplate"]["ContainerSpec"]["Env"], json!(["A=1", "B=2"]));
     assert_eq!(
-        s["TaskTemplate"]["ContainerSpec"]["Healthcheck"],
+        s["TaskTemplate"]["ContainerSpec"]["Env"],
+        json!(["A=1", "B=2"])
+    );
+    assert_eq!(
+        s["TaskTemplate"]["ContainerSpec"]["HealthCheck"],
         json!({"Test": ["CMD", "true"], "Interval": 2_000_000_000i64, "Retries": 3})
     );
-    assert_eq!(s["TaskTemplate"]["Resources"]["Limits"], json!({"NanoCPUs": 500_000_000, "MemoryBytes": 67_108_864}));
-    assert_eq!(s["TaskTemplate"]["RestartPolicy"], json!({"Condition": "on-failure", "MaxAttempts": 2}));
+    assert_eq!(
+        s["TaskTemplate"]["Resources"]["Limits"],
+        json!({"NanoCPUs": 500_000_000, "MemoryBytes": 67_108_864})
+    );
+    assert_eq!(
+        s["TaskTemplate"]["RestartPolicy"],
+        json!({"Condition": "on-failure", "MaxAttempts": 2})
+    );
     assert_eq!(s["UpdateConfig"]["Order"], "start-first");
-    assert_eq!(s["TaskTemplate"]["Placement"]["Constraints"], json!(["node.role==manager"]));
+    assert_eq!(
+        s["TaskTemplate"]["Placement"]["Constraints"],
+        json!(["node.role==manager"])
+    );
     assert_eq!(
         s["EndpointSpec"]["Ports"],
         json!([
@@ -90,9 +105,18 @@ services:
 fn ignored_keys_are_warnings_naming_service_and_key() {
     let d = ok("services:\n  web:\n    image: busybox\n    build: .\n    container_name: x\n    depends_on: [db]\n  db:\n    image: busybox\n");
     let paths: Vec<String> = d.warnings.iter().map(|w| w.path()).collect();
-    assert!(paths.contains(&"services.web.build".to_string()), "{paths:?}");
-    assert!(paths.contains(&"services.web.container_name".to_string()), "{paths:?}");
-    assert!(paths.contains(&"services.web.depends_on".to_string()), "{paths:?}");
+    assert!(
+        paths.contains(&"services.web.build".to_string()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"services.web.container_name".to_string()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"services.web.depends_on".to_string()),
+        "{paths:?}"
+    );
 }
 
 #[test]
@@ -103,7 +127,9 @@ fn a_service_without_image_is_an_error_naming_it() {
 
 #[test]
 fn secret_names_change_with_their_content() {
-    let y = |c: &str| format!("services:\n  web:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: V\n", ) + &format!("x-c: {c}\n");
+    let y = |c: &str| {
+        format!("services:\n  web:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: V\n", ) + &format!("x-c: {c}\n")
+    };
     let mut p = project(&y("1"));
     p.environment.insert("V".into(), "one".into());
     let a = translate(&p, "st", &files).unwrap();
@@ -125,6 +151,11 @@ fn same_file_same_hash() {
 
 #[test]
 fn global_with_replicas_is_an_error() {
-    let e = translate(&project("services:\n  w:\n    image: b\n    deploy: {mode: global, replicas: 2}\n"), "st", &files).unwrap_err();
+    let e = translate(
+        &project("services:\n  w:\n    image: b\n    deploy: {mode: global, replicas: 2}\n"),
+        "st",
+        &files,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("services.w.deploy.replicas"), "{e}");
 }

@@ -17,6 +17,40 @@ fn bad_spec(e: serde_json::Error) -> EngineError {
     EngineError::Client(format!("service spec does not match the Engine API: {e}"))
 }
 
+/// The spec as bollard's model: a key the model does not know (a misspelt field would be
+/// dropped silently) is an error naming it.
+fn typed_spec(spec: &ServiceSpec) -> EngineResult<bm::ServiceSpec> {
+    let typed: bm::ServiceSpec = serde_json::from_value(spec.clone()).map_err(bad_spec)?;
+    let back = serde_json::to_value(&typed).map_err(bad_spec)?;
+    if let Some(path) = dropped(spec, &back, "") {
+        return Err(EngineError::Client(format!(
+            "service spec does not match the Engine API: unknown field {path}"
+        )));
+    }
+    Ok(typed)
+}
+
+/// The first key of `sent` that `kept` lacks.
+fn dropped(sent: &serde_json::Value, kept: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match (sent, kept) {
+        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| {
+            let path = format!("{at}.{k}");
+            match b.get(k) {
+                None if !v.is_null() => Some(path),
+                None => None,
+                Some(w) => dropped(v, w, &path),
+            }
+        }),
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (v, w))| dropped(v, w, &format!("{at}[{i}]"))),
+        _ => None,
+    }
+}
+
 fn text<T: serde::Serialize>(v: &Option<T>) -> String {
     match v.as_ref().map(serde_json::to_value) {
         Some(Ok(serde_json::Value::String(s))) => s,
@@ -102,7 +136,7 @@ impl Swarm for DockerEngine {
     }
 
     async fn create_service(&self, spec: &ServiceSpec) -> EngineResult<String> {
-        let typed: bm::ServiceSpec = serde_json::from_value(spec.clone()).map_err(bad_spec)?;
+        let typed = typed_spec(spec)?;
         let name = typed.name.clone().unwrap_or_default();
         let created = self
             .docker
@@ -118,7 +152,7 @@ impl Swarm for DockerEngine {
         version: u64,
         spec: &ServiceSpec,
     ) -> EngineResult<Vec<String>> {
-        let typed: bm::ServiceSpec = serde_json::from_value(spec.clone()).map_err(bad_spec)?;
+        let typed = typed_spec(spec)?;
         let options = qp::UpdateServiceOptions {
             version: i32::try_from(version).unwrap_or(i32::MAX),
             registry_auth_from: "spec".to_string(),
@@ -140,12 +174,9 @@ impl Swarm for DockerEngine {
     }
 
     async fn list_tasks(&self, service_ids: &[String]) -> EngineResult<Vec<SwarmTask>> {
-        let mut filters = HashMap::new();
-        if !service_ids.is_empty() {
-            filters.insert("service".to_string(), service_ids.to_vec());
-        }
+        // Filtered here: the engine's `service` filter fails on an id that is gone.
         let options = qp::ListTasksOptions {
-            filters: Some(filters),
+            filters: Some(HashMap::new()),
         };
         let list = self
             .docker
@@ -154,6 +185,12 @@ impl Swarm for DockerEngine {
             .map_err(|e| self.err(e, ObjectKind::Service, ""))?;
         Ok(list
             .into_iter()
+            .filter(|t| {
+                service_ids.is_empty()
+                    || t.service_id
+                        .as_ref()
+                        .is_some_and(|id| service_ids.contains(id))
+            })
             .map(|t| {
                 let status = t.status.unwrap_or_default();
                 let spec = serde_json::to_value(&t.spec).unwrap_or_default();
@@ -236,28 +273,30 @@ impl Swarm for DockerEngine {
         let labels = Some(hashmap(labels));
         let map = |e| self.err(e, object_kind(kind), name);
         let id = match kind {
-            SwarmObjectKind::Secret => self
-                .docker
-                .create_secret(bm::SecretSpec {
-                    name: Some(name.to_string()),
-                    labels,
-                    data,
-                    ..Default::default()
-                })
-                .await
-                .map_err(map)?
-                .id,
-            SwarmObjectKind::Config => self
-                .docker
-                .create_config(bm::ConfigSpec {
-                    name: Some(name.to_string()),
-                    labels,
-                    data,
-                    ..Default::default()
-                })
-                .await
-                .map_err(map)?
-                .id,
+            SwarmObjectKind::Secret => {
+                self.docker
+                    .create_secret(bm::SecretSpec {
+                        name: Some(name.to_string()),
+                        labels,
+                        data,
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(map)?
+                    .id
+            }
+            SwarmObjectKind::Config => {
+                self.docker
+                    .create_config(bm::ConfigSpec {
+                        name: Some(name.to_string()),
+                        labels,
+                        data,
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(map)?
+                    .id
+            }
         };
         Ok(id)
     }
