@@ -115,6 +115,7 @@ async fn run_async(global: &GlobalArgs, args: StackArgs) -> Result<i32> {
             }
             let mut opts = g.load_options(&[])?;
             opts.project_name = Some(d.stack.clone());
+            opts.swarm = true;
             swarm::require_manager(e).await?;
             let loaded = config::load(&opts)?;
             for w in &loaded.warnings.0 {

@@ -17,6 +17,7 @@ fn project(yaml: &str) -> Project {
         }],
         project_name: Some("demo".into()),
         working_dir: Some(PathBuf::from("/proj")),
+        swarm: true,
         ..Default::default()
     };
     loader::load(&opts).expect("loads").project
@@ -27,27 +28,27 @@ fn files(p: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 fn ok(yaml: &str) -> Desired {
-    translate(&project(yaml), "st", &files).expect("translates")
+    translate(&project(yaml), "demo", &files).expect("translates")
 }
 
 #[test]
 fn service_gets_docker_cli_names_labels_and_default_network() {
     let d = ok("services:\n  web:\n    image: busybox\n    labels: {a: b}\n    deploy:\n      labels: {x: y}\n");
     let s = &d.services[0];
-    assert_eq!(s.name, "st_web");
-    assert_eq!(s.spec["Labels"][NAMESPACE], "st");
+    assert_eq!(s.name, "demo_web");
+    assert_eq!(s.spec["Labels"][NAMESPACE], "demo");
     assert_eq!(s.spec["Labels"]["com.docker.stack.image"], "busybox");
     assert_eq!(s.spec["Labels"]["x"], "y");
     assert_eq!(s.spec["TaskTemplate"]["ContainerSpec"]["Labels"]["a"], "b");
     assert_eq!(
         s.spec["TaskTemplate"]["ContainerSpec"]["Labels"][NAMESPACE],
-        "st"
+        "demo"
     );
     assert_eq!(
         s.spec["TaskTemplate"]["Networks"],
-        json!([{"Target": "st_default", "Aliases": ["web"]}])
+        json!([{"Target": "demo_default", "Aliases": ["web"]}])
     );
-    assert_eq!(d.networks[0].name, "st_default");
+    assert_eq!(d.networks[0].name, "demo_default");
     assert_eq!(d.networks[0].driver.as_deref(), Some("overlay"));
     assert_eq!(s.spec["Mode"], json!({"Replicated": {"Replicas": 1}}));
 }
@@ -103,7 +104,7 @@ services:
 
 #[test]
 fn ignored_keys_are_warnings_naming_service_and_key() {
-    let d = ok("services:\n  web:\n    image: busybox\n    build: .\n    container_name: x\n    depends_on: [db]\n  db:\n    image: busybox\n");
+    let d = ok("services:\n  web:\n    image: busybox\n    build: .\n    container_name: xx\n    depends_on: [db]\n  db:\n    image: busybox\n");
     let paths: Vec<String> = d.warnings.iter().map(|w| w.path()).collect();
     assert!(
         paths.contains(&"services.web.build".to_string()),
@@ -121,7 +122,12 @@ fn ignored_keys_are_warnings_naming_service_and_key() {
 
 #[test]
 fn a_service_without_image_is_an_error_naming_it() {
-    let e = translate(&project("services:\n  web:\n    build: .\n"), "st", &files).unwrap_err();
+    let e = translate(
+        &project("services:\n  web:\n    build: .\n"),
+        "demo",
+        &files,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("services.web.image"), "{e}");
 }
 
@@ -132,15 +138,15 @@ fn secret_names_change_with_their_content() {
     };
     let mut p = project(&y("1"));
     p.environment.insert("V".into(), "one".into());
-    let a = translate(&p, "st", &files).unwrap();
+    let a = translate(&p, "demo", &files).unwrap();
     p.environment.insert("V".into(), "two".into());
-    let b = translate(&p, "st", &files).unwrap();
-    assert!(a.objects[0].name.starts_with("st_s-"));
+    let b = translate(&p, "demo", &files).unwrap();
+    assert!(a.objects[0].name.starts_with("demo_s-"));
     assert_ne!(a.objects[0].name, b.objects[0].name);
     assert_ne!(a.services[0].hash, b.services[0].hash);
     let r = &a.services[0].spec["TaskTemplate"]["ContainerSpec"]["Secrets"][0];
     assert_eq!(r["SecretName"], json!(a.objects[0].name));
-    assert_eq!(r["File"]["Name"], "s");
+    assert_eq!(r["File"]["Name"], "/run/secrets/s");
 }
 
 #[test]
@@ -153,9 +159,23 @@ fn same_file_same_hash() {
 fn global_with_replicas_is_an_error() {
     let e = translate(
         &project("services:\n  w:\n    image: b\n    deploy: {mode: global, replicas: 2}\n"),
-        "st",
+        "demo",
         &files,
     )
     .unwrap_err();
     assert!(e.to_string().contains("services.w.deploy.replicas"), "{e}");
+}
+
+#[test]
+fn a_fixed_port_on_several_replicas_is_fine_for_swarm() {
+    let d = ok("services:\n  web:\n    image: busybox\n    ports: [\"8080:80\"]\n    deploy: {replicas: 3}\n");
+    assert_eq!(d.services[0].replicas, Some(3));
+}
+
+#[test]
+fn a_relative_bind_mount_is_an_error_naming_service_and_key() {
+    let mut p = project("services:\n  web:\n    image: busybox\n    volumes: [\"/abs:/x\"]\n");
+    p.services[0].volumes[0].source = Some("rel".into());
+    let e = translate(&p, "demo", &files).unwrap_err();
+    assert!(e.to_string().contains("services.web.volumes[0]"), "{e}");
 }
