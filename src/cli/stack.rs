@@ -70,9 +70,9 @@ pub struct RmArgs {
     pub stacks: Vec<String>,
 }
 
-async fn engine() -> Result<std::sync::Arc<dyn rcompose::engine::SwarmEngine>> {
+async fn engine() -> Result<std::sync::Arc<dyn swarm::SwarmEngine>> {
     let options = super::plugin::connect_options(|name| std::env::var(name).ok());
-    Ok(rcompose::engine::connect_swarm(&options).await?)
+    Ok(swarm::connect(&options).await?)
 }
 
 pub fn run(global: &GlobalArgs, args: StackArgs) -> Result<i32> {

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use crate::engine::swarm::{SwarmObjectKind, SwarmService, SwarmTask};
 use crate::engine::types::LabelFilter;
-use crate::engine::{EngineError, SwarmEngine};
+pub use crate::engine::SwarmEngine;
+use crate::engine::{ConnectOptions, EngineError};
 pub use translate::{translate, Desired, NAMESPACE};
 
 /// Why a stack command failed.
@@ -64,6 +65,13 @@ pub struct DeployOptions {
     pub prune: bool,
     /// Wait for every service's replicas to be running (and healthy), up to this long.
     pub wait: Option<Duration>,
+}
+
+/// Connects to the engine `options` name, for its swarm area.
+pub async fn connect(
+    options: &ConnectOptions,
+) -> Result<std::sync::Arc<dyn SwarmEngine>, EngineError> {
+    crate::engine::connect_swarm(options).await
 }
 
 fn ns(stack: &str) -> LabelFilter {

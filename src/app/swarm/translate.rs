@@ -90,25 +90,8 @@ fn ns_labels(stack: &str) -> Labels {
     Labels::from([(NAMESPACE.to_string(), stack.to_string())])
 }
 
-/// Compose keys Swarm ignores, with the docker CLI's reasons.
-const IGNORED: &[&str] = &[
-    "build",
-    "cgroupns_mode",
-    "cgroup_parent",
-    "devices",
-    "domainname",
-    "external_links",
-    "ipc",
-    "links",
-    "mac_address",
-    "network_mode",
-    "pid",
-    "privileged",
-    "security_opt",
-    "shm_size",
-    "userns_mode",
-];
-
+/// The compose keys `svc` sets that Swarm ignores (the docker CLI's unsupported and deprecated
+/// properties, plus a few single-engine keys), with the reason.
 fn set_keys(svc: &Service) -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
     let mut add = |set: bool, key: &'static str, why: &'static str| {
@@ -176,7 +159,6 @@ fn set_keys(svc: &Service) -> Vec<(&'static str, &'static str)> {
         "oom_score_adj",
         unsupported,
     );
-    let _ = IGNORED;
     out
 }
 
