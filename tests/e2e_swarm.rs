@@ -591,6 +591,9 @@ fn compose_example_web_deploys(_g: &SwarmGuard) {
     let _ = docker_try(&["volume", "rm", &format!("{stack}_site")]);
 }
 
+/// A scenario's name and body.
+type Scenario = (&'static str, fn(&SwarmGuard));
+
 #[test]
 fn swarm_stack_scenarios() {
     require_engine();
@@ -602,7 +605,7 @@ fn swarm_stack_scenarios() {
     }
     {
         let g = SwarmGuard::new();
-        let scenarios: [(&str, fn(&SwarmGuard)); 6] = [
+        let scenarios: [Scenario; 6] = [
             (
                 "unsupported_input",
                 unsupported_input_is_an_error_naming_service_and_key,
