@@ -36,6 +36,7 @@ pub mod reporter;
 pub mod snapshot;
 pub mod spec;
 pub mod stack;
+pub mod swarm;
 pub mod syntax;
 pub mod types;
 pub mod watch;

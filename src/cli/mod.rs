@@ -22,6 +22,7 @@ pub mod read;
 pub mod render;
 pub mod runtime;
 pub mod snapshot;
+mod stack;
 pub mod stacktest;
 pub mod stats;
 pub mod template;
@@ -90,6 +91,8 @@ pub enum Command {
     /// Convert the project for another orchestrator: `--to kubernetes` writes Kubernetes
     /// manifests (and names every key it cannot translate).
     Convert(convert::ConvertArgs),
+    /// Manage Docker Swarm stacks (`deploy -c FILE NAME`, `ls`, `ps`, `services`, `rm`).
+    Stack(stack::StackArgs),
     /// Create and start containers.
     Up(args::UpArgs),
     /// Stop and remove containers, networks (and volumes with -v, images with --rmi).
@@ -384,6 +387,7 @@ pub fn run(mut cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
         Command::Convert(args) => convert::run(&cli.global, args),
+        Command::Stack(args) => stack::run(&cli.global, args),
         Command::Plugin(args) => plugin::run(args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),

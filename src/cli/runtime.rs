@@ -92,6 +92,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Attach(a) => super::attach::attach(global, a).await,
             Command::Config(_)
             | Command::Convert(_)
+            | Command::Stack(_)
             | Command::Version(_)
             | Command::Plugin(_)
             | Command::Completion(_)

@@ -20,6 +20,7 @@ pub mod fake;
 pub mod images;
 pub mod networks;
 pub mod sessions;
+pub mod swarm;
 #[cfg(any(test, feature = "fake"))]
 pub mod testing;
 pub mod types;
@@ -36,6 +37,7 @@ pub use docker::ConnectOptions;
 pub use images::Images;
 pub use networks::Networks;
 pub use sessions::Sessions;
+pub use swarm::Swarm;
 pub use volumes::Volumes;
 
 /// The engine traits, for code that calls engine methods on a concrete engine
@@ -56,6 +58,10 @@ pub enum ObjectKind {
     Exec,
     /// A file or directory inside a container.
     Path,
+    /// A swarm service.
+    Service,
+    Secret,
+    Config,
 }
 
 impl std::fmt::Display for ObjectKind {
@@ -67,6 +73,9 @@ impl std::fmt::Display for ObjectKind {
             ObjectKind::Image => "image",
             ObjectKind::Exec => "exec",
             ObjectKind::Path => "path",
+            ObjectKind::Service => "service",
+            ObjectKind::Secret => "secret",
+            ObjectKind::Config => "config",
         })
     }
 }
@@ -170,6 +179,20 @@ pub trait Engine:
 /// Connects to the Docker engine `options` name (`DOCKER_HOST`, the current docker context, else
 /// `/var/run/docker.sock`) and negotiates the API version.
 pub async fn connect(options: &ConnectOptions) -> EngineResult<std::sync::Arc<dyn Engine>> {
+    Ok(std::sync::Arc::new(
+        docker::DockerEngine::connect(options).await?,
+    ))
+}
+
+/// What `stack deploy` and friends need of an engine: swarm services, tasks, secrets and configs,
+/// plus overlay networks and volumes.
+pub trait SwarmEngine: Swarm + Networks + Volumes + Send + Sync {}
+impl<T: Swarm + Networks + Volumes + Send + Sync> SwarmEngine for T {}
+
+/// Connects to the engine `options` name, for its swarm area.
+pub async fn connect_swarm(
+    options: &ConnectOptions,
+) -> EngineResult<std::sync::Arc<dyn SwarmEngine>> {
     Ok(std::sync::Arc::new(
         docker::DockerEngine::connect(options).await?,
     ))

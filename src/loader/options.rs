@@ -40,6 +40,9 @@ pub struct LoadOptions {
     pub no_env_resolution: bool,
     /// Skip the semantic consistency checks (`--no-consistency`).
     pub no_consistency: bool,
+    /// Load for a swarm stack (`stack deploy`): the checks that only hold for containers on one
+    /// engine (a fixed host port on several replicas, `container_name` with replicas) are off.
+    pub swarm: bool,
     /// Keep the networks, volumes, secrets, configs and models no service uses
     /// (`--all-resources`); by default they are dropped, as docker compose does.
     pub all_resources: bool,

@@ -334,7 +334,7 @@ fn check_and_type(
         if opts.no_consistency {
             Ok(Warnings::default())
         } else {
-            validate::check_semantics(tree)
+            validate::check_semantics_for(tree, opts.swarm)
         }
     };
     let unused = if opts.all_resources {

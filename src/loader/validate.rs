@@ -632,6 +632,13 @@ fn ips_overlap(a: &str, b: &str) -> bool {
 /// Checks the normalised project for references to undefined resources, dependency cycles and
 /// conflicting settings. Returns the non-fatal findings as warnings.
 pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
+    check_semantics_for(doc, false)
+}
+
+/// [`check_semantics`]; for a swarm stack (`swarm`) a fixed published port on a replicated
+/// service is fine (the routing mesh shares it, or the replicas run on different nodes), and
+/// `container_name` is ignored (`stack deploy` warns about it) rather than refused.
+pub fn check_semantics_for(doc: &Value, swarm: bool) -> Result<Warnings, LoadError> {
     let mut warnings = Warnings::default();
     let Value::Mapping(root) = doc else {
         return Ok(warnings);
@@ -665,7 +672,9 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         check_service_refs(svc, &name, &path, &defined)?;
         let deps = service_deps(svc, &name, &path, &defined.services, &mut warnings)?;
         graph.insert(name.clone(), deps);
-        service_bindings(svc, &name, &path, &mut bindings)?;
+        if !swarm {
+            service_bindings(svc, &name, &path, &mut bindings)?;
+        }
     }
 
     if let Some(cycle) = find_cycle(&graph) {
@@ -677,8 +686,10 @@ pub fn check_semantics(doc: &Value) -> Result<Warnings, LoadError> {
         .hint("remove one of the depends_on links (or links / volumes_from / service: references) in the cycle"));
     }
 
-    check_host_ports(&bindings)?;
-    check_container_names(services_map)?;
+    if !swarm {
+        check_host_ports(&bindings)?;
+        check_container_names(services_map)?;
+    }
     Ok(warnings)
 }
 

@@ -17,6 +17,7 @@
 
 mod address;
 mod errors;
+mod swarm;
 
 use errors::{is_status, map_error, unavailable};
 
