@@ -149,7 +149,7 @@ impl Form {
 
     /// Whether the form runs on the corpus file with this index.
     fn samples(self, index: usize) -> bool {
-        self != Form::NoInterpolate || index % SAMPLE_EVERY == 0
+        self != Form::NoInterpolate || index.is_multiple_of(SAMPLE_EVERY)
     }
 }
 
