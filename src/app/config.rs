@@ -59,3 +59,16 @@ pub fn environment(loaded: &Loaded) -> Vec<(String, String)> {
 pub fn explain(loaded: &Loaded, var: &str) -> String {
     loader::explain_variable(loaded, var)
 }
+
+/// `config --no-interpolate`: the model map (a loader tree loaded with `model_only`) as docker
+/// compose v5 prints it: YAML with every mapping sorted, or Go's indented JSON.
+pub fn model_text(tree: &serde_yaml::Value, json: bool) -> String {
+    let mut v = serde_json::to_value(tree).unwrap_or(serde_json::Value::Null);
+    crate::model::yaml_out::sort_keys(&mut v);
+    if json {
+        let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+        crate::model::go_json::escape_html(&text)
+    } else {
+        crate::model::yaml_out::to_string(&v)
+    }
+}

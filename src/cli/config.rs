@@ -89,6 +89,8 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     opts.all_resources = args.all_resources;
     opts.select_services = true;
     opts.strict = args.strict;
+    // docker compose prints its model map, not the project, when it does not interpolate.
+    opts.model_only = args.no_interpolate && !listing(&args);
     if args.profiles {
         // Every profile, whichever are active.
         opts.profiles = vec!["*".to_string()];
@@ -114,6 +116,20 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
         }
     }
     Ok(exit::OK)
+}
+
+/// Whether the command prints a listing or a fact instead of the configuration.
+fn listing(args: &ConfigArgs) -> bool {
+    args.services
+        || args.volumes
+        || args.networks
+        || args.images
+        || args.profiles
+        || args.models
+        || args.hash.is_some()
+        || args.variables
+        || args.environment
+        || args.explain.is_some()
 }
 
 fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
@@ -230,9 +246,14 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     if let Some(var) = &args.explain {
         return Ok(config::explain(loaded, var));
     }
+    if args.no_interpolate {
+        // docker compose prints the model map (every mapping sorted), as it is.
+        return Ok(config::model_text(
+            &loaded.tree,
+            args.format == Format::Json,
+        ));
+    }
     let text = match args.format {
-        // docker compose prints the un-interpolated model with every mapping sorted.
-        Format::Yaml if args.no_interpolate => p.to_yaml_sorted(),
         Format::Yaml => p.to_yaml(),
         Format::Json => p.to_json(),
     };

@@ -19,6 +19,7 @@ mod fields;
 pub mod interpolate;
 pub mod locate;
 pub mod merge;
+pub mod model_view;
 pub mod normalize;
 pub mod options;
 pub mod project;

@@ -51,7 +51,7 @@ fn untag_mut(v: &mut Value) -> &mut Value {
 }
 
 /// Recursively replaces tagged values by their content.
-fn strip_tags(v: &mut Value) {
+pub(super) fn strip_tags(v: &mut Value) {
     if let Value::Tagged(t) = v {
         let inner = std::mem::take(&mut t.value);
         *v = inner;
@@ -111,7 +111,7 @@ fn clean_join(base: &Path, rel: &str) -> String {
 
 /// A mount target cleaned as a Unix path (`path.Clean`); an empty one stays empty (the semantic
 /// checks report it).
-fn clean_target(t: &str) -> String {
+pub(super) fn clean_target(t: &str) -> String {
     if t.is_empty() {
         String::new()
     } else {
@@ -439,7 +439,7 @@ fn is_file_path(source: &str) -> bool {
 }
 
 /// Parses `[SOURCE:]TARGET[:MODE]` into the long form compose prints.
-fn parse_short_volume(spec: &str) -> Result<Mapping, String> {
+pub(super) fn parse_short_volume(spec: &str) -> Result<Mapping, String> {
     if spec.is_empty() {
         return Err("invalid empty volume spec".into());
     }
@@ -535,7 +535,7 @@ fn valid_ip(ip: &str) -> bool {
 }
 
 /// Parses `[[IP:]HOST:]CONTAINER[/PROTO]` into one long-form entry per container port.
-fn parse_short_port(raw: &str) -> Result<Vec<Mapping>, String> {
+pub(super) fn parse_short_port(raw: &str) -> Result<Vec<Mapping>, String> {
     let parts: Vec<&str> = raw.split(':').collect();
     let n = parts.len();
     let container = parts.last().copied().unwrap_or("");

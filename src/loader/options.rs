@@ -32,6 +32,10 @@ pub struct LoadOptions {
     pub services: Vec<String>,
     /// `--no-interpolate`.
     pub no_interpolate: bool,
+    /// Stop at compose-go's model map (`config --no-interpolate`): the merged tree in its
+    /// canonical form, no profiles, no `env_file` reading, no consistency checks and no typed
+    /// model (`Loaded::project` then holds only the name; `Loaded::tree` is the map).
+    pub model_only: bool,
     /// `--strict`: an unset variable is an error instead of a warning.
     pub strict: bool,
     /// Skip normalisation (`config --no-normalize`).

@@ -186,6 +186,26 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         .map(|t| (t.name.clone(), t.text.clone()))
         .collect();
     validate::validate_schema(&tree, &named_texts)?;
+    if opts.model_only {
+        let context = project_dir.to_string_lossy().into_owned();
+        super::model_view::model_view(&mut tree, &name, &context, !opts.no_normalize);
+        let project = Project {
+            name: name.clone(),
+            ..Project::default()
+        };
+        return Ok(Loaded {
+            project,
+            tree,
+            warnings,
+            files,
+            project_dir,
+            environment: env,
+            active_profiles: Vec::new(),
+            sources: texts,
+            included_files,
+            service_env_files: Vec::new(),
+        });
+    }
 
     let active_profiles = active_profiles(opts, &setting);
     apply_profiles(

@@ -1,0 +1,440 @@
+//! The project as a plain map, as compose-go's `LoadModel` leaves it: what `docker compose config
+//! --no-interpolate` prints. No typed model is read and no consistency check runs: the merged
+//! tree gets only compose-go's `transform.Canonical` (short syntax to long form where it parses;
+//! what does not parse, such as `${PORT}:80`, stays as written), its default values, and the
+//! map-level `Normalize` (default network, resource names, implicit `depends_on`, build
+//! defaults, `pull_policy: if_not_present` as `missing`). `env_file` stays a list of files, the
+//! environment stays as written, commands are not split.
+//!
+//! Pure tree work on `serde_yaml::Value`; imports only loader helpers.
+
+use serde_yaml::{Mapping, Value};
+
+use super::normalize::{clean_target, parse_short_port, parse_short_volume, strip_tags};
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_string())
+}
+
+fn dependency(restart: Option<bool>) -> Value {
+    let mut m = Mapping::new();
+    m.insert(s("condition"), s("service_started"));
+    m.insert(s("required"), Value::Bool(true));
+    if let Some(r) = restart {
+        m.insert(s("restart"), Value::Bool(r));
+    }
+    Value::Mapping(m)
+}
+
+/// Turns the merged, path-resolved tree into compose-go's model map. `project` names the
+/// resources that have no `name`; `default_context` is the build context of a `build` without
+/// one (the project directory, or `.` without path resolution); `normalize` applies compose-go's
+/// `Normalize` (off with `--no-normalize`).
+pub fn model_view(tree: &mut Value, project: &str, default_context: &str, normalize: bool) {
+    strip_tags(tree);
+    let Value::Mapping(top) = tree else {
+        return;
+    };
+    if let Some(Value::Mapping(services)) = top.get_mut("services") {
+        for svc in services.values_mut() {
+            if svc.is_null() {
+                *svc = Value::Mapping(Mapping::new());
+            }
+            if let Value::Mapping(m) = svc {
+                canonical_service(m, default_context);
+            }
+        }
+    }
+    for kind in ["networks", "volumes", "secrets", "configs"] {
+        if let Some(Value::Mapping(res)) = top.get_mut(kind) {
+            for r in res.values_mut() {
+                canonical_resource(r);
+            }
+        }
+    }
+    if !normalize {
+        return;
+    }
+    if let Some(Value::Mapping(services)) = top.get_mut("services") {
+        for svc in services.values_mut() {
+            if let Value::Mapping(m) = svc {
+                normalize_service(m, default_context);
+            }
+        }
+    }
+    normalize_networks(top);
+    top.insert(s("name"), s(project));
+    for kind in ["networks", "volumes", "configs", "secrets"] {
+        if let Some(Value::Mapping(res)) = top.get_mut(kind) {
+            for (k, r) in res.iter_mut() {
+                let key = k.as_str().unwrap_or_default().to_string();
+                if !matches!(r, Value::Mapping(_)) {
+                    *r = Value::Mapping(Mapping::new());
+                }
+                let Value::Mapping(m) = r else { continue };
+                if m.get("name").is_none_or(Value::is_null) {
+                    let external = m.get("external").is_some_and(is_true);
+                    let name = if external {
+                        key
+                    } else {
+                        format!("{project}_{key}")
+                    };
+                    m.insert(s("name"), s(&name));
+                }
+            }
+        }
+    }
+}
+
+fn is_true(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::String(x) => x == "true",
+        _ => false,
+    }
+}
+
+fn canonical_resource(r: &mut Value) {
+    // compose-go's transformMaybeExternal: `external: {name: x}` -> `external: true`, `name: x`.
+    let Value::Mapping(m) = r else { return };
+    if let Some(Value::Mapping(ext)) = m.get("external") {
+        let name = ext.get("name").cloned();
+        m.insert(s("external"), Value::Bool(true));
+        if let Some(n) = name {
+            if m.get("name").is_none() {
+                m.insert(s("name"), n);
+            }
+        }
+    }
+}
+
+fn string_to_list(v: &mut Value) {
+    if let Value::String(x) = v {
+        *v = Value::Sequence(vec![s(x)]);
+    }
+}
+
+fn canonical_service(svc: &mut Mapping, default_context: &str) {
+    if let Some(b) = svc.get_mut("build") {
+        if let Value::String(ctx) = b {
+            let mut m = Mapping::new();
+            m.insert(s("context"), s(ctx));
+            *b = Value::Mapping(m);
+        }
+        if let Value::Mapping(m) = b {
+            if !m.contains_key("context") {
+                m.insert(s("context"), s(default_context));
+            }
+            if let Some(sec) = m.get_mut("secrets") {
+                file_mounts(sec);
+            }
+            if let Some(ac) = m.get_mut("additional_contexts") {
+                list_to_map(ac);
+            }
+        }
+    }
+    if let Some(d) = svc.get_mut("depends_on") {
+        match d {
+            Value::Sequence(items) => {
+                let mut m = Mapping::new();
+                for i in items.iter() {
+                    m.insert(i.clone(), dependency(None));
+                }
+                *d = Value::Mapping(m);
+            }
+            Value::Mapping(m) => {
+                for v in m.values_mut() {
+                    if v.is_null() {
+                        *v = Value::Mapping(Mapping::new());
+                    }
+                    if let Value::Mapping(e) = v {
+                        if !e.contains_key("condition") {
+                            e.insert(s("condition"), s("service_started"));
+                        }
+                        if !e.contains_key("required") {
+                            e.insert(s("required"), Value::Bool(true));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(e) = svc.get_mut("env_file") {
+        string_to_list(e);
+        if let Value::Sequence(items) = e {
+            for i in items.iter_mut() {
+                if let Value::String(p) = i {
+                    let mut m = Mapping::new();
+                    m.insert(s("path"), s(p));
+                    m.insert(s("required"), Value::Bool(true));
+                    *i = Value::Mapping(m);
+                } else if let Value::Mapping(m) = i {
+                    if !m.contains_key("required") {
+                        m.insert(s("required"), Value::Bool(true));
+                    }
+                }
+            }
+        }
+    }
+    for key in ["label_file", "dns"] {
+        if let Some(v) = svc.get_mut(key) {
+            string_to_list(v);
+        }
+    }
+    if let Some(Value::String(x)) = svc.get("extends").cloned().as_ref() {
+        let mut m = Mapping::new();
+        m.insert(s("service"), s(x));
+        svc.insert(s("extends"), Value::Mapping(m));
+    }
+    if let Some(Value::Sequence(nets)) = svc.get("networks").cloned() {
+        let mut m = Mapping::new();
+        for n in nets {
+            m.insert(n, Value::Null);
+        }
+        svc.insert(s("networks"), Value::Mapping(m));
+    }
+    if let Some(Value::Sequence(vols)) = svc.get_mut("volumes") {
+        for v in vols.iter_mut() {
+            if let Value::String(spec) = v {
+                if let Ok(m) = parse_short_volume(spec) {
+                    *v = Value::Mapping(m);
+                }
+            }
+            if let Value::Mapping(m) = v {
+                let is_bind = m.get("type").and_then(Value::as_str) == Some("bind");
+                if is_bind {
+                    let bind = m
+                        .entry(s("bind"))
+                        .or_insert_with(|| Value::Mapping(Mapping::new()));
+                    if let Value::Mapping(b) = bind {
+                        if !b.contains_key("create_host_path") {
+                            b.insert(s("create_host_path"), Value::Bool(true));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Sequence(devs)) = svc.get_mut("devices") {
+        for d in devs.iter_mut() {
+            if let Value::String(x) = d {
+                let parts: Vec<&str> = x.split(':').collect();
+                let (src, dst, perm) = match parts.as_slice() {
+                    [a] => (*a, *a, "rwm"),
+                    [a, b] => (*a, *b, "rwm"),
+                    [a, b, c] => (*a, *b, *c),
+                    _ => continue,
+                };
+                let dst = if dst.is_empty() { src } else { dst };
+                let mut m = Mapping::new();
+                m.insert(s("source"), s(src));
+                m.insert(s("target"), s(dst));
+                m.insert(s("permissions"), s(perm));
+                *d = Value::Mapping(m);
+            }
+        }
+    }
+    if let Some(sec) = svc.get_mut("secrets") {
+        file_mounts(sec);
+        if let Value::Sequence(items) = sec {
+            for i in items.iter_mut() {
+                if let Value::Mapping(m) = i {
+                    if !m.contains_key("target") {
+                        if let Some(src) = m.get("source").and_then(Value::as_str) {
+                            let t = format!("/run/secrets/{src}");
+                            m.insert(s("target"), s(&t));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(c) = svc.get_mut("configs") {
+        file_mounts(c);
+    }
+    if let Some(Value::Sequence(ports)) = svc.get("ports").cloned() {
+        let mut out = Vec::new();
+        for p in ports {
+            let raw = match &p {
+                Value::String(x) => Some(x.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            match raw.map(|r| parse_short_port(&r)) {
+                Some(Ok(ms)) => out.extend(ms.into_iter().map(Value::Mapping)),
+                Some(Err(_)) => out.push(p),
+                None => {
+                    let mut p = p;
+                    if let Value::Mapping(m) = &mut p {
+                        if !m.contains_key("mode") {
+                            m.insert(s("mode"), s("ingress"));
+                        }
+                        if !m.contains_key("protocol") {
+                            m.insert(s("protocol"), s("tcp"));
+                        }
+                    }
+                    out.push(p);
+                }
+            }
+        }
+        svc.insert(s("ports"), Value::Sequence(out));
+    }
+    if let Some(Value::Sequence(gpus)) = svc.get_mut("gpus") {
+        device_defaults(gpus);
+    } else if let Some(Value::String(_)) = svc.get("gpus") {
+        let mut m = Mapping::new();
+        m.insert(s("count"), s("all"));
+        svc.insert(s("gpus"), Value::Sequence(vec![Value::Mapping(m)]));
+    }
+    if let Some(Value::Mapping(deploy)) = svc.get_mut("deploy") {
+        if let Some(Value::Mapping(res)) = deploy.get_mut("resources") {
+            if let Some(Value::Mapping(rv)) = res.get_mut("reservations") {
+                if let Some(Value::Sequence(devs)) = rv.get_mut("devices") {
+                    device_defaults(devs);
+                }
+            }
+        }
+    }
+}
+
+/// compose-go's `deviceRequestDefaults`: a request with neither `count` nor `device_ids` is for
+/// all devices.
+fn device_defaults(devs: &mut [Value]) {
+    for d in devs.iter_mut() {
+        if let Value::Mapping(m) = d {
+            if !m.contains_key("count") && !m.contains_key("device_ids") {
+                m.insert(s("count"), s("all"));
+            }
+        }
+    }
+}
+
+fn list_to_map(v: &mut Value) {
+    if let Value::Sequence(items) = v {
+        let mut m = Mapping::new();
+        for i in items.iter() {
+            if let Some(x) = i.as_str() {
+                match x.split_once('=') {
+                    Some((k, val)) => m.insert(s(k), s(val)),
+                    None => m.insert(s(x), Value::Null),
+                };
+            }
+        }
+        *v = Value::Mapping(m);
+    }
+}
+
+fn file_mounts(v: &mut Value) {
+    if let Value::Sequence(items) = v {
+        for i in items.iter_mut() {
+            if let Value::String(x) = i {
+                let mut m = Mapping::new();
+                m.insert(s("source"), s(x));
+                *i = Value::Mapping(m);
+            }
+        }
+    }
+}
+
+fn normalize_service(svc: &mut Mapping, default_context: &str) {
+    if svc.get("pull_policy").and_then(Value::as_str) == Some("if_not_present") {
+        svc.insert(s("pull_policy"), s("missing"));
+    }
+    if let Some(Value::Mapping(b)) = svc.get_mut("build") {
+        if b.get("context").is_none_or(Value::is_null) {
+            b.insert(s("context"), s(default_context));
+        }
+        if b.get("dockerfile").is_none_or(Value::is_null)
+            && b.get("dockerfile_inline").is_none_or(Value::is_null)
+        {
+            b.insert(s("dockerfile"), s("Dockerfile"));
+        }
+    }
+    let mut implied: Vec<(String, bool)> = Vec::new();
+    if let Some(Value::Sequence(links)) = svc.get("links") {
+        for l in links.iter().filter_map(Value::as_str) {
+            let parts: Vec<&str> = l.split(':').collect();
+            let name = if parts.len() == 2 { parts[0] } else { l };
+            implied.push((name.to_string(), true));
+        }
+    }
+    for ns in ["network_mode", "ipc", "pid", "uts", "cgroup"] {
+        if let Some(r) = svc.get(ns).and_then(Value::as_str) {
+            if let Some(shared) = r.strip_prefix("service:") {
+                implied.push((shared.to_string(), true));
+            }
+        }
+    }
+    if let Some(Value::Sequence(vols)) = svc.get_mut("volumes") {
+        for v in vols.iter_mut() {
+            if let Value::Mapping(m) = v {
+                if let Some(t) = m.get("target").and_then(Value::as_str) {
+                    let t = clean_target(t);
+                    m.insert(s("target"), s(&t));
+                }
+            }
+        }
+    }
+    if let Some(Value::Sequence(vf)) = svc.get("volumes_from") {
+        for v in vf.iter().filter_map(Value::as_str) {
+            if !v.starts_with("container:") {
+                let name = v.split(':').next().unwrap_or(v);
+                implied.push((name.to_string(), false));
+            }
+        }
+    }
+    if implied.is_empty() {
+        return;
+    }
+    let dep = svc
+        .entry(s("depends_on"))
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
+    if let Value::Mapping(d) = dep {
+        for (name, restart) in implied {
+            if !d.contains_key(name.as_str()) {
+                d.insert(s(&name), dependency(Some(restart)));
+            }
+        }
+    }
+}
+
+/// compose-go's `normalizeNetworks`: a service with no network (and no `network_mode` or
+/// `provider`) joins `default`, which is declared when some service uses it.
+fn normalize_networks(top: &mut Mapping) {
+    let mut uses_default = false;
+    if let Some(Value::Mapping(services)) = top.get_mut("services") {
+        for svc in services.values_mut() {
+            let Value::Mapping(m) = svc else { continue };
+            if m.contains_key("provider") || m.contains_key("network_mode") {
+                continue;
+            }
+            match m.get("networks") {
+                Some(Value::Mapping(n)) if !n.is_empty() => {
+                    if n.contains_key("default") {
+                        uses_default = true;
+                    }
+                }
+                _ => {
+                    let mut n = Mapping::new();
+                    n.insert(s("default"), Value::Null);
+                    m.insert(s("networks"), Value::Mapping(n));
+                    uses_default = true;
+                }
+            }
+        }
+    }
+    if uses_default {
+        let nets = top
+            .entry(s("networks"))
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        if nets.is_null() {
+            *nets = Value::Mapping(Mapping::new());
+        }
+        if let Value::Mapping(n) = nets {
+            if !n.contains_key("default") {
+                n.insert(s("default"), Value::Null);
+            }
+        }
+    }
+}
