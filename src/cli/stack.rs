@@ -83,25 +83,9 @@ pub fn run(global: &GlobalArgs, args: StackArgs) -> Result<i32> {
     rt.block_on(run_async(global, args))
 }
 
+/// The docker CLI's table (Go's tabwriter, cells at least 10 wide, 3 spaces of padding).
 fn table(rows: Vec<Vec<String>>) {
-    let n = rows.first().map(Vec::len).unwrap_or(0);
-    let widths: Vec<usize> = (0..n)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i + 1 == n {
-                    c.clone()
-                } else {
-                    format!("{c:<w$}", w = widths[i] + 3)
-                }
-            })
-            .collect();
-        println!("{}", line.concat().trim_end());
-    }
+    print!("{}", super::list::tabwrite(&rows, 10, 3));
 }
 
 async fn run_async(global: &GlobalArgs, args: StackArgs) -> Result<i32> {
