@@ -4,7 +4,7 @@
 #   bash scripts/bench-testdb.sh [FILE] [PARALLEL] [RUNS]
 #        (defaults: compose-examples/testdb/compose.yaml, 8 stacks, 3 runs)
 #
-# Measures (median of RUNS, milliseconds, wall clock):
+# Measures (median of RUNS, milliseconds, wall clock; the tools take turns within each run):
 #   ready, one stack       v5 `up -d --wait`, rcompose `up -d --wait`, and the library's `Stack::up`
 #                          (which runs each healthcheck itself as soon as the container starts)
 #   ready, PARALLEL stacks the same, PARALLEL projects at once, until all are ready
@@ -43,18 +43,28 @@ up_many() {
   wait
 }
 
-declare -A R
-for tool in v5 rcompose; do
-  bin=$v5; [[ $tool == rcompose ]] && bin=$rc
-  one=(); many=()
-  for _ in $(seq 1 "$runs"); do
-    one+=("$(up_many "$bin" 1)")
-    many+=("$(up_many "$bin" "$parallel")")
+# The tools take turns within each run (v5, rcompose, Stack; the order rotates from run to run), so
+# that a drift of the engine over the minutes of a run (caches, leaked endpoints) weighs on each
+# tool alike.
+declare -A S
+order=(v5 rcompose stack)
+for run in $(seq 1 "$runs"); do
+  for tool in "${order[@]}"; do
+    case $tool in
+      v5 | rcompose)
+        bin=$v5; [[ $tool == rcompose ]] && bin=$rc
+        S[$tool.one]+="$(up_many "$bin" 1) "
+        S[$tool.many]+="$(up_many "$bin" "$parallel") "
+        ;;
+      stack)
+        while read -r key value; do S[stack.$key]+="$value "; done < <("$bench" "$file" "$parallel" 1)
+        ;;
+    esac
   done
-  R[$tool.one]=$(printf '%s\n' "${one[@]}" | median)
-  R[$tool.many]=$(printf '%s\n' "${many[@]}" | median)
+  order=("${order[@]:1}" "${order[0]}")
 done
-while read -r key value; do R[stack.$key]=$value; done < <("$bench" "$file" "$parallel" "$runs")
+declare -A R
+for key in "${!S[@]}"; do R[$key]=$(printf '%s\n' ${S[$key]} | median); done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "$file, $runs runs, $(nproc) cores, Docker $(docker version --format '{{.Server.Version}}'), $("$v5" version --short 2>/dev/null || echo v5)"
