@@ -317,9 +317,10 @@ fn awesome_compose_stacks_pass_every_check() {
 
 /// The schema check reads the loader's tree in place (`loader::schema_yaml`); on every YAML file
 /// of the corpus and of the loader fixtures it must reach the verdict, and on a rejection the
-/// message and key path, that a JSON copy read by jsonschema's stock representation reaches.
+/// message and key path, that a JSON copy read by jsonschema's stock representation reaches; and
+/// the schema compiled at build time (which checks small projects) must reach the same verdict.
 #[test]
-fn schema_in_place_agrees_with_a_json_copy_on_every_file() {
+fn schema_in_place_agrees_with_a_json_copy_and_the_build_time_schema_on_every_file() {
     let mut files = support::yaml_files(&support::corpus_dir());
     files.extend(support::yaml_files(
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
@@ -336,10 +337,17 @@ fn schema_in_place_agrees_with_a_json_copy_on_every_file() {
         let Some((in_place, from_copy)) = rcompose::loader::validate::schema_verdicts(&doc) else {
             continue;
         };
+        let built = rcompose::loader::validate::built_schema_accepts(&doc);
         if in_place != from_copy {
             problems.push(format!(
                 "{}: in place {in_place:?}, JSON copy {from_copy:?}",
                 f.display()
+            ));
+        } else if built != in_place.is_ok() {
+            problems.push(format!(
+                "{}: the build-time schema says {}, the run-time one {in_place:?}",
+                f.display(),
+                if built { "valid" } else { "invalid" }
             ));
         } else if in_place.is_ok() {
             accepted += 1;

@@ -115,7 +115,6 @@ fn attribute(mut e: LoadError, texts: &[SourceText]) -> LoadError {
 }
 
 fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Loaded, LoadError> {
-    validate::prefetch_schema();
     let shell = &opts.environment;
     let cwd = match &opts.working_dir {
         Some(d) => d.clone(),
@@ -146,6 +145,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     env.load_files(&env_files, &mut warnings)?;
 
     let texts = read_sources(&sources)?;
+    validate::prefetch_schema(texts.iter().map(|t| t.text.len()).sum());
     texts_seen.clone_from(&texts);
     let files: Vec<PathBuf> = texts.iter().map(|t| t.name.clone()).collect();
 

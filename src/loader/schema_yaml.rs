@@ -72,8 +72,6 @@ impl Json for YamlJson {
 
     // A mapping's lookup hashes the key (SipHash); scanning a few keys is cheaper.
     const KEYS_PER_LOOKUP: usize = 2;
-    // A tree has no cycles: aliases were expanded into copies when it was built.
-    const ACYCLIC: bool = true;
 
     fn prepare_key(key: &str) -> String {
         key.to_owned()

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use crate::loader::fields::Fields;
@@ -37,10 +38,30 @@ struct Compiled {
 
 static COMPILED: OnceLock<Result<Compiled, String>> = OnceLock::new();
 
+/// The same schema compiled into Rust when the crate is built: it answers valid / invalid on a
+/// JSON copy of the tree with no run-time compilation of the schema (which costs a small project's
+/// load more than everything else together). The run-time validator still phrases every error,
+/// reads large trees in place, and is the reference: `tests/loader_validate.rs` checks that both
+/// give the same verdict on every corpus and fixture file.
+#[jsonschema::validator(path = "src/loader/schema/compose-spec.json", draft = Draft7)]
+struct BuiltSchema;
+
+/// Below this many bytes of compose files the tree is small enough that copying it to JSON for
+/// [`BuiltSchema`] is cheaper than compiling the schema at run time (the copy of the
+/// 1000-service bench project, ~150 KB, costs about as much as the compilation).
+pub const BUILT_SCHEMA_MAX_BYTES: usize = 64 * 1024;
+
+/// Set when [`prefetch_schema`] started the run-time compilation: then the load uses it.
+static PREFETCHED: AtomicBool = AtomicBool::new(false);
+
 /// Starts compiling the schema on another thread, once per process, so that it is ready by the
-/// time the files are parsed and merged (`compiled` waits for it, or compiles it itself when no
-/// thread could be started).
-pub fn prefetch_schema() {
+/// time `bytes` of compose files are parsed and merged (`compiled` waits for it, or compiles it
+/// itself when no thread could be started). Small inputs skip it: [`BuiltSchema`] checks them.
+pub fn prefetch_schema(bytes: usize) {
+    if bytes < BUILT_SCHEMA_MAX_BYTES {
+        return;
+    }
+    PREFETCHED.store(true, Ordering::Relaxed);
     if COMPILED.get().is_none() {
         let _ = std::thread::Builder::new().name("schema".into()).spawn(|| {
             let _ = compiled();
@@ -362,7 +383,17 @@ fn describe(c: &Candidate, schema: &serde_json::Value) -> (String, Option<String
 /// and line where the offending key is written (the last file that has it wins).
 pub fn validate_schema(doc: &Value, files: &[(PathBuf, String)]) -> Result<(), LoadError> {
     check_string_keys(doc, &KeyPath::root()).map_err(|e| attach_location(e, files))?;
+    if COMPILED.get().is_none() && !PREFETCHED.load(Ordering::Relaxed) && built_schema_accepts(doc)
+    {
+        return Ok(());
+    }
     verdict(doc).map_err(|(e, at)| attach_location_at(e, files, &at))
+}
+
+/// The build-time schema's verdict on a JSON copy of `doc` (which must have string keys only).
+#[doc(hidden)]
+pub fn built_schema_accepts(doc: &Value) -> bool {
+    BuiltSchema::is_valid(&crate::loader::schema_yaml::json_value(doc))
 }
 
 /// The schema error (without its file location yet) and the key path to locate it by.
