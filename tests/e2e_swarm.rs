@@ -202,6 +202,9 @@ services:
       retries: 5
     secrets: [token]
     configs: [settings]
+    ulimits: {nofile: {soft: 1024, hard: 2048}}
+    group_add: ["4321"]
+    pids_limit: 200
     deploy:
       replicas: ${REPLICAS:-3}
       labels: {org.example.tier: front}
@@ -380,6 +383,9 @@ fn deploy_update_scale_prune_rm(g: &SwarmGuard) {
     ]);
     assert!(env_now.contains("GREETING=changed"), "{env_now}");
 
+    ulimits_groups_and_pids_reach_the_tasks(&stack);
+    listings_match_docker_stack(&stack);
+
     // Scale down to one.
     e2[1].1 = "1";
     let (out, _) = deploy(&f, &stack, &["--detach=false", "--wait-timeout", "90"], &e2);
@@ -445,6 +451,160 @@ fn deploy_update_scale_prune_rm(g: &SwarmGuard) {
     assert_stack_gone(&stack);
     let vol = format!("{stack}_data");
     let _ = docker_try(&["volume", "rm", &vol]);
+}
+
+/// ulimits, group_add and pids_limit are in the service spec and in the running task.
+fn ulimits_groups_and_pids_reach_the_tasks(stack: &str) {
+    let web = format!("{stack}_web");
+    let cs = docker(&[
+        "service",
+        "inspect",
+        &web,
+        "--format",
+        "{{json .Spec.TaskTemplate.ContainerSpec.Ulimits}} {{json .Spec.TaskTemplate.ContainerSpec.Groups}} {{json .Spec.TaskTemplate.Resources.Limits.Pids}}",
+    ]);
+    assert_eq!(
+        cs,
+        r#"[{"Name":"nofile","Hard":2048,"Soft":1024}] ["4321"] 200"#
+    );
+    let container = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.swarm.service.name={web}"),
+    ]);
+    let container = container.lines().next().expect("a running web task");
+    let seen = docker(&[
+        "exec",
+        container,
+        "sh",
+        "-c",
+        "ulimit -Sn; ulimit -Hn; id -G; cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max",
+    ]);
+    let seen: Vec<&str> = seen.lines().collect();
+    assert_eq!(seen[..2], ["1024", "2048"], "{seen:?}");
+    assert!(seen[2].split(' ').any(|g| g == "4321"), "{seen:?}");
+    assert_eq!(seen[3], "200", "{seen:?}");
+}
+
+/// `stack ls / services / ps` print what `docker stack` prints on the same stack: the tables,
+/// JSON, templates, `-q`, `--no-trunc` and filters (CURRENT STATE, a time, is compared apart).
+fn listings_match_docker_stack(stack: &str) {
+    let host = docker(&["info", "--format", "{{.Name}}"]);
+    let tier = "label=org.example.tier=front".to_string();
+    let web = format!("name={stack}_web");
+    let node = format!("node={host}");
+    let ps_cols = "table {{.ID}}\t{{.Name}}\t{{.Image}}\t{{.Node}}\t{{.DesiredState}}\t{{.Error}}\t{{.Ports}}";
+    let ps_json = "{{.CurrentState}}";
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["services", stack],
+        vec!["services", stack, "--format", "json"],
+        vec!["services", stack, "-q"],
+        vec!["services", stack, "--filter", "mode=replicated", "-q"],
+        vec![
+            "services",
+            stack,
+            "--filter",
+            &tier,
+            "--format",
+            "{{.Name}}",
+        ],
+        vec![
+            "services",
+            stack,
+            "--filter",
+            &web,
+            "--format",
+            "{{.Name}} {{.Replicas}} {{.Mode}}",
+        ],
+        vec!["ps", stack, "--format", ps_cols],
+        vec!["ps", stack, "--format", ps_cols, "--no-trunc"],
+        vec!["ps", stack, "--format", ps_cols, "--no-resolve"],
+        vec!["ps", stack, "-q"],
+        vec!["ps", stack, "-q", "--no-trunc"],
+        vec!["ps", stack, "--filter", "desired-state=running", "-q"],
+        vec![
+            "ps",
+            stack,
+            "--filter",
+            "desired-state=shutdown",
+            "--format",
+            "{{.Name}}",
+        ],
+        vec!["ps", stack, "--filter", &web, "-q"],
+        vec![
+            "ps",
+            stack,
+            "--filter",
+            &node,
+            "--format",
+            "{{.Name}} {{.Node}}",
+        ],
+    ];
+    for args in cases {
+        let mut ours = vec!["stack"];
+        ours.extend(&args);
+        let (mine, _) = rc_ok(&ours, &[]);
+        let theirs = docker(&ours);
+        assert_eq!(
+            mine.trim(),
+            theirs.trim(),
+            "rcompose {} differs from docker's",
+            ours.join(" ")
+        );
+    }
+    // `stack ls`: our stack's line, as a table and as JSON.
+    for format in ["table", "json"] {
+        let line = |out: &str| -> String {
+            out.lines()
+                .filter(|l| l.starts_with("NAME") || l.contains(stack))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let (mine, _) = rc_ok(&["stack", "ls", "--format", format], &[]);
+        let theirs = docker(&["stack", "ls", "--format", format]);
+        // Column widths follow the longest name on the engine: compare cells.
+        let cells = |s: String| -> Vec<Vec<String>> {
+            s.lines()
+                .map(|l| l.split_whitespace().map(str::to_string).collect())
+                .collect()
+        };
+        assert_eq!(
+            cells(line(&mine)),
+            cells(line(&theirs)),
+            "stack ls --format {format}"
+        );
+    }
+    // The default `stack ps` table: the same rows and columns, times aside.
+    let (mine, _) = rc_ok(&["stack", "ps", stack], &[]);
+    let theirs = docker(&["stack", "ps", stack]);
+    assert_eq!(
+        mine.lines().next(),
+        theirs.lines().next(),
+        "stack ps header"
+    );
+    assert_eq!(
+        mine.lines().count(),
+        theirs.lines().count(),
+        "{mine}\n{theirs}"
+    );
+    let (mine, _) = rc_ok(&["stack", "ps", stack, "--format", ps_json], &[]);
+    let theirs = docker(&["stack", "ps", stack, "--format", ps_json]);
+    let state = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split(' ').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(state(&mine), state(&theirs), "CURRENT STATE's state");
+    assert!(mine.lines().all(|l| l.ends_with(" ago")), "{mine}");
+    // A bad filter is a clear error.
+    let o = rc(&["stack", "ps", stack, "--filter", "colour=red"], &[]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("invalid filter 'colour'"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn wait_deadline_names_service_and_task_error(g: &SwarmGuard) {
