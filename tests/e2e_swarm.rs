@@ -2,8 +2,10 @@
 //! one-node swarm. The swarm is shared by the whole binary, so everything runs in ONE test
 //! function, scenario after scenario: a [`SwarmGuard`] inits the swarm only when the engine is not
 //! in one, and on drop (even after a panic) removes every `e2e-swarm-*` stack object and leaves
-//! the swarm again only if it made it. Ingress publishing does not answer on this machine (no
-//! routing mesh in this kernel), so the published-port checks use `mode: host`.
+//! the swarm again only if it made it. Ingress publishing and service VIPs do not answer on this
+//! machine (its kernel has no IPVS: `# CONFIG_IP_VS is not set`; see README's swarm limits), so
+//! the published-port traffic checks use `mode: host`; the ingress spec is compared with docker
+//! stack deploy's.
 
 #[path = "e2e_harness.rs"]
 mod harness;
@@ -668,17 +670,51 @@ fn docker_stack_deploy_is_seen_and_removed_by_rcompose(g: &SwarmGuard) {
     let stack = stack_name("theirs");
     let f = g.file(
         "theirs.yaml",
-        "version: \"3.8\"\nservices:\n  a:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n",
+        "version: \"3.8\"\nservices:\n  a:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n    ports: [\"${P}:80\", {target: 81, published: \"${Q}\", protocol: udp}]\n",
     );
-    docker(&[
-        "stack",
-        "deploy",
-        "--resolve-image",
-        "never",
-        "-c",
-        f.to_str().unwrap(),
-        &stack,
-    ]);
+    // Two ports each, in the same order for both stacks (the spec lists them by number).
+    let pair = || {
+        let (a, b) = (free_port(), free_port());
+        (a.min(b).to_string(), a.max(b).to_string())
+    };
+    let (p, q) = pair();
+    let mut c = Command::new("docker");
+    c.args(["stack", "deploy", "--resolve-image", "never", "-c"])
+        .arg(&f)
+        .arg(&stack)
+        .env("P", &p)
+        .env("Q", &q);
+    let o = output_within(c, "docker stack deploy");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The same file deployed by rcompose (on other ports): the same ingress endpoint spec, and
+    // `stack services` prints both stacks' PORTS as docker does.
+    let ours = stack_name("ingress");
+    let (p2, q2) = pair();
+    deploy(&f, &ours, &[], &[("P", p2.as_str()), ("Q", q2.as_str())]);
+    let endpoint = |service: &str| {
+        docker(&[
+            "service",
+            "inspect",
+            service,
+            "--format",
+            "{{json .Spec.EndpointSpec}}",
+        ])
+    };
+    assert_eq!(
+        endpoint(&format!("{ours}_a"))
+            .replace(&p2, "P")
+            .replace(&q2, "Q"),
+        endpoint(&format!("{stack}_a"))
+            .replace(&p, "P")
+            .replace(&q, "Q")
+    );
+    for s in [&stack, &ours] {
+        let (mine, _) = rc_ok(&["stack", "services", s, "--format", "{{.Ports}}"], &[]);
+        let theirs = docker(&["stack", "services", s, "--format", "{{.Ports}}"]);
+        assert_eq!(mine.trim(), theirs, "PORTS of {s}");
+        assert!(theirs.contains("->80/tcp"), "{theirs}");
+    }
+    rc_ok(&["stack", "rm", &ours], &[]);
     let (ls, _) = rc_ok(&["stack", "ls"], &[]);
     assert!(ls.contains(&stack), "{ls}");
     let (svcs, _) = rc_ok(&["stack", "services", &stack], &[]);

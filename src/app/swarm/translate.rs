@@ -1074,6 +1074,8 @@ fn service(
             ports.push(m);
         }
     }
+    // As the docker CLI: by published port.
+    ports.sort_by_key(|p| p["PublishedPort"].as_u64().unwrap_or(0));
     let mut endpoint = Map::new();
     if let Some(m) = &deploy.endpoint_mode {
         if m == "dnsrr" && ports.iter().any(|p| p["PublishMode"] == "ingress") {

@@ -628,3 +628,16 @@ fn bad_credential_spec_and_platform_name_the_key() {
     assert_eq!(d.warnings[0].path(), "services.w.platform");
     assert!(d.services[0].spec["TaskTemplate"]["Placement"].is_null());
 }
+
+#[test]
+fn ports_are_listed_by_published_port_as_the_docker_cli_does() {
+    let d =
+        ok("services:\n  w:\n    image: b\n    ports: [\"9000:90\", \"8000:80/udp\", \"85\"]\n");
+    let published: Vec<serde_json::Value> = d.services[0].spec["EndpointSpec"]["Ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["PublishedPort"].clone())
+        .collect();
+    assert_eq!(published, [json!(null), json!(8000), json!(9000)]);
+}
