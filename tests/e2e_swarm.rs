@@ -227,6 +227,8 @@ services:
     image: rcompose-test/busybox:latest
     command: ["sleep", "86400"]
     stop_grace_period: 1s
+    platform: linux/amd64
+    volumes: [{type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 0o1770}}]
     networks: [back]
 networks:
   back:
@@ -428,7 +430,7 @@ fn deploy_update_scale_prune_rm(g: &SwarmGuard) {
     assert!(ok, "edge did not roll out the new secret");
 
     // --prune removes the services that left the file.
-    let small = g.file("web-small.yaml", &WEB.replace("  worker:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n    networks: [back]\n", ""));
+    let small = g.file("web-small.yaml", &WEB.replace("  worker:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n    platform: linux/amd64\n    volumes: [{type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 0o1770}}]\n    networks: [back]\n", ""));
     let (out, _) = deploy(&small, &stack, &[], &e2);
     assert!(
         !out.contains("Removing"),
@@ -455,7 +457,8 @@ fn deploy_update_scale_prune_rm(g: &SwarmGuard) {
     let _ = docker_try(&["volume", "rm", &vol]);
 }
 
-/// ulimits, group_add and pids_limit are in the service spec and in the running task.
+/// ulimits, group_add and pids_limit (web), platform and a tmpfs mode (worker) are in the service
+/// spec and in the running tasks.
 fn ulimits_groups_and_pids_reach_the_tasks(stack: &str) {
     let web = format!("{stack}_web");
     let cs = docker(&[
@@ -487,6 +490,24 @@ fn ulimits_groups_and_pids_reach_the_tasks(stack: &str) {
     assert_eq!(seen[..2], ["1024", "2048"], "{seen:?}");
     assert!(seen[2].split(' ').any(|g| g == "4321"), "{seen:?}");
     assert_eq!(seen[3], "200", "{seen:?}");
+    // platform (a placement platform the node matches) and a tmpfs mount's mode.
+    let worker = format!("{stack}_worker");
+    let placement = docker(&[
+        "service",
+        "inspect",
+        &worker,
+        "--format",
+        "{{json .Spec.TaskTemplate.Placement.Platforms}}",
+    ]);
+    assert_eq!(placement, r#"[{"Architecture":"amd64","OS":"linux"}]"#);
+    let container = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.swarm.service.name={worker}"),
+    ]);
+    let mode = docker(&["exec", container.trim(), "stat", "-c", "%a", "/scratch"]);
+    assert_eq!(mode, "1770");
 }
 
 /// `stack ls / services / ps` print what `docker stack` prints on the same stack: the tables,
