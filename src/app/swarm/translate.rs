@@ -411,7 +411,14 @@ fn mount(
 ) -> Result<Option<Value>, TranslateError> {
     let at = format!("volumes[{i}]");
     let target = v.target.clone().unwrap_or_default();
-    let mut m = json!({"Type": v.kind, "Target": target, "ReadOnly": v.read_only});
+    // A bind's Source comes before Target, as rcompose always sent it (the spec hash keeps the
+    // key order: an unchanged service must keep its hash).
+    let mut m = if matches!(v.kind.as_str(), "bind" | "npipe") {
+        let src = v.source.clone().unwrap_or_default();
+        json!({"Type": v.kind, "Source": src, "Target": target, "ReadOnly": v.read_only})
+    } else {
+        json!({"Type": v.kind, "Target": target, "ReadOnly": v.read_only})
+    };
     if let Some(c) = &v.consistency {
         m["Consistency"] = json!(c);
     }
@@ -461,7 +468,6 @@ fn mount(
                 &at,
                 format!("{} mount of {src}: the path must exist on every node a task may run on (swarm does not create it)", v.kind),
             );
-            m["Source"] = json!(src);
             if let Some(b) = &v.bind {
                 if let Some(p) = &b.propagation {
                     m["BindOptions"] = json!({"Propagation": p});
