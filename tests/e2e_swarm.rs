@@ -2,8 +2,10 @@
 //! one-node swarm. The swarm is shared by the whole binary, so everything runs in ONE test
 //! function, scenario after scenario: a [`SwarmGuard`] inits the swarm only when the engine is not
 //! in one, and on drop (even after a panic) removes every `e2e-swarm-*` stack object and leaves
-//! the swarm again only if it made it. Ingress publishing does not answer on this machine (no
-//! routing mesh in this kernel), so the published-port checks use `mode: host`.
+//! the swarm again only if it made it. Ingress publishing and service VIPs do not answer on this
+//! machine (its kernel has no IPVS: `# CONFIG_IP_VS is not set`; see README's swarm limits), so
+//! the published-port traffic checks use `mode: host`; the ingress spec is compared with docker
+//! stack deploy's.
 
 #[path = "e2e_harness.rs"]
 mod harness;
@@ -202,6 +204,9 @@ services:
       retries: 5
     secrets: [token]
     configs: [settings]
+    ulimits: {nofile: {soft: 1024, hard: 2048}}
+    group_add: ["4321"]
+    pids_limit: 200
     deploy:
       replicas: ${REPLICAS:-3}
       labels: {org.example.tier: front}
@@ -222,6 +227,8 @@ services:
     image: rcompose-test/busybox:latest
     command: ["sleep", "86400"]
     stop_grace_period: 1s
+    platform: linux/amd64
+    volumes: [{type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 0o1770}}]
     networks: [back]
 networks:
   back:
@@ -380,6 +387,9 @@ fn deploy_update_scale_prune_rm(g: &SwarmGuard) {
     ]);
     assert!(env_now.contains("GREETING=changed"), "{env_now}");
 
+    ulimits_groups_and_pids_reach_the_tasks(&stack);
+    listings_match_docker_stack(&stack);
+
     // Scale down to one.
     e2[1].1 = "1";
     let (out, _) = deploy(&f, &stack, &["--detach=false", "--wait-timeout", "90"], &e2);
@@ -420,7 +430,7 @@ fn deploy_update_scale_prune_rm(g: &SwarmGuard) {
     assert!(ok, "edge did not roll out the new secret");
 
     // --prune removes the services that left the file.
-    let small = g.file("web-small.yaml", &WEB.replace("  worker:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n    networks: [back]\n", ""));
+    let small = g.file("web-small.yaml", &WEB.replace("  worker:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n    platform: linux/amd64\n    volumes: [{type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 0o1770}}]\n    networks: [back]\n", ""));
     let (out, _) = deploy(&small, &stack, &[], &e2);
     assert!(
         !out.contains("Removing"),
@@ -445,6 +455,179 @@ fn deploy_update_scale_prune_rm(g: &SwarmGuard) {
     assert_stack_gone(&stack);
     let vol = format!("{stack}_data");
     let _ = docker_try(&["volume", "rm", &vol]);
+}
+
+/// ulimits, group_add and pids_limit (web), platform and a tmpfs mode (worker) are in the service
+/// spec and in the running tasks.
+fn ulimits_groups_and_pids_reach_the_tasks(stack: &str) {
+    let web = format!("{stack}_web");
+    let cs = docker(&[
+        "service",
+        "inspect",
+        &web,
+        "--format",
+        "{{json .Spec.TaskTemplate.ContainerSpec.Ulimits}} {{json .Spec.TaskTemplate.ContainerSpec.Groups}} {{json .Spec.TaskTemplate.Resources.Limits.Pids}}",
+    ]);
+    assert_eq!(
+        cs,
+        r#"[{"Name":"nofile","Hard":2048,"Soft":1024}] ["4321"] 200"#
+    );
+    let container = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.swarm.service.name={web}"),
+    ]);
+    let container = container.lines().next().expect("a running web task");
+    let seen = docker(&[
+        "exec",
+        container,
+        "sh",
+        "-c",
+        "ulimit -Sn; ulimit -Hn; id -G; cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max",
+    ]);
+    let seen: Vec<&str> = seen.lines().collect();
+    assert_eq!(seen[..2], ["1024", "2048"], "{seen:?}");
+    assert!(seen[2].split(' ').any(|g| g == "4321"), "{seen:?}");
+    assert_eq!(seen[3], "200", "{seen:?}");
+    // platform (a placement platform the node matches) and a tmpfs mount's mode.
+    let worker = format!("{stack}_worker");
+    let placement = docker(&[
+        "service",
+        "inspect",
+        &worker,
+        "--format",
+        "{{json .Spec.TaskTemplate.Placement.Platforms}}",
+    ]);
+    assert_eq!(placement, r#"[{"Architecture":"amd64","OS":"linux"}]"#);
+    let container = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.swarm.service.name={worker}"),
+    ]);
+    let mode = docker(&["exec", container.trim(), "stat", "-c", "%a", "/scratch"]);
+    assert_eq!(mode, "1770");
+}
+
+/// `stack ls / services / ps` print what `docker stack` prints on the same stack: the tables,
+/// JSON, templates, `-q`, `--no-trunc` and filters (CURRENT STATE, a time, is compared apart).
+fn listings_match_docker_stack(stack: &str) {
+    let host = docker(&["info", "--format", "{{.Name}}"]);
+    let tier = "label=org.example.tier=front".to_string();
+    let web = format!("name={stack}_web");
+    let node = format!("node={host}");
+    let ps_cols = "table {{.ID}}\t{{.Name}}\t{{.Image}}\t{{.Node}}\t{{.DesiredState}}\t{{.Error}}\t{{.Ports}}";
+    let ps_json = "{{.CurrentState}}";
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["services", stack],
+        vec!["services", stack, "--format", "json"],
+        vec!["services", stack, "-q"],
+        vec!["services", stack, "--filter", "mode=replicated", "-q"],
+        vec![
+            "services",
+            stack,
+            "--filter",
+            &tier,
+            "--format",
+            "{{.Name}}",
+        ],
+        vec![
+            "services",
+            stack,
+            "--filter",
+            &web,
+            "--format",
+            "{{.Name}} {{.Replicas}} {{.Mode}}",
+        ],
+        vec!["ps", stack, "--format", ps_cols],
+        vec!["ps", stack, "--format", ps_cols, "--no-trunc"],
+        vec!["ps", stack, "--format", ps_cols, "--no-resolve"],
+        vec!["ps", stack, "-q"],
+        vec!["ps", stack, "-q", "--no-trunc"],
+        vec!["ps", stack, "--filter", "desired-state=running", "-q"],
+        vec![
+            "ps",
+            stack,
+            "--filter",
+            "desired-state=shutdown",
+            "--format",
+            "{{.Name}}",
+        ],
+        vec!["ps", stack, "--filter", &web, "-q"],
+        vec![
+            "ps",
+            stack,
+            "--filter",
+            &node,
+            "--format",
+            "{{.Name}} {{.Node}}",
+        ],
+    ];
+    for args in cases {
+        let mut ours = vec!["stack"];
+        ours.extend(&args);
+        let (mine, _) = rc_ok(&ours, &[]);
+        let theirs = docker(&ours);
+        assert_eq!(
+            mine.trim(),
+            theirs.trim(),
+            "rcompose {} differs from docker's",
+            ours.join(" ")
+        );
+    }
+    // `stack ls`: our stack's line, as a table and as JSON.
+    for format in ["table", "json"] {
+        let line = |out: &str| -> String {
+            out.lines()
+                .filter(|l| l.starts_with("NAME") || l.contains(stack))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let (mine, _) = rc_ok(&["stack", "ls", "--format", format], &[]);
+        let theirs = docker(&["stack", "ls", "--format", format]);
+        // Column widths follow the longest name on the engine: compare cells.
+        let cells = |s: String| -> Vec<Vec<String>> {
+            s.lines()
+                .map(|l| l.split_whitespace().map(str::to_string).collect())
+                .collect()
+        };
+        assert_eq!(
+            cells(line(&mine)),
+            cells(line(&theirs)),
+            "stack ls --format {format}"
+        );
+    }
+    // The default `stack ps` table: the same rows and columns, times aside.
+    let (mine, _) = rc_ok(&["stack", "ps", stack], &[]);
+    let theirs = docker(&["stack", "ps", stack]);
+    assert_eq!(
+        mine.lines().next(),
+        theirs.lines().next(),
+        "stack ps header"
+    );
+    assert_eq!(
+        mine.lines().count(),
+        theirs.lines().count(),
+        "{mine}\n{theirs}"
+    );
+    let (mine, _) = rc_ok(&["stack", "ps", stack, "--format", ps_json], &[]);
+    let theirs = docker(&["stack", "ps", stack, "--format", ps_json]);
+    let state = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split(' ').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(state(&mine), state(&theirs), "CURRENT STATE's state");
+    assert!(mine.lines().all(|l| l.ends_with(" ago")), "{mine}");
+    // A bad filter is a clear error.
+    let o = rc(&["stack", "ps", stack, "--filter", "colour=red"], &[]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("invalid filter 'colour'"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn wait_deadline_names_service_and_task_error(g: &SwarmGuard) {
@@ -508,17 +691,51 @@ fn docker_stack_deploy_is_seen_and_removed_by_rcompose(g: &SwarmGuard) {
     let stack = stack_name("theirs");
     let f = g.file(
         "theirs.yaml",
-        "version: \"3.8\"\nservices:\n  a:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n",
+        "version: \"3.8\"\nservices:\n  a:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"86400\"]\n    stop_grace_period: 1s\n    ports: [\"${P}:80\", {target: 81, published: \"${Q}\", protocol: udp}]\n",
     );
-    docker(&[
-        "stack",
-        "deploy",
-        "--resolve-image",
-        "never",
-        "-c",
-        f.to_str().unwrap(),
-        &stack,
-    ]);
+    // Two ports each, in the same order for both stacks (the spec lists them by number).
+    let pair = || {
+        let (a, b) = (free_port(), free_port());
+        (a.min(b).to_string(), a.max(b).to_string())
+    };
+    let (p, q) = pair();
+    let mut c = Command::new("docker");
+    c.args(["stack", "deploy", "--resolve-image", "never", "-c"])
+        .arg(&f)
+        .arg(&stack)
+        .env("P", &p)
+        .env("Q", &q);
+    let o = output_within(c, "docker stack deploy");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The same file deployed by rcompose (on other ports): the same ingress endpoint spec, and
+    // `stack services` prints both stacks' PORTS as docker does.
+    let ours = stack_name("ingress");
+    let (p2, q2) = pair();
+    deploy(&f, &ours, &[], &[("P", p2.as_str()), ("Q", q2.as_str())]);
+    let endpoint = |service: &str| {
+        docker(&[
+            "service",
+            "inspect",
+            service,
+            "--format",
+            "{{json .Spec.EndpointSpec}}",
+        ])
+    };
+    assert_eq!(
+        endpoint(&format!("{ours}_a"))
+            .replace(&p2, "P")
+            .replace(&q2, "Q"),
+        endpoint(&format!("{stack}_a"))
+            .replace(&p, "P")
+            .replace(&q, "Q")
+    );
+    for s in [&stack, &ours] {
+        let (mine, _) = rc_ok(&["stack", "services", s, "--format", "{{.Ports}}"], &[]);
+        let theirs = docker(&["stack", "services", s, "--format", "{{.Ports}}"]);
+        assert_eq!(mine.trim(), theirs, "PORTS of {s}");
+        assert!(theirs.contains("->80/tcp"), "{theirs}");
+    }
+    rc_ok(&["stack", "rm", &ours], &[]);
     let (ls, _) = rc_ok(&["stack", "ls"], &[]);
     assert!(ls.contains(&stack), "{ls}");
     let (svcs, _) = rc_ok(&["stack", "services", &stack], &[]);

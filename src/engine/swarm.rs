@@ -36,8 +36,30 @@ pub struct SwarmService {
     pub spec: ServiceSpec,
     /// `Some(n)` for a replicated service, `None` for a global one.
     pub replicas: Option<u64>,
-    /// Published ports (`*:8080->80/tcp`).
-    pub ports: Vec<String>,
+    /// The engine's count of running tasks and of tasks it wants running (`None` when the
+    /// engine did not report them).
+    pub running_tasks: Option<u64>,
+    pub desired_tasks: Option<u64>,
+    /// Published ports (the endpoint's, as the engine resolved them).
+    pub ports: Vec<SwarmPort>,
+}
+
+/// A published port of a service or a task.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SwarmPort {
+    /// `tcp`, `udp`, `sctp`.
+    pub protocol: String,
+    pub target: u32,
+    pub published: u32,
+    /// `ingress` or `host`.
+    pub mode: String,
+}
+
+/// A node of the swarm.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SwarmNode {
+    pub id: String,
+    pub hostname: String,
 }
 
 /// A task (one replica's container) of a service.
@@ -60,6 +82,10 @@ pub struct SwarmTask {
     pub container_id: String,
     /// RFC 3339 time of the last state change.
     pub timestamp: String,
+    /// RFC 3339 time the task was created.
+    pub created_at: String,
+    /// The ports the task publishes on its node (`mode: host`).
+    pub ports: Vec<SwarmPort>,
     /// The task's spec (the service's `TaskTemplate` it was made from), as JSON.
     pub spec: ServiceSpec,
 }
@@ -83,6 +109,8 @@ pub struct SwarmObject {
 #[async_trait]
 pub trait Swarm: Send + Sync {
     async fn swarm_state(&self) -> EngineResult<SwarmState>;
+
+    async fn list_nodes(&self) -> EngineResult<Vec<SwarmNode>>;
 
     async fn list_services(&self, filter: &LabelFilter) -> EngineResult<Vec<SwarmService>>;
 

@@ -695,6 +695,35 @@ pub fn unused_resources(doc: &Value) -> Vec<(&'static str, Vec<String>)> {
         .collect()
 }
 
+/// [`unused_resources`] for a swarm stack: a config named by a service's
+/// `credential_spec.config` is used.
+pub fn unused_resources_for_swarm(doc: &Value) -> Vec<(&'static str, Vec<String>)> {
+    let mut creds: Vec<String> = Vec::new();
+    if let Some(Value::Mapping(services)) = doc.get("services") {
+        for svc in services.values() {
+            if let Some(Value::String(c)) = svc.get("credential_spec").and_then(|c| c.get("config"))
+            {
+                creds.push(c.clone());
+            }
+        }
+    }
+    let defined = doc
+        .get("configs")
+        .and_then(Value::as_mapping)
+        .map_or(0, |m| m.len());
+    unused_resources(doc)
+        .into_iter()
+        .filter_map(|(kind, names)| {
+            if kind != "configs" {
+                return Some((kind, names));
+            }
+            let left: Vec<String> = names.into_iter().filter(|n| !creds.contains(n)).collect();
+            // An empty list drops the whole section: only when nothing in it is used.
+            (!left.is_empty() || creds.is_empty() && defined == 0).then_some((kind, left))
+        })
+        .collect()
+}
+
 /// Removes the resources [`unused_resources`] found (and any key that is not a string); a
 /// section left empty goes too.
 pub fn drop_resources(doc: &mut Value, unused: &[(&'static str, Vec<String>)]) {

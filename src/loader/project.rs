@@ -359,6 +359,9 @@ fn check_and_type(
     };
     let unused = if opts.all_resources {
         Vec::new()
+    } else if opts.swarm {
+        // A swarm service refers to a credential spec's config too (docker compose drops it).
+        normalize::unused_resources_for_swarm(tree)
     } else {
         normalize::unused_resources(tree)
     };

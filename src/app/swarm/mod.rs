@@ -1,9 +1,10 @@
 //! `stack deploy / ls / ps / services / rm`: a compose project as a Docker Swarm stack, over the
 //! engine's swarm area (services, tasks, secrets, configs, overlay networks), with the docker
 //! CLI's names and labels so `docker stack` sees our stacks and we see its. [`translate`] is the
-//! pure compose -> swarm translation; this module drives the engine: create what is missing,
-//! update a service only when its spec hash changed, prune, wait. Nothing here prints. Must not
-//! import `cli`.
+//! pure compose -> swarm translation; this module drives the engine: [`deploy_stack`] loads,
+//! translates and deploys (create what is missing, update a service only when its spec hash
+//! changed, prune, wait), reporting typed [`DeployEvent`]s; the listings return rows filtered
+//! as the docker CLI's `--filter`s do. Nothing here prints. Must not import `cli`.
 
 pub mod translate;
 #[cfg(test)]
@@ -12,10 +13,11 @@ mod translate_tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use crate::engine::swarm::{SwarmObjectKind, SwarmService, SwarmTask};
+pub use crate::engine::swarm::{SwarmObjectKind, SwarmPort, SwarmService, SwarmTask};
 use crate::engine::types::LabelFilter;
 pub use crate::engine::SwarmEngine;
 use crate::engine::{ConnectOptions, EngineError};
+use crate::loader::{LoadError, LoadOptions};
 pub use translate::{translate, Desired, NAMESPACE};
 
 /// Why a stack command failed.
@@ -41,6 +43,18 @@ pub enum SwarmError {
     },
     #[error("nothing found in stack: {0}")]
     NoStack(String),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("invalid argument {0:?} for \"-f, --filter\" flag: bad format of filter (expected name=value)")]
+    FilterFormat(String),
+    #[error("invalid filter '{0}' (this listing takes {1})")]
+    FilterKey(String, String),
+    #[error("invalid filter '{key}={value}': {why}")]
+    FilterValue {
+        key: String,
+        value: String,
+        why: &'static str,
+    },
 }
 
 pub type SwarmResult<T> = Result<T, SwarmError>;
@@ -59,12 +73,91 @@ pub struct DeployReport {
     pub engine_warnings: Vec<String>,
 }
 
-/// `stack deploy` options.
+/// [`deploy`] options.
 #[derive(Debug, Clone, Default)]
 pub struct DeployOptions {
     pub prune: bool,
     /// Wait for every service's replicas to be running (and healthy), up to this long.
     pub wait: Option<Duration>,
+}
+
+/// `stack deploy -c FILE... STACK` options.
+#[derive(Debug, Clone, Default)]
+pub struct StackDeployOptions {
+    /// The compose files and their environment; [`deploy_stack`] sets the project name to the
+    /// stack's and loads for swarm.
+    pub load: LoadOptions,
+    pub stack: String,
+    pub deploy: DeployOptions,
+}
+
+/// The kinds of object a stack has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackObject {
+    Network,
+    Secret,
+    Config,
+    Service,
+}
+
+impl StackObject {
+    /// The docker CLI's word (`Creating network x`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StackObject::Network => "network",
+            StackObject::Secret => "secret",
+            StackObject::Config => "config",
+            StackObject::Service => "service",
+        }
+    }
+
+    fn of(kind: SwarmObjectKind) -> StackObject {
+        match kind {
+            SwarmObjectKind::Secret => StackObject::Secret,
+            SwarmObjectKind::Config => StackObject::Config,
+        }
+    }
+}
+
+/// What `stack deploy` reports, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeployEvent {
+    /// A compose key Swarm cannot express (the service, the key, what was done instead).
+    Untranslated(translate::Warning),
+    /// Something else worth knowing that does not fail the deploy: a loader warning, the
+    /// engine's warning on an update.
+    Warning(String),
+    /// An object is about to be created.
+    Creating { kind: StackObject, name: String },
+    /// A service whose spec changed is about to be updated.
+    Updating { name: String, id: String },
+    /// An object is about to be removed: a service gone from the file (`--prune`), a secret or
+    /// config version no service uses any more.
+    Removing { kind: StackObject, name: String },
+    /// `--wait`: every service has its replicas running (healthy) on its current spec.
+    Ready,
+}
+
+/// `stack deploy`: requires a swarm manager, loads the compose files, translates them
+/// (reporting what Swarm cannot express) and deploys the stack.
+pub async fn deploy_stack(
+    engine: &dyn SwarmEngine,
+    opts: &StackDeployOptions,
+    emit: &mut dyn FnMut(DeployEvent),
+) -> SwarmResult<DeployReport> {
+    require_manager(engine).await?;
+    let mut load = opts.load.clone();
+    load.project_name = Some(opts.stack.clone());
+    load.swarm = true;
+    let loaded = crate::loader::load(&load)?;
+    for w in &loaded.warnings.0 {
+        emit(DeployEvent::Warning(w.to_string()));
+    }
+    let desired = translate(&loaded.project, &opts.stack, &|p| std::fs::read(p))?;
+    for w in &desired.warnings {
+        emit(DeployEvent::Untranslated(w.clone()));
+    }
+    deploy(engine, &opts.stack, desired, &opts.deploy, emit).await
 }
 
 /// Connects to the engine `options` name, for its swarm area.
@@ -100,6 +193,7 @@ pub async fn deploy(
     stack: &str,
     mut desired: Desired,
     opts: &DeployOptions,
+    emit: &mut dyn FnMut(DeployEvent),
 ) -> SwarmResult<DeployReport> {
     require_manager(engine).await?;
     let mut report = DeployReport::default();
@@ -117,6 +211,10 @@ pub async fn deploy(
     }
     for spec in &desired.networks {
         if !existing.contains(&spec.name) {
+            emit(DeployEvent::Creating {
+                kind: StackObject::Network,
+                name: spec.name.clone(),
+            });
             engine.create_network(spec).await?;
             report.created_networks.push(spec.name.clone());
         }
@@ -145,6 +243,10 @@ pub async fn deploy(
                 name: o.name.clone(),
             });
         }
+        emit(DeployEvent::Creating {
+            kind: StackObject::of(o.kind),
+            name: o.name.clone(),
+        });
         let id = engine
             .create_swarm_object(o.kind, &o.name, &o.labels, &o.data)
             .await?;
@@ -176,11 +278,22 @@ pub async fn deploy(
                 report.unchanged.push(d.name.clone())
             }
             Some(s) => {
+                emit(DeployEvent::Updating {
+                    name: d.name.clone(),
+                    id: s.id.clone(),
+                });
                 let w = engine.update_service(&s.id, s.version, &d.spec).await?;
+                for w in &w {
+                    emit(DeployEvent::Warning(w.clone()));
+                }
                 report.engine_warnings.extend(w);
                 report.updated.push(d.name.clone());
             }
             None => {
+                emit(DeployEvent::Creating {
+                    kind: StackObject::Service,
+                    name: d.name.clone(),
+                });
                 engine.create_service(&d.spec).await?;
                 report.created.push(d.name.clone());
             }
@@ -190,6 +303,10 @@ pub async fn deploy(
         let keep: BTreeSet<&str> = desired.services.iter().map(|d| d.name.as_str()).collect();
         for (name, s) in &current {
             if !keep.contains(name.as_str()) {
+                emit(DeployEvent::Removing {
+                    kind: StackObject::Service,
+                    name: name.clone(),
+                });
                 engine.remove_service(&s.id).await?;
                 report.pruned.push(name.clone());
             }
@@ -199,15 +316,21 @@ pub async fn deploy(
     let keep: BTreeSet<&str> = desired.objects.iter().map(|o| o.name.as_str()).collect();
     for kind in [SwarmObjectKind::Secret, SwarmObjectKind::Config] {
         for o in engine.list_swarm_objects(kind, &ns(stack)).await? {
+            // One still in use (by a service of another stack, say) stays: not an error.
             if !keep.contains(o.name.as_str())
                 && engine.remove_swarm_object(kind, &o.id).await.is_ok()
             {
+                emit(DeployEvent::Removing {
+                    kind: StackObject::of(kind),
+                    name: o.name.clone(),
+                });
                 report.removed_objects.push(o.name);
             }
         }
     }
     if let Some(timeout) = opts.wait {
         wait(engine, stack, &desired, timeout).await?;
+        emit(DeployEvent::Ready);
     }
     Ok(report)
 }
@@ -341,54 +464,166 @@ pub async fn list(engine: &dyn SwarmEngine) -> SwarmResult<Vec<StackSummary>> {
         .collect())
 }
 
-/// A service of a stack with its running replica count.
+/// `--filter key=value` of `stack ps` / `stack services`, as the docker CLI takes them: values
+/// of one key are alternatives, different keys must all match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters(Vec<(String, String)>);
+
+impl Filters {
+    /// Reads `key=value` arguments; a key not in `allowed` is an error naming the ones that are.
+    pub fn parse(args: &[String], allowed: &[&str]) -> SwarmResult<Filters> {
+        let mut out = Vec::new();
+        for a in args {
+            let (k, v) = a
+                .split_once('=')
+                .ok_or_else(|| SwarmError::FilterFormat(a.clone()))?;
+            let k = k.trim().to_ascii_lowercase();
+            if !allowed.contains(&k.as_str()) {
+                return Err(SwarmError::FilterKey(k, allowed.join(", ")));
+            }
+            out.push((k, v.to_string()));
+        }
+        Ok(Filters(out))
+    }
+
+    fn values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the values given for `key` (if any) admit a row: `ok` holds for one of them.
+    fn admits(&self, key: &str, ok: impl Fn(&str) -> bool) -> bool {
+        let mut any = false;
+        for v in self.values(key) {
+            if ok(v) {
+                return true;
+            }
+            any = true;
+        }
+        !any
+    }
+
+    fn check(&self, key: &str, valid: &[&str], why: &'static str) -> SwarmResult<()> {
+        match self.values(key).find(|v| !valid.contains(v)) {
+            Some(v) => Err(SwarmError::FilterValue {
+                key: key.into(),
+                value: v.into(),
+                why,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The filters `stack services` takes.
+pub const SERVICE_FILTERS: [&str; 4] = ["id", "label", "mode", "name"];
+/// The filters `stack ps` takes.
+pub const TASK_FILTERS: [&str; 4] = ["desired-state", "id", "name", "node"];
+
+/// `label=key` or `label=key=value` against `labels`.
+fn label_matches(labels: &crate::engine::types::Labels, f: &str) -> bool {
+    match f.split_once('=') {
+        Some((k, v)) => labels.get(k).is_some_and(|x| x == v),
+        None => labels.contains_key(f),
+    }
+}
+
+/// A service of a stack with its running and desired task counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceRow {
     pub service: SwarmService,
-    pub running: usize,
+    pub running: u64,
+    pub desired: u64,
 }
 
-/// `stack services`.
-pub async fn services(engine: &dyn SwarmEngine, stack: &str) -> SwarmResult<Vec<ServiceRow>> {
+/// `stack services`: the stack's services (by name) that pass `filters` ([`SERVICE_FILTERS`]).
+pub async fn services(
+    engine: &dyn SwarmEngine,
+    stack: &str,
+    filters: &Filters,
+) -> SwarmResult<Vec<ServiceRow>> {
     require_manager(engine).await?;
+    filters.check(
+        "mode",
+        &["replicated", "global"],
+        "mode is replicated or global",
+    )?;
     let services = engine.list_services(&ns(stack)).await?;
     if services.is_empty() {
         return Err(SwarmError::NoStack(stack.into()));
     }
-    let ids: Vec<String> = services.iter().map(|s| s.id.clone()).collect();
-    let tasks = engine.list_tasks(&ids).await?;
+    // The engine counts tasks itself (API 1.41); count them here when it did not.
+    let tasks = if services.iter().any(|s| s.running_tasks.is_none()) {
+        let ids: Vec<String> = services.iter().map(|s| s.id.clone()).collect();
+        engine.list_tasks(&ids).await?
+    } else {
+        Vec::new()
+    };
     Ok(services
         .into_iter()
+        .filter(|s| {
+            filters.admits("id", |v| s.id.starts_with(v))
+                && filters.admits("name", |v| s.name.starts_with(v))
+                && filters.admits("label", |v| label_matches(&s.labels, v))
+                && filters.admits("mode", |v| (v == "global") == s.replicas.is_none())
+        })
         .map(|s| {
-            let running = tasks
-                .iter()
-                .filter(|t| {
-                    t.service_id == s.id && t.state == "running" && t.desired_state == "running"
+            let mine = || tasks.iter().filter(|t| t.service_id == s.id);
+            let running = s
+                .running_tasks
+                .unwrap_or_else(|| mine().filter(|t| t.state == "running").count() as u64);
+            let desired = s.desired_tasks.unwrap_or_else(|| {
+                s.replicas.unwrap_or_else(|| {
+                    mine().filter(|t| t.desired_state != "shutdown").count() as u64
                 })
-                .count();
+            });
             ServiceRow {
                 service: s,
                 running,
+                desired,
             }
         })
         .collect())
 }
 
-/// A task of a stack, with its service's name.
+/// A task of a stack, with its service's name and its node's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRow {
-    /// `<service>.<slot>` (or `<service>.<node>` for a global service).
+    /// `<service>.<slot>` (or `<service>.<node id>` for a global service).
     pub name: String,
+    /// The node's hostname (empty while the task has no node).
+    pub node: String,
     pub task: SwarmTask,
 }
 
-/// `stack ps`: the stack's tasks, newest first within each slot.
-pub async fn tasks(engine: &dyn SwarmEngine, stack: &str) -> SwarmResult<Vec<TaskRow>> {
+/// `stack ps`: the stack's tasks that pass `filters` ([`TASK_FILTERS`]), by name and, within
+/// a name (a slot's history), newest first, as the docker CLI orders them.
+pub async fn tasks(
+    engine: &dyn SwarmEngine,
+    stack: &str,
+    filters: &Filters,
+) -> SwarmResult<Vec<TaskRow>> {
     require_manager(engine).await?;
+    filters.check(
+        "desired-state",
+        &["running", "shutdown", "accepted"],
+        "desired-state is running, shutdown or accepted",
+    )?;
     let services = engine.list_services(&ns(stack)).await?;
     if services.is_empty() {
         return Err(SwarmError::NoStack(stack.into()));
     }
+    let nodes = engine.list_nodes().await?;
+    let me = engine.swarm_state().await?.node_id;
+    let hostname = |id: &str| {
+        nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| n.hostname.clone())
+            .unwrap_or_default()
+    };
     let ids: Vec<String> = services.iter().map(|s| s.id.clone()).collect();
     let mut rows: Vec<TaskRow> = engine
         .list_tasks(&ids)
@@ -404,13 +639,29 @@ pub async fn tasks(engine: &dyn SwarmEngine, stack: &str) -> SwarmResult<Vec<Tas
                 Some(n) if n > 0 => format!("{service}.{n}"),
                 _ => format!("{service}.{}", t.node_id),
             };
-            TaskRow { name, task: t }
+            TaskRow {
+                name,
+                node: hostname(&t.node_id),
+                task: t,
+            }
+        })
+        .filter(|r| {
+            let t = &r.task;
+            filters.admits("id", |v| t.id.starts_with(v))
+                && filters.admits("name", |v| r.name.starts_with(v))
+                && filters.admits("desired-state", |v| t.desired_state == v)
+                && filters.admits("node", |v| {
+                    !t.node_id.is_empty()
+                        && (t.node_id.starts_with(v)
+                            || r.node == v
+                            || (v == "self" && t.node_id == me))
+                })
         })
         .collect();
     rows.sort_by(|a, b| {
         a.name
             .cmp(&b.name)
-            .then(b.task.timestamp.cmp(&a.task.timestamp))
+            .then(b.task.created_at.cmp(&a.task.created_at))
     });
     Ok(rows)
 }
@@ -497,4 +748,57 @@ pub async fn remove(
         r.networks.push(n);
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn filters_are_alternatives_per_key_and_all_keys_must_match() {
+        let f = Filters::parse(&args(&["name=a_web", "name=a_db", "id=12"]), &TASK_FILTERS)
+            .expect("parses");
+        assert!(f.admits("name", |v| "a_web.1".starts_with(v)));
+        assert!(f.admits("name", |v| "a_db.1".starts_with(v)));
+        assert!(!f.admits("name", |v| "a_cache.1".starts_with(v)));
+        assert!(
+            f.admits("node", |_| false),
+            "an absent key admits everything"
+        );
+        assert!(!f.admits("id", |v| "34ab".starts_with(v)));
+    }
+
+    #[test]
+    fn bad_filters_are_errors_naming_them() {
+        let e = Filters::parse(&args(&["colour=red"]), &TASK_FILTERS).unwrap_err();
+        assert!(e.to_string().contains("invalid filter 'colour'"), "{e}");
+        assert!(
+            e.to_string().contains("desired-state, id, name, node"),
+            "{e}"
+        );
+        let e = Filters::parse(&args(&["name"]), &SERVICE_FILTERS).unwrap_err();
+        assert!(e.to_string().contains("expected name=value"), "{e}");
+        let f = Filters::parse(&args(&["mode=job"]), &SERVICE_FILTERS).expect("parses");
+        let e = f
+            .check(
+                "mode",
+                &["replicated", "global"],
+                "mode is replicated or global",
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("mode=job"), "{e}");
+    }
+
+    #[test]
+    fn labels_match_by_key_or_key_and_value() {
+        let l = crate::engine::types::Labels::from([("tier".to_string(), "front".to_string())]);
+        assert!(label_matches(&l, "tier"));
+        assert!(label_matches(&l, "tier=front"));
+        assert!(!label_matches(&l, "tier=back"));
+        assert!(!label_matches(&l, "zone"));
+    }
 }

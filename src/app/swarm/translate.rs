@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::app::convert::Warning;
+pub use crate::app::convert::Warning;
 use crate::engine::swarm::SwarmObjectKind;
 use crate::engine::types::{Labels, NetworkSpec};
 use crate::model::{FileObject, GoDuration, Healthcheck, Project, Service};
@@ -91,75 +91,74 @@ fn ns_labels(stack: &str) -> Labels {
 }
 
 /// The compose keys `svc` sets that Swarm ignores (the docker CLI's unsupported and deprecated
-/// properties, plus a few single-engine keys), with the reason.
+/// properties, and every single-engine key the engine's swarm API (1.41) has no field for), with
+/// the reason. Keys translated in part warn where they are read ([`service`]).
 fn set_keys(svc: &Service) -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    let mut add = |set: bool, key: &'static str, why: &'static str| {
-        if set {
-            out.push((key, why));
-        }
-    };
     let unsupported = "not supported by swarm services; ignored";
-    add(
-        svc.build.is_some(),
-        "build",
-        "swarm does not build: the image must exist (build it first); ignored",
-    );
-    add(svc.cgroup_parent.is_some(), "cgroup_parent", unsupported);
-    add(svc.cgroup.is_some(), "cgroup", unsupported);
-    add(!svc.devices.is_empty(), "devices", unsupported);
-    add(svc.domainname.is_some(), "domainname", unsupported);
-    add(
-        !svc.external_links.is_empty(),
-        "external_links",
-        unsupported,
-    );
-    add(svc.ipc.is_some(), "ipc", unsupported);
-    add(!svc.links.is_empty(), "links", unsupported);
-    add(svc.mac_address.is_some(), "mac_address", unsupported);
-    add(svc.network_mode.is_some(), "network_mode", unsupported);
-    add(svc.pid.is_some(), "pid", unsupported);
-    add(svc.privileged, "privileged", unsupported);
-    add(!svc.security_opt.is_empty(), "security_opt", unsupported);
-    add(svc.shm_size.0 != 0, "shm_size", unsupported);
-    add(svc.userns_mode.is_some(), "userns_mode", unsupported);
-    add(svc.container_name.is_some(), "container_name", "setting the container name is not supported (tasks are named <stack>_<service>.<slot>.<id>); ignored");
-    add(!svc.expose.is_empty(), "expose", "exposing ports is unnecessary: services on the same network reach each other's tasks on any port; ignored");
-    add(
-        !svc.depends_on.is_empty(),
-        "depends_on",
-        "swarm starts services in no order; ignored",
-    );
-    add(!svc.volumes_from.is_empty(), "volumes_from", unsupported);
-    add(
-        svc.cpus != 0.0 || svc.cpu_shares != 0 || svc.cpu_quota != 0 || svc.cpuset.is_some(),
-        "cpus",
-        "use deploy.resources.limits.cpus; ignored",
-    );
-    add(
-        svc.mem_limit.0 != 0 || svc.mem_reservation.0 != 0,
-        "mem_limit",
-        "use deploy.resources (limits/reservations).memory; ignored",
-    );
-    add(
-        svc.scale.is_some() && svc.deploy.as_ref().and_then(|d| d.replicas).is_none(),
-        "scale",
-        "used as deploy.replicas",
-    );
-    add(
-        !svc.pre_start.is_empty() || !svc.post_start.is_empty() || !svc.pre_stop.is_empty(),
-        "post_start",
-        "lifecycle hooks are not supported by swarm; ignored",
-    );
-    add(!svc.gpus.is_empty(), "gpus", unsupported);
-    add(svc.runtime.is_some(), "runtime", unsupported);
-    add(!svc.storage_opt.is_empty(), "storage_opt", unsupported);
-    add(
-        svc.oom_kill_disable || svc.oom_score_adj != 0,
-        "oom_score_adj",
-        unsupported,
-    );
-    out
+    let no_field = "the engine's swarm API has no field for it; ignored";
+    let cpu = "use deploy.resources.limits.cpus (or reservations.cpus); ignored";
+    let mem = "use deploy.resources.limits.memory (or reservations.memory); ignored";
+    let hooks = "lifecycle hooks are not supported by swarm; ignored";
+    let set = |o: &Option<String>| o.is_some();
+    let checks: &[(&str, bool, &str)] = &[
+        ("annotations", !svc.annotations.is_empty(), no_field),
+        ("attach", svc.attach.is_some(), "a compose-only setting (swarm services are always detached); ignored"),
+        ("build", svc.build.is_some(), "swarm does not build: the image must exist (build it first); ignored"),
+        ("develop", svc.develop.is_some(), "a development feature (watch) of docker compose; ignored"),
+        ("blkio_config", svc.blkio_config.is_some(), no_field),
+        ("cgroup_parent", set(&svc.cgroup_parent), unsupported),
+        ("cgroup", set(&svc.cgroup), unsupported),
+        ("cpu_count", svc.cpu_count != 0, no_field),
+        ("cpu_percent", svc.cpu_percent != 0.0, no_field),
+        ("cpu_period", svc.cpu_period != 0, no_field),
+        ("cpu_quota", svc.cpu_quota != 0, cpu),
+        ("cpu_rt_period", svc.cpu_rt_period != 0, no_field),
+        ("cpu_rt_runtime", svc.cpu_rt_runtime != 0, no_field),
+        ("cpus", svc.cpus != 0.0, cpu),
+        ("cpuset", set(&svc.cpuset), no_field),
+        ("cpu_shares", svc.cpu_shares != 0, cpu),
+        ("container_name", set(&svc.container_name), "setting the container name is not supported (tasks are named <stack>_<service>.<slot>.<id>); ignored"),
+        ("depends_on", !svc.depends_on.is_empty(), "swarm starts services in no order; ignored"),
+        ("device_cgroup_rules", !svc.device_cgroup_rules.is_empty(), no_field),
+        ("devices", !svc.devices.is_empty(), unsupported),
+        ("domainname", set(&svc.domainname), unsupported),
+        ("expose", !svc.expose.is_empty(), "exposing ports is unnecessary: services on the same network reach each other's tasks on any port; ignored"),
+        ("external_links", !svc.external_links.is_empty(), unsupported),
+        ("gpus", !svc.gpus.is_empty(), "use deploy.resources.reservations.generic_resources; ignored"),
+        ("ipc", set(&svc.ipc), unsupported),
+        ("label_file", !svc.label_file.is_empty(), "its labels are not read for a stack (set labels:); ignored"),
+        ("links", !svc.links.is_empty(), unsupported),
+        ("mac_address", set(&svc.mac_address), unsupported),
+        ("mem_limit", !svc.mem_limit.is_zero(), mem),
+        ("mem_reservation", !svc.mem_reservation.is_zero(), mem),
+        ("memswap_limit", !svc.memswap_limit.is_zero(), no_field),
+        ("mem_swappiness", !svc.mem_swappiness.is_zero(), no_field),
+        ("models", !svc.models.is_empty(), "AI models are a docker compose feature; ignored"),
+        ("network_mode", set(&svc.network_mode), unsupported),
+        ("oom_kill_disable", svc.oom_kill_disable, no_field),
+        ("oom_score_adj", svc.oom_score_adj != 0, no_field),
+        ("pid", set(&svc.pid), unsupported),
+        ("privileged", svc.privileged, unsupported),
+        ("pull_policy", set(&svc.pull_policy), "swarm pulls the image on each node as needed; ignored"),
+        ("pull_refresh_after", set(&svc.pull_refresh_after), "swarm pulls the image on each node as needed; ignored"),
+        ("runtime", set(&svc.runtime), unsupported),
+        ("security_opt", !svc.security_opt.is_empty(), unsupported),
+        ("shm_size", !svc.shm_size.is_zero(), unsupported),
+        ("storage_opt", !svc.storage_opt.is_empty(), unsupported),
+        ("use_api_socket", svc.use_api_socket, "a docker compose feature (the engine socket and credentials in the container); ignored"),
+        ("userns_mode", set(&svc.userns_mode), unsupported),
+        ("uts", set(&svc.uts), no_field),
+        ("volumes_from", !svc.volumes_from.is_empty(), unsupported),
+        ("pre_start", !svc.pre_start.is_empty(), hooks),
+        ("post_start", !svc.post_start.is_empty(), hooks),
+        ("pre_stop", !svc.pre_stop.is_empty(), hooks),
+        ("scale", svc.scale.is_some() && svc.deploy.as_ref().and_then(|d| d.replicas).is_none(), "used as deploy.replicas"),
+    ];
+    checks
+        .iter()
+        .filter(|(_, on, _)| *on)
+        .map(|&(key, _, why)| (key, why))
+        .collect()
 }
 
 fn nanos(d: &Option<GoDuration>) -> Option<i64> {
@@ -339,6 +338,15 @@ fn warn(w: &mut Vec<Warning>, service: &str, key: &str, reason: impl Into<String
     });
 }
 
+/// A warning for each `(sub-key, set, reason)` that is set, named `<prefix><sub-key>`.
+fn warn_set(w: &mut Vec<Warning>, service: &str, prefix: &str, keys: &[(&str, bool, &str)]) {
+    for (sub, on, why) in keys {
+        if *on {
+            warn(w, service, &format!("{prefix}{sub}"), *why);
+        }
+    }
+}
+
 fn healthcheck(hc: &Healthcheck) -> Value {
     let mut m = Map::new();
     let test: Vec<String> = if hc.disable {
@@ -392,6 +400,259 @@ fn update_config(u: &crate::model::UpdateConfig) -> Value {
     Value::Object(m)
 }
 
+/// One `volumes` entry as a swarm mount (`None`: a type swarm has not, warned).
+fn mount(
+    project: &Project,
+    stack: &str,
+    key: &str,
+    i: usize,
+    v: &crate::model::ServiceVolume,
+    w: &mut Vec<Warning>,
+) -> Result<Option<Value>, TranslateError> {
+    let at = format!("volumes[{i}]");
+    let target = v.target.clone().unwrap_or_default();
+    // A bind's Source comes before Target, as rcompose always sent it (the spec hash keeps the
+    // key order: an unchanged service must keep its hash).
+    let mut m = if matches!(v.kind.as_str(), "bind" | "npipe") {
+        let src = v.source.clone().unwrap_or_default();
+        json!({"Type": v.kind, "Source": src, "Target": target, "ReadOnly": v.read_only})
+    } else {
+        json!({"Type": v.kind, "Target": target, "ReadOnly": v.read_only})
+    };
+    if let Some(c) = &v.consistency {
+        m["Consistency"] = json!(c);
+    }
+    match v.kind.as_str() {
+        "volume" => {
+            if let Some(src) = &v.source {
+                let vol = project.volumes.get(src).cloned().unwrap_or_default();
+                let vname = vol.name.clone().unwrap_or_else(|| scoped(stack, src));
+                m["Source"] = json!(vname);
+                if !vol.external {
+                    let mut l = ns_labels(stack);
+                    l.extend(vol.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    if let Some(o) = &v.volume {
+                        l.extend(o.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    }
+                    let mut vo = json!({"Labels": l});
+                    if let Some(dr) = &vol.driver {
+                        vo["DriverConfig"] = json!({"Name": dr, "Options": vol.driver_opts});
+                    }
+                    if v.volume.as_ref().is_some_and(|o| o.nocopy) {
+                        vo["NoCopy"] = json!(true);
+                    }
+                    m["VolumeOptions"] = vo;
+                }
+            }
+            if v.volume.as_ref().is_some_and(|o| o.subpath.is_some()) {
+                warn(
+                    w,
+                    key,
+                    &format!("{at}.volume.subpath"),
+                    "volume subpaths need Engine API 1.45; ignored",
+                );
+            }
+        }
+        "bind" | "npipe" => {
+            let src = v.source.clone().unwrap_or_default();
+            if v.kind == "bind" && !Path::new(&src).is_absolute() {
+                return Err(TranslateError::Unsupported {
+                    service: key.into(),
+                    key: at,
+                    reason: "a bind mount's source must be an absolute path on every node".into(),
+                });
+            }
+            warn(
+                w,
+                key,
+                &at,
+                format!("{} mount of {src}: the path must exist on every node a task may run on (swarm does not create it)", v.kind),
+            );
+            if let Some(b) = &v.bind {
+                if let Some(p) = &b.propagation {
+                    m["BindOptions"] = json!({"Propagation": p});
+                }
+                warn_set(
+                    w,
+                    key,
+                    &format!("{at}.bind."),
+                    &[
+                        (
+                            "selinux",
+                            b.selinux.is_some(),
+                            "swarm mounts have no SELinux relabelling; ignored",
+                        ),
+                        (
+                            "recursive",
+                            b.recursive.is_some(),
+                            "recursive bind options need Engine API 1.44; ignored",
+                        ),
+                    ],
+                );
+            }
+        }
+        "tmpfs" => {
+            if let Some(t) = &v.tmpfs {
+                let mut o = Map::new();
+                if !t.size.is_zero() {
+                    o.insert("SizeBytes".into(), json!(t.size.0));
+                }
+                if t.mode != 0 {
+                    o.insert("Mode".into(), json!(t.mode));
+                }
+                if !o.is_empty() {
+                    m["TmpfsOptions"] = Value::Object(o);
+                }
+            }
+        }
+        other => {
+            warn(
+                w,
+                key,
+                &at,
+                format!("mount type {other} is not supported by swarm services; ignored"),
+            );
+            return Ok(None);
+        }
+    }
+    Ok(Some(m))
+}
+
+/// `credential_spec` as the engine's `CredentialSpec` (a config by its engine name, which
+/// [`resolve_ids`] turns into its id).
+fn credential_spec(
+    c: &crate::model::CredentialSpec,
+    names: &BTreeMap<(bool, String), String>,
+) -> Result<Map<String, Value>, String> {
+    let mut m = Map::new();
+    if let Some(f) = &c.file {
+        m.insert("File".into(), json!(f));
+    }
+    if let Some(r) = &c.registry {
+        m.insert("Registry".into(), json!(r));
+    }
+    if let Some(cfg) = &c.config {
+        let name = names
+            .get(&(false, cfg.clone()))
+            .ok_or_else(|| format!("config {cfg:?} is not defined at the top level (configs:)"))?;
+        m.insert("Config".into(), json!(name));
+    }
+    if m.len() > 1 {
+        return Err("set only one of file, registry and config".into());
+    }
+    Ok(m)
+}
+
+/// `platform` (`os/arch[/variant]`) as a placement platform.
+fn platform(p: &str) -> Result<(Value, bool), String> {
+    let parts: Vec<&str> = p.split('/').collect();
+    match parts.as_slice() {
+        [os, arch, rest @ ..] if !os.is_empty() && !arch.is_empty() && rest.len() <= 1 => {
+            Ok((json!({"OS": os, "Architecture": arch}), !rest.is_empty()))
+        }
+        _ => Err(format!(
+            "{p:?} is not os/arch[/variant] (e.g. linux/amd64); ignored"
+        )),
+    }
+}
+
+/// `deploy.resources` (and `pids_limit`) as the task's `Resources`.
+fn resources(
+    key: &str,
+    svc: &Service,
+    r: &crate::model::Resources,
+    w: &mut Vec<Warning>,
+) -> Option<Value> {
+    let res = |x: &crate::model::Resource| {
+        let mut m = Map::new();
+        if x.cpus != 0.0 {
+            m.insert(
+                "NanoCPUs".into(),
+                json!((f64::from(x.cpus) * 1e9).round() as i64),
+            );
+        }
+        if x.memory.0 != 0 {
+            m.insert("MemoryBytes".into(), json!(x.memory.0));
+        }
+        m
+    };
+    let limits = r.limits.clone().unwrap_or_default();
+    let mut lim = res(&limits);
+    if limits.pids != 0 {
+        lim.insert("Pids".into(), json!(limits.pids));
+        if svc.pids_limit != 0 && svc.pids_limit != limits.pids {
+            warn(
+                w,
+                key,
+                "pids_limit",
+                "deploy.resources.limits.pids is used instead; ignored",
+            );
+        }
+    } else if svc.pids_limit > 0 {
+        lim.insert("Pids".into(), json!(svc.pids_limit));
+    }
+    let at = "deploy.resources";
+    warn_set(
+        w,
+        key,
+        &format!("{at}."),
+        &[
+            (
+                "limits.devices",
+                !limits.devices.is_empty(),
+                "swarm services cannot be given devices; ignored",
+            ),
+            (
+                "limits.generic_resources",
+                !limits.generic_resources.is_empty(),
+                "swarm limits have no generic resources (reserve them); ignored",
+            ),
+        ],
+    );
+    let mut out = Map::new();
+    if r.limits.is_some() || lim.contains_key("Pids") {
+        out.insert("Limits".into(), Value::Object(lim));
+    }
+    if let Some(l) = &r.reservations {
+        let mut m = res(l);
+        let mut generic = Vec::new();
+        for (i, g) in l.generic_resources.iter().enumerate() {
+            match &g.discrete_resource_spec {
+                Some(d) => generic
+                    .push(json!({"DiscreteResourceSpec": {"Kind": d.kind, "Value": d.value}})),
+                None => warn(
+                    w,
+                    key,
+                    &format!("{at}.reservations.generic_resources[{i}]"),
+                    "no discrete_resource_spec; ignored",
+                ),
+            }
+        }
+        if !generic.is_empty() {
+            m.insert("GenericResources".into(), json!(generic));
+        }
+        warn_set(
+            w,
+            key,
+            &format!("{at}.reservations."),
+            &[
+                (
+                    "devices",
+                    !l.devices.is_empty(),
+                    "swarm services cannot reserve devices (use generic_resources); ignored",
+                ),
+                (
+                    "pids",
+                    l.pids != 0,
+                    "swarm reserves no pids (set limits.pids); ignored",
+                ),
+            ],
+        );
+        out.insert("Reservations".into(), Value::Object(m));
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
 fn service(
     project: &Project,
     stack: &str,
@@ -405,6 +666,12 @@ fn service(
         key: k.into(),
         reason: reason.into(),
     };
+    if svc.provider.is_some() {
+        return Err(unsupported(
+            "provider",
+            "a provider service is run by a docker compose plugin, not by a container; swarm cannot run it (deploy it separately and refer to it as an external service)",
+        ));
+    }
     let image = svc
         .image
         .clone()
@@ -491,6 +758,27 @@ fn service(
     if let Some(i) = &svc.isolation {
         cs.insert("Isolation".into(), json!(i));
     }
+    if !svc.ulimits.is_empty() {
+        let mut u: Vec<(&String, &crate::model::Ulimit)> = svc.ulimits.iter().collect();
+        u.sort_by(|a, b| a.0.cmp(b.0));
+        let u: Vec<Value> = u
+            .into_iter()
+            .map(|(n, l)| json!({"Name": n, "Soft": l.soft(), "Hard": l.hard()}))
+            .collect();
+        cs.insert("Ulimits".into(), json!(u));
+    }
+    if !svc.group_add.is_empty() {
+        cs.insert("Groups".into(), json!(svc.group_add));
+    }
+    let mut runtime_configs = Vec::new();
+    if let Some(c) = &svc.credential_spec {
+        let spec = credential_spec(c, names).map_err(|why| unsupported("credential_spec", &why))?;
+        if let Some(name) = spec.get("Config") {
+            // As the docker CLI: the config is also a runtime (not a file) reference.
+            runtime_configs.push(json!({"Runtime": {}, "ConfigName": name, "ConfigID": ""}));
+        }
+        cs.insert("Privileges".into(), json!({"CredentialSpec": spec}));
+    }
     if let Some(hc) = &svc.healthcheck {
         if hc.start_interval.is_some() {
             warn(
@@ -505,63 +793,8 @@ fn service(
     // Mounts.
     let mut mounts = Vec::new();
     for (i, v) in svc.volumes.iter().enumerate() {
-        let at = format!("volumes[{i}]");
-        let target = v.target.clone().unwrap_or_default();
-        match v.kind.as_str() {
-            "volume" => {
-                let mut m = json!({"Type": "volume", "Target": target, "ReadOnly": v.read_only});
-                if let Some(src) = &v.source {
-                    let vol = project.volumes.get(src).cloned().unwrap_or_default();
-                    let vname = vol.name.clone().unwrap_or_else(|| scoped(stack, src));
-                    m["Source"] = json!(vname);
-                    if !vol.external {
-                        let mut l = ns_labels(stack);
-                        l.extend(vol.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-                        let mut vo = json!({"Labels": l});
-                        if let Some(dr) = &vol.driver {
-                            vo["DriverConfig"] = json!({"Name": dr, "Options": vol.driver_opts});
-                        }
-                        if v.volume.as_ref().is_some_and(|o| o.nocopy) {
-                            vo["NoCopy"] = json!(true);
-                        }
-                        m["VolumeOptions"] = vo;
-                    }
-                }
-                mounts.push(m);
-            }
-            "bind" => {
-                let src = v.source.clone().unwrap_or_default();
-                if !Path::new(&src).is_absolute() {
-                    return Err(unsupported(
-                        &at,
-                        "a bind mount's source must be an absolute path on every node",
-                    ));
-                }
-                warn(
-                    w,
-                    key,
-                    &at,
-                    format!(
-                        "bind mount of {src}: the path must exist on every node a task may run on"
-                    ),
-                );
-                mounts.push(json!({"Type": "bind", "Source": src, "Target": target, "ReadOnly": v.read_only}));
-            }
-            "tmpfs" => {
-                let mut m = json!({"Type": "tmpfs", "Target": target, "ReadOnly": v.read_only});
-                if let Some(t) = &v.tmpfs {
-                    if t.size.0 != 0 {
-                        m["TmpfsOptions"] = json!({"SizeBytes": t.size.0});
-                    }
-                }
-                mounts.push(m);
-            }
-            other => warn(
-                w,
-                key,
-                &at,
-                format!("mount type {other} is not supported by swarm services; ignored"),
-            ),
+        if let Some(m) = mount(project, stack, key, i, v, w)? {
+            mounts.push(m);
         }
     }
     for t in &svc.tmpfs {
@@ -610,51 +843,27 @@ fn service(
     if !secrets.is_empty() {
         cs.insert("Secrets".into(), json!(secrets));
     }
-    let configs = refs(false, &svc.configs, w);
+    let mut configs = refs(false, &svc.configs, w);
+    configs.extend(runtime_configs);
     if !configs.is_empty() {
         cs.insert("Configs".into(), json!(configs));
     }
     let mut task = Map::new();
     task.insert("ContainerSpec".into(), Value::Object(cs));
     // Resources.
-    let r = &deploy.resources;
-    let res = |x: &crate::model::Resource| {
-        let mut m = Map::new();
-        if x.cpus != 0.0 {
-            m.insert(
-                "NanoCPUs".into(),
-                json!((f64::from(x.cpus) * 1e9).round() as i64),
-            );
-        }
-        if x.memory.0 != 0 {
-            m.insert("MemoryBytes".into(), json!(x.memory.0));
-        }
-        Value::Object(m)
-    };
-    let mut resources = Map::new();
-    if let Some(l) = &r.limits {
-        let mut v = res(l);
-        if l.pids != 0 {
-            v["Pids"] = json!(l.pids);
-        }
-        resources.insert("Limits".into(), v);
-    }
-    if let Some(l) = &r.reservations {
-        if !l.devices.is_empty() {
-            warn(
-                w,
-                key,
-                "deploy.resources.reservations.devices",
-                "not supported by swarm services; ignored",
-            );
-        }
-        resources.insert("Reservations".into(), res(l));
-    }
-    if !resources.is_empty() {
-        task.insert("Resources".into(), Value::Object(resources));
+    if let Some(r) = resources(key, svc, &deploy.resources, w) {
+        task.insert("Resources".into(), r);
     }
     // Restart policy: deploy.restart_policy, else `restart:`.
     let restart = if let Some(rp) = &deploy.restart_policy {
+        if svc.restart.is_some() {
+            warn(
+                w,
+                key,
+                "restart",
+                "deploy.restart_policy is used instead; ignored",
+            );
+        }
         let mut m = Map::new();
         m.insert(
             "Condition".into(),
@@ -714,35 +923,88 @@ fn service(
     if p.max_replicas != 0 {
         placement.insert("MaxReplicas".into(), json!(p.max_replicas));
     }
+    if let Some(pl) = &svc.platform {
+        match platform(pl) {
+            Ok((v, variant)) => {
+                if variant {
+                    warn(
+                        w,
+                        key,
+                        "platform",
+                        "swarm places by os and architecture only; the variant is ignored",
+                    );
+                }
+                placement.insert("Platforms".into(), json!([v]));
+            }
+            Err(why) => warn(w, key, "platform", why),
+        }
+    }
     if !placement.is_empty() {
         task.insert("Placement".into(), Value::Object(placement));
     }
     if let Some(l) = &svc.logging {
-        if let Some(d) = &l.driver {
-            task.insert("LogDriver".into(), json!({"Name": d, "Options": l.options}));
+        match &l.driver {
+            Some(d) => {
+                task.insert("LogDriver".into(), json!({"Name": d, "Options": l.options}));
+            }
+            None if !l.options.is_empty() => warn(
+                w,
+                key,
+                "logging.options",
+                "options without a driver: swarm needs logging.driver to pass them; ignored",
+            ),
+            None => {}
         }
     }
     // Networks: aliases are the service's own name plus its compose aliases.
     let mut nets = Vec::new();
-    let attached: Vec<(String, Vec<String>)> = if svc.networks.is_empty() {
-        vec![("default".into(), Vec::new())]
+    let default = [("default".to_string(), None)];
+    let attached: Vec<(&String, &Option<crate::model::ServiceNetwork>)> = if svc.networks.is_empty()
+    {
+        default.iter().map(|(n, s)| (n, s)).collect()
     } else {
-        svc.networks
-            .iter()
-            .map(|(n, s)| {
-                (
-                    n.clone(),
-                    s.as_ref().map(|s| s.aliases.clone()).unwrap_or_default(),
-                )
-            })
-            .collect()
+        svc.networks.iter().collect()
     };
-    for (n, aliases) in attached {
-        let net = project.networks.get(&n).cloned().unwrap_or_default();
-        let target = net.name.clone().unwrap_or_else(|| scoped(stack, &n));
+    for (n, settings) in attached {
+        let net = project.networks.get(n).cloned().unwrap_or_default();
+        let target = net.name.clone().unwrap_or_else(|| scoped(stack, n));
         let mut a = vec![key.to_string()];
-        a.extend(aliases);
-        nets.push(json!({"Target": target, "Aliases": a}));
+        let mut att = json!({"Target": target});
+        if let Some(s) = settings {
+            a.extend(s.aliases.iter().cloned());
+            if !s.driver_opts.is_empty() {
+                att["DriverOpts"] = json!(s.driver_opts);
+            }
+            let addressing = "swarm assigns the addresses of a service's tasks; ignored";
+            warn_set(
+                w,
+                key,
+                &format!("networks.{n}."),
+                &[
+                    ("ipv4_address", s.ipv4_address.is_some(), addressing),
+                    ("ipv6_address", s.ipv6_address.is_some(), addressing),
+                    ("link_local_ips", !s.link_local_ips.is_empty(), addressing),
+                    ("mac_address", s.mac_address.is_some(), addressing),
+                    (
+                        "interface_name",
+                        s.interface_name.is_some(),
+                        "the engine's swarm API has no field for it; ignored",
+                    ),
+                    (
+                        "priority",
+                        s.priority != 0,
+                        "the engine's swarm API has no field for it; ignored",
+                    ),
+                    (
+                        "gw_priority",
+                        s.gw_priority != 0,
+                        "the engine's swarm API has no field for it; ignored",
+                    ),
+                ],
+            );
+        }
+        att["Aliases"] = json!(a);
+        nets.push(att);
     }
     task.insert("Networks".into(), json!(nets));
     // Mode and replicas.
@@ -789,6 +1051,14 @@ fn service(
             _ => "ingress",
         };
         let proto = port.protocol.clone().unwrap_or_else(|| "tcp".into());
+        if port.app_protocol.is_some() {
+            warn(
+                w,
+                key,
+                &format!("{at}.app_protocol"),
+                "the engine's swarm API has no field for it; ignored",
+            );
+        }
         let published: Vec<Option<u32>> = match port.published.as_deref() {
             None | Some("") => vec![None],
             Some(p) => match p.split_once('-') {
@@ -804,9 +1074,14 @@ fn service(
             if let Some(pp) = pubp {
                 m["PublishedPort"] = json!(pp);
             }
+            if let Some(n) = &port.name {
+                m["Name"] = json!(n);
+            }
             ports.push(m);
         }
     }
+    // As the docker CLI: by published port.
+    ports.sort_by_key(|p| p["PublishedPort"].as_u64().unwrap_or(0));
     let mut endpoint = Map::new();
     if let Some(m) = &deploy.endpoint_mode {
         if m == "dnsrr" && ports.iter().any(|p| p["PublishMode"] == "ingress") {
@@ -849,8 +1124,8 @@ fn service(
     })
 }
 
-/// Fills in `SecretID` / `ConfigID` from the engine's name -> id maps; returns the names that
-/// are missing.
+/// Fills in `SecretID` / `ConfigID` (and a credential spec's config) from the engine's name -> id
+/// maps; returns the names that are missing.
 pub fn resolve_ids(
     spec: &mut Value,
     secrets: &BTreeMap<String, String>,
@@ -870,6 +1145,17 @@ pub fn resolve_ids(
                     None => missing.push(name),
                 }
             }
+        }
+    }
+    // A credential spec's config, by name until here (its runtime reference is among Configs).
+    if let Some(c) = cs
+        .pointer_mut("/Privileges/CredentialSpec/Config")
+        .filter(|c| c.is_string())
+    {
+        let name = c.as_str().unwrap_or_default().to_string();
+        match configs.get(&name) {
+            Some(id) => *c = json!(id),
+            None => missing.push(name),
         }
     }
     missing

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use bollard::models as bm;
 use bollard::query_parameters as qp;
 
-use super::{hashmap, label_filters, labels_of, DockerEngine};
+use super::{label_filters, labels_of, DockerEngine};
 use crate::engine::swarm::*;
 use crate::engine::types::*;
 use crate::engine::{EngineError, EngineResult, ObjectKind};
@@ -72,28 +72,50 @@ fn service_of(s: bm::Service) -> SwarmService {
         ),
         None => Some(1),
     };
-    let ports = s
-        .endpoint
-        .and_then(|e| e.ports)
-        .unwrap_or_default()
-        .iter()
-        .map(|p| {
-            format!(
-                "*:{}->{}/{}",
-                p.published_port.unwrap_or(0),
-                p.target_port.unwrap_or(0),
-                text(&p.protocol)
-            )
-        })
-        .collect();
+    let ports = ports_of(s.endpoint.and_then(|e| e.ports));
+    let status = s.service_status.unwrap_or_default();
     SwarmService {
         id: s.id.unwrap_or_default(),
         name: spec.name.clone().unwrap_or_default(),
         version: s.version.and_then(|v| v.index).unwrap_or(0),
         labels: labels_of(spec.labels.clone()),
         replicas,
+        running_tasks: status.running_tasks,
+        desired_tasks: status.desired_tasks,
         ports,
         spec: serde_json::to_value(&spec).unwrap_or_default(),
+    }
+}
+
+fn ports_of(ports: Option<Vec<bm::EndpointPortConfig>>) -> Vec<SwarmPort> {
+    ports
+        .unwrap_or_default()
+        .iter()
+        .map(|p| SwarmPort {
+            protocol: text(&p.protocol),
+            target: u32::try_from(p.target_port.unwrap_or(0)).unwrap_or(0),
+            published: u32::try_from(p.published_port.unwrap_or(0)).unwrap_or(0),
+            mode: text(&p.publish_mode),
+        })
+        .collect()
+}
+
+/// A secret or config as the engine lists it (both are `{ID, Spec: {Name, Labels}}`).
+fn object_of<T: serde::Serialize>(o: &T) -> SwarmObject {
+    let v = serde_json::to_value(o).unwrap_or_default();
+    let s = |p: &str| {
+        v.pointer(p)
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    SwarmObject {
+        id: s("/ID"),
+        name: s("/Spec/Name"),
+        labels: v
+            .pointer("/Spec/Labels")
+            .and_then(|l| serde_json::from_value(l.clone()).ok())
+            .unwrap_or_default(),
     }
 }
 
@@ -120,10 +142,25 @@ impl Swarm for DockerEngine {
         })
     }
 
+    async fn list_nodes(&self) -> EngineResult<Vec<SwarmNode>> {
+        let nodes = self
+            .docker
+            .list_nodes(None::<qp::ListNodesOptions>)
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Service, "nodes"))?;
+        Ok(nodes
+            .into_iter()
+            .map(|n| SwarmNode {
+                id: n.id.unwrap_or_default(),
+                hostname: n.description.and_then(|d| d.hostname).unwrap_or_default(),
+            })
+            .collect())
+    }
+
     async fn list_services(&self, filter: &LabelFilter) -> EngineResult<Vec<SwarmService>> {
         let options = qp::ListServicesOptions {
             filters: Some(label_filters(filter)),
-            ..Default::default()
+            status: Some(true),
         };
         let list = self
             .docker
@@ -213,6 +250,8 @@ impl Swarm for DockerEngine {
                         .and_then(|c| c.container_id)
                         .unwrap_or_default(),
                     timestamp: text(&status.timestamp),
+                    created_at: text(&t.created_at),
+                    ports: ports_of(status.port_status.and_then(|p| p.ports)),
                     spec,
                 }
             })
@@ -232,30 +271,16 @@ impl Swarm for DockerEngine {
                 .list_secrets(Some(qp::ListSecretsOptions { filters }))
                 .await
                 .map_err(map)?
-                .into_iter()
-                .map(|s| {
-                    let spec = s.spec.unwrap_or_default();
-                    SwarmObject {
-                        id: s.id.unwrap_or_default(),
-                        name: spec.name.unwrap_or_default(),
-                        labels: labels_of(spec.labels),
-                    }
-                })
+                .iter()
+                .map(object_of)
                 .collect(),
             SwarmObjectKind::Config => self
                 .docker
                 .list_configs(Some(qp::ListConfigsOptions { filters }))
                 .await
                 .map_err(map)?
-                .into_iter()
-                .map(|s| {
-                    let spec = s.spec.unwrap_or_default();
-                    SwarmObject {
-                        id: s.id.unwrap_or_default(),
-                        name: spec.name.unwrap_or_default(),
-                        labels: labels_of(spec.labels),
-                    }
-                })
+                .iter()
+                .map(object_of)
                 .collect(),
         };
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -269,33 +294,22 @@ impl Swarm for DockerEngine {
         labels: &Labels,
         data: &[u8],
     ) -> EngineResult<String> {
-        let data = Some(base64::engine::general_purpose::STANDARD.encode(data));
-        let labels = Some(hashmap(labels));
+        // SecretSpec and ConfigSpec share these fields: one spec, read as either.
+        let spec = serde_json::json!({
+            "Name": name,
+            "Labels": labels,
+            "Data": base64::engine::general_purpose::STANDARD.encode(data),
+        });
+        let bad = |e: serde_json::Error| EngineError::Client(format!("{name}: {e}"));
         let map = |e| self.err(e, object_kind(kind), name);
         let id = match kind {
             SwarmObjectKind::Secret => {
-                self.docker
-                    .create_secret(bm::SecretSpec {
-                        name: Some(name.to_string()),
-                        labels,
-                        data,
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(map)?
-                    .id
+                let spec = serde_json::from_value(spec).map_err(bad)?;
+                self.docker.create_secret(spec).await.map_err(map)?.id
             }
             SwarmObjectKind::Config => {
-                self.docker
-                    .create_config(bm::ConfigSpec {
-                        name: Some(name.to_string()),
-                        labels,
-                        data,
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(map)?
-                    .id
+                let spec = serde_json::from_value(spec).map_err(bad)?;
+                self.docker.create_config(spec).await.map_err(map)?.id
             }
         };
         Ok(id)
