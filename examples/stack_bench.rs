@@ -57,8 +57,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stack.down().await?;
 
         let t = Instant::now();
-        let ups = (0..parallel).map(|_| Stack::builder(&file).up());
-        let stacks = futures::future::try_join_all(ups).await?;
+        // Each stack on its own task, as tests running in parallel would bring them up.
+        let ups: Vec<_> = (0..parallel)
+            .map(|_| tokio::spawn(Stack::builder(&file).up()))
+            .collect();
+        let mut stacks = Vec::new();
+        for up in ups {
+            stacks.push(up.await??);
+        }
         all.push(ms(t.elapsed()));
         futures::future::try_join_all(stacks.into_iter().map(|s| s.down())).await?;
     }
