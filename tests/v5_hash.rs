@@ -118,15 +118,61 @@ enum Form {
     /// `config --no-interpolate`, on every 3rd corpus file only ([`SAMPLE_EVERY`]), to keep the
     /// binary's run time modest.
     NoInterpolate,
+    // The other flags of `config`, each on its own fixed sample ([`FLAG_SAMPLE_EVERY`]).
+    NoPathResolution,
+    NoNormalize,
+    NoConsistency,
+    NoEnvResolution,
+    Variables,
+    VariablesJson,
+    VariablesYaml,
+    Environment,
+    Images,
+    Services,
+    Volumes,
+    Networks,
+    Profiles,
+    Models,
+    Quiet,
+    /// `config -o FILE`: the file's content is what is compared.
+    Output,
 }
 
-const FORMS: [Form; 4] = [Form::Hash, Form::Json, Form::Yaml, Form::NoInterpolate];
+const FORMS: [Form; 20] = [
+    Form::Hash,
+    Form::Json,
+    Form::Yaml,
+    Form::NoInterpolate,
+    Form::NoPathResolution,
+    Form::NoNormalize,
+    Form::NoConsistency,
+    Form::NoEnvResolution,
+    Form::Variables,
+    Form::VariablesJson,
+    Form::VariablesYaml,
+    Form::Environment,
+    Form::Images,
+    Form::Services,
+    Form::Volumes,
+    Form::Networks,
+    Form::Profiles,
+    Form::Models,
+    Form::Quiet,
+    Form::Output,
+];
 
 /// The forms whose verdicts must be v5's (the others report theirs in their own test).
 const VERDICT_FORMS: [Form; 3] = [Form::Hash, Form::Json, Form::Yaml];
 
 /// The sampled forms run on the corpus files whose index is a multiple of this.
 const SAMPLE_EVERY: usize = 3;
+
+/// Each flag form runs on every this-many-th corpus file, each form from its own offset, so that
+/// together they cover the corpus while each costs a ninth of a full pass.
+const FLAG_SAMPLE_EVERY: usize = 9;
+
+/// Where `config -o` writes (`{out}` in [`Form::args`] is replaced by a fresh path per run).
+const OUT: &str = "{out}";
 
 impl Form {
     fn args(self) -> &'static [&'static str] {
@@ -135,6 +181,22 @@ impl Form {
             Form::Json => &["config", "--format", "json"],
             Form::Yaml => &["config"],
             Form::NoInterpolate => &["config", "--no-interpolate"],
+            Form::NoPathResolution => &["config", "--no-path-resolution"],
+            Form::NoNormalize => &["config", "--no-normalize"],
+            Form::NoConsistency => &["config", "--no-consistency"],
+            Form::NoEnvResolution => &["config", "--no-env-resolution"],
+            Form::Variables => &["config", "--variables"],
+            Form::VariablesJson => &["config", "--variables", "--format", "json"],
+            Form::VariablesYaml => &["config", "--variables", "--format", "yaml"],
+            Form::Environment => &["config", "--environment"],
+            Form::Images => &["config", "--images"],
+            Form::Services => &["config", "--services"],
+            Form::Volumes => &["config", "--volumes"],
+            Form::Networks => &["config", "--networks"],
+            Form::Profiles => &["config", "--profiles"],
+            Form::Models => &["config", "--models"],
+            Form::Quiet => &["config", "--quiet"],
+            Form::Output => &["config", "--format", "json", "-o", OUT],
         }
     }
 
@@ -144,12 +206,32 @@ impl Form {
             Form::Json => "json",
             Form::Yaml => "yaml",
             Form::NoInterpolate => "no-interpolate",
+            Form::NoPathResolution => "no-path-resolution",
+            Form::NoNormalize => "no-normalize",
+            Form::NoConsistency => "no-consistency",
+            Form::NoEnvResolution => "no-env-resolution",
+            Form::Variables => "variables",
+            Form::VariablesJson => "variables-json",
+            Form::VariablesYaml => "variables-yaml",
+            Form::Environment => "environment",
+            Form::Images => "images",
+            Form::Services => "services",
+            Form::Volumes => "volumes",
+            Form::Networks => "networks",
+            Form::Profiles => "profiles",
+            Form::Models => "models",
+            Form::Quiet => "quiet",
+            Form::Output => "output",
         }
     }
 
     /// Whether the form runs on the corpus file with this index.
     fn samples(self, index: usize) -> bool {
-        self != Form::NoInterpolate || index.is_multiple_of(SAMPLE_EVERY)
+        match self {
+            Form::Hash | Form::Json | Form::Yaml => true,
+            Form::NoInterpolate => index.is_multiple_of(SAMPLE_EVERY),
+            other => index % FLAG_SAMPLE_EVERY == (other as usize) % FLAG_SAMPLE_EVERY,
+        }
     }
 }
 
@@ -196,10 +278,23 @@ fn run(
     deadline: Duration,
 ) -> Run {
     let dir = file.parent().unwrap_or(Path::new("."));
+    // `-o`: a fresh file per run, read back as the run's output.
+    let out_file = args.contains(&OUT).then(|| {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::env::temp_dir().join(format!("rcompose-v5-out-{}-{n}", std::process::id()))
+    });
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| match (&out_file, *a == OUT) {
+            (Some(f), true) => f.display().to_string(),
+            _ => a.to_string(),
+        })
+        .collect();
     let mut c = Command::new(bin);
     c.args(["-p", "hashtest", "-f"])
         .arg(file)
-        .args(args)
+        .args(&args)
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -249,8 +344,13 @@ fn run(
             ),
         }
     };
-    let stdout = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
+    let mut stdout = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
     let stderr = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
+    if let Some(f) = &out_file {
+        // What the file holds, then what was printed (nothing, when all went to the file).
+        stdout = std::fs::read_to_string(f).unwrap_or_else(|_| "<no file>".to_string()) + &stdout;
+        let _ = std::fs::remove_file(f);
+    }
     if status.success() {
         Run::Ok(stdout)
     } else {
@@ -365,7 +465,7 @@ fn outcomes() -> &'static (PathBuf, Vec<Outcome>, Duration) {
 fn checked_outcomes() -> &'static [Outcome] {
     let (corpus, outcomes, took) = outcomes();
     println!(
-        "config beside docker compose v5.6.1 on {} ({} files, 6 runs each, 8 for every {SAMPLE_EVERY}rd, {:.0}s)",
+        "config beside docker compose v5.6.1 on {} ({} files, 6 runs each, 8 for every {SAMPLE_EVERY}rd, 2 per flag form for every {FLAG_SAMPLE_EVERY}th, {:.0}s)",
         corpus.display(),
         outcomes.len(),
         took.as_secs_f64()
@@ -703,4 +803,173 @@ fn config_no_interpolate_matches_docker_compose_v5_on_a_third_of_the_corpus() {
         "only {equal} of {} sampled files print `config --no-interpolate` as docker compose v5 does; the floor is {NO_INTERPOLATE_EQUAL_FLOOR}",
         printed.len()
     );
+}
+
+/// How a flag form's outputs are compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compare {
+    /// Byte for byte.
+    Text,
+    /// As sorted lines: v5 prints these in Go's random map order (a different order from run to
+    /// run on the same file), rcompose in a fixed one.
+    Lines,
+}
+
+/// One flag form over its sample: the files both tools load must print the same (see
+/// [`Compare`]) on at least `floor` of them, and at most `max_verdicts` files may load in one
+/// tool only (outside [`KNOWN_VERDICTS`]). Every differing file is printed with its first
+/// difference, and every differing verdict with the other tool's error, as open work.
+fn judge_flag(form: Form, compare: Compare, floor: usize, max_verdicts: usize) {
+    let printed = both_printed(form);
+    let sorted = |t: &str| {
+        let mut l: Vec<&str> = t.lines().collect();
+        l.sort_unstable();
+        l.join("\n")
+    };
+    let differing: Vec<String> = printed
+        .iter()
+        .filter(|(_, a, b)| match compare {
+            Compare::Text => a != b,
+            Compare::Lines => sorted(a) != sorted(b),
+        })
+        .map(|(file, a, b)| {
+            let d = match compare {
+                Compare::Text => first_line_difference(a, b),
+                Compare::Lines => format!("(sorted) {}", first_line_difference(&sorted(a), &sorted(b))),
+            };
+            format!("{file}\n    {d}")
+        })
+        .collect();
+    let known = |file: &str| {
+        KNOWN_VERDICTS
+            .iter()
+            .any(|(f, k, _)| (*f == "*" || *f == form.name()) && *k == file)
+    };
+    let verdicts: Vec<String> = checked_outcomes()
+        .iter()
+        .filter(|o| !o.v5_killed() && !known(&o.file))
+        .filter_map(|o| match (&o.v5[form as usize], &o.ours[form as usize]) {
+            (Run::Ok(_), Run::Failed(e)) => {
+                Some(format!("{}: v5 loads it, rcompose fails: {e}", o.file))
+            }
+            (Run::Failed(e), Run::Ok(_)) => {
+                Some(format!("{}: rcompose loads it, v5 fails: {e}", o.file))
+            }
+            _ => None,
+        })
+        .collect();
+    let equal = printed.len() - differing.len();
+    println!(
+        "  {} (config {}): files both tools load: {}; equal output: {equal}; verdicts that differ: {}",
+        form.name(),
+        form.args()[1..].join(" "),
+        printed.len(),
+        verdicts.len()
+    );
+    for d in &differing {
+        println!("  DIFFERS (open) {d}");
+    }
+    for v in &verdicts {
+        println!("  VERDICT (open) {v}");
+    }
+    assert!(
+        equal >= floor,
+        "only {equal} of {} sampled files print `config {}` as docker compose v5 does; the floor is {floor}",
+        printed.len(),
+        form.args()[1..].join(" ")
+    );
+    assert!(
+        verdicts.len() <= max_verdicts,
+        "{} sampled files load in one tool only with `config {}` (at most {max_verdicts} allowed):\n{}",
+        verdicts.len(),
+        form.args()[1..].join(" "),
+        verdicts[..verdicts.len().min(10)].join("\n")
+    );
+}
+
+#[test]
+fn config_no_path_resolution_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::NoPathResolution, Compare::Text, 0, 1000);
+}
+
+#[test]
+fn config_no_normalize_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::NoNormalize, Compare::Text, 0, 1000);
+}
+
+#[test]
+fn config_no_consistency_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::NoConsistency, Compare::Text, 0, 1000);
+}
+
+#[test]
+fn config_no_env_resolution_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::NoEnvResolution, Compare::Text, 0, 1000);
+}
+
+/// The table's rows come in Go's map order in v5, so they are compared as a set (the column
+/// widths, which depend on every row, are compared with them).
+#[test]
+fn config_variables_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Variables, Compare::Lines, 0, 1000);
+}
+
+#[test]
+fn config_variables_json_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::VariablesJson, Compare::Text, 0, 1000);
+}
+
+#[test]
+fn config_variables_yaml_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::VariablesYaml, Compare::Text, 0, 1000);
+}
+
+/// Each run has only PATH and HOME (and the file's variables) in its environment, so the
+/// output is the same on every machine.
+#[test]
+fn config_environment_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Environment, Compare::Text, 0, 1000);
+}
+
+#[test]
+fn config_images_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Images, Compare::Lines, 0, 1000);
+}
+
+/// v5 prints each service after its dependencies, the independent ones in Go's map order;
+/// rcompose in name order. Compared as a set.
+#[test]
+fn config_services_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Services, Compare::Lines, 0, 1000);
+}
+
+#[test]
+fn config_volumes_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Volumes, Compare::Lines, 0, 1000);
+}
+
+#[test]
+fn config_networks_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Networks, Compare::Lines, 0, 1000);
+}
+
+#[test]
+fn config_profiles_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Profiles, Compare::Text, 0, 1000);
+}
+
+#[test]
+fn config_models_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Models, Compare::Lines, 0, 1000);
+}
+
+#[test]
+fn config_quiet_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Quiet, Compare::Text, 0, 1000);
+}
+
+/// `-o FILE` writes the configuration (here as JSON) to the file and nothing to stdout.
+#[test]
+fn config_output_file_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::Output, Compare::Text, 0, 1000);
 }

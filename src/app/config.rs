@@ -48,11 +48,24 @@ pub fn variables_table(loaded: &Loaded) -> String {
     loader::variables_table(loaded)
 }
 
-/// `config --environment`: the interpolation environment, `(name, value)`.
+/// `config --variables --format json`.
+pub fn variables_json(loaded: &Loaded) -> String {
+    loader::variables_json(loaded)
+}
+
+/// `config --variables --format yaml`.
+pub fn variables_yaml(loaded: &Loaded) -> String {
+    loader::variables_yaml(loaded)
+}
+
+/// `config --environment`: the interpolation environment, `(name, value)`, sorted by name as
+/// v5 prints it.
 pub fn environment(loaded: &Loaded) -> Vec<(String, String)> {
-    loader::project::env_map(&loaded.environment)
+    let mut all: Vec<(String, String)> = loader::project::env_map(&loaded.environment)
         .into_iter()
-        .collect()
+        .collect();
+    all.sort();
+    all
 }
 
 /// `config --explain VAR`: where the variable's value came from.

@@ -19,9 +19,9 @@ pub enum Format {
 
 #[derive(Debug, Args, Default)]
 pub struct ConfigArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
-    pub format: Format,
+    /// Output format: yaml (the default) or json; `--variables` prints a table without it.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Only validate the configuration, print nothing.
     #[arg(short, long)]
     pub quiet: bool,
@@ -67,13 +67,24 @@ pub struct ConfigArgs {
     /// Don't resolve env_file into environment.
     #[arg(long)]
     pub no_env_resolution: bool,
+    /// Don't resolve file paths (build contexts, bind sources, env and secret files stay as
+    /// written).
+    #[arg(long)]
+    pub no_path_resolution: bool,
+    /// Pin image tags to digests (asks each image's registry).
+    #[arg(long)]
+    pub resolve_image_digests: bool,
+    /// Print an override file that pins every service's image to its digest.
+    #[arg(long)]
+    pub lock_image_digests: bool,
     /// Include all resources, even those not used by services.
     #[arg(long)]
     pub all_resources: bool,
     /// An unset variable is an error instead of a warning.
     #[arg(long)]
     pub strict: bool,
-    /// Write the output to this file instead of standard output.
+    /// Write the configuration to this file instead of standard output (the listings and
+    /// facts are printed as usual).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Services to include (default: all enabled).
@@ -85,12 +96,19 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     opts.no_interpolate = args.no_interpolate;
     opts.no_normalize = args.no_normalize;
     opts.no_consistency = args.no_consistency;
-    opts.no_env_resolution = args.no_env_resolution;
+    // The listings and facts read the project without the services' env files, as v5 does.
+    opts.no_env_resolution = args.no_env_resolution || listing_only(&args);
+    opts.no_path_resolution = args.no_path_resolution;
     opts.all_resources = args.all_resources;
     opts.select_services = true;
     opts.strict = args.strict;
-    // docker compose prints its model map, not the project, when it does not interpolate.
-    opts.model_only = args.no_interpolate && !listing(&args);
+    // docker compose prints its model map, not the project, when it does not interpolate; its
+    // `--variables` reads that map too.
+    opts.model_only = (args.no_interpolate && !listing(&args)) || args.variables;
+    if args.variables {
+        opts.no_interpolate = true;
+        opts.skip_validation = true;
+    }
     if args.profiles {
         // Every profile, whichever are active.
         opts.profiles = vec!["*".to_string()];
@@ -106,7 +124,8 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
     let text = render(&loaded, &args)?;
-    match &args.output {
+    // v5 writes only the configuration itself to `-o`; a listing still goes to stdout.
+    match args.output.as_ref().filter(|_| !listing(&args)) {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
@@ -130,6 +149,16 @@ fn listing(args: &ConfigArgs) -> bool {
         || args.variables
         || args.environment
         || args.explain.is_some()
+}
+
+/// The listings that v5 reads without resolving the services' env files.
+fn listing_only(args: &ConfigArgs) -> bool {
+    args.services
+        || args.volumes
+        || args.networks
+        || args.profiles
+        || args.models
+        || args.hash.is_some()
 }
 
 fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
@@ -199,7 +228,20 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(p.networks.keys().cloned()));
     }
     if args.images {
-        return Ok(lines(p.services.iter().map(|(_, s)| s.image_name(&p.name))));
+        // Each service's image, then those of its `pre_start` jobs that run another one.
+        let mut all = Vec::new();
+        for s in p.services.values() {
+            let own = s.image_name(&p.name);
+            let jobs: Vec<String> = s
+                .pre_start
+                .iter()
+                .filter_map(|h| h.job.image.clone())
+                .filter(|i| !i.is_empty() && *i != own)
+                .collect();
+            all.push(own);
+            all.extend(jobs);
+        }
+        return Ok(lines(all));
     }
     if args.models {
         let mut all: Vec<String> = p
@@ -234,7 +276,11 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(hashes.into_iter().map(|(n, h)| format!("{n} {h}"))));
     }
     if args.variables {
-        return Ok(config::variables_table(loaded));
+        return Ok(match args.format {
+            None => config::variables_table(loaded),
+            Some(Format::Json) => config::variables_json(loaded),
+            Some(Format::Yaml) => config::variables_yaml(loaded),
+        });
     }
     if args.environment {
         return Ok(lines(
@@ -250,10 +296,10 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         // docker compose prints the model map (every mapping sorted), as it is.
         return Ok(config::model_text(
             &loaded.tree,
-            args.format == Format::Json,
+            args.format == Some(Format::Json),
         ));
     }
-    let text = match args.format {
+    let text = match args.format.unwrap_or_default() {
         Format::Yaml => p.to_yaml(),
         Format::Json => p.to_json(),
     };

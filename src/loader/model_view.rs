@@ -10,6 +10,7 @@
 
 use serde_yaml::{Mapping, Value};
 
+use super::error::{ErrorKind, KeyPath, LoadError};
 use super::normalize::{clean_target, parse_short_port, parse_short_volume, strip_tags};
 
 fn s(v: &str) -> Value {
@@ -30,10 +31,17 @@ fn dependency(restart: Option<bool>) -> Value {
 /// resources that have no `name`; `default_context` is the build context of a `build` without
 /// one (the project directory, or `.` without path resolution); `normalize` applies compose-go's
 /// `Normalize` (off with `--no-normalize`).
-pub fn model_view(tree: &mut Value, project: &str, default_context: &str, normalize: bool) {
+///
+/// Fails as compose-go's transform does on a resource whose `name` and `external.name` differ.
+pub fn model_view(
+    tree: &mut Value,
+    project: &str,
+    default_context: &str,
+    normalize: bool,
+) -> Result<(), LoadError> {
     strip_tags(tree);
     let Value::Mapping(top) = tree else {
-        return;
+        return Ok(());
     };
     if let Some(Value::Mapping(services)) = top.get_mut("services") {
         for svc in services.values_mut() {
@@ -47,13 +55,18 @@ pub fn model_view(tree: &mut Value, project: &str, default_context: &str, normal
     }
     for kind in ["networks", "volumes", "secrets", "configs"] {
         if let Some(Value::Mapping(res)) = top.get_mut(kind) {
-            for r in res.values_mut() {
-                canonical_resource(r);
+            for (k, r) in res.iter_mut() {
+                let key = k.as_str().unwrap_or_default();
+                canonical_resource(r).map_err(|e| {
+                    LoadError::new(ErrorKind::Semantic, e)
+                        .at(KeyPath::root().key(kind).key(key))
+                        .hint(format!("remove {kind}.{key}.external.name"))
+                })?;
             }
         }
     }
     if !normalize {
-        return;
+        return Ok(());
     }
     if let Some(Value::Mapping(services)) = top.get_mut("services") {
         for svc in services.values_mut() {
@@ -84,6 +97,7 @@ pub fn model_view(tree: &mut Value, project: &str, default_context: &str, normal
             }
         }
     }
+    Ok(())
 }
 
 fn is_true(v: &Value) -> bool {
@@ -94,18 +108,23 @@ fn is_true(v: &Value) -> bool {
     }
 }
 
-fn canonical_resource(r: &mut Value) {
+fn canonical_resource(r: &mut Value) -> Result<(), &'static str> {
     // compose-go's transformMaybeExternal: `external: {name: x}` -> `external: true`, `name: x`.
-    let Value::Mapping(m) = r else { return };
+    let Value::Mapping(m) = r else { return Ok(()) };
     if let Some(Value::Mapping(ext)) = m.get("external") {
         let name = ext.get("name").cloned();
         m.insert(s("external"), Value::Bool(true));
         if let Some(n) = name {
-            if m.get("name").is_none() {
-                m.insert(s("name"), n);
+            match m.get("name") {
+                None => {
+                    m.insert(s("name"), n);
+                }
+                Some(own) if *own != n => return Err("name and external.name conflict; only use name"),
+                Some(_) => {}
             }
         }
     }
+    Ok(())
 }
 
 fn string_to_list(v: &mut Value) {

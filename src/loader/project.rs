@@ -161,7 +161,9 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         opts.no_interpolate,
         &mut warnings,
     )?;
-    if !env.contains("COMPOSE_PROJECT_NAME") {
+    // The project's name, whichever way it was given (`-p` wins over a COMPOSE_PROJECT_NAME
+    // from the shell or .env), as compose-go sets it.
+    if env.get("COMPOSE_PROJECT_NAME") != Some(name.as_str()) {
         env.set("COMPOSE_PROJECT_NAME", name.clone(), Source::Explicit);
     }
 
@@ -171,6 +173,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         home: home.as_deref(),
         strict: opts.strict,
         no_interpolate: opts.no_interpolate,
+        resolve_paths: !opts.no_path_resolution,
         warnings: &mut warnings,
         include_stack: Vec::new(),
         cache: HashMap::new(),
@@ -185,10 +188,16 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         .iter()
         .map(|t| (t.name.clone(), t.text.clone()))
         .collect();
-    validate::validate_schema(&tree, &named_texts)?;
+    if !opts.skip_validation {
+        validate::validate_schema(&tree, &named_texts)?;
+    }
     if opts.model_only {
-        let context = project_dir.to_string_lossy().into_owned();
-        super::model_view::model_view(&mut tree, &name, &context, !opts.no_normalize);
+        let context = if opts.no_path_resolution {
+            ".".to_string()
+        } else {
+            project_dir.to_string_lossy().into_owned()
+        };
+        super::model_view::model_view(&mut tree, &name, &context, !opts.no_normalize)?;
         let project = Project {
             name: name.clone(),
             ..Project::default()
@@ -329,7 +338,8 @@ fn normalize_tree(
     let w = if opts.no_normalize {
         normalize::normalize_syntax(tree, name)?
     } else {
-        let w = normalize::normalize_in(tree, name, Some(project_dir))?;
+        let dir = (!opts.no_path_resolution).then_some(project_dir);
+        let w = normalize::normalize_in(tree, name, dir)?;
         normalize::resolve_build_args(tree, &|k| env.get(k).map(str::to_string));
         w
     };
@@ -595,6 +605,8 @@ struct Ctx<'a> {
     home: Option<&'a Path>,
     strict: bool,
     no_interpolate: bool,
+    /// Whether relative paths are made absolute (off with `--no-path-resolution`).
+    resolve_paths: bool,
     warnings: &'a mut Warnings,
     include_stack: Vec<PathBuf>,
     cache: HashMap<PathBuf, Value>,
@@ -651,7 +663,9 @@ impl Ctx<'_> {
             interpolate::interpolate(&mut doc, self.env, &o, self.warnings)
                 .map_err(|e| e.or_file(file))?;
         }
-        normalize::resolve_paths_with_home(&mut doc, base_dir, self.home);
+        if self.resolve_paths {
+            normalize::resolve_paths_with_home(&mut doc, base_dir, self.home);
+        }
         self.apply_include(&mut doc, file, base_dir)?;
         Ok(doc)
     }
@@ -744,6 +758,7 @@ impl Ctx<'_> {
                     home: self.home,
                     strict: self.strict,
                     no_interpolate: self.no_interpolate,
+                    resolve_paths: self.resolve_paths,
                     warnings: &mut *self.warnings,
                     include_stack: self.include_stack.clone(),
                     cache: HashMap::new(),
