@@ -25,6 +25,9 @@ mod support;
 #[path = "e2e_harness.rs"]
 mod harness;
 
+#[path = "support/registry.rs"]
+mod registry;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -972,4 +975,86 @@ fn config_quiet_matches_docker_compose_v5_on_a_sample() {
 #[test]
 fn config_output_file_matches_docker_compose_v5_on_a_sample() {
     judge_flag(Form::Output, Compare::Text, 0, 1000);
+}
+
+/// `--resolve-image-digests` and `--lock-image-digests` ask each image's registry (through the
+/// engine) for its digest: run beside v5 against a throwaway loopback registry holding two tags,
+/// for an image it does not have, and against a registry that is not there. Where v5 prints,
+/// rcompose must print the same; where v5 fails, rcompose must fail with v5's message (after its
+/// own `error: `).
+#[test]
+fn config_image_digests_match_docker_compose_v5_with_and_without_a_registry() {
+    harness::require_engine();
+    let started = Instant::now();
+    let registry = registry::LocalRegistry::start();
+    let tagged = registry.image("digests/bb:1");
+    let latest = registry.image("digests/bb");
+    let missing = registry.image("digests/nothere:1");
+    for dst in [tagged.clone(), format!("{latest}:latest")] {
+        harness::docker(&["tag", "rcompose-test/busybox:latest", &dst]);
+        harness::docker(&["push", "-q", &dst]);
+        harness::docker(&["rmi", &dst]);
+    }
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pinned = format!("{latest}@sha256:{}", "0".repeat(64));
+    let cases = [
+        (
+            "ok.yaml",
+            format!(
+                "services:\n  a:\n    image: {tagged}\n    ports: [\"80\"]\n  b:\n    build: .\n  c:\n    image: {latest}\n  d:\n    image: {pinned}\n"
+            ),
+        ),
+        (
+            "missing.yaml",
+            format!("services:\n  a:\n    image: {missing}\n"),
+        ),
+        (
+            "down.yaml",
+            format!("services:\n  a:\n    image: 127.0.0.1:{nobody}/x:1\n"),
+        ),
+    ];
+    let forms: [&[&str]; 3] = [
+        &["config", "--resolve-image-digests"],
+        &["config", "--lock-image-digests"],
+        &["config", "--lock-image-digests", "--format", "json"],
+    ];
+    let v5 = harness::v5_bin();
+    let ours = PathBuf::from(harness::BIN);
+    let env = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut equal = 0;
+    for (name, text) in &cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).expect("write the compose file");
+        for args in forms {
+            let what = format!("{name} ({})", args[1..].join(" "));
+            match (
+                run(&v5, &file, &env, args, DEADLINE),
+                run(&ours, &file, &env, args, DEADLINE),
+            ) {
+                (Run::Ok(a), Run::Ok(b)) if a == b => equal += 1,
+                (Run::Ok(a), Run::Ok(b)) => {
+                    problems.push(format!("{what}: {}", first_line_difference(&a, &b)))
+                }
+                (Run::Failed(a), Run::Failed(b)) if b.strip_prefix("error: ") == Some(a.as_str()) => {
+                    equal += 1
+                }
+                (a, b) => problems.push(format!("{what}: v5 {a:?}, rcompose {b:?}")),
+            }
+        }
+    }
+    println!(
+        "  image digests: {equal} of {} runs as v5's ({:.1}s)",
+        cases.len() * forms.len(),
+        started.elapsed().as_secs_f64()
+    );
+    none_unexpected(
+        "DIFFERS",
+        &problems,
+        "`config --resolve-image-digests` / `--lock-image-digests` run(s) differ from docker compose v5's",
+    );
 }

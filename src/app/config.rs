@@ -43,9 +43,10 @@ pub fn hashes(project: &Project, wanted: &[&str]) -> Result<Vec<(String, String)
     Ok(out)
 }
 
-/// `config --variables`: the variables the model uses, with their defaults, as a table.
-pub fn variables_table(loaded: &Loaded) -> String {
-    loader::variables_table(loaded)
+/// `config --variables`: the variables the model uses, with their defaults, as table rows
+/// (header first).
+pub fn variables_rows(loaded: &Loaded) -> Vec<Vec<String>> {
+    loader::variables_rows(loaded)
 }
 
 /// `config --variables --format json`.
@@ -83,5 +84,125 @@ pub fn model_text(tree: &serde_yaml::Value, json: bool) -> String {
         crate::model::go_json::escape_html(&text)
     } else {
         crate::model::yaml_out::to_string(&v)
+    }
+}
+
+/// Why `config --resolve-image-digests` / `--lock-image-digests` could not pin an image. The
+/// text is docker compose v5's: `failed to resolve digest for <reference>: <why>`.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to resolve digest for {reference}: {message}")]
+pub struct DigestError {
+    /// The image reference in full (`docker.io/library/nginx:latest`).
+    pub reference: String,
+    pub message: String,
+}
+
+/// `config --resolve-image-digests`: every service's `image` as its full reference pinned to
+/// the digest its registry has for it (asked through the engine, nothing is pulled), as
+/// compose-go's `WithImagesResolved`: `nginx` becomes `docker.io/library/nginx:latest@sha256:..`,
+/// a reference that already has a digest keeps it (and loses its tag). Services without an
+/// image are left alone. The services are asked in name order; the first failure is the error.
+pub async fn resolve_image_digests(
+    engine: &dyn crate::engine::Engine,
+    project: &mut Project,
+) -> Result<(), DigestError> {
+    let mut names: Vec<String> = project.services.keys().cloned().collect();
+    names.sort();
+    for name in names {
+        let Some(svc) = project.services.get_mut(&name) else {
+            continue;
+        };
+        let Some(image) = svc.image.clone().filter(|i| !i.is_empty()) else {
+            continue;
+        };
+        let reference = docker_reference(&image).map_err(|message| DigestError {
+            reference: image.clone(),
+            message,
+        })?;
+        if reference.contains('@') {
+            svc.image = Some(reference);
+            continue;
+        }
+        let digest = engine
+            .registry_digest(&reference)
+            .await
+            .map_err(|e| DigestError {
+                reference: reference.clone(),
+                message: daemon_message(e),
+            })?;
+        svc.image = Some(format!("{reference}@{digest}"));
+    }
+    Ok(())
+}
+
+/// The engine's answer as the docker CLI words it (`Error response from daemon: ...`).
+fn daemon_message(e: crate::engine::EngineError) -> String {
+    use crate::engine::EngineError;
+    match e {
+        EngineError::NotFound { message, .. } | EngineError::Api { message, .. } => {
+            format!("Error response from daemon: {message}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A reference in the docker distribution library's full form (its `ParseDockerRef`): the
+/// registry spelled out (`docker.io`, `library/` for official images), `:latest` when there is
+/// neither tag nor digest, and the tag dropped when there is a digest.
+pub fn docker_reference(image: &str) -> Result<String, String> {
+    let (name, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (image, None),
+    };
+    let (name, tag) = match name.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (name, None),
+    };
+    if name.is_empty() {
+        return Err("invalid reference format".to_string());
+    }
+    let (domain, path) = match name.split_once('/') {
+        Some((d, rest)) if d.contains('.') || d.contains(':') || d == "localhost" => {
+            (d.to_string(), rest.to_string())
+        }
+        _ => ("docker.io".to_string(), name.to_string()),
+    };
+    let domain = if domain == "index.docker.io" {
+        "docker.io".to_string()
+    } else {
+        domain
+    };
+    let path = if domain == "docker.io" && !path.contains('/') {
+        format!("library/{path}")
+    } else {
+        path
+    };
+    if path.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "invalid reference format: repository name ({path}) must be lowercase"
+        ));
+    }
+    Ok(match (digest, tag) {
+        (Some(d), _) => format!("{domain}/{path}@{d}"),
+        (None, Some(t)) => format!("{domain}/{path}:{t}"),
+        (None, None) => format!("{domain}/{path}:latest"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::docker_reference;
+
+    #[test]
+    fn references_take_the_distribution_librarys_full_form() {
+        let r = |s: &str| docker_reference(s).unwrap();
+        assert_eq!(r("nginx"), "docker.io/library/nginx:latest");
+        assert_eq!(r("nginx:1.25"), "docker.io/library/nginx:1.25");
+        assert_eq!(r("me/app"), "docker.io/me/app:latest");
+        assert_eq!(r("index.docker.io/me/app:2"), "docker.io/me/app:2");
+        assert_eq!(r("127.0.0.1:5000/bb"), "127.0.0.1:5000/bb:latest");
+        assert_eq!(r("localhost/x:y"), "localhost/x:y");
+        assert_eq!(r("ghcr.io/a/b:c@sha256:00"), "ghcr.io/a/b@sha256:00");
+        assert!(docker_reference("Nginx").is_err());
     }
 }

@@ -104,7 +104,8 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     opts.strict = args.strict;
     // docker compose prints its model map, not the project, when it does not interpolate; its
     // `--variables` reads that map too.
-    opts.model_only = (args.no_interpolate && !listing(&args)) || args.variables;
+    opts.model_only =
+        (args.no_interpolate && !listing(&args) && !args.lock_image_digests) || args.variables;
     if args.variables {
         opts.no_interpolate = true;
         opts.skip_validation = true;
@@ -113,9 +114,12 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
         // Every profile, whichever are active.
         opts.profiles = vec!["*".to_string()];
     }
-    let loaded = config::load(&opts)?;
+    let mut loaded = config::load(&opts)?;
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
+    }
+    if (args.resolve_image_digests || args.lock_image_digests) && !listing(&args) {
+        pin_images(&mut loaded)?;
     }
     // The process ends right after this command: leave the project's memory to the OS instead
     // of freeing every node of it (2% of a large `config -q`).
@@ -151,14 +155,10 @@ fn listing(args: &ConfigArgs) -> bool {
         || args.explain.is_some()
 }
 
-/// The listings that v5 reads without resolving the services' env files.
+/// The listings that v5 reads without resolving the services' env files (`--images` and
+/// `--hash` read them: a missing env file fails them, and the hash covers the environment).
 fn listing_only(args: &ConfigArgs) -> bool {
-    args.services
-        || args.volumes
-        || args.networks
-        || args.profiles
-        || args.models
-        || args.hash.is_some()
+    args.services || args.volumes || args.networks || args.profiles || args.models
 }
 
 fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
@@ -214,6 +214,51 @@ fn services_in_dependency_order(p: &rcompose::model::Project) -> Vec<String> {
         }
     }
     out
+}
+
+/// `--resolve-image-digests` / `--lock-image-digests`: pins every service's image to its
+/// registry digest, asked through the engine.
+fn pin_images(loaded: &mut Loaded) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let engine = super::context::connect().await?;
+        config::resolve_image_digests(engine.as_ref(), &mut loaded.project).await?;
+        Ok(())
+    })
+}
+
+/// `--lock-image-digests`: an override file holding only each service's pinned image, as v5
+/// prints it (YAML without a name; JSON with `"name": ""` and Go's null command/entrypoint).
+fn lock_text(p: &rcompose::model::Project, json: bool) -> String {
+    use serde_json::{Map, Value};
+    let mut names: Vec<&String> = p.services.keys().collect();
+    names.sort();
+    let mut services = Map::new();
+    for n in names {
+        let mut svc = Map::new();
+        if json {
+            svc.insert("command".into(), Value::Null);
+            svc.insert("entrypoint".into(), Value::Null);
+        }
+        if let Some(i) = p.services[n].image.as_ref().filter(|i| !i.is_empty()) {
+            svc.insert("image".into(), Value::String(i.clone()));
+        }
+        services.insert(n.clone(), Value::Object(svc));
+    }
+    let mut top = Map::new();
+    if json {
+        top.insert("name".into(), Value::String(String::new()));
+    }
+    top.insert("services".into(), Value::Object(services));
+    let top = Value::Object(top);
+    if json {
+        let text = serde_json::to_string_pretty(&top).unwrap_or_default();
+        rcompose::model::go_json::escape_html(&text)
+    } else {
+        rcompose::model::yaml_out::to_string(&top)
+    }
 }
 
 fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
@@ -277,7 +322,8 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     }
     if args.variables {
         return Ok(match args.format {
-            None => config::variables_table(loaded),
+            // The docker CLI's tabwriter: cells at least 20 wide, 3 spaces of padding.
+            None => super::list::tabwrite(&config::variables_rows(loaded), 20, 3),
             Some(Format::Json) => config::variables_json(loaded),
             Some(Format::Yaml) => config::variables_yaml(loaded),
         });
@@ -291,6 +337,14 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     }
     if let Some(var) = &args.explain {
         return Ok(config::explain(loaded, var));
+    }
+    if args.lock_image_digests {
+        let text = lock_text(p, args.format == Some(Format::Json));
+        return Ok(if args.no_interpolate {
+            text
+        } else {
+            escape_dollars(&text)
+        });
     }
     if args.no_interpolate {
         // docker compose prints the model map (every mapping sorted), as it is.

@@ -11,47 +11,21 @@ fn model_variables(loaded: &Loaded) -> Vec<interpolate::VariableUse> {
     interpolate::variables(&loaded.tree)
 }
 
-/// The variables as the table `docker compose config --variables` prints: the docker CLI's
-/// tabwriter (each cell but the last padded to at least 20 columns, 3 spaces past its longest
-/// text), one row per variable, sorted by name (v5 prints them in Go's random map order).
-pub fn variables_table(loaded: &Loaded) -> String {
-    let rows: Vec<[String; 4]> = model_variables(loaded)
-        .iter()
-        .map(|v| {
-            [
-                v.name.clone(),
+/// The rows of the table `docker compose config --variables` prints (header first): name,
+/// required, default, alternate; one row per variable, sorted by name (v5 prints them in Go's
+/// random map order). The CLI lays them out with the docker CLI's tabwriter.
+pub fn variables_rows(loaded: &Loaded) -> Vec<Vec<String>> {
+    let header = ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"];
+    std::iter::once(header.iter().map(|h| h.to_string()).collect())
+        .chain(model_variables(loaded).into_iter().map(|v| {
+            vec![
+                v.name,
                 v.required.to_string(),
-                v.default.clone().unwrap_or_default(),
-                v.alternate.clone().unwrap_or_default(),
+                v.default.unwrap_or_default(),
+                v.alternate.unwrap_or_default(),
             ]
-        })
-        .collect();
-    let header = [
-        "NAME".to_string(),
-        "REQUIRED".to_string(),
-        "DEFAULT VALUE".to_string(),
-        "ALTERNATE VALUE".to_string(),
-    ];
-    const MIN_WIDTH: usize = 20;
-    const PADDING: usize = 3;
-    let mut widths = [MIN_WIDTH; 3];
-    for r in std::iter::once(&header).chain(rows.iter()) {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count() + PADDING);
-        }
-    }
-    let mut out = String::new();
-    for r in std::iter::once(&header).chain(rows.iter()) {
-        for (c, w) in r.iter().zip(widths) {
-            out.push_str(c);
-            for _ in c.chars().count()..w {
-                out.push(' ');
-            }
-        }
-        out.push_str(&r[3]);
-        out.push('\n');
-    }
-    out
+        }))
+        .collect()
 }
 
 /// `config --variables --format json`: the docker CLI's JSON of compose-go's variable map (keys
