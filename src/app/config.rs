@@ -49,6 +49,23 @@ pub fn variables_rows(loaded: &Loaded) -> Vec<Vec<String>> {
     loader::variables_rows(loaded)
 }
 
+/// `config --profiles`: every profile a service of the model map (`Loaded::tree` of a
+/// `model_only` load, which keeps the services no active profile enables) names, sorted.
+pub fn all_profiles(tree: &serde_yaml::Value) -> Vec<String> {
+    let mut all: Vec<String> = tree
+        .get("services")
+        .and_then(serde_yaml::Value::as_mapping)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(|s| s.get("profiles").and_then(serde_yaml::Value::as_sequence))
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
 /// `config --variables --format json`.
 pub fn variables_json(loaded: &Loaded) -> String {
     loader::variables_json(loaded)

@@ -110,11 +110,14 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
         opts.no_interpolate = true;
         opts.skip_validation = true;
     }
-    if args.profiles {
-        // Every profile, whichever are active.
-        opts.profiles = vec!["*".to_string()];
-    }
     let mut loaded = config::load(&opts)?;
+    if args.profiles {
+        // Every service's profiles, active or not: v5 loads the project as usual (so a missing
+        // env file still fails it), then reads the services its profiles leave out too.
+        let mut all = opts.clone();
+        all.model_only = true;
+        loaded.tree = config::load(&all)?.tree;
+    }
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
     }
@@ -155,10 +158,10 @@ fn listing(args: &ConfigArgs) -> bool {
         || args.explain.is_some()
 }
 
-/// The listings that v5 reads without resolving the services' env files (`--images` and
-/// `--hash` read them: a missing env file fails them, and the hash covers the environment).
+/// The listings that v5 reads without resolving the services' env files (`--images`,
+/// `--profiles` and `--hash` read them: a missing env file fails them).
 fn listing_only(args: &ConfigArgs) -> bool {
-    args.services || args.volumes || args.networks || args.profiles || args.models
+    args.services || args.volumes || args.networks || args.models
 }
 
 fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
@@ -301,14 +304,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(all));
     }
     if args.profiles {
-        let mut all: Vec<String> = p
-            .services
-            .values()
-            .flat_map(|s| s.profiles.iter().cloned())
-            .collect();
-        all.sort();
-        all.dedup();
-        return Ok(lines(all));
+        return Ok(lines(config::all_profiles(&loaded.tree)));
     }
     if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').map(str::trim).collect();

@@ -126,7 +126,9 @@ fn canonical_resource(r: &mut Value) -> Result<(), &'static str> {
                 None => {
                     m.insert(s("name"), n);
                 }
-                Some(own) if *own != n => return Err("name and external.name conflict; only use name"),
+                Some(own) if *own != n => {
+                    return Err("name and external.name conflict; only use name")
+                }
                 Some(_) => {}
             }
         }

@@ -81,7 +81,10 @@ fn variables_map(loaded: &Loaded) -> std::collections::BTreeMap<String, serde_js
             let mut m = serde_json::Map::new();
             m.insert("Name".into(), v.name.clone().into());
             m.insert("DefaultValue".into(), v.default.unwrap_or_default().into());
-            m.insert("PresenceValue".into(), v.alternate.unwrap_or_default().into());
+            m.insert(
+                "PresenceValue".into(),
+                v.alternate.unwrap_or_default().into(),
+            );
             m.insert("Required".into(), v.required.into());
             (v.name, serde_json::Value::Object(m))
         })

@@ -661,7 +661,7 @@ pub fn check_semantics_for(doc: &Value, swarm: bool) -> Result<Warnings, LoadErr
         services: services_map.keys().filter_map(scalar_string).collect(),
     };
 
-    check_resources(root)?;
+    check_resources(root, true)?;
 
     let mut bindings: Vec<Binding> = Vec::new();
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -691,6 +691,39 @@ pub fn check_semantics_for(doc: &Value, swarm: bool) -> Result<Warnings, LoadErr
         check_container_names(services_map)?;
     }
     Ok(warnings)
+}
+
+/// The checks compose-go makes while it loads, which `--no-consistency` does not turn off: an
+/// external resource with attributes it cannot have, a bind mount without a source, a device
+/// request with both `count` and `device_ids`.
+pub fn check_load_time(doc: &Value) -> Result<(), LoadError> {
+    let Value::Mapping(root) = doc else {
+        return Ok(());
+    };
+    check_resources(root, false)?;
+    let Some(Value::Mapping(services)) = root.field("services") else {
+        return Ok(());
+    };
+    for (name, svc) in services {
+        let name = scalar_string(name).unwrap_or_default();
+        let path = KeyPath::root().key("services").key(&name);
+        let Value::Mapping(svc) = svc else { continue };
+        if let Some(Value::Sequence(mounts)) = svc.field("volumes") {
+            for (i, m) in mounts.iter().enumerate() {
+                let Value::Mapping(m) = m else { continue };
+                let kind = m.field("type").and_then(Value::as_str);
+                let source = m.field("source").and_then(Value::as_str).unwrap_or("");
+                if kind == Some("bind") && source.is_empty() {
+                    return Err(sem(
+                        path.key("volumes").index(i),
+                        "invalid mount config for type \"bind\": field Source must not be empty",
+                    ));
+                }
+            }
+        }
+        check_device_requests(svc, &path)?;
+    }
+    Ok(())
 }
 
 /// The names defined at the top level, which services may refer to.
@@ -972,7 +1005,9 @@ fn close_match(name: &str, candidates: &BTreeSet<String>) -> Option<String> {
     did_you_mean(name, &all)
 }
 
-fn check_resources(root: &Mapping) -> Result<(), LoadError> {
+/// `sources`: also check that a resource that is not external has a source (a consistency
+/// check, off with `--no-consistency`; the external conflicts are checked while loading).
+fn check_resources(root: &Mapping, sources: bool) -> Result<(), LoadError> {
     for (kind, conflicting) in [
         ("volumes", &["driver", "driver_opts", "labels"][..]),
         (
@@ -993,7 +1028,9 @@ fn check_resources(root: &Mapping) -> Result<(), LoadError> {
             let Value::Mapping(def) = def else { continue };
             let external = matches!(def.field("external"), Some(Value::Bool(true)));
             if !external {
-                check_source(def, kind, &key)?;
+                if sources {
+                    check_source(def, kind, &key)?;
+                }
                 continue;
             }
             for attr in conflicting {
