@@ -27,6 +27,38 @@ fn dependency(restart: Option<bool>) -> Value {
     Value::Mapping(m)
 }
 
+/// The shapes compose-go's transform insists on even when the schema is not checked
+/// (`config --variables`): the top-level sections are mappings (`services` even when empty),
+/// and so is each resource.
+pub fn check_shapes(tree: &Value) -> Result<(), LoadError> {
+    let Value::Mapping(top) = tree else {
+        return Ok(());
+    };
+    for kind in [
+        "services", "networks", "volumes", "secrets", "configs", "models",
+    ] {
+        let Some(section) = top.get(kind) else {
+            continue;
+        };
+        let at = KeyPath::root().key(kind);
+        match section {
+            Value::Mapping(entries) => {
+                for (k, v) in entries {
+                    if !matches!(v, Value::Mapping(_) | Value::Null) {
+                        let key = k.as_str().unwrap_or_default();
+                        return Err(
+                            LoadError::new(ErrorKind::Schema, "must be a mapping").at(at.key(key))
+                        );
+                    }
+                }
+            }
+            Value::Null if kind != "services" => {}
+            _ => return Err(LoadError::new(ErrorKind::Schema, "must be a mapping").at(at)),
+        }
+    }
+    Ok(())
+}
+
 /// Turns the merged, path-resolved tree into compose-go's model map. `project` names the
 /// resources that have no `name`; `default_context` is the build context of a `build` without
 /// one (the project directory, or `.` without path resolution); `normalize` applies compose-go's

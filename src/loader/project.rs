@@ -189,7 +189,9 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         .iter()
         .map(|t| (t.name.clone(), t.text.clone()))
         .collect();
-    if !opts.skip_validation {
+    if opts.skip_validation {
+        super::model_view::check_shapes(&tree)?;
+    } else {
         validate::validate_schema(&tree, &named_texts)?;
     }
     if opts.model_only {
@@ -199,7 +201,12 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
             project_dir.to_string_lossy().into_owned()
         };
         super::model_view::model_view(&mut tree, &name, &context, !opts.no_normalize)?;
-        validate::check_load_time(&tree)?;
+        let level = if opts.skip_validation {
+            validate::LoadChecks::Variables
+        } else {
+            validate::LoadChecks::Model
+        };
+        validate::check_load_time(&tree, level)?;
         let project = Project {
             name: name.clone(),
             ..Project::default()
@@ -488,7 +495,8 @@ fn check_and_type(
 ) -> Result<Project, LoadError> {
     let check = |tree: &Value| {
         if opts.no_consistency {
-            validate::check_load_time(tree).map(|()| Warnings::default())
+            validate::check_load_time(tree, validate::LoadChecks::Typed)
+                .map(|()| Warnings::default())
         } else {
             validate::check_semantics_for(tree, opts.swarm)
         }

@@ -693,14 +693,28 @@ pub fn check_semantics_for(doc: &Value, swarm: bool) -> Result<Warnings, LoadErr
     Ok(warnings)
 }
 
+/// How much of compose-go's load-time checking a load gets (see [`check_load_time`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LoadChecks {
+    /// The model map `config --variables` reads (no schema): a bind mount's source only.
+    Variables,
+    /// The model map (`config --no-interpolate`): also external resources' attributes and
+    /// device requests with both `count` and `device_ids`.
+    Model,
+    /// The typed project (`--no-consistency`): also a device request's `count` value.
+    Typed,
+}
+
 /// The checks compose-go makes while it loads, which `--no-consistency` does not turn off: an
 /// external resource with attributes it cannot have, a bind mount without a source, a device
-/// request with both `count` and `device_ids`.
-pub fn check_load_time(doc: &Value) -> Result<(), LoadError> {
+/// request with both `count` and `device_ids` or a bad `count`; `level` says which apply.
+pub fn check_load_time(doc: &Value, level: LoadChecks) -> Result<(), LoadError> {
     let Value::Mapping(root) = doc else {
         return Ok(());
     };
-    check_resources(root, false)?;
+    if level >= LoadChecks::Model {
+        check_resources(root, false)?;
+    }
     let Some(Value::Mapping(services)) = root.field("services") else {
         return Ok(());
     };
@@ -721,7 +735,9 @@ pub fn check_load_time(doc: &Value) -> Result<(), LoadError> {
                 }
             }
         }
-        check_device_requests(svc, &path)?;
+        if level >= LoadChecks::Model {
+            check_device_requests(svc, &path, level == LoadChecks::Typed)?;
+        }
     }
     Ok(())
 }
@@ -819,7 +835,7 @@ fn check_service_refs(
             &defined.secrets,
         )?;
     }
-    check_device_requests(svc, path)
+    check_device_requests(svc, path, true)
 }
 
 /// The services `svc` depends on; an undefined one is an error, or a warning when the
@@ -1173,7 +1189,8 @@ fn check_grants(
     Ok(())
 }
 
-fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError> {
+/// `counts`: also check that a `count` is `all` or a number.
+fn check_device_requests(svc: &Mapping, path: &KeyPath, counts: bool) -> Result<(), LoadError> {
     let Some(Value::Mapping(deploy)) = svc.field("deploy") else {
         return Ok(());
     };
@@ -1199,7 +1216,7 @@ fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError>
                 "\"count\" and \"device_ids\" attributes are exclusive",
             ));
         }
-        if let Some(Value::String(c)) = d.field("count") {
+        if let Some(Value::String(c)) = d.field("count").filter(|_| counts) {
             if c != "all" && c.parse::<i64>().is_err() {
                 return Err(sem(
                     base.index(i).key("count"),
