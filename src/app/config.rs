@@ -105,13 +105,19 @@ pub fn model_text(tree: &serde_yaml::Value, json: bool) -> String {
 }
 
 /// Why `config --resolve-image-digests` / `--lock-image-digests` could not pin an image. The
-/// text is docker compose v5's: `failed to resolve digest for <reference>: <why>`.
+/// texts are docker compose v5's.
 #[derive(Debug, thiserror::Error)]
-#[error("failed to resolve digest for {reference}: {message}")]
-pub struct DigestError {
-    /// The image reference in full (`docker.io/library/nginx:latest`).
-    pub reference: String,
-    pub message: String,
+pub enum DigestError {
+    /// The image is not a valid reference (`invalid reference format: ...`).
+    #[error("{0}")]
+    Reference(String),
+    /// The registry (or the engine) could not say: `failed to resolve digest for <ref>: <why>`.
+    #[error("failed to resolve digest for {reference}: {message}")]
+    Resolve {
+        /// The image reference in full (`docker.io/library/nginx:latest`).
+        reference: String,
+        message: String,
+    },
 }
 
 /// `config --resolve-image-digests`: every service's `image` as its full reference pinned to
@@ -120,7 +126,7 @@ pub struct DigestError {
 /// a reference that already has a digest keeps it (and loses its tag). Services without an
 /// image are left alone. The services are asked in name order; the first failure is the error.
 pub async fn resolve_image_digests(
-    engine: &dyn crate::engine::Engine,
+    engine: Option<&dyn crate::engine::Engine>,
     project: &mut Project,
 ) -> Result<(), DigestError> {
     let mut names: Vec<String> = project.services.keys().cloned().collect();
@@ -129,27 +135,90 @@ pub async fn resolve_image_digests(
         let Some(svc) = project.services.get_mut(&name) else {
             continue;
         };
-        let Some(image) = svc.image.clone().filter(|i| !i.is_empty()) else {
-            continue;
-        };
-        let reference = docker_reference(&image).map_err(|message| DigestError {
-            reference: image.clone(),
-            message,
-        })?;
-        if reference.contains('@') {
-            svc.image = Some(reference);
-            continue;
+        if let Some(image) = svc.image.clone().filter(|i| !i.is_empty()) {
+            svc.image = Some(pinned(engine, &image).await?);
         }
-        let digest = engine
-            .registry_digest(&reference)
-            .await
-            .map_err(|e| DigestError {
-                reference: reference.clone(),
-                message: daemon_message(e),
-            })?;
-        svc.image = Some(format!("{reference}@{digest}"));
     }
     Ok(())
+}
+
+/// [`resolve_image_digests`] on the model map (`config --no-interpolate`): each service's
+/// `image` string, as written (a `${VAR}` in it is not a valid reference).
+pub async fn resolve_image_digests_in_map(
+    engine: Option<&dyn crate::engine::Engine>,
+    tree: &mut serde_yaml::Value,
+) -> Result<(), DigestError> {
+    let Some(serde_yaml::Value::Mapping(services)) = tree.get_mut("services") else {
+        return Ok(());
+    };
+    let mut names: Vec<serde_yaml::Value> = services.keys().cloned().collect();
+    names.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    for name in names {
+        let Some(serde_yaml::Value::Mapping(svc)) = services.get_mut(&name) else {
+            continue;
+        };
+        let Some(image) = svc
+            .get("image")
+            .and_then(serde_yaml::Value::as_str)
+            .filter(|i| !i.is_empty())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let p = pinned(engine, &image).await?;
+        svc.insert("image".into(), serde_yaml::Value::String(p));
+    }
+    Ok(())
+}
+
+/// Whether some service's image (in the model map with `model_map`) has no digest yet, so that
+/// pinning needs the engine.
+pub fn needs_digests(loaded: &Loaded, model_map: bool) -> bool {
+    let images: Vec<String> = if model_map {
+        loaded
+            .tree
+            .get("services")
+            .and_then(serde_yaml::Value::as_mapping)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|s| s.get("image").and_then(serde_yaml::Value::as_str))
+            .map(str::to_string)
+            .collect()
+    } else {
+        loaded
+            .project
+            .services
+            .values()
+            .filter_map(|s| s.image.clone())
+            .collect()
+    };
+    images.iter().any(|i| !i.is_empty() && !i.contains('@'))
+}
+
+/// One image as its full reference with the digest its registry has for it (`engine` may be
+/// `None` when [`needs_digests`] says no image needs one).
+async fn pinned(
+    engine: Option<&dyn crate::engine::Engine>,
+    image: &str,
+) -> Result<String, DigestError> {
+    let reference = docker_reference(image).map_err(DigestError::Reference)?;
+    if reference.contains('@') {
+        return Ok(reference);
+    }
+    let Some(engine) = engine else {
+        return Err(DigestError::Resolve {
+            reference,
+            message: "no Docker engine to ask the registry through".to_string(),
+        });
+    };
+    let digest = engine
+        .registry_digest(&reference)
+        .await
+        .map_err(|e| DigestError::Resolve {
+            reference: reference.clone(),
+            message: daemon_message(e),
+        })?;
+    Ok(format!("{reference}@{digest}"))
 }
 
 /// The engine's answer as the docker CLI words it (`Error response from daemon: ...`).

@@ -122,7 +122,7 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
         eprintln!("WARN: {w}");
     }
     if (args.resolve_image_digests || args.lock_image_digests) && !listing(&args) {
-        pin_images(&mut loaded)?;
+        pin_images(&mut loaded, opts.model_only)?;
     }
     // The process ends right after this command: leave the project's memory to the OS instead
     // of freeing every node of it (2% of a large `config -q`).
@@ -221,13 +221,24 @@ fn services_in_dependency_order(p: &rcompose::model::Project) -> Vec<String> {
 
 /// `--resolve-image-digests` / `--lock-image-digests`: pins every service's image to its
 /// registry digest, asked through the engine.
-fn pin_images(loaded: &mut Loaded) -> Result<()> {
+/// With `model_map` (`--no-interpolate`), the images of the model map are pinned.
+fn pin_images(loaded: &mut Loaded, model_map: bool) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let engine = super::context::connect().await?;
-        config::resolve_image_digests(engine.as_ref(), &mut loaded.project).await?;
+        // The engine is asked only when some image has no digest yet (v5 connects only then).
+        let engine = if config::needs_digests(loaded, model_map) {
+            Some(super::context::connect().await?)
+        } else {
+            None
+        };
+        let engine = engine.as_deref();
+        if model_map {
+            config::resolve_image_digests_in_map(engine, &mut loaded.tree).await?;
+        } else {
+            config::resolve_image_digests(engine, &mut loaded.project).await?;
+        }
         Ok(())
     })
 }
