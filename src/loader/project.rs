@@ -494,9 +494,10 @@ fn check_and_type(
     warnings: &mut Warnings,
 ) -> Result<Project, LoadError> {
     let check = |tree: &Value| {
+        // compose-go's load-time checks come first, with or without the consistency checks.
+        validate::check_load_time(tree, validate::LoadChecks::Typed)?;
         if opts.no_consistency {
-            validate::check_load_time(tree, validate::LoadChecks::Typed)
-                .map(|()| Warnings::default())
+            Ok(Warnings::default())
         } else {
             validate::check_semantics_for(tree, opts.swarm)
         }

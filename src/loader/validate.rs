@@ -693,6 +693,31 @@ pub fn check_semantics_for(doc: &Value, swarm: bool) -> Result<Warnings, LoadErr
     Ok(warnings)
 }
 
+/// A published port's `host_ip` (long syntax) must be an IP address (compose-go's transform:
+/// `invalid ip address: localhost`); the short syntax is checked when it is parsed.
+fn check_port_ips(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError> {
+    let Some(Value::Sequence(ports)) = svc.field("ports") else {
+        return Ok(());
+    };
+    for (i, p) in ports.iter().enumerate() {
+        let Value::Mapping(p) = p else { continue };
+        let Some(ip) = p.field("host_ip") else {
+            continue;
+        };
+        let text = scalar_string(ip).unwrap_or_default();
+        // `${VAR}` left by --no-interpolate cannot be checked.
+        if text.contains('$') || text.parse::<std::net::IpAddr>().is_ok() {
+            continue;
+        }
+        return Err(sem(
+            path.key("ports").index(i),
+            format!("invalid ip address: {text}"),
+        )
+        .hint("give host_ip as an IPv4 or IPv6 address (0.0.0.0 for all), or leave it out"));
+    }
+    Ok(())
+}
+
 /// How much of compose-go's load-time checking a load gets (see [`check_load_time`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LoadChecks {
@@ -737,6 +762,7 @@ pub fn check_load_time(doc: &Value, level: LoadChecks) -> Result<(), LoadError> 
         }
         if level >= LoadChecks::Model {
             check_device_requests(svc, &path, level == LoadChecks::Typed)?;
+            check_port_ips(svc, &path)?;
         }
     }
     Ok(())
