@@ -4,8 +4,9 @@
 //! `config --hash '*'`, `config --format json` and `config` (YAML) (and every 3rd one as
 //! `config --no-interpolate`, and every 9th, each from its own offset, with each other flag of
 //! `config`: `--no-path-resolution`, `--no-normalize`, `--no-consistency`, `--no-env-resolution`,
-//! `--variables` (table, JSON, YAML), `--environment`, `--images`, `--services`, `--volumes`,
-//! `--networks`, `--profiles`, `--models`, `--quiet`, `-o FILE`; each in its own test), and
+//! `--no-interpolate --no-normalize`, `--variables` (table, JSON, YAML), `--environment`,
+//! `--images`, `--services`, `--volumes`, `--networks`, `--profiles`, `--models`, `--quiet`,
+//! `-o FILE`; each in its own test), and
 //! - the verdicts (loads / fails) must be the same, form by form;
 //! - where both load, the hashes (the `com.docker.compose.config-hash` label: when they match, a
 //!   stack started by one tool is a no-op `up` for the other), the JSON (as parsed values and as
@@ -86,8 +87,18 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "v5 prints `build.ssh` from a Go map, in a different order on every run; rcompose keeps the file's order",
     ),
     (
+        "no-interpolate-no-normalize",
+        "docker-compose-v2/pkg/e2e/testdata/TestSecretFromEnv/compose.yaml",
+        "v5 copies the value of an included secret's `environment` variable into the printed model (`x-#value: this-is-secret`); rcompose does not print secret values",
+    ),
+    (
         "no-interpolate",
         "docker-compose-v2/pkg/e2e/testdata/TestSecretFromEnv/compose.yaml",
+        "v5 copies the value of an included secret's `environment` variable into the printed model (`x-#value: this-is-secret`); rcompose does not print secret values",
+    ),
+    (
+        "no-interpolate-no-normalize",
+        "docker-compose-v2/pkg/e2e/testdata/TestSecretFromInclude/compose.yaml",
         "v5 copies the value of an included secret's `environment` variable into the printed model (`x-#value: this-is-secret`); rcompose does not print secret values",
     ),
     (
@@ -130,8 +141,18 @@ const KNOWN_VERDICTS: &[(&str, &str, &str)] = &[
         "rcompose rejects several replicas publishing one fixed host port at load time; v5 leaves it to the engine, which refuses the second bind at `up`",
     ),
     (
+        "no-interpolate-no-normalize",
+        "compose-go/schema/using-variables.yaml",
+        "v5 panics (interface conversion: string, not bool) on a `${VAR}` left in a boolean field of the model map; rcompose prints the map",
+    ),
+    (
         "no-interpolate",
         "compose-go/schema/using-variables.yaml",
+        "v5 panics (interface conversion: string, not bool) on a `${VAR}` left in a boolean field of the model map; rcompose prints the map",
+    ),
+    (
+        "no-interpolate-no-normalize",
+        "compose-go/inline/loader/loader/TestLoadWithInterpolationCastFull.yaml",
         "v5 panics (interface conversion: string, not bool) on a `${VAR}` left in a boolean field of the model map; rcompose prints the map",
     ),
     (
@@ -180,6 +201,8 @@ enum Form {
     NoNormalize,
     NoConsistency,
     NoEnvResolution,
+    /// `config --no-interpolate --no-normalize`: the model map without compose-go's defaults.
+    NoInterpolateNoNormalize,
     Variables,
     VariablesJson,
     VariablesYaml,
@@ -195,7 +218,7 @@ enum Form {
     Output,
 }
 
-const FORMS: [Form; 20] = [
+const FORMS: [Form; 21] = [
     Form::Hash,
     Form::Json,
     Form::Yaml,
@@ -204,6 +227,7 @@ const FORMS: [Form; 20] = [
     Form::NoNormalize,
     Form::NoConsistency,
     Form::NoEnvResolution,
+    Form::NoInterpolateNoNormalize,
     Form::Variables,
     Form::VariablesJson,
     Form::VariablesYaml,
@@ -242,6 +266,7 @@ impl Form {
             Form::NoNormalize => &["config", "--no-normalize"],
             Form::NoConsistency => &["config", "--no-consistency"],
             Form::NoEnvResolution => &["config", "--no-env-resolution"],
+            Form::NoInterpolateNoNormalize => &["config", "--no-interpolate", "--no-normalize"],
             Form::Variables => &["config", "--variables"],
             Form::VariablesJson => &["config", "--variables", "--format", "json"],
             Form::VariablesYaml => &["config", "--variables", "--format", "yaml"],
@@ -267,6 +292,7 @@ impl Form {
             Form::NoNormalize => "no-normalize",
             Form::NoConsistency => "no-consistency",
             Form::NoEnvResolution => "no-env-resolution",
+            Form::NoInterpolateNoNormalize => "no-interpolate-no-normalize",
             Form::Variables => "variables",
             Form::VariablesJson => "variables-json",
             Form::VariablesYaml => "variables-yaml",
@@ -940,6 +966,11 @@ fn config_no_normalize_matches_docker_compose_v5_on_a_sample() {
 #[test]
 fn config_no_consistency_matches_docker_compose_v5_on_a_sample() {
     judge_flag(Form::NoConsistency, Compare::Text, 114, 0);
+}
+
+#[test]
+fn config_no_interpolate_no_normalize_matches_docker_compose_v5_on_a_sample() {
+    judge_flag(Form::NoInterpolateNoNormalize, Compare::Text, 0, 1000);
 }
 
 #[test]

@@ -82,6 +82,11 @@ pub fn model_view(
             }
             if let Value::Mapping(m) = svc {
                 canonical_service(m, default_context);
+                // A variable without a value takes it from the environment, with or without
+                // `Normalize` (which adds the build arguments' resolution).
+                if let Some(env) = m.get_mut("environment") {
+                    resolve_from_env(env, project, true);
+                }
             }
         }
     }
@@ -479,9 +484,6 @@ fn resolve_from_env(v: &mut Value, project: &str, keep_empty: bool) {
 fn normalize_service(svc: &mut Mapping, default_context: &str, project: &str) {
     if svc.get("pull_policy").and_then(Value::as_str) == Some("if_not_present") {
         svc.insert(s("pull_policy"), s("missing"));
-    }
-    if let Some(env) = svc.get_mut("environment") {
-        resolve_from_env(env, project, true);
     }
     if let Some(Value::Mapping(b)) = svc.get_mut("build") {
         if let Some(args) = b.get_mut("args") {

@@ -183,7 +183,10 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     let mut tree = ctx.merge_files(docs, &texts, &project_dir)?;
     let mut included_files = std::mem::take(&mut ctx.read);
     included_files.retain(|f| !files.contains(f));
-    set_key(&mut tree, "name", Value::String(name.clone()));
+    // compose-go's model map without `Normalize` keeps the files' own `name:` (or none).
+    if !(opts.model_only && opts.no_normalize) {
+        set_key(&mut tree, "name", Value::String(name.clone()));
+    }
 
     let named_texts: Vec<(PathBuf, String)> = texts
         .iter()
