@@ -313,7 +313,32 @@ impl Form {
         match self {
             Form::Hash | Form::Json | Form::Yaml => true,
             Form::NoInterpolate => index.is_multiple_of(SAMPLE_EVERY),
-            other => index % FLAG_SAMPLE_EVERY == (other as usize) % FLAG_SAMPLE_EVERY,
+            other => index % FLAG_SAMPLE_EVERY == other.offset(),
+        }
+    }
+
+    /// Where a flag form's sample starts (fixed, so that its floor keeps meaning the same files
+    /// when forms are added).
+    fn offset(self) -> usize {
+        match self {
+            Form::Hash | Form::Json | Form::Yaml | Form::NoInterpolate => 0,
+            Form::NoPathResolution => 4,
+            Form::NoNormalize => 5,
+            Form::NoConsistency => 6,
+            Form::NoEnvResolution => 7,
+            Form::NoInterpolateNoNormalize => 2,
+            Form::Variables => 8,
+            Form::VariablesJson => 0,
+            Form::VariablesYaml => 1,
+            Form::Environment => 2,
+            Form::Images => 3,
+            Form::Services => 4,
+            Form::Volumes => 5,
+            Form::Networks => 6,
+            Form::Profiles => 7,
+            Form::Models => 8,
+            Form::Quiet => 0,
+            Form::Output => 1,
         }
     }
 }
@@ -970,7 +995,7 @@ fn config_no_consistency_matches_docker_compose_v5_on_a_sample() {
 
 #[test]
 fn config_no_interpolate_no_normalize_matches_docker_compose_v5_on_a_sample() {
-    judge_flag(Form::NoInterpolateNoNormalize, Compare::Text, 0, 1000);
+    judge_flag(Form::NoInterpolateNoNormalize, Compare::Text, 115, 0);
 }
 
 #[test]

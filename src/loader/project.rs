@@ -673,9 +673,10 @@ fn project_name(
     no_interpolate: bool,
     warnings: &mut Warnings,
 ) -> Result<String, LoadError> {
-    // The schema wants every file's `name:` to be a string, whichever name wins.
+    // The schema wants every file's `name:` to be a string, whichever name wins (without the
+    // schema, `config --variables`, another `name:` is passed over).
     for (doc, t) in docs.iter().zip(texts) {
-        if doc.get("name").is_some_and(|v| !v.is_string()) {
+        if !opts.skip_validation && doc.get("name").is_some_and(|v| !v.is_string()) {
             return Err(LoadError::new(ErrorKind::Schema, "name must be a string")
                 .in_file(&t.name)
                 .at(KeyPath::root().key("name")));
