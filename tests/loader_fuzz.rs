@@ -871,6 +871,11 @@ struct Case {
     no_normalize: bool,
     no_consistency: bool,
     no_env_resolution: bool,
+    no_path_resolution: bool,
+    /// `config --no-interpolate` / `--variables`: the model map, without the schema for the
+    /// latter.
+    model_only: bool,
+    skip_validation: bool,
     profiles: Vec<String>,
     services: Vec<String>,
     project_name: Option<String>,
@@ -885,7 +890,7 @@ fn case() -> impl Strategy<Value = Case> {
         (select(NAMES).prop_map(str::to_string), scalar_text()),
         0..4,
     );
-    let flags = prop::array::uniform5(prop::bool::weighted(0.15));
+    let flags = prop::array::uniform8(prop::bool::weighted(0.15));
     let profiles = prop::collection::vec(
         select(&["*", "debug", ""][..]).prop_map(str::to_string),
         0..2,
@@ -917,6 +922,9 @@ fn case() -> impl Strategy<Value = Case> {
             no_normalize: f[2],
             no_consistency: f[3],
             no_env_resolution: f[4],
+            no_path_resolution: f[5],
+            model_only: f[6],
+            skip_validation: f[6] && f[7],
             profiles,
             services,
             project_name,
@@ -950,6 +958,9 @@ proptest! {
             no_normalize: c.no_normalize,
             no_consistency: c.no_consistency,
             no_env_resolution: c.no_env_resolution,
+            no_path_resolution: c.no_path_resolution,
+            model_only: c.model_only,
+            skip_validation: c.skip_validation,
             profiles: c.profiles.clone(),
             services: c.services.clone(),
             project_name: c.project_name.clone(),

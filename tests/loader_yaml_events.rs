@@ -21,7 +21,38 @@ fn serde_documents(text: &str) -> Result<Vec<Value>, String> {
 
 /// The non-empty documents (serde_yaml yields nothing for an empty stream, we yield `Null`).
 fn non_null(docs: Vec<Value>) -> Vec<Value> {
-    docs.into_iter().filter(|d| !d.is_null()).collect()
+    docs.into_iter()
+        .filter(|d| !d.is_null())
+        .map(|mut d| {
+            octal_modes(&mut d);
+            d
+        })
+        .collect()
+}
+
+/// The one reading where the builder leaves serde_yaml on purpose: a plain `mode: 0440` is the
+/// octal number 288, as Go's decoder reads it (a quoted one stays text; serde_yaml's tree cannot
+/// tell them apart). Both trees get every leading-zero `mode` as its octal number.
+fn octal_modes(v: &mut Value) {
+    match v {
+        Value::Mapping(m) => {
+            for (k, x) in m.iter_mut() {
+                if k.as_str() == Some("mode") {
+                    if let Some(n) = x
+                        .as_str()
+                        .filter(|t| t.len() > 1 && t.starts_with('0'))
+                        .and_then(|t| u64::from_str_radix(t, 8).ok())
+                    {
+                        *x = Value::Number(n.into());
+                    }
+                }
+                octal_modes(x);
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(octal_modes),
+        Value::Tagged(t) => octal_modes(&mut t.value),
+        _ => {}
+    }
 }
 
 /// Inputs where libyaml (inside serde_yaml) and saphyr-parser disagree on the YAML itself, each

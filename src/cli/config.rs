@@ -19,9 +19,9 @@ pub enum Format {
 
 #[derive(Debug, Args, Default)]
 pub struct ConfigArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
-    pub format: Format,
+    /// Output format: yaml (the default) or json; `--variables` prints a table without it.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Only validate the configuration, print nothing.
     #[arg(short, long)]
     pub quiet: bool,
@@ -67,13 +67,24 @@ pub struct ConfigArgs {
     /// Don't resolve env_file into environment.
     #[arg(long)]
     pub no_env_resolution: bool,
+    /// Don't resolve file paths (build contexts, bind sources, env and secret files stay as
+    /// written).
+    #[arg(long)]
+    pub no_path_resolution: bool,
+    /// Pin image tags to digests (asks each image's registry).
+    #[arg(long)]
+    pub resolve_image_digests: bool,
+    /// Print an override file that pins every service's image to its digest.
+    #[arg(long)]
+    pub lock_image_digests: bool,
     /// Include all resources, even those not used by services.
     #[arg(long)]
     pub all_resources: bool,
     /// An unset variable is an error instead of a warning.
     #[arg(long)]
     pub strict: bool,
-    /// Write the output to this file instead of standard output.
+    /// Write the configuration to this file instead of standard output (the listings and
+    /// facts are printed as usual).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Services to include (default: all enabled).
@@ -85,19 +96,33 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     opts.no_interpolate = args.no_interpolate;
     opts.no_normalize = args.no_normalize;
     opts.no_consistency = args.no_consistency;
-    opts.no_env_resolution = args.no_env_resolution;
+    // The listings and facts read the project without the services' env files, as v5 does.
+    opts.no_env_resolution = args.no_env_resolution || listing_only(&args);
+    opts.no_path_resolution = args.no_path_resolution;
     opts.all_resources = args.all_resources;
     opts.select_services = true;
     opts.strict = args.strict;
-    // docker compose prints its model map, not the project, when it does not interpolate.
-    opts.model_only = args.no_interpolate && !listing(&args);
-    if args.profiles {
-        // Every profile, whichever are active.
-        opts.profiles = vec!["*".to_string()];
+    // docker compose prints its model map, not the project, when it does not interpolate; its
+    // `--variables` reads that map too.
+    opts.model_only =
+        (args.no_interpolate && !listing(&args) && !args.lock_image_digests) || args.variables;
+    if args.variables {
+        opts.no_interpolate = true;
+        opts.skip_validation = true;
     }
-    let loaded = config::load(&opts)?;
+    let mut loaded = config::load(&opts)?;
+    if args.profiles {
+        // Every service's profiles, active or not: v5 loads the project as usual (so a missing
+        // env file still fails it), then reads the services its profiles leave out too.
+        let mut all = opts.clone();
+        all.model_only = true;
+        loaded.tree = config::load(&all)?.tree;
+    }
     for w in &loaded.warnings.0 {
         eprintln!("WARN: {w}");
+    }
+    if (args.resolve_image_digests || args.lock_image_digests) && !listing(&args) {
+        pin_images(&mut loaded, opts.model_only)?;
     }
     // The process ends right after this command: leave the project's memory to the OS instead
     // of freeing every node of it (2% of a large `config -q`).
@@ -106,7 +131,8 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
     let text = render(&loaded, &args)?;
-    match &args.output {
+    // v5 writes only the configuration itself to `-o`; a listing still goes to stdout.
+    match args.output.as_ref().filter(|_| !listing(&args)) {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
@@ -130,6 +156,12 @@ fn listing(args: &ConfigArgs) -> bool {
         || args.variables
         || args.environment
         || args.explain.is_some()
+}
+
+/// The listings that v5 reads without resolving the services' env files (`--images`,
+/// `--profiles` and `--hash` read them: a missing env file fails them).
+fn listing_only(args: &ConfigArgs) -> bool {
+    args.services || args.volumes || args.networks || args.models
 }
 
 fn lines<I: IntoIterator<Item = String>>(items: I) -> String {
@@ -187,6 +219,62 @@ fn services_in_dependency_order(p: &rcompose::model::Project) -> Vec<String> {
     out
 }
 
+/// `--resolve-image-digests` / `--lock-image-digests`: pins every service's image to its
+/// registry digest, asked through the engine.
+/// With `model_map` (`--no-interpolate`), the images of the model map are pinned.
+fn pin_images(loaded: &mut Loaded, model_map: bool) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        // The engine is asked only when some image has no digest yet (v5 connects only then).
+        let engine = if config::needs_digests(loaded, model_map) {
+            Some(super::context::connect().await?)
+        } else {
+            None
+        };
+        let engine = engine.as_deref();
+        if model_map {
+            config::resolve_image_digests_in_map(engine, &mut loaded.tree).await?;
+        } else {
+            config::resolve_image_digests(engine, &mut loaded.project).await?;
+        }
+        Ok(())
+    })
+}
+
+/// `--lock-image-digests`: an override file holding only each service's pinned image, as v5
+/// prints it (YAML without a name; JSON with `"name": ""` and Go's null command/entrypoint).
+fn lock_text(p: &rcompose::model::Project, json: bool) -> String {
+    use serde_json::{Map, Value};
+    let mut names: Vec<&String> = p.services.keys().collect();
+    names.sort();
+    let mut services = Map::new();
+    for n in names {
+        let mut svc = Map::new();
+        if json {
+            svc.insert("command".into(), Value::Null);
+            svc.insert("entrypoint".into(), Value::Null);
+        }
+        if let Some(i) = p.services[n].image.as_ref().filter(|i| !i.is_empty()) {
+            svc.insert("image".into(), Value::String(i.clone()));
+        }
+        services.insert(n.clone(), Value::Object(svc));
+    }
+    let mut top = Map::new();
+    if json {
+        top.insert("name".into(), Value::String(String::new()));
+    }
+    top.insert("services".into(), Value::Object(services));
+    let top = Value::Object(top);
+    if json {
+        let text = serde_json::to_string_pretty(&top).unwrap_or_default();
+        rcompose::model::go_json::escape_html(&text)
+    } else {
+        rcompose::model::yaml_out::to_string(&top)
+    }
+}
+
 fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     let p = &loaded.project;
     if args.services {
@@ -199,7 +287,20 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(p.networks.keys().cloned()));
     }
     if args.images {
-        return Ok(lines(p.services.iter().map(|(_, s)| s.image_name(&p.name))));
+        // Each service's image, then those of its `pre_start` jobs that run another one.
+        let mut all = Vec::new();
+        for s in p.services.values() {
+            let own = s.image_name(&p.name);
+            let jobs: Vec<String> = s
+                .pre_start
+                .iter()
+                .filter_map(|h| h.job.image.clone())
+                .filter(|i| !i.is_empty() && *i != own)
+                .collect();
+            all.push(own);
+            all.extend(jobs);
+        }
+        return Ok(lines(all));
     }
     if args.models {
         let mut all: Vec<String> = p
@@ -214,14 +315,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(all));
     }
     if args.profiles {
-        let mut all: Vec<String> = p
-            .services
-            .values()
-            .flat_map(|s| s.profiles.iter().cloned())
-            .collect();
-        all.sort();
-        all.dedup();
-        return Ok(lines(all));
+        return Ok(lines(config::all_profiles(&loaded.tree)));
     }
     if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').map(str::trim).collect();
@@ -234,7 +328,12 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(hashes.into_iter().map(|(n, h)| format!("{n} {h}"))));
     }
     if args.variables {
-        return Ok(config::variables_table(loaded));
+        return Ok(match args.format {
+            // The docker CLI's tabwriter: cells at least 20 wide, 3 spaces of padding.
+            None => super::list::tabwrite(&config::variables_rows(loaded), 20, 3),
+            Some(Format::Json) => config::variables_json(loaded),
+            Some(Format::Yaml) => config::variables_yaml(loaded),
+        });
     }
     if args.environment {
         return Ok(lines(
@@ -246,14 +345,22 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
     if let Some(var) = &args.explain {
         return Ok(config::explain(loaded, var));
     }
+    if args.lock_image_digests {
+        let text = lock_text(p, args.format == Some(Format::Json));
+        return Ok(if args.no_interpolate {
+            text
+        } else {
+            escape_dollars(&text)
+        });
+    }
     if args.no_interpolate {
         // docker compose prints the model map (every mapping sorted), as it is.
         return Ok(config::model_text(
             &loaded.tree,
-            args.format == Format::Json,
+            args.format == Some(Format::Json),
         ));
     }
-    let text = match args.format {
+    let text = match args.format.unwrap_or_default() {
         Format::Yaml => p.to_yaml(),
         Format::Json => p.to_json(),
     };

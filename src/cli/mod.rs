@@ -202,10 +202,22 @@ impl GlobalArgs {
             env_files: self.env_file.clone(),
             profiles: self.profile.clone(),
             services: services.to_vec(),
-            environment: std::env::vars().collect(),
+            environment: shell_environment(),
             ..Default::default()
         })
     }
+}
+
+/// The shell environment the loader interpolates with: the process's, plus `PWD` (the current
+/// directory) when the shell did not export it, as docker compose v5 has it.
+fn shell_environment() -> indexmap::IndexMap<String, String> {
+    let mut env: indexmap::IndexMap<String, String> = std::env::vars().collect();
+    if !env.contains_key("PWD") {
+        if let Ok(dir) = std::env::current_dir() {
+            env.insert("PWD".to_string(), dir.to_string_lossy().into_owned());
+        }
+    }
+    env
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.

@@ -2223,6 +2223,15 @@ impl Images for FakeEngine {
         Ok(())
     }
 
+    /// The fake has no registry: every image is unknown to it.
+    async fn registry_digest(&self, image: &str) -> EngineResult<String> {
+        Err(EngineError::NotFound {
+            kind: ObjectKind::Image,
+            name: image.to_string(),
+            message: "manifest unknown: manifest unknown".to_string(),
+        })
+    }
+
     async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
         let mut st = self.lock();
         self.enter(&mut st, "push", image)?;

@@ -44,4 +44,8 @@ pub trait Images: Send + Sync {
     /// Pushes a local image (`registry/repo[:tag]`, tag `latest` when none) to its registry, with
     /// the credentials `auth` finds for it (else anonymously). Fails with [`EngineError::Push`].
     async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()>;
+
+    /// The digest (`sha256:...`) of `image` in its registry, asked through the engine without
+    /// pulling it (the engine's distribution inspect, with the credentials `auth` finds for it).
+    async fn registry_digest(&self, image: &str) -> EngineResult<String>;
 }

@@ -32,4 +32,4 @@ pub mod yaml_events;
 pub use error::{ErrorKind, KeyPath, LoadError, Seg, Warnings};
 pub use options::{ConfigSource, LoadOptions};
 pub use project::{load, Loaded, SourceText};
-pub use report::{explain_variable, variables_table};
+pub use report::{explain_variable, variables_json, variables_rows, variables_yaml};

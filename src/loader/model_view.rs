@@ -10,6 +10,7 @@
 
 use serde_yaml::{Mapping, Value};
 
+use super::error::{ErrorKind, KeyPath, LoadError};
 use super::normalize::{clean_target, parse_short_port, parse_short_volume, strip_tags};
 
 fn s(v: &str) -> Value {
@@ -26,14 +27,53 @@ fn dependency(restart: Option<bool>) -> Value {
     Value::Mapping(m)
 }
 
+/// The shapes compose-go's transform insists on even when the schema is not checked
+/// (`config --variables`): the top-level sections are mappings (`services` even when empty),
+/// and so is each resource.
+pub fn check_shapes(tree: &Value) -> Result<(), LoadError> {
+    let Value::Mapping(top) = tree else {
+        return Ok(());
+    };
+    for kind in [
+        "services", "networks", "volumes", "secrets", "configs", "models",
+    ] {
+        let Some(section) = top.get(kind) else {
+            continue;
+        };
+        let at = KeyPath::root().key(kind);
+        match section {
+            Value::Mapping(entries) => {
+                for (k, v) in entries {
+                    if !matches!(v, Value::Mapping(_) | Value::Null) {
+                        let key = k.as_str().unwrap_or_default();
+                        return Err(
+                            LoadError::new(ErrorKind::Schema, "must be a mapping").at(at.key(key))
+                        );
+                    }
+                }
+            }
+            Value::Null if kind != "services" => {}
+            _ => return Err(LoadError::new(ErrorKind::Schema, "must be a mapping").at(at)),
+        }
+    }
+    Ok(())
+}
+
 /// Turns the merged, path-resolved tree into compose-go's model map. `project` names the
 /// resources that have no `name`; `default_context` is the build context of a `build` without
 /// one (the project directory, or `.` without path resolution); `normalize` applies compose-go's
 /// `Normalize` (off with `--no-normalize`).
-pub fn model_view(tree: &mut Value, project: &str, default_context: &str, normalize: bool) {
+///
+/// Fails as compose-go's transform does on a resource whose `name` and `external.name` differ.
+pub fn model_view(
+    tree: &mut Value,
+    project: &str,
+    default_context: &str,
+    normalize: bool,
+) -> Result<(), LoadError> {
     strip_tags(tree);
     let Value::Mapping(top) = tree else {
-        return;
+        return Ok(());
     };
     if let Some(Value::Mapping(services)) = top.get_mut("services") {
         for svc in services.values_mut() {
@@ -42,27 +82,44 @@ pub fn model_view(tree: &mut Value, project: &str, default_context: &str, normal
             }
             if let Value::Mapping(m) = svc {
                 canonical_service(m, default_context);
+                // A variable without a value takes it from the environment, with or without
+                // `Normalize` (which adds the build arguments' resolution).
+                if let Some(env) = m.get_mut("environment") {
+                    resolve_from_env(env, project, true);
+                }
             }
         }
     }
     for kind in ["networks", "volumes", "secrets", "configs"] {
         if let Some(Value::Mapping(res)) = top.get_mut(kind) {
-            for r in res.values_mut() {
-                canonical_resource(r);
+            for (k, r) in res.iter_mut() {
+                let key = k.as_str().unwrap_or_default();
+                canonical_resource(r).map_err(|e| {
+                    LoadError::new(ErrorKind::Semantic, e)
+                        .at(KeyPath::root().key(kind).key(key))
+                        .hint(format!("remove {kind}.{key}.external.name"))
+                })?;
             }
         }
     }
     if !normalize {
-        return;
+        return Ok(());
     }
     if let Some(Value::Mapping(services)) = top.get_mut("services") {
         for svc in services.values_mut() {
             if let Value::Mapping(m) = svc {
-                normalize_service(m, default_context);
+                normalize_service(m, default_context, project);
             }
         }
     }
     normalize_networks(top);
+    if let Some(Value::Mapping(services)) = top.get_mut("services") {
+        for svc in services.values_mut() {
+            if let Value::Mapping(m) = svc {
+                inherit_into_pre_start(m);
+            }
+        }
+    }
     top.insert(s("name"), s(project));
     for kind in ["networks", "volumes", "configs", "secrets"] {
         if let Some(Value::Mapping(res)) = top.get_mut(kind) {
@@ -84,6 +141,7 @@ pub fn model_view(tree: &mut Value, project: &str, default_context: &str, normal
             }
         }
     }
+    Ok(())
 }
 
 fn is_true(v: &Value) -> bool {
@@ -94,18 +152,25 @@ fn is_true(v: &Value) -> bool {
     }
 }
 
-fn canonical_resource(r: &mut Value) {
+fn canonical_resource(r: &mut Value) -> Result<(), &'static str> {
     // compose-go's transformMaybeExternal: `external: {name: x}` -> `external: true`, `name: x`.
-    let Value::Mapping(m) = r else { return };
+    let Value::Mapping(m) = r else { return Ok(()) };
     if let Some(Value::Mapping(ext)) = m.get("external") {
         let name = ext.get("name").cloned();
         m.insert(s("external"), Value::Bool(true));
         if let Some(n) = name {
-            if m.get("name").is_none() {
-                m.insert(s("name"), n);
+            match m.get("name") {
+                None => {
+                    m.insert(s("name"), n);
+                }
+                Some(own) if *own != n => {
+                    return Err("name and external.name conflict; only use name")
+                }
+                Some(_) => {}
             }
         }
     }
+    Ok(())
 }
 
 fn string_to_list(v: &mut Value) {
@@ -130,6 +195,16 @@ fn canonical_service(svc: &mut Mapping, default_context: &str) {
             }
             if let Some(ac) = m.get_mut("additional_contexts") {
                 list_to_map(ac);
+            }
+            if let Some(ssh) = m.get_mut("ssh") {
+                list_to_map(ssh);
+            }
+            // compose-go's `transformStringOrX`: a boolean attestation flag is its text.
+            for key in ["sbom", "provenance"] {
+                if let Some(Value::Bool(b)) = m.get(key) {
+                    let text = b.to_string();
+                    m.insert(s(key), s(&text));
+                }
             }
         }
     }
@@ -196,22 +271,33 @@ fn canonical_service(svc: &mut Mapping, default_context: &str) {
     }
     if let Some(Value::Sequence(vols)) = svc.get_mut("volumes") {
         for v in vols.iter_mut() {
-            if let Value::String(spec) = v {
-                if let Ok(m) = parse_short_volume(spec) {
-                    *v = Value::Mapping(m);
-                }
+            // A bind mount gets `create_host_path: true` in its `bind` options when it is
+            // written short, or long with a `bind` key; a long one without `bind` stays so.
+            let short = if let Value::String(spec) = v {
+                let Ok(m) = parse_short_volume(spec) else {
+                    continue;
+                };
+                *v = Value::Mapping(m);
+                true
+            } else {
+                false
+            };
+            let Value::Mapping(m) = v else { continue };
+            if m.get("type").and_then(Value::as_str) != Some("bind") {
+                continue;
             }
-            if let Value::Mapping(m) = v {
-                let is_bind = m.get("type").and_then(Value::as_str) == Some("bind");
-                if is_bind {
-                    let bind = m
-                        .entry(s("bind"))
-                        .or_insert_with(|| Value::Mapping(Mapping::new()));
-                    if let Value::Mapping(b) = bind {
-                        if !b.contains_key("create_host_path") {
-                            b.insert(s("create_host_path"), Value::Bool(true));
-                        }
-                    }
+            if !short && !m.contains_key("bind") {
+                continue;
+            }
+            let bind = m
+                .entry(s("bind"))
+                .or_insert_with(|| Value::Mapping(Mapping::new()));
+            if bind.is_null() {
+                *bind = Value::Mapping(Mapping::new());
+            }
+            if let Value::Mapping(b) = bind {
+                if !b.contains_key("create_host_path") {
+                    b.insert(s("create_host_path"), Value::Bool(true));
                 }
             }
         }
@@ -252,6 +338,32 @@ fn canonical_service(svc: &mut Mapping, default_context: &str) {
     }
     if let Some(c) = svc.get_mut("configs") {
         file_mounts(c);
+    }
+    if let Some(Value::Sequence(models)) = svc.get("models") {
+        // compose-go's `transformStringSliceToMap`: `[m]` is `{m: null}`.
+        let mut m = Mapping::new();
+        for name in models {
+            m.insert(name.clone(), Value::Null);
+        }
+        svc.insert(s("models"), Value::Mapping(m));
+    }
+    if let Some(Value::Mapping(dev)) = svc.get_mut("develop") {
+        if let Some(Value::Sequence(watch)) = dev.get_mut("watch") {
+            for w in watch.iter_mut() {
+                let Value::Mapping(w) = w else { continue };
+                for key in ["include", "ignore"] {
+                    if let Some(v) = w.get_mut(key) {
+                        string_to_list(v);
+                    }
+                }
+                // The experimental spelling, as compose-go reads it.
+                if let Some(x) = w.remove("x-initialSync") {
+                    if !w.contains_key("initial_sync") {
+                        w.insert(s("initial_sync"), x);
+                    }
+                }
+            }
+        }
     }
     if let Some(Value::Sequence(ports)) = svc.get("ports").cloned() {
         let mut out = Vec::new();
@@ -337,9 +449,46 @@ fn file_mounts(v: &mut Value) {
     }
 }
 
-fn normalize_service(svc: &mut Mapping, default_context: &str) {
+/// compose-go's map-level `resolve`: a variable without a value takes it from the environment
+/// the model is normalised with, which without interpolation holds only COMPOSE_PROJECT_NAME;
+/// one that stays without a value is kept (`keep_empty`) or dropped.
+fn resolve_from_env(v: &mut Value, project: &str, keep_empty: bool) {
+    let lookup = |k: &str| (k == "COMPOSE_PROJECT_NAME").then(|| project.to_string());
+    match v {
+        Value::Sequence(items) => items.retain_mut(|i| match i {
+            Value::String(x) if !x.contains('=') => match lookup(x) {
+                Some(val) => {
+                    *x = format!("{x}={val}");
+                    true
+                }
+                None => keep_empty,
+            },
+            _ => true,
+        }),
+        Value::Mapping(m) => m.retain(|k, val| {
+            if !val.is_null() {
+                return true;
+            }
+            match k.as_str().and_then(lookup) {
+                Some(x) => {
+                    *val = s(&x);
+                    true
+                }
+                None => keep_empty,
+            }
+        }),
+        _ => {}
+    }
+}
+
+fn normalize_service(svc: &mut Mapping, default_context: &str, project: &str) {
     if svc.get("pull_policy").and_then(Value::as_str) == Some("if_not_present") {
         svc.insert(s("pull_policy"), s("missing"));
+    }
+    if let Some(Value::Mapping(b)) = svc.get_mut("build") {
+        if let Some(args) = b.get_mut("args") {
+            resolve_from_env(args, project, false);
+        }
     }
     if let Some(Value::Mapping(b)) = svc.get_mut("build") {
         if b.get("context").is_none_or(Value::is_null) {
@@ -394,6 +543,29 @@ fn normalize_service(svc: &mut Mapping, default_context: &str) {
         for (name, restart) in implied {
             if !d.contains_key(name.as_str()) {
                 d.insert(s(&name), dependency(Some(restart)));
+            }
+        }
+    }
+}
+
+/// compose-go's `Normalize` makes each `pre_start` job run in the service's image (unless it
+/// names its own) on the service's networks.
+fn inherit_into_pre_start(svc: &mut Mapping) {
+    let image = svc.get("image").cloned();
+    let networks = svc.get("networks").cloned();
+    let Some(Value::Sequence(hooks)) = svc.get_mut("pre_start") else {
+        return;
+    };
+    for h in hooks.iter_mut() {
+        let Value::Mapping(h) = h else { continue };
+        if let Some(i) = &image {
+            if h.get("image").is_none_or(Value::is_null) {
+                h.insert(s("image"), i.clone());
+            }
+        }
+        if let Some(n) = &networks {
+            if !h.contains_key("networks") {
+                h.insert(s("networks"), n.clone());
             }
         }
     }

@@ -36,6 +36,8 @@ pub struct LoadOptions {
     /// canonical form, no profiles, no `env_file` reading, no consistency checks and no typed
     /// model (`Loaded::project` then holds only the name; `Loaded::tree` is the map).
     pub model_only: bool,
+    /// Skip the schema validation (`config --variables` reads the model without it, as v5 does).
+    pub skip_validation: bool,
     /// `--strict`: an unset variable is an error instead of a warning.
     pub strict: bool,
     /// Skip normalisation (`config --no-normalize`).
@@ -44,6 +46,9 @@ pub struct LoadOptions {
     pub no_env_resolution: bool,
     /// Skip the semantic consistency checks (`--no-consistency`).
     pub no_consistency: bool,
+    /// Keep relative paths (build contexts, bind sources, env and secret files...) as written
+    /// instead of resolving them against their file's directory (`--no-path-resolution`).
+    pub no_path_resolution: bool,
     /// Load for a swarm stack (`stack deploy`): the checks that only hold for containers on one
     /// engine (a fixed host port on several replicas, `container_name` with replicas) are off.
     pub swarm: bool,

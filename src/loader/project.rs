@@ -161,7 +161,9 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         opts.no_interpolate,
         &mut warnings,
     )?;
-    if !env.contains("COMPOSE_PROJECT_NAME") {
+    // The project's name, whichever way it was given (`-p` wins over a COMPOSE_PROJECT_NAME
+    // from the shell or .env), as compose-go sets it.
+    if env.get("COMPOSE_PROJECT_NAME") != Some(name.as_str()) {
         env.set("COMPOSE_PROJECT_NAME", name.clone(), Source::Explicit);
     }
 
@@ -171,6 +173,8 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         home: home.as_deref(),
         strict: opts.strict,
         no_interpolate: opts.no_interpolate,
+        resolve_paths: !opts.no_path_resolution,
+        project_dir: project_dir.clone(),
         warnings: &mut warnings,
         include_stack: Vec::new(),
         cache: HashMap::new(),
@@ -179,16 +183,33 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
     let mut tree = ctx.merge_files(docs, &texts, &project_dir)?;
     let mut included_files = std::mem::take(&mut ctx.read);
     included_files.retain(|f| !files.contains(f));
-    set_key(&mut tree, "name", Value::String(name.clone()));
+    // compose-go's model map without `Normalize` keeps the files' own `name:` (or none).
+    if !(opts.model_only && opts.no_normalize) {
+        set_key(&mut tree, "name", Value::String(name.clone()));
+    }
 
     let named_texts: Vec<(PathBuf, String)> = texts
         .iter()
         .map(|t| (t.name.clone(), t.text.clone()))
         .collect();
-    validate::validate_schema(&tree, &named_texts)?;
+    if opts.skip_validation {
+        super::model_view::check_shapes(&tree)?;
+    } else {
+        validate::validate_schema(&tree, &named_texts)?;
+    }
     if opts.model_only {
-        let context = project_dir.to_string_lossy().into_owned();
-        super::model_view::model_view(&mut tree, &name, &context, !opts.no_normalize);
+        let context = if opts.no_path_resolution {
+            ".".to_string()
+        } else {
+            project_dir.to_string_lossy().into_owned()
+        };
+        super::model_view::model_view(&mut tree, &name, &context, !opts.no_normalize)?;
+        let level = if opts.skip_validation {
+            validate::LoadChecks::Variables
+        } else {
+            validate::LoadChecks::Model
+        };
+        validate::check_load_time(&tree, level)?;
         let project = Project {
             name: name.clone(),
             ..Project::default()
@@ -213,11 +234,15 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         &active_profiles,
         &opts.services,
         opts.select_services,
+        !opts.no_consistency,
     )?;
     let service_env_files = service_env_files(&tree, &project_dir);
-    if !opts.no_env_resolution {
+    if opts.no_env_resolution {
+        fill_environments(&mut tree, &env);
+    } else {
         resolve_environments(&mut tree, &env, &project_dir, &mut warnings)?;
     }
+    resolve_label_files(&mut tree, &project_dir, &mut warnings)?;
     normalize_tree(&mut tree, opts, &name, &project_dir, &env, &mut warnings)?;
     let main_file = files.first().cloned().unwrap_or_default();
     let mut project = check_and_type(&mut tree, opts, &main_file, &mut warnings)?;
@@ -301,6 +326,119 @@ fn service_env_files(tree: &Value, project_dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Adds the labels of each service's `label_file`s (in order, a later file winning) to its
+/// `labels`, where `labels` does not set them; `label_file` stays in the model, as in v5. A
+/// missing file is an error naming it.
+fn resolve_label_files(
+    tree: &mut Value,
+    project_dir: &Path,
+    warnings: &mut Warnings,
+) -> Result<(), LoadError> {
+    let Some(Value::Mapping(services)) = get_mut(tree, "services") else {
+        return Ok(());
+    };
+    for (name, svc) in services.iter_mut() {
+        let files: Vec<String> = match svc.get("label_file") {
+            Some(Value::String(f)) => vec![f.clone()],
+            Some(Value::Sequence(fs)) => fs
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect(),
+            _ => continue,
+        };
+        let at = KeyPath::root()
+            .key("services")
+            .key(name.as_str().unwrap_or_default())
+            .key("label_file");
+        let mut from_files: IndexMap<String, String> = IndexMap::new();
+        for f in files {
+            let path = crate::model::path::resolve(project_dir, Path::new(&f));
+            if !path.is_file() {
+                return Err(LoadError::new(
+                    ErrorKind::Io,
+                    format!("label file {} not found", path.display()),
+                )
+                .at(at)
+                .hint("create the file, or remove it from `label_file`"));
+            }
+            let none = |_: &str| -> Option<String> { None };
+            super::dotenv::read_file(
+                &path,
+                super::dotenv::Format::DotEnv,
+                &none,
+                &mut from_files,
+                warnings,
+            )?;
+        }
+        let Value::Mapping(svc) = svc else { continue };
+        let labels = svc
+            .entry(Value::String("labels".into()))
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        if labels.is_null() {
+            *labels = Value::Mapping(Mapping::new());
+        }
+        match labels {
+            Value::Mapping(m) => {
+                for (k, v) in from_files {
+                    if !m.contains_key(k.as_str()) {
+                        m.insert(Value::String(k), Value::String(v));
+                    }
+                }
+            }
+            Value::Sequence(items) => {
+                let set: Vec<String> = items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|e| e.split_once('=').map_or(e, |(k, _)| k).to_string())
+                    .collect();
+                for (k, v) in from_files {
+                    if !set.contains(&k) {
+                        items.push(Value::String(format!("{k}={v}")));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `--no-env-resolution`: the `env_file`s are not read (they stay in the model), but a variable
+/// declared without a value still takes it from the interpolation environment, as in v5.
+fn fill_environments(tree: &mut Value, env: &Environment) {
+    let Some(Value::Mapping(services)) = get_mut(tree, "services") else {
+        return;
+    };
+    for svc in services.values_mut() {
+        let Some(e) = svc.get_mut("environment") else {
+            continue;
+        };
+        match e {
+            Value::Sequence(items) => {
+                for i in items.iter_mut() {
+                    if let Value::String(k) = i {
+                        if !k.contains('=') {
+                            if let Some(v) = env.get(k) {
+                                *k = format!("{k}={v}");
+                            }
+                        }
+                    }
+                }
+            }
+            Value::Mapping(m) => {
+                for (k, v) in m.iter_mut() {
+                    if v.is_null() {
+                        if let Some(x) = k.as_str().and_then(|k| env.get(k)) {
+                            *v = Value::String(x.to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn resolve_environments(
     tree: &mut Value,
     env: &Environment,
@@ -327,9 +465,17 @@ fn normalize_tree(
     warnings: &mut Warnings,
 ) -> Result<(), LoadError> {
     let w = if opts.no_normalize {
+        // compose-go's transform gives a `build` without a context the default `.` (resolved
+        // against the project directory) whatever the options; only `Normalize` is skipped.
+        if opts.no_path_resolution {
+            default_build_context(tree, Path::new("."));
+        } else {
+            default_build_context(tree, project_dir);
+        }
         normalize::normalize_syntax(tree, name)?
     } else {
-        let w = normalize::normalize_in(tree, name, Some(project_dir))?;
+        let dir = (!opts.no_path_resolution).then_some(project_dir);
+        let w = normalize::normalize_in(tree, name, dir)?;
         normalize::resolve_build_args(tree, &|k| env.get(k).map(str::to_string));
         w
     };
@@ -351,6 +497,8 @@ fn check_and_type(
     warnings: &mut Warnings,
 ) -> Result<Project, LoadError> {
     let check = |tree: &Value| {
+        // compose-go's load-time checks come first, with or without the consistency checks.
+        validate::check_load_time(tree, validate::LoadChecks::Typed)?;
         if opts.no_consistency {
             Ok(Warnings::default())
         } else {
@@ -528,9 +676,10 @@ fn project_name(
     no_interpolate: bool,
     warnings: &mut Warnings,
 ) -> Result<String, LoadError> {
-    // The schema wants every file's `name:` to be a string, whichever name wins.
+    // The schema wants every file's `name:` to be a string, whichever name wins (without the
+    // schema, `config --variables`, another `name:` is passed over).
     for (doc, t) in docs.iter().zip(texts) {
-        if doc.get("name").is_some_and(|v| !v.is_string()) {
+        if !opts.skip_validation && doc.get("name").is_some_and(|v| !v.is_string()) {
             return Err(LoadError::new(ErrorKind::Schema, "name must be a string")
                 .in_file(&t.name)
                 .at(KeyPath::root().key("name")));
@@ -598,6 +747,11 @@ struct Ctx<'a> {
     home: Option<&'a Path>,
     strict: bool,
     no_interpolate: bool,
+    /// Whether relative paths are made absolute (off with `--no-path-resolution`).
+    resolve_paths: bool,
+    /// The (main) project's directory: without path resolution, the relative paths of an
+    /// included or extended file elsewhere are rebased onto it.
+    project_dir: PathBuf,
     warnings: &'a mut Warnings,
     include_stack: Vec<PathBuf>,
     cache: HashMap<PathBuf, Value>,
@@ -606,6 +760,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// `dir` relative to the project directory (without path resolution, the paths of an
+    /// included or extended file are rebased so).
+    fn rebased(&self, dir: &Path) -> PathBuf {
+        crate::model::path::relative(&self.project_dir, dir).unwrap_or_else(|| dir.to_path_buf())
+    }
+
     fn note_read(&mut self, path: &Path) {
         if !self.read.iter().any(|p| p == path) {
             self.read.push(path.to_path_buf());
@@ -624,7 +784,7 @@ impl Ctx<'_> {
     ) -> Result<Value, LoadError> {
         let mut merged: Option<Value> = None;
         for (doc, t) in docs.into_iter().zip(texts) {
-            let mut doc = self.prepare(doc, &t.name, project_dir)?;
+            let mut doc = self.prepare(doc, &t.name, project_dir, true)?;
             self.apply_extends(&mut doc, &t.name)?;
             let base = merged.take().unwrap_or(Value::Null);
             merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
@@ -640,12 +800,15 @@ impl Ctx<'_> {
     }
 
     /// Interpolates one parsed file, resolves its relative paths against `base_dir`, applies its
-    /// `include`s.
+    /// `include`s. Without path resolution a compose file (`main`) keeps its paths as written,
+    /// and an included or extended one has them rebased onto the project directory (relative
+    /// still, as compose-go does).
     fn prepare(
         &mut self,
         mut doc: Value,
         file: &Path,
         base_dir: &Path,
+        main: bool,
     ) -> Result<Value, LoadError> {
         if !self.no_interpolate {
             let o = interpolate::Options {
@@ -654,7 +817,14 @@ impl Ctx<'_> {
             interpolate::interpolate(&mut doc, self.env, &o, self.warnings)
                 .map_err(|e| e.or_file(file))?;
         }
-        normalize::resolve_paths_with_home(&mut doc, base_dir, self.home);
+        if self.resolve_paths {
+            normalize::resolve_paths_with_home(&mut doc, base_dir, self.home);
+        } else if !main {
+            // `extends.file` stays as written: it is read from this file's directory.
+            let extends_files = extends_files(&doc);
+            normalize::resolve_paths_with_home(&mut doc, &self.rebased(base_dir), self.home);
+            restore_extends_files(&mut doc, extends_files);
+        }
         self.apply_include(&mut doc, file, base_dir)?;
         Ok(doc)
     }
@@ -669,7 +839,7 @@ impl Ctx<'_> {
         })?;
         let doc = yaml::parse(path, &text)?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let doc = self.prepare(doc, path, &dir)?;
+        let doc = self.prepare(doc, path, &dir, false)?;
         self.cache.insert(path.to_path_buf(), doc.clone());
         Ok(doc)
     }
@@ -747,6 +917,8 @@ impl Ctx<'_> {
                     home: self.home,
                     strict: self.strict,
                     no_interpolate: self.no_interpolate,
+                    resolve_paths: self.resolve_paths,
+                    project_dir: self.project_dir.clone(),
                     warnings: &mut *self.warnings,
                     include_stack: self.include_stack.clone(),
                     cache: HashMap::new(),
@@ -760,14 +932,19 @@ impl Ctx<'_> {
                             .in_file(p)
                     })?;
                     let d = yaml::parse_with_warnings(p, &text, sub.warnings)?;
-                    let mut d = sub.prepare(d, p, &sub_dir)?;
+                    let mut d = sub.prepare(d, p, &sub_dir, false)?;
                     sub.apply_extends(&mut d, p)?;
                     merged = merge::merge(merged, d).map_err(|e| e.or_file(p))?;
                 }
                 for p in std::mem::take(&mut sub.read) {
                     self.note_read(&p);
                 }
-                default_build_context(&mut merged, &sub_dir);
+                let context = if self.resolve_paths {
+                    sub_dir.clone()
+                } else {
+                    self.rebased(&sub_dir)
+                };
+                default_build_context(&mut merged, &context);
                 merged
             };
             self.include_stack.pop();
@@ -775,6 +952,31 @@ impl Ctx<'_> {
             import_resources(top, included, first, file)?;
         }
         Ok(())
+    }
+}
+
+/// Each service's `extends.file`, by service key.
+fn extends_files(doc: &Value) -> Vec<(Value, Value)> {
+    let Some(Value::Mapping(services)) = doc.get("services") else {
+        return Vec::new();
+    };
+    services
+        .iter()
+        .filter_map(|(k, svc)| {
+            let file = svc.get("extends")?.get("file")?;
+            Some((k.clone(), file.clone()))
+        })
+        .collect()
+}
+
+fn restore_extends_files(doc: &mut Value, files: Vec<(Value, Value)>) {
+    let Some(Value::Mapping(services)) = doc.get_mut("services") else {
+        return;
+    };
+    for (k, file) in files {
+        if let Some(Value::Mapping(ext)) = services.get_mut(&k).and_then(|s| s.get_mut("extends")) {
+            ext.insert(Value::String("file".into()), file);
+        }
     }
 }
 
@@ -786,6 +988,9 @@ fn default_build_context(doc: &mut Value, dir: &Path) {
         return;
     };
     for svc in services.values_mut() {
+        if let Some(build) = svc.get_mut("build").filter(|b| b.is_null()) {
+            *build = Value::Mapping(Mapping::new());
+        }
         if let Some(Value::Mapping(build)) = svc.get_mut("build") {
             if !build.contains_key("context") {
                 build.insert(
@@ -972,11 +1177,13 @@ pub fn service_dependencies(svc: &Value) -> Vec<(String, bool)> {
 /// Removes services that no active profile enables; a required dependency on a removed service is
 /// an error naming both and the profile to activate.
 /// With `select`, only the named services and their dependencies are kept.
+/// `check` off (`--no-consistency`) lets such a dependency be.
 fn apply_profiles(
     tree: &mut Value,
     active: &[String],
     named: &[String],
     select: bool,
+    check: bool,
 ) -> Result<(), LoadError> {
     let Some(Value::Mapping(services)) = get_mut(tree, "services") else {
         if let Some(n) = named.first() {
@@ -1009,7 +1216,7 @@ fn apply_profiles(
             continue;
         }
         for (dep, required) in service_dependencies(v) {
-            if !required || enabled.contains(&dep) || !all.contains(&dep) {
+            if !check || !required || enabled.contains(&dep) || !all.contains(&dep) {
                 continue;
             }
             let profiles = services

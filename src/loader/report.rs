@@ -5,49 +5,90 @@ use super::interpolate;
 use super::project::Loaded;
 use super::yaml;
 
-/// The variables the compose files refer to, as a table like `docker compose config --variables`.
-pub fn variables_table(loaded: &Loaded) -> String {
-    let mut all: Vec<interpolate::VariableUse> = Vec::new();
-    for (_, v) in file_variables(loaded) {
-        if !all.iter().any(|x| x.name == v.name) {
-            all.push(v);
-        }
-    }
-    all.sort_by(|a, b| a.name.cmp(&b.name));
-    let rows: Vec<[String; 4]> = all
-        .iter()
-        .map(|v| {
-            [
-                v.name.clone(),
+/// The variables the project's model refers to (`Loaded::tree`, loaded with `model_only` and no
+/// interpolation, as `docker compose config --variables` reads it), sorted by name.
+fn model_variables(loaded: &Loaded) -> Vec<interpolate::VariableUse> {
+    interpolate::variables(&loaded.tree)
+}
+
+/// The rows of the table `docker compose config --variables` prints (header first): name,
+/// required, default, alternate; one row per variable, sorted by name (v5 prints them in Go's
+/// random map order). The CLI lays them out with the docker CLI's tabwriter.
+pub fn variables_rows(loaded: &Loaded) -> Vec<Vec<String>> {
+    let header = ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"];
+    std::iter::once(header.iter().map(|h| h.to_string()).collect())
+        .chain(model_variables(loaded).into_iter().map(|v| {
+            vec![
+                v.name,
                 v.required.to_string(),
-                v.default.clone().unwrap_or_default(),
-                v.alternate.clone().unwrap_or_default(),
+                v.default.unwrap_or_default(),
+                v.alternate.unwrap_or_default(),
             ]
-        })
-        .collect();
-    let header = [
-        "NAME".to_string(),
-        "REQUIRED".to_string(),
-        "DEFAULT VALUE".to_string(),
-        "ALTERNATE VALUE".to_string(),
-    ];
-    let mut widths = header.clone().map(|h| h.len());
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.len());
-        }
+        }))
+        .collect()
+}
+
+/// `config --variables --format json`: the docker CLI's JSON of compose-go's variable map (keys
+/// sorted, four-space indent, then an empty line).
+pub fn variables_json(loaded: &Loaded) -> String {
+    use serde::Serialize;
+    let map = variables_map(loaded);
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut buf,
+        serde_json::ser::PrettyFormatter::with_indent(b"    "),
+    );
+    let _ = map.serialize(&mut ser);
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    format!("{}\n\n", crate::model::go_json::escape_html(&text))
+}
+
+/// `config --variables --format yaml`: Go's yaml encoder (four-space indent) on compose-go's
+/// variable map, whose fields have no yaml tags (`defaultvalue`, `presencevalue`).
+pub fn variables_yaml(loaded: &Loaded) -> String {
+    let mut entries: Vec<(String, serde_json::Value)> = variables_map(loaded).into_iter().collect();
+    entries.sort_by(|a, b| crate::model::yaml_out::go_key_cmp(&a.0, &b.0));
+    let mut map = serde_json::Map::new();
+    for (k, v) in entries {
+        let mut m = serde_json::Map::new();
+        m.insert("name".into(), v["Name"].clone());
+        m.insert("defaultvalue".into(), v["DefaultValue"].clone());
+        m.insert("presencevalue".into(), v["PresenceValue"].clone());
+        m.insert("required".into(), v["Required"].clone());
+        map.insert(k, serde_json::Value::Object(m));
     }
-    let mut out = String::new();
-    for r in std::iter::once(&header).chain(rows.iter()) {
-        let line: Vec<String> = r
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(line.join("   ").trim_end());
+    if map.is_empty() {
+        return "{}\n".to_string();
+    }
+    let text = crate::model::yaml_out::to_string(&serde_json::Value::Object(map));
+    // The writer indents by two; Go's encoder here by four.
+    let mut out = String::with_capacity(text.len() * 2);
+    for line in text.lines() {
+        let lead = line.len() - line.trim_start_matches(' ').len();
+        for _ in 0..lead {
+            out.push(' ');
+        }
+        out.push_str(line);
         out.push('\n');
     }
     out
+}
+
+fn variables_map(loaded: &Loaded) -> std::collections::BTreeMap<String, serde_json::Value> {
+    model_variables(loaded)
+        .into_iter()
+        .map(|v| {
+            let mut m = serde_json::Map::new();
+            m.insert("Name".into(), v.name.clone().into());
+            m.insert("DefaultValue".into(), v.default.unwrap_or_default().into());
+            m.insert(
+                "PresenceValue".into(),
+                v.alternate.unwrap_or_default().into(),
+            );
+            m.insert("Required".into(), v.required.into());
+            (v.name, serde_json::Value::Object(m))
+        })
+        .collect()
 }
 
 /// Where a variable's value came from: the winning source, every source that set it, and the

@@ -692,7 +692,7 @@ pub fn check_semantics_for(doc: &Value, swarm: bool) -> Result<Warnings, LoadErr
         services: services_map.keys().filter_map(scalar_string).collect(),
     };
 
-    check_resources(root)?;
+    check_resources(root, true)?;
 
     let mut bindings: Vec<Binding> = Vec::new();
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -722,6 +722,81 @@ pub fn check_semantics_for(doc: &Value, swarm: bool) -> Result<Warnings, LoadErr
         check_container_names(services_map)?;
     }
     Ok(warnings)
+}
+
+/// A published port's `host_ip` (long syntax) must be an IP address (compose-go's transform:
+/// `invalid ip address: localhost`); the short syntax is checked when it is parsed.
+fn check_port_ips(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError> {
+    let Some(Value::Sequence(ports)) = svc.field("ports") else {
+        return Ok(());
+    };
+    for (i, p) in ports.iter().enumerate() {
+        let Value::Mapping(p) = p else { continue };
+        let Some(ip) = p.field("host_ip") else {
+            continue;
+        };
+        let text = scalar_string(ip).unwrap_or_default();
+        // `${VAR}` left by --no-interpolate cannot be checked.
+        if text.contains('$') || text.parse::<std::net::IpAddr>().is_ok() {
+            continue;
+        }
+        return Err(sem(
+            path.key("ports").index(i),
+            format!("invalid ip address: {text}"),
+        )
+        .hint("give host_ip as an IPv4 or IPv6 address (0.0.0.0 for all), or leave it out"));
+    }
+    Ok(())
+}
+
+/// How much of compose-go's load-time checking a load gets (see [`check_load_time`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LoadChecks {
+    /// The model map `config --variables` reads (no schema): a bind mount's source only.
+    Variables,
+    /// The model map (`config --no-interpolate`): also external resources' attributes and
+    /// device requests with both `count` and `device_ids`.
+    Model,
+    /// The typed project (`--no-consistency`): also a device request's `count` value.
+    Typed,
+}
+
+/// The checks compose-go makes while it loads, which `--no-consistency` does not turn off: an
+/// external resource with attributes it cannot have, a bind mount without a source, a device
+/// request with both `count` and `device_ids` or a bad `count`; `level` says which apply.
+pub fn check_load_time(doc: &Value, level: LoadChecks) -> Result<(), LoadError> {
+    let Value::Mapping(root) = doc else {
+        return Ok(());
+    };
+    if level >= LoadChecks::Model {
+        check_resources(root, false)?;
+    }
+    let Some(Value::Mapping(services)) = root.field("services") else {
+        return Ok(());
+    };
+    for (name, svc) in services {
+        let name = scalar_string(name).unwrap_or_default();
+        let path = KeyPath::root().key("services").key(&name);
+        let Value::Mapping(svc) = svc else { continue };
+        if let Some(Value::Sequence(mounts)) = svc.field("volumes") {
+            for (i, m) in mounts.iter().enumerate() {
+                let Value::Mapping(m) = m else { continue };
+                let kind = m.field("type").and_then(Value::as_str);
+                let source = m.field("source").and_then(Value::as_str).unwrap_or("");
+                if kind == Some("bind") && source.is_empty() {
+                    return Err(sem(
+                        path.key("volumes").index(i),
+                        "invalid mount config for type \"bind\": field Source must not be empty",
+                    ));
+                }
+            }
+        }
+        if level >= LoadChecks::Model {
+            check_device_requests(svc, &path, level == LoadChecks::Typed)?;
+            check_port_ips(svc, &path)?;
+        }
+    }
+    Ok(())
 }
 
 /// The names defined at the top level, which services may refer to.
@@ -817,7 +892,7 @@ fn check_service_refs(
             &defined.secrets,
         )?;
     }
-    check_device_requests(svc, path)
+    check_device_requests(svc, path, true)
 }
 
 /// The services `svc` depends on; an undefined one is an error, or a warning when the
@@ -1003,7 +1078,9 @@ fn close_match(name: &str, candidates: &BTreeSet<String>) -> Option<String> {
     did_you_mean(name, &all)
 }
 
-fn check_resources(root: &Mapping) -> Result<(), LoadError> {
+/// `sources`: also check that a resource that is not external has a source (a consistency
+/// check, off with `--no-consistency`; the external conflicts are checked while loading).
+fn check_resources(root: &Mapping, sources: bool) -> Result<(), LoadError> {
     for (kind, conflicting) in [
         ("volumes", &["driver", "driver_opts", "labels"][..]),
         (
@@ -1024,7 +1101,9 @@ fn check_resources(root: &Mapping) -> Result<(), LoadError> {
             let Value::Mapping(def) = def else { continue };
             let external = matches!(def.field("external"), Some(Value::Bool(true)));
             if !external {
-                check_source(def, kind, &key)?;
+                if sources {
+                    check_source(def, kind, &key)?;
+                }
                 continue;
             }
             for attr in conflicting {
@@ -1167,7 +1246,8 @@ fn check_grants(
     Ok(())
 }
 
-fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError> {
+/// `counts`: also check that a `count` is `all` or a number.
+fn check_device_requests(svc: &Mapping, path: &KeyPath, counts: bool) -> Result<(), LoadError> {
     let Some(Value::Mapping(deploy)) = svc.field("deploy") else {
         return Ok(());
     };
@@ -1193,7 +1273,7 @@ fn check_device_requests(svc: &Mapping, path: &KeyPath) -> Result<(), LoadError>
                 "\"count\" and \"device_ids\" attributes are exclusive",
             ));
         }
-        if let Some(Value::String(c)) = d.field("count") {
+        if let Some(Value::String(c)) = d.field("count").filter(|_| counts) {
             if c != "all" && c.parse::<i64>().is_err() {
                 return Err(sem(
                     base.index(i).key("count"),

@@ -202,11 +202,14 @@ fn build<'a>(
             }
             Event::Alias(id) => b.alias(id, &span)?,
             Event::Scalar(text, style, anchor, tag) => {
-                let v =
+                let mut v =
                     scalar(&text, style, tag.as_deref()).map_err(|message| BuildError::Scalar {
                         message,
                         at: position(&span),
                     })?;
+                if style == ScalarStyle::Plain && tag.is_none() && b.pending_key_is("mode") {
+                    octal_mode(&mut v);
+                }
                 (v, anchor, 1)
             }
             Event::SequenceStart(anchor, tag) => {
@@ -244,7 +247,27 @@ struct Builder {
     alias_nodes: usize,
 }
 
+/// A plain `mode: 0440` is an octal number, as Go's YAML decoder reads it (compose-go keeps
+/// the value it decoded: 288); quoted, `"0440"` stays text.
+fn octal_mode(v: &mut Value) {
+    if let Value::String(t) = v {
+        if digits_but_not_number(t) && t.starts_with('0') {
+            if let Ok(n) = u64::from_str_radix(t, 8) {
+                *v = Value::Number(n.into());
+            }
+        }
+    }
+}
+
 impl Builder {
+    /// Whether the node being read is the value of key `name` in the mapping being built.
+    fn pending_key_is(&self, name: &str) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Map { key: Some((Value::String(k), _)), .. }) if k == name
+        )
+    }
+
     /// An alias: a copy of the anchored node (bounded, see [`ALIAS_NODE_ALLOWANCE`]).
     #[inline]
     fn alias(&mut self, id: usize, span: &Span) -> Result<(Value, usize, usize), BuildError> {

@@ -54,6 +54,7 @@ pub const SERVICE_KEY_ORDER: &[&str] = &[
     "domainname",
     "entrypoint",
     "environment",
+    "env_file",
     "extra_hosts",
     "group_add",
     "gpus",
@@ -63,6 +64,7 @@ pub const SERVICE_KEY_ORDER: &[&str] = &[
     "ipc",
     "isolation",
     "labels",
+    "label_file",
     "logging",
     "mem_limit",
     "mem_reservation",
@@ -161,7 +163,7 @@ mod tests {
     /// (the loader consumes them, or they are not keys): a new field must be placed here.
     #[test]
     fn every_service_field_is_ordered() {
-        const NOT_PRINTED: &[&str] = &["name", "extensions", "env_file", "extends", "label_file"];
+        const NOT_PRINTED: &[&str] = &["name", "extensions", "extends"];
         let src = include_str!("service.rs");
         let start = src.find("pub struct Service {").expect("struct Service");
         let body = &src[start..];

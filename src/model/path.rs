@@ -42,6 +42,39 @@ pub fn resolve(base: &Path, p: &Path) -> PathBuf {
     }
 }
 
+/// Go's `filepath.Rel`, lexically: the path that leads from `base` to `target` (both cleaned
+/// first; `.` when they are the same). `None` when one is absolute and the other not.
+pub fn relative(base: &Path, target: &Path) -> Option<PathBuf> {
+    let (base, target) = (clean(base), clean(target));
+    if base.is_absolute() != target.is_absolute() {
+        return None;
+    }
+    let b: Vec<Component> = base
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    let t: Vec<Component> = target
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    if b[common..].contains(&Component::ParentDir) {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    Some(if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    })
+}
+
 /// Go's `path.Clean` for a Unix (container) path, whatever the host: `/`-separated, `.` dropped,
 /// `..` resolved (dropped at the root, kept at the start of a relative path), no trailing `/`;
 /// an empty result is `.` (and so is an empty input).
@@ -75,6 +108,17 @@ pub fn clean_unix(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_is_gos_filepath_rel() {
+        let rel = |a: &str, b: &str| {
+            relative(Path::new(a), Path::new(b)).map(|p| p.display().to_string())
+        };
+        assert_eq!(rel("/a/b", "/a/b/c"), Some("c".into()));
+        assert_eq!(rel("/a/b", "/a/b"), Some(".".into()));
+        assert_eq!(rel("/a/b", "/a/x/y"), Some("../x/y".into()));
+        assert_eq!(rel("/a", "b"), None);
+    }
 
     fn r(base: &str, p: &str) -> String {
         resolve(Path::new(base), Path::new(p))

@@ -1858,6 +1858,15 @@ impl Images for DockerEngine {
         Ok(())
     }
 
+    async fn registry_digest(&self, image: &str) -> EngineResult<String> {
+        let d = self
+            .docker
+            .inspect_registry_image(image, credentials(image, self.config_dir.as_deref()))
+            .await
+            .map_err(|e| self.err(e, ObjectKind::Image, image))?;
+        Ok(d.descriptor.digest.unwrap_or_default())
+    }
+
     async fn push_image(&self, image: &str, progress: ProgressSink<'_>) -> EngineResult<()> {
         let (repo, tag) = split_tag(image);
         let options = qp::PushImageOptions {
