@@ -1757,7 +1757,6 @@ impl<'p> Cx<'p> {
             ("pre_start", !svc.pre_start.is_empty(), "not translated (an init container would run it)"),
             ("models", !svc.models.is_empty(), "AI models are not translated"),
             ("use_api_socket", svc.use_api_socket, "there is no Docker API in a pod"),
-            ("label_file", !svc.label_file.is_empty(), "its labels are not translated"),
         ];
         for (key, on, reason) in checks {
             if on {

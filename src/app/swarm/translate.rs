@@ -126,7 +126,6 @@ fn set_keys(svc: &Service) -> Vec<(&'static str, &'static str)> {
         ("external_links", !svc.external_links.is_empty(), unsupported),
         ("gpus", !svc.gpus.is_empty(), "use deploy.resources.reservations.generic_resources; ignored"),
         ("ipc", set(&svc.ipc), unsupported),
-        ("label_file", !svc.label_file.is_empty(), "its labels are not read for a stack (set labels:); ignored"),
         ("links", !svc.links.is_empty(), unsupported),
         ("mac_address", set(&svc.mac_address), unsupported),
         ("mem_limit", !svc.mem_limit.is_zero(), mem),

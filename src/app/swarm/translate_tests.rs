@@ -409,7 +409,13 @@ const TRANSLATED: &[(&str, &str)] = &[
 ];
 
 /// Keys the loader has applied before the translation sees the project.
-const APPLIED_BY_LOADER: &[(&str, &str)] = &[("profiles", "they select the services loaded")];
+const APPLIED_BY_LOADER: &[(&str, &str)] = &[
+    ("profiles", "they select the services loaded"),
+    (
+        "label_file",
+        "the loader reads its labels into labels (checked below)",
+    ),
+];
 
 /// Model fields the file above cannot set, and why.
 const NOT_IN_FILE: &[(&str, &str)] = &[
@@ -499,8 +505,28 @@ fn set_paths(svc: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn every_service_key_is_translated_or_warned() {
-    let p = project_with(EVERY_KEY, &["p"]);
+    // `label_file` is read when the project loads: the file must exist.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let labels = dir.path().join("labels");
+    std::fs::write(&labels, "from_label_file=yes\n").expect("label file");
+    let yaml = EVERY_KEY.replace(
+        "label_file: ./labels",
+        &format!("label_file: {}", labels.display()),
+    );
+    let p = project_with(&yaml, &["p"]);
     let d = translate(&p, "demo", &files).expect("translates");
+    for s in &d.services {
+        if s.service == "all" {
+            assert_eq!(
+                s.spec
+                    .pointer("/TaskTemplate/ContainerSpec/Labels/from_label_file")
+                    .and_then(|v| v.as_str()),
+                Some("yes"),
+                "a label_file's labels reach the container labels: {:#}",
+                s.spec
+            );
+        }
+    }
     let mut set: Vec<(String, String)> = Vec::new();
     for svc in p.services.values() {
         let v = serde_json::to_value(svc).expect("serialises");
