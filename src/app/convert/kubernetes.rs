@@ -1593,7 +1593,7 @@ impl<'p> Cx<'p> {
         }
         let blkio = svc.blkio_config.is_some();
         let set = |v: &Option<String>| v.as_deref().is_some_and(|x| !x.is_empty());
-        let checks: [(&str, bool, &str); 44] = [
+        let checks: [(&str, bool, &str); 43] = [
             ("blkio_config", blkio, "no Kubernetes equivalent"),
             ("cgroup", set(&svc.cgroup), "no Kubernetes equivalent"),
             (
