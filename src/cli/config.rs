@@ -67,9 +67,6 @@ pub struct ConfigArgs {
     /// Don't resolve env_file into environment.
     #[arg(long)]
     pub no_env_resolution: bool,
-    /// Include all resources, even those not used by services.
-    #[arg(long)]
-    pub all_resources: bool,
     /// An unset variable is an error instead of a warning.
     #[arg(long)]
     pub strict: bool,
@@ -86,7 +83,6 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     opts.no_normalize = args.no_normalize;
     opts.no_consistency = args.no_consistency;
     opts.no_env_resolution = args.no_env_resolution;
-    opts.all_resources = args.all_resources;
     opts.select_services = true;
     opts.strict = args.strict;
     // docker compose prints its model map, not the project, when it does not interpolate.
