@@ -357,11 +357,31 @@ fn scalar_text(v: &serde_yaml::Value) -> Option<String> {
     }
 }
 
-/// The artifact's layers: each compose file as written, in order.
-pub fn layers(project: &Project, compose_version: &str) -> Result<Vec<Layer>, PublishError> {
+/// The artifact's layers: each compose file as written, in order, with its `env_file` paths
+/// replaced by `<sha256 of the absolute path>.env` (as v5 does, whether or not the env files are
+/// published), then with `with_env` the env files themselves, named so.
+pub fn layers(
+    project: &Project,
+    compose_version: &str,
+    with_env: bool,
+) -> Result<Vec<Layer>, PublishError> {
+    let working_dir = project.working_dir.clone().unwrap_or_default();
     let mut out = Vec::new();
+    let mut env_files: Vec<(PathBuf, String)> = Vec::new();
     for file in &project.compose_files {
-        let data = std::fs::read(file).map_err(io_error(file))?;
+        let raw = std::fs::read(file).map_err(io_error(file))?;
+        let data = match String::from_utf8(raw) {
+            Ok(text) => {
+                let (text, found) = rewrite_env_files(&text, &working_dir);
+                for f in found {
+                    if !env_files.contains(&f) {
+                        env_files.push(f);
+                    }
+                }
+                text.into_bytes()
+            }
+            Err(e) => e.into_bytes(),
+        };
         let base = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -375,7 +395,85 @@ pub fn layers(project: &Project, compose_version: &str) -> Result<Vec<Layer>, Pu
             data,
         });
     }
+    if with_env {
+        for (path, name) in env_files {
+            // An env file that cannot be read is left out, as v5 does.
+            let Ok(data) = std::fs::read(&path) else {
+                continue;
+            };
+            out.push(Layer {
+                media_type: ENV_FILE_MEDIA_TYPE.to_string(),
+                annotations: vec![
+                    ("com.docker.compose.envfile".into(), name),
+                    ("com.docker.compose.version".into(), compose_version.into()),
+                ],
+                data,
+            });
+        }
+    }
     Ok(out)
+}
+
+/// `a/./b/../c` -> `a/c`, as Go's `filepath.Clean` reads a path (no file system access).
+fn clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The compose file's text with each `services.*.env_file` path (string, list item, or `path:`
+/// of a list item) replaced by `<sha256 of its absolute path>.env`, and the (absolute path, new
+/// name) pairs. Only the first document is read, as v5's transform does; the rest of the text is
+/// kept byte for byte.
+fn rewrite_env_files(text: &str, working_dir: &Path) -> (String, Vec<(PathBuf, String)>) {
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut found = Vec::new();
+    for (path, range) in crate::loader::locate::scalar_spans(text) {
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        let is_env_file = match p.as_slice() {
+            ["services", _, "env_file"] => true,
+            ["services", _, "env_file", i] => i.parse::<usize>().is_ok(),
+            ["services", _, "env_file", i, "path"] => i.parse::<usize>().is_ok(),
+            _ => false,
+        };
+        if !is_env_file {
+            continue;
+        }
+        let raw = &text[range.clone()];
+        let value = raw
+            .strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'))
+            .or_else(|| raw.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+            .unwrap_or(raw);
+        if value.is_empty() {
+            continue;
+        }
+        let abs = clean(&working_dir.join(value));
+        let name = format!(
+            "{}.env",
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                abs.to_string_lossy().as_bytes()
+            ))
+        );
+        edits.push((range, name.clone()));
+        found.push((abs, name));
+    }
+    let mut out = text.to_string();
+    for (range, name) in edits.into_iter().rev() {
+        out.replace_range(range, &name);
+    }
+    (out, found)
 }
 
 /// A descriptor as Go's `v1.Descriptor` marshals (field order kept, `data` in base64).
@@ -469,7 +567,7 @@ pub fn publish(
         )));
     }
     pre_checks(project, opts, confirm)?;
-    let layers = layers(project, &opts.compose_version)?;
+    let layers = layers(project, &opts.compose_version, opts.with_env)?;
     let version = opts.oci_version.unwrap_or(OciVersion::V1_1);
     if opts.dry_run {
         return Ok(Published {
@@ -713,6 +811,19 @@ mod tests {
         let old = String::from_utf8(manifest(&[], OciVersion::V1_0, "t")).unwrap();
         assert!(!old.contains("artifactType"));
         assert!(old.contains(EMPTY_CONFIG_MEDIA_TYPE));
+    }
+
+    #[test]
+    fn env_file_paths_become_hashed_names() {
+        let text = "services:\n  a:\n    env_file: ./x.env # keep\n  b:\n    env_file:\n      - path: ../y.env\n        required: false\n";
+        let (out, found) = rewrite_env_files(text, Path::new("/w/p"));
+        let hx = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"/w/p/x.env"));
+        assert!(
+            out.contains(&format!("env_file: {hx}.env # keep\n")),
+            "{out}"
+        );
+        assert_eq!(found[1].0, PathBuf::from("/w/y.env"));
+        assert!(out.ends_with("        required: false\n"), "{out}");
     }
 
     #[test]

@@ -192,6 +192,7 @@ impl GlobalArgs {
     /// Loader options from the global flags; `services` are those named on the command line.
     pub fn load_options(&self, services: &[String]) -> Result<LoadOptions, LoadError> {
         let mut files = Vec::new();
+        let mut remote_files = Vec::new();
         for f in &self.file {
             if f.as_os_str() == "-" {
                 let mut text = String::new();
@@ -203,10 +204,9 @@ impl GlobalArgs {
                 })?;
                 files.push(ConfigSource::Stdin(text));
             } else if let Some(remote) = f.to_str().filter(|t| publish::is_remote(t)) {
-                files.push(ConfigSource::Path(publish::fetch(
-                    remote,
-                    &self.insecure_registry,
-                )?));
+                let local = publish::fetch(remote, &self.insecure_registry)?;
+                remote_files.push(local.clone());
+                files.push(ConfigSource::Path(local));
             } else {
                 files.push(ConfigSource::Path(f.clone()));
             }
@@ -225,6 +225,7 @@ impl GlobalArgs {
             files,
             project_directory,
             all_resources: self.all_resources,
+            remote_files,
             project_name: self.project_name.clone(),
             env_files: self.env_file.clone(),
             profiles: self.profile.clone(),
