@@ -141,7 +141,7 @@ fn configs_agree(d: &Dir, reg: &LocalRegistry, reference: &str) {
 
 fn manifest(reg: &LocalRegistry, reference: &str) -> Value {
     let r = Reference::parse(reference).expect("reference");
-    let mut c = Registry::new(&r, &[reg.host.clone()], None);
+    let mut c = Registry::new(&r, std::slice::from_ref(&reg.host), None);
     let m = c.get_manifest(r.object()).expect("manifest");
     serde_json::from_slice(&m.bytes).expect("manifest JSON")
 }
