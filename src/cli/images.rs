@@ -75,10 +75,6 @@ fn skipped_line(s: &Skipped) -> Line {
 pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) -> Result<i32> {
     let project = super::runtime::load(global, &args.services)?.project;
     let (mut s, cancel) = session(rt, args.quiet).await?;
-    if args.memory.is_some() && !args.quiet {
-        s.reporter
-            .note("WARN: --memory is ignored (accepted for docker compose compatibility)");
-    }
     let buildkit = args.buildkit.given();
     if !buildkit.is_empty() && !args.quiet {
         s.reporter.note(&format!(
@@ -95,6 +91,7 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
         no_cache: args.no_cache,
         pull: args.pull,
         args: args.build_args.clone(),
+        memory: args.memory,
         dry_run: s.dry_run,
         parallel: s.parallel,
     };
