@@ -559,6 +559,14 @@ pub fn publish(
     opts: &PublishOptions,
     confirm: &mut dyn FnMut(&str) -> bool,
 ) -> Result<Published, PublishError> {
+    Reference::parse(&opts.repository)?;
+    pre_checks(project, opts, confirm)?;
+    push_artifact(project, opts)
+}
+
+/// `publish` after its checks (the caller ran [`pre_checks`]): builds the artifact and (unless a
+/// dry run) pushes it.
+pub fn push_artifact(project: &Project, opts: &PublishOptions) -> Result<Published, PublishError> {
     let reference = Reference::parse(&opts.repository)?;
     if reference.digest.is_some() {
         return Err(PublishError::Refused(format!(
@@ -566,7 +574,6 @@ pub fn publish(
             opts.repository
         )));
     }
-    pre_checks(project, opts, confirm)?;
     let layers = layers(project, &opts.compose_version, opts.with_env)?;
     let version = opts.oci_version.unwrap_or(OciVersion::V1_1);
     if opts.dry_run {

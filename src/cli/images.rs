@@ -201,6 +201,31 @@ pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> R
     finish_with(&mut s, r, true)
 }
 
+/// `publish`'s first step, as in docker compose v5: the images of the services that build one
+/// are pushed (a failure is reported, not fatal).
+pub async fn push_for_publish(
+    project: &rcompose::model::Project,
+    rt: &RuntimeGlobals,
+    dry_run: bool,
+) -> Result<i32> {
+    let (mut s, cancel) = session(rt, false).await?;
+    let opts = ops::PushOptions {
+        selection: PushSelection::default(),
+        ignore_failures: true,
+        dry_run: s.dry_run || dry_run,
+        parallel: s.parallel,
+    };
+    let r = ops::push(
+        Arc::clone(&s.engine),
+        project,
+        &opts,
+        &mut s.reporter,
+        cancel.clone(),
+    )
+    .await;
+    finish_with(&mut s, r, true)
+}
+
 /// `images [SERVICE...]`: works from the engine's labels (the project name is enough).
 pub async fn images(global: &GlobalArgs, args: ImagesArgs) -> Result<i32> {
     let project = read::project_name(global, &args.services)?;

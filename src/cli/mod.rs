@@ -415,7 +415,7 @@ pub fn run(mut cli: Cli) -> i32 {
     }
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
-        Command::Publish(args) => publish::run(&cli.global, args),
+        Command::Publish(args) => publish::run(&cli.global, &cli.runtime, args),
         Command::Convert(args) => convert::run(&cli.global, args),
         Command::Stack(args) => stack::run(&cli.global, args),
         Command::Plugin(args) => plugin::run(args),

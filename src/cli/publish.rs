@@ -54,15 +54,16 @@ fn docker_config_dir() -> Option<PathBuf> {
         .or_else(|| home_dir().map(|h| h.join(".docker")))
 }
 
-/// Where pulled applications are kept: `$XDG_CACHE_HOME/rcompose/oci`, else `~/.cache/rcompose/oci`.
+/// Where pulled applications are kept: docker compose v5's cache, `$XDG_CACHE_HOME/docker-compose`
+/// (else `~/.cache/docker-compose`), one directory per manifest digest in the same layout, so
+/// either tool reuses what the other pulled and the paths `config` prints are the same.
 fn cache_dir() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .or_else(|| home_dir().map(|h| h.join(".cache")))
         .unwrap_or_else(std::env::temp_dir)
-        .join("rcompose")
-        .join("oci")
+        .join("docker-compose")
 }
 
 pub fn is_remote(file: &str) -> bool {
@@ -105,7 +106,11 @@ fn confirm(message: &str) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-pub fn run(global: &GlobalArgs, args: PublishArgs) -> Result<i32> {
+pub fn run(
+    global: &GlobalArgs,
+    rt: &super::args::RuntimeGlobals,
+    args: PublishArgs,
+) -> Result<i32> {
     if args.app || args.resolve_image_digests {
         anyhow::bail!(
             "publish {}: rcompose cannot yet pin image digests or publish the images with the \
@@ -122,6 +127,8 @@ pub fn run(global: &GlobalArgs, args: PublishArgs) -> Result<i32> {
         Some(v) if v.is_empty() => None,
         Some(v) => Some(v.parse::<OciVersion>()?),
     };
+    // A bad reference is an error before anything is read or asked.
+    let host = publish::registry_host(&args.repository)?;
     let mut opts = global.load_options(&[])?;
     // Every service is published, whatever the active profiles.
     opts.profiles = vec!["*".to_string()];
@@ -131,9 +138,7 @@ pub fn run(global: &GlobalArgs, args: PublishArgs) -> Result<i32> {
     }
     let mut insecure = global.insecure_registry.clone();
     if args.insecure_registry {
-        if let Ok(r) = publish::registry_host(&args.repository) {
-            insecure.push(r);
-        }
+        insecure.push(host);
     }
     let options = PublishOptions {
         repository: args.repository.clone(),
@@ -148,7 +153,28 @@ pub fn run(global: &GlobalArgs, args: PublishArgs) -> Result<i32> {
         },
     };
     let prefix = if args.dry_run { "DRY-RUN MODE - " } else { "" };
-    match publish::publish(&loaded.project, &options, &mut confirm) {
+    match publish::pre_checks(&loaded.project, &options, &mut confirm) {
+        Ok(()) => {}
+        Err(PublishError::Canceled) => return Ok(exit::INTERRUPTED),
+        Err(e) => return Err(anyhow::anyhow!("publish {}: {e}", args.repository)),
+    }
+    // The images the project builds go to their registries first (v5 does this too).
+    let builds_images = loaded
+        .project
+        .services
+        .values()
+        .any(|s| s.build.is_some() && s.image.as_deref().is_some_and(|i| !i.is_empty()));
+    if builds_images {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(super::images::push_for_publish(
+            &loaded.project,
+            rt,
+            args.dry_run,
+        ))?;
+    }
+    match publish::push_artifact(&loaded.project, &options) {
         Ok(_) => {
             eprintln!("{prefix} {} publishing", args.repository);
             eprintln!("{prefix} {} published", args.repository);
