@@ -2,8 +2,9 @@
 //! registry (`support/registry.rs`): what one publishes the other loads to the same `config`, the
 //! manifests both push for the same files agree (media types, artifact type, config, layer
 //! digests and annotation keys), and bad input fails with a message naming the reference. Every
-//! command runs under the harness's deadline. No Docker engine is needed: the registry is spoken
-//! to over HTTP. Fails (never skips) when v5 or the registry cannot be had.
+//! command runs under the harness's deadline. The artifacts travel over the registry's HTTP API;
+//! the engine is needed only where images are built and pushed and for `up --dry-run`. Fails
+//! (never skips) when v5, the registry or the engine cannot be had.
 
 #[path = "e2e_harness.rs"]
 mod harness;
@@ -358,6 +359,19 @@ fn all_resources_is_a_global_flag_as_in_v5() {
     // rcompose also takes it after `config`, where it used to be (v5 does not).
     let after = ok(d.rc(&["config", "--all-resources"]), "rcompose");
     assert_eq!(after.stdout, rc.stdout);
+    // `up` creates them too (as v5 does), and only with the flag (a dry run: nothing changes).
+    for (args, created) in [
+        (&["--all-resources", "--dry-run", "up", "-d"][..], true),
+        (&["--dry-run", "up", "-d"], false),
+    ] {
+        let rc = ok(d.rc(args), "rcompose up");
+        let v5 = ok(d.v5(args), "v5 up");
+        for out in [&rc, &v5] {
+            let text = format!("{}{}", out.stdout, out.stderr);
+            assert_eq!(text.contains("_unused"), created, "{args:?}:\n{text}");
+            assert_eq!(text.contains("_spare"), created, "{args:?}:\n{text}");
+        }
+    }
 }
 
 #[test]
