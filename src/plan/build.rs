@@ -506,7 +506,8 @@ impl<'a> Builder<'a> {
             .collect();
         let mut net_steps: HashMap<String, StepId> = HashMap::new();
         for (key, net) in &self.d.networks {
-            if net.external || !(used_nets.contains(key) || !nets_anywhere.contains(key)) {
+            let wanted = used_nets.contains(key) || !nets_anywhere.contains(key);
+            if net.external || !wanted {
                 continue;
             }
             match self.o.network(&net.name) {
@@ -532,7 +533,8 @@ impl<'a> Builder<'a> {
         }
         let mut vol_steps: HashMap<String, StepId> = HashMap::new();
         for (key, vol) in &self.d.volumes {
-            if vol.external || !(used_vols.contains(key) || !vols_anywhere.contains(key)) {
+            let wanted = used_vols.contains(key) || !vols_anywhere.contains(key);
+            if vol.external || !wanted {
                 continue;
             }
             match self.o.volume(&vol.name) {
