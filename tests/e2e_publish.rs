@@ -190,6 +190,18 @@ fn an_application_published_by_rcompose_loads_in_v5_as_in_rcompose() {
         out.stderr
     );
     configs_agree(&d, &reg, &reference);
+    // A dry run checks and prints the same, and pushes nothing.
+    let dry = reg.image("apps/dry:1");
+    for args in [
+        &["publish", "--dry-run", "-y"][..],
+        &["--dry-run", "publish", "-y"],
+    ] {
+        let mut a = args.to_vec();
+        a.push(&dry);
+        ok(d.rc(&a), "rcompose publish --dry-run");
+    }
+    let r = Reference::parse(&dry).expect("reference");
+    assert!(Registry::new(&r, &[], None).get_manifest("1").is_err());
 }
 
 #[test]

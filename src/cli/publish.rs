@@ -129,6 +129,7 @@ pub fn run(
     };
     // A bad reference is an error before anything is read or asked.
     let host = publish::registry_host(&args.repository)?;
+    let dry_run = args.dry_run || rt.dry_run;
     let mut opts = global.load_options(&[])?;
     // Every service is published, whatever the active profiles.
     opts.profiles = vec!["*".to_string()];
@@ -145,14 +146,13 @@ pub fn run(
         oci_version,
         with_env: args.with_env,
         yes: args.yes,
-        dry_run: args.dry_run,
+        dry_run,
         compose_version: rcompose::model::labels::COMPOSE_VERSION.to_string(),
         registry: RegistryOptions {
             insecure,
             docker_config_dir: docker_config_dir(),
         },
     };
-    let prefix = if args.dry_run { "DRY-RUN MODE - " } else { "" };
     match publish::pre_checks(&loaded.project, &options, &mut confirm) {
         Ok(()) => {}
         Err(PublishError::Canceled) => return Ok(exit::INTERRUPTED),
@@ -171,13 +171,13 @@ pub fn run(
         runtime.block_on(super::images::push_for_publish(
             &loaded.project,
             rt,
-            args.dry_run,
+            dry_run,
         ))?;
     }
     match publish::push_artifact(&loaded.project, &options) {
         Ok(_) => {
-            eprintln!("{prefix} {} publishing", args.repository);
-            eprintln!("{prefix} {} published", args.repository);
+            eprintln!(" {} publishing", args.repository);
+            eprintln!(" {} published", args.repository);
             Ok(exit::OK)
         }
         Err(PublishError::Canceled) => Ok(exit::INTERRUPTED),
