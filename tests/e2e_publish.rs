@@ -253,7 +253,13 @@ fn the_manifest_rcompose_pushes_is_v5s_for_the_same_files() {
 #[test]
 fn publish_checks_refuse_or_ask_as_v5_does() {
     let reg = LocalRegistry::start();
-    let cases: [(&str, &str, i32, &[&str]); 3] = [
+    let cases: [(&str, &str, i32, &[&str]); 4] = [
+        (
+            "includes",
+            "include: [x.yaml]\nservices:\n  web:\n    image: busybox\n",
+            1,
+            &["cannot publish compose file with local includes"],
+        ),
         (
             "binds",
             "services:\n  web:\n    image: busybox\n    volumes: [\"./data:/data\"]\n",
@@ -278,7 +284,11 @@ fn publish_checks_refuse_or_ask_as_v5_does() {
         ),
     ];
     for (tag, yaml, code, says) in cases {
-        let d = Dir::new(&[("compose.yaml", yaml), ("x.env", "A=1\n")]);
+        let d = Dir::new(&[
+            ("compose.yaml", yaml),
+            ("x.env", "A=1\n"),
+            ("x.yaml", "services:\n  db:\n    image: busybox\n"),
+        ]);
         let reference = reg.image(&format!("checks/{tag}:1"));
         // No terminal: the confirmation is a "no".
         let rc = d.rc(&["publish", &reference]);
@@ -452,4 +462,39 @@ fn publish_pushes_the_images_the_project_builds_first() {
     let _ = harness::docker_try(&["rmi", "-f", &image]);
     assert!(pushed.is_ok(), "{image} was not pushed:\n{}", out.stderr);
     configs_agree(&d, &reg, &app);
+}
+
+#[test]
+fn extended_files_travel_in_the_artifact_as_in_v5() {
+    let reg = LocalRegistry::start();
+    let d = Dir::new(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    extends:\n      file: base.yaml\n      service: b\n    ports: [\"80\"]\n",
+        ),
+        (
+            "base.yaml",
+            "services:\n  b:\n    image: busybox\n    command: [\"true\"]\n",
+        ),
+    ]);
+    let ours = reg.image("ext/rc:1");
+    let theirs = reg.image("ext/v5:1");
+    ok(d.rc(&["publish", "-y", &ours]), "rcompose publish");
+    ok(
+        d.v5(&["publish", "-y", "--insecure-registry", &theirs]),
+        "v5 publish",
+    );
+    let (m_rc, m_v5) = (manifest(&reg, &ours), manifest(&reg, &theirs));
+    assert_eq!(
+        comparable(m_rc.clone()),
+        comparable(m_v5.clone()),
+        "rc: {m_rc:#}\nv5: {m_v5:#}"
+    );
+    assert_eq!(
+        m_rc["layers"][1]["annotations"]["com.docker.compose.extends"],
+        "true"
+    );
+    let elsewhere = Dir::new(&[]);
+    configs_agree(&elsewhere, &reg, &ours);
+    configs_agree(&elsewhere, &reg, &theirs);
 }

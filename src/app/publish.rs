@@ -177,6 +177,7 @@ pub fn pre_checks(
         m.push_str("give each of them an `image:` (the name their image is pushed under)");
         return Err(PublishError::Refused(m));
     }
+    check_includes(&project.compose_files)?;
     let mut binds = String::new();
     let mut names: Vec<&String> = all.clone().map(|(n, _)| n).collect();
     names.sort();
@@ -358,39 +359,68 @@ fn scalar_text(v: &serde_yaml::Value) -> Option<String> {
 }
 
 /// The artifact's layers: each compose file as written, in order, with its `env_file` paths
-/// replaced by `<sha256 of the absolute path>.env` (as v5 does, whether or not the env files are
-/// published), then with `with_env` the env files themselves, named so.
+/// replaced by `<sha256 of the absolute path>.env` and its local `extends.file`s by
+/// `<sha256 of the absolute path>.yaml` (as v5 does, whether or not the env files are published);
+/// then each extended file (rewritten the same way, annotated `com.docker.compose.extends`), and
+/// with `with_env` the env files of the compose files, named so. Relative paths are read against
+/// the project directory, in extended files too, as v5 reads them.
 pub fn layers(
     project: &Project,
     compose_version: &str,
     with_env: bool,
 ) -> Result<Vec<Layer>, PublishError> {
     let working_dir = project.working_dir.clone().unwrap_or_default();
+    let version = (
+        "com.docker.compose.version".to_string(),
+        compose_version.to_string(),
+    );
     let mut out = Vec::new();
     let mut env_files: Vec<(PathBuf, String)> = Vec::new();
-    for file in &project.compose_files {
+    let mut extended: Vec<(PathBuf, String)> = Vec::new();
+    let read = |file: &Path| -> Result<(Vec<u8>, Refs), PublishError> {
         let raw = std::fs::read(file).map_err(io_error(file))?;
-        let data = match String::from_utf8(raw) {
+        Ok(match String::from_utf8(raw) {
             Ok(text) => {
-                let (text, found) = rewrite_env_files(&text, &working_dir);
-                for f in found {
-                    if !env_files.contains(&f) {
-                        env_files.push(f);
-                    }
-                }
-                text.into_bytes()
+                let (text, refs) = rewrite_refs(&text, &working_dir);
+                (text.into_bytes(), refs)
             }
-            Err(e) => e.into_bytes(),
-        };
+            Err(e) => (e.into_bytes(), Refs::default()),
+        })
+    };
+    let add = |list: &mut Vec<(PathBuf, String)>, found: Vec<(PathBuf, String)>| {
+        for f in found {
+            if !list.contains(&f) {
+                list.push(f);
+            }
+        }
+    };
+    for file in &project.compose_files {
+        let (data, refs) = read(file)?;
+        add(&mut env_files, refs.env_files);
+        add(&mut extended, refs.extends);
         let base = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         out.push(Layer {
             media_type: COMPOSE_FILE_MEDIA_TYPE.to_string(),
+            annotations: vec![("com.docker.compose.file".into(), base), version.clone()],
+            data,
+        });
+    }
+    let mut i = 0;
+    while i < extended.len() {
+        let (path, name) = extended[i].clone();
+        i += 1;
+        let (data, refs) = read(&path)?;
+        // An extended file's env files are renamed but not published (as in v5).
+        add(&mut extended, refs.extends);
+        out.push(Layer {
+            media_type: COMPOSE_FILE_MEDIA_TYPE.to_string(),
             annotations: vec![
-                ("com.docker.compose.file".into(), base),
-                ("com.docker.compose.version".into(), compose_version.into()),
+                ("com.docker.compose.extends".into(), "true".into()),
+                ("com.docker.compose.file".into(), name),
+                version.clone(),
             ],
             data,
         });
@@ -403,10 +433,7 @@ pub fn layers(
             };
             out.push(Layer {
                 media_type: ENV_FILE_MEDIA_TYPE.to_string(),
-                annotations: vec![
-                    ("com.docker.compose.envfile".into(), name),
-                    ("com.docker.compose.version".into(), compose_version.into()),
-                ],
+                annotations: vec![("com.docker.compose.envfile".into(), name), version.clone()],
                 data,
             });
         }
@@ -432,24 +459,31 @@ fn clean(path: &Path) -> PathBuf {
     out
 }
 
+/// The files a compose file names that travel in the artifact under hashed names: (absolute
+/// path, name in the artifact).
+#[derive(Debug, Default)]
+struct Refs {
+    env_files: Vec<(PathBuf, String)>,
+    extends: Vec<(PathBuf, String)>,
+}
+
 /// The compose file's text with each `services.*.env_file` path (string, list item, or `path:`
-/// of a list item) replaced by `<sha256 of its absolute path>.env`, and the (absolute path, new
-/// name) pairs. Only the first document is read, as v5's transform does; the rest of the text is
-/// kept byte for byte.
-fn rewrite_env_files(text: &str, working_dir: &Path) -> (String, Vec<(PathBuf, String)>) {
+/// of a list item) replaced by `<sha256 of its absolute path>.env` and each `extends.file` that
+/// exists locally by `<sha256 of its absolute path>.yaml`. Only the first document is read, as
+/// v5's transform does; the rest of the text is kept byte for byte.
+fn rewrite_refs(text: &str, working_dir: &Path) -> (String, Refs) {
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    let mut found = Vec::new();
+    let mut refs = Refs::default();
     for (path, range) in crate::loader::locate::scalar_spans(text) {
         let p: Vec<&str> = path.iter().map(String::as_str).collect();
-        let is_env_file = match p.as_slice() {
-            ["services", _, "env_file"] => true,
-            ["services", _, "env_file", i] => i.parse::<usize>().is_ok(),
-            ["services", _, "env_file", i, "path"] => i.parse::<usize>().is_ok(),
-            _ => false,
+        let is_index = |i: &str| i.parse::<usize>().is_ok();
+        let ext = match p.as_slice() {
+            ["services", _, "env_file"] => "env",
+            ["services", _, "env_file", i] if is_index(i) => "env",
+            ["services", _, "env_file", i, "path"] if is_index(i) => "env",
+            ["services", _, "extends", "file"] => "yaml",
+            _ => continue,
         };
-        if !is_env_file {
-            continue;
-        }
         let raw = &text[range.clone()];
         let value = raw
             .strip_prefix('"')
@@ -460,20 +494,71 @@ fn rewrite_env_files(text: &str, working_dir: &Path) -> (String, Vec<(PathBuf, S
             continue;
         }
         let abs = clean(&working_dir.join(value));
+        // A file that is not here is a remote resource: left as it is.
+        if ext == "yaml" && !abs.is_file() {
+            continue;
+        }
         let name = format!(
-            "{}.env",
+            "{}.{ext}",
             hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
                 abs.to_string_lossy().as_bytes()
             ))
         );
         edits.push((range, name.clone()));
-        found.push((abs, name));
+        if ext == "env" {
+            refs.env_files.push((abs, name));
+        } else {
+            refs.extends.push((abs, name));
+        }
     }
     let mut out = text.to_string();
     for (range, name) in edits.into_iter().rev() {
         out.replace_range(range, &name);
     }
-    (out, found)
+    (out, refs)
+}
+
+/// v5 refuses to publish a project whose compose files `include` local files.
+fn check_includes(files: &[PathBuf]) -> Result<(), PublishError> {
+    use serde::Deserialize as _;
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let Some(Ok(doc)) = serde_yaml::Deserializer::from_str(&text)
+            .next()
+            .map(serde_yaml::Value::deserialize)
+        else {
+            continue;
+        };
+        let Some(includes) = doc.get("include").and_then(|i| i.as_sequence()) else {
+            continue;
+        };
+        let remote = |p: &str| p.contains("://") || p.starts_with("git@");
+        let local = includes.iter().any(|entry| {
+            let paths: Vec<&str> = match entry {
+                serde_yaml::Value::String(s) => vec![s.as_str()],
+                serde_yaml::Value::Mapping(_) => match entry.get("path") {
+                    Some(serde_yaml::Value::String(s)) => vec![s.as_str()],
+                    Some(serde_yaml::Value::Sequence(l)) => {
+                        l.iter().filter_map(|v| v.as_str()).collect()
+                    }
+                    _ => vec![],
+                },
+                _ => vec![],
+            };
+            paths.iter().any(|p| !remote(p))
+        });
+        if local {
+            return Err(PublishError::Refused(format!(
+                "cannot publish compose file with local includes ({}: `include` names local \
+                 files; merge them into the compose files, or publish them and include them \
+                 by oci:// reference)",
+                file.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A descriptor as Go's `v1.Descriptor` marshals (field order kept, `data` in base64).
@@ -823,7 +908,8 @@ mod tests {
     #[test]
     fn env_file_paths_become_hashed_names() {
         let text = "services:\n  a:\n    env_file: ./x.env # keep\n  b:\n    env_file:\n      - path: ../y.env\n        required: false\n";
-        let (out, found) = rewrite_env_files(text, Path::new("/w/p"));
+        let (out, refs) = rewrite_refs(text, Path::new("/w/p"));
+        let found = refs.env_files;
         let hx = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"/w/p/x.env"));
         assert!(
             out.contains(&format!("env_file: {hx}.env # keep\n")),
