@@ -91,6 +91,10 @@ impl Dir {
         out
     }
 
+    fn write_compose(&self, yaml: &str) {
+        std::fs::write(self.dir.path().join("compose.yaml"), yaml).expect("write");
+    }
+
     fn rc(&self, args: &[&str]) -> Out {
         self.run(Path::new(BIN), args)
     }
@@ -497,4 +501,86 @@ fn extended_files_travel_in_the_artifact_as_in_v5() {
     let elsewhere = Dir::new(&[]);
     configs_agree(&elsewhere, &reg, &ours);
     configs_agree(&elsewhere, &reg, &theirs);
+}
+
+/// Puts a small image manifest (no layers) at `reference` straight through the registry API.
+fn put_image(reference: &str) -> String {
+    let r = Reference::parse(reference).expect("reference");
+    let mut c = Registry::new(&r, &[], None);
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let digest = c.push_blob(config).expect("config blob");
+    let body = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": digest, "size": config.len()},
+        "layers": []
+    });
+    c.put_manifest(
+        r.object(),
+        "application/vnd.oci.image.manifest.v1+json",
+        &serde_json::to_vec(&body).expect("json"),
+    )
+    .expect("manifest")
+}
+
+#[test]
+fn resolve_image_digests_pins_images_as_v5() {
+    harness::require_engine();
+    let reg = LocalRegistry::start();
+    let image = reg.image("img/pinned:1");
+    let digest = put_image(&image);
+    let yaml = format!(
+        "services:\n  web:\n    image: {image}\n  api:\n    image: {image}\n    command: [\"x\"]\n"
+    );
+    let d = Dir::new(&[("compose.yaml", yaml.as_str())]);
+    let ours = reg.image("pin/rc:1");
+    let theirs = reg.image("pin/v5:1");
+    ok(
+        d.rc(&["publish", "-y", "--resolve-image-digests", &ours]),
+        "rcompose publish",
+    );
+    ok(
+        d.v5(&[
+            "publish",
+            "-y",
+            "--resolve-image-digests",
+            "--insecure-registry",
+            &theirs,
+        ]),
+        "v5 publish",
+    );
+    let (m_rc, m_v5) = (manifest(&reg, &ours), manifest(&reg, &theirs));
+    assert_eq!(
+        comparable(m_rc.clone()),
+        comparable(m_v5.clone()),
+        "rc: {m_rc:#}\nv5: {m_v5:#}"
+    );
+    assert_eq!(
+        m_rc["layers"][1]["annotations"]["com.docker.compose.file"],
+        "image-digests.yaml"
+    );
+    let elsewhere = Dir::new(&[]);
+    configs_agree(&elsewhere, &reg, &ours);
+    let out = ok(
+        elsewhere.rc(&["-f", &format!("oci://{ours}"), "config"]),
+        "config",
+    );
+    assert!(
+        out.stdout.contains(&format!("{image}@{digest}")),
+        "{}",
+        out.stdout
+    );
+    // An image its registry does not have: the error names it.
+    let missing = reg.image("img/missing:1");
+    d.write_compose(&format!("services:\n  web:\n    image: {missing}\n"));
+    let out = d.rc(&[
+        "publish",
+        "-y",
+        "--resolve-image-digests",
+        &reg.image("pin/bad:1"),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(&missing), "{}", out.stderr);
 }

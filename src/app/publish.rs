@@ -120,6 +120,9 @@ pub struct PublishOptions {
     pub yes: bool,
     /// `--dry-run`: check and build the artifact, push nothing.
     pub dry_run: bool,
+    /// `--resolve-image-digests`: an `image-digests.yaml` layer pins each service's image to the
+    /// digest its registry has for it now.
+    pub resolve_image_digests: bool,
     /// The value of the `com.docker.compose.version` annotations.
     pub compose_version: String,
     pub registry: RegistryOptions,
@@ -518,6 +521,39 @@ fn rewrite_refs(text: &str, working_dir: &Path) -> (String, Refs) {
     (out, refs)
 }
 
+/// The `image-digests.yaml` override of `--resolve-image-digests`: each service (sorted by name)
+/// with its image as `REFERENCE@DIGEST`, the digest its registry gives for the tag now (an image
+/// already pinned by digest is kept as written).
+fn image_digests(project: &Project, registry: &RegistryOptions) -> Result<String, PublishError> {
+    let mut services: Vec<(&String, &str)> = project
+        .services
+        .iter()
+        .chain(project.disabled_services.iter())
+        .filter_map(|(n, s)| s.image.as_deref().filter(|i| !i.is_empty()).map(|i| (n, i)))
+        .collect();
+    services.sort();
+    let mut out = String::from("services:\n");
+    for (name, image) in services {
+        let r = Reference::parse(image)?;
+        let pinned = if r.digest.is_some() {
+            image.to_string()
+        } else {
+            let digest = registry
+                .client(&r)
+                .get_manifest(r.object())
+                .map_err(|e| {
+                    PublishError::Refused(format!(
+                        "failed to resolve digest for {r} (service {name:?}): {e}"
+                    ))
+                })?
+                .digest;
+            r.with_digest(&digest).to_string()
+        };
+        out.push_str(&format!("  {name}:\n    image: {pinned}\n"));
+    }
+    Ok(out)
+}
+
 /// v5 refuses to publish a project whose compose files `include` local files.
 fn check_includes(files: &[PathBuf]) -> Result<(), PublishError> {
     use serde::Deserialize as _;
@@ -659,7 +695,23 @@ pub fn push_artifact(project: &Project, opts: &PublishOptions) -> Result<Publish
             opts.repository
         )));
     }
-    let layers = layers(project, &opts.compose_version, opts.with_env)?;
+    let mut layers = layers(project, &opts.compose_version, opts.with_env)?;
+    if opts.resolve_image_digests {
+        layers.push(Layer {
+            media_type: COMPOSE_FILE_MEDIA_TYPE.to_string(),
+            annotations: vec![
+                (
+                    "com.docker.compose.file".into(),
+                    "image-digests.yaml".into(),
+                ),
+                (
+                    "com.docker.compose.version".into(),
+                    opts.compose_version.clone(),
+                ),
+            ],
+            data: image_digests(project, &opts.registry)?.into_bytes(),
+        });
+    }
     let version = opts.oci_version.unwrap_or(OciVersion::V1_1);
     if opts.dry_run {
         return Ok(Published {

@@ -23,7 +23,7 @@ pub struct PublishArgs {
     /// OCI image/artifact specification version (automatically determined by default).
     #[arg(long, value_name = "VERSION")]
     pub oci_version: Option<String>,
-    /// Pin image tags to digests. Not supported by rcompose.
+    /// Pin image tags to digests.
     #[arg(long)]
     pub resolve_image_digests: bool,
     /// Include environment variables in the published OCI artifact.
@@ -111,15 +111,10 @@ pub fn run(
     rt: &super::args::RuntimeGlobals,
     args: PublishArgs,
 ) -> Result<i32> {
-    if args.app || args.resolve_image_digests {
+    if args.app {
         anyhow::bail!(
-            "publish {}: rcompose cannot yet pin image digests or publish the images with the \
-             application; publish without it, or use docker compose",
-            if args.app {
-                "--app"
-            } else {
-                "--resolve-image-digests"
-            }
+            "publish --app: rcompose cannot yet publish the images with the application; publish \
+             without it (--resolve-image-digests pins them), or use docker compose"
         );
     }
     let oci_version = match &args.oci_version {
@@ -147,6 +142,7 @@ pub fn run(
         with_env: args.with_env,
         yes: args.yes,
         dry_run,
+        resolve_image_digests: args.resolve_image_digests,
         compose_version: rcompose::model::labels::COMPOSE_VERSION.to_string(),
         registry: RegistryOptions {
             insecure,
