@@ -584,3 +584,75 @@ fn resolve_image_digests_pins_images_as_v5() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains(&missing), "{}", out.stderr);
 }
+
+/// The image index `publish --app` pushed (by digest, untagged) into `repo`, read from the
+/// registry's storage (distribution 2.x has no referrers API).
+fn application_index(reg: &LocalRegistry, repo: &str) -> Value {
+    let dir = reg
+        .storage()
+        .join("docker/registry/v2/repositories")
+        .join(repo)
+        .join("_manifests/revisions/sha256");
+    let r = Reference::parse(&reg.image(&format!("{repo}:x"))).expect("reference");
+    let mut c = Registry::new(&r, &[], None);
+    for e in std::fs::read_dir(&dir).expect("revisions").flatten() {
+        let digest = format!("sha256:{}", e.file_name().to_string_lossy());
+        let m = c.get_manifest(&digest).expect("manifest");
+        let v: Value = serde_json::from_slice(&m.bytes).expect("json");
+        if v["mediaType"] == "application/vnd.oci.image.index.v1+json" {
+            return v;
+        }
+    }
+    panic!("no image index in {repo}");
+}
+
+#[test]
+fn publish_app_copies_the_images_and_indexes_them_as_v5() {
+    let reg = LocalRegistry::start();
+    let image = reg.image("img/app-image:1");
+    let digest = put_image(&image);
+    let yaml = format!("services:\n  web:\n    image: {image}\n");
+    let d = Dir::new(&[("compose.yaml", yaml.as_str())]);
+    ok(
+        d.rc(&["publish", "-y", "--app", &reg.image("bundle/rc:1")]),
+        "rcompose publish --app",
+    );
+    ok(
+        d.v5(&[
+            "publish",
+            "-y",
+            "--app",
+            "--insecure-registry",
+            &reg.image("bundle/v5:1"),
+        ]),
+        "v5 publish --app",
+    );
+    let mut indexes = Vec::new();
+    for repo in ["bundle/rc", "bundle/v5"] {
+        let mut index = application_index(&reg, repo);
+        // The image is in the application's repository now.
+        let r = Reference::parse(&reg.image(&format!("{repo}:x"))).expect("reference");
+        assert!(
+            Registry::new(&r, &[], None).get_manifest(&digest).is_ok(),
+            "{repo}"
+        );
+        for p in [
+            "/subject/digest",
+            "/subject/size",
+            "/subject/annotations/com.docker.compose.version",
+            "/annotations/com.docker.compose.version",
+        ] {
+            assert!(index.pointer(p).is_some(), "{p} in {index:#}");
+            if let Some(v) = index.pointer_mut(p) {
+                *v = Value::Null;
+            }
+        }
+        indexes.push(index);
+    }
+    assert_eq!(
+        indexes[0], indexes[1],
+        "rc: {:#}\nv5: {:#}",
+        indexes[0], indexes[1]
+    );
+    assert_eq!(indexes[0]["manifests"][0]["digest"], digest.as_str());
+}

@@ -123,6 +123,9 @@ pub struct PublishOptions {
     /// `--resolve-image-digests`: an `image-digests.yaml` layer pins each service's image to the
     /// digest its registry has for it now.
     pub resolve_image_digests: bool,
+    /// `--app`: the services' images are copied into the repository too, and an image index
+    /// whose `subject` is the compose manifest lists them (implies `resolve_image_digests`).
+    pub app: bool,
     /// The value of the `com.docker.compose.version` annotations.
     pub compose_version: String,
     pub registry: RegistryOptions,
@@ -696,7 +699,7 @@ pub fn push_artifact(project: &Project, opts: &PublishOptions) -> Result<Publish
         )));
     }
     let mut layers = layers(project, &opts.compose_version, opts.with_env)?;
-    if opts.resolve_image_digests {
+    if opts.resolve_image_digests || opts.app {
         layers.push(Layer {
             media_type: COMPOSE_FILE_MEDIA_TYPE.to_string(),
             annotations: vec![
@@ -745,12 +748,145 @@ pub fn push_artifact(project: &Project, opts: &PublishOptions) -> Result<Publish
         }
         Err(e) => return Err(e.into()),
     };
+    if opts.app {
+        let manifest_size = manifest(&layers, version, &created).len();
+        push_application_index(project, opts, &mut client, &digest, manifest_size, version)?;
+    }
     Ok(Published {
         reference: reference.to_string(),
         digest: Some(digest),
         oci_version: version,
         layers,
     })
+}
+
+/// `--app`: copies each service's image (sorted by service name) into the artifact's
+/// repository and pushes, by digest, the image index v5 pushes: the images' manifests, each
+/// annotated with its source repository, and the compose manifest as its `subject`.
+fn push_application_index(
+    project: &Project,
+    opts: &PublishOptions,
+    dst: &mut Registry,
+    manifest_digest: &str,
+    manifest_size: usize,
+    version: OciVersion,
+) -> Result<(), PublishError> {
+    let mut services: Vec<(&String, &crate::model::Service)> = project
+        .services
+        .iter()
+        .chain(project.disabled_services.iter())
+        .collect();
+    services.sort_by(|a, b| a.0.cmp(b.0));
+    let mut manifests = Vec::new();
+    for (name, svc) in services {
+        let image = svc
+            .image
+            .as_deref()
+            .filter(|i| !i.is_empty())
+            .ok_or_else(|| {
+                PublishError::Refused(format!(
+                    "publish --app requires service {name:?} to define an image"
+                ))
+            })?;
+        let src_ref = Reference::parse(image)?;
+        let mut src = opts.registry.client(&src_ref);
+        let top = src.get_manifest(src_ref.object())?;
+        copy_manifest(&mut src, dst, &src_ref, &top)?;
+        let media = manifest_media_type(&top);
+        let host = src_ref
+            .domain
+            .rsplit_once(':')
+            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+            .map(|(h, _)| h)
+            .unwrap_or(&src_ref.domain)
+            .to_string();
+        let mut d = serde_json::Map::new();
+        d.insert("mediaType".into(), media.into());
+        d.insert("digest".into(), top.digest.clone().into());
+        d.insert("size".into(), top.bytes.len().into());
+        d.insert(
+            "annotations".into(),
+            serde_json::json!({
+                format!("containerd.io/distribution.source.{host}"): src_ref.path.clone()
+            }),
+        );
+        manifests.push(serde_json::Value::Object(d));
+    }
+    let mut subject = serde_json::Map::new();
+    subject.insert("mediaType".into(), OCI_MANIFEST_MEDIA_TYPE.into());
+    subject.insert("digest".into(), manifest_digest.into());
+    subject.insert("size".into(), manifest_size.into());
+    subject.insert(
+        "annotations".into(),
+        serde_json::json!({ "com.docker.compose.version": opts.compose_version }),
+    );
+    if version == OciVersion::V1_1 {
+        subject.insert("artifactType".into(), ARTIFACT_TYPE.into());
+    }
+    let mut index = serde_json::Map::new();
+    index.insert("schemaVersion".into(), 2.into());
+    index.insert("mediaType".into(), OCI_INDEX_MEDIA_TYPE.into());
+    index.insert("manifests".into(), manifests.into());
+    index.insert("subject".into(), subject.into());
+    index.insert(
+        "annotations".into(),
+        serde_json::json!({ "com.docker.compose.version": opts.compose_version }),
+    );
+    let body = serde_json::to_vec(&serde_json::Value::Object(index)).unwrap_or_default();
+    dst.put_manifest(&sha256_digest(&body), OCI_INDEX_MEDIA_TYPE, &body)?;
+    Ok(())
+}
+
+/// A manifest's media type: its `mediaType` field, else what the registry said.
+fn manifest_media_type(m: &crate::engine::registry::Manifest) -> String {
+    serde_json::from_slice::<serde_json::Value>(&m.bytes)
+        .ok()
+        .and_then(|v| {
+            v.get("mediaType")
+                .and_then(|t| t.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| m.media_type.clone())
+}
+
+/// Copies a manifest and everything it names (child manifests of an index, config and layer
+/// blobs: mounted when both repositories are on one registry, else downloaded and uploaded) from
+/// `src` to `dst`, stored there by digest.
+fn copy_manifest(
+    src: &mut Registry,
+    dst: &mut Registry,
+    src_ref: &Reference,
+    m: &crate::engine::registry::Manifest,
+) -> Result<(), PublishError> {
+    let doc: serde_json::Value = serde_json::from_slice(&m.bytes).map_err(|e| {
+        PublishError::Refused(format!("{src_ref}: the image manifest is not JSON ({e})"))
+    })?;
+    if let Some(children) = doc.get("manifests").and_then(|c| c.as_array()) {
+        for child in children {
+            if let Some(d) = child.get("digest").and_then(|d| d.as_str()) {
+                let cm = src.get_manifest(d)?;
+                copy_manifest(src, dst, src_ref, &cm)?;
+            }
+        }
+    }
+    let blobs = doc.get("config").into_iter().chain(
+        doc.get("layers")
+            .and_then(|l| l.as_array())
+            .into_iter()
+            .flatten(),
+    );
+    for b in blobs {
+        let Some(digest) = b.get("digest").and_then(|d| d.as_str()) else {
+            continue;
+        };
+        let mounted = dst.same_registry(src_ref) && dst.mount_blob(digest, &src_ref.path)?;
+        if !mounted && !dst.has_blob(digest)? {
+            let data = src.get_blob(digest)?;
+            dst.push_blob(&data)?;
+        }
+    }
+    dst.put_manifest(&m.digest, &manifest_media_type(m), &m.bytes)?;
+    Ok(())
 }
 
 /// The registry host of a reference (`127.0.0.1:5000`, `docker.io`).

@@ -14,7 +14,7 @@ use rcompose::app::types::load::{ErrorKind, LoadError};
 
 #[derive(Debug, Args, Default)]
 pub struct PublishArgs {
-    /// Published compose application (includes referenced images). Not supported by rcompose.
+    /// Published compose application (includes referenced images).
     #[arg(long)]
     pub app: bool,
     /// Execute command in dry run mode.
@@ -111,12 +111,6 @@ pub fn run(
     rt: &super::args::RuntimeGlobals,
     args: PublishArgs,
 ) -> Result<i32> {
-    if args.app {
-        anyhow::bail!(
-            "publish --app: rcompose cannot yet publish the images with the application; publish \
-             without it (--resolve-image-digests pins them), or use docker compose"
-        );
-    }
     let oci_version = match &args.oci_version {
         None => None,
         Some(v) if v.is_empty() => None,
@@ -143,6 +137,7 @@ pub fn run(
         yes: args.yes,
         dry_run,
         resolve_image_digests: args.resolve_image_digests,
+        app: args.app,
         compose_version: rcompose::model::labels::COMPOSE_VERSION.to_string(),
         registry: RegistryOptions {
             insecure,

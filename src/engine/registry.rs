@@ -446,6 +446,32 @@ impl Registry {
         Ok(digest)
     }
 
+    /// Makes the blob `digest` of `from` (another repository of the same registry) available in
+    /// this one without sending it (a cross-repository mount); `false` when the registry would
+    /// rather have it uploaded.
+    pub fn mount_blob(&mut self, digest: &str, from: &str) -> RegistryResult<bool> {
+        if self.has_blob(digest)? {
+            return Ok(true);
+        }
+        let url = self.url(&format!(
+            "blobs/uploads/?mount={}&from={}",
+            encode(digest),
+            encode(from)
+        ));
+        let resp = self.send("POST", &url, &[("Content-Length", "0")], &[])?;
+        Ok(resp.status == 201)
+    }
+
+    /// The repository path (`library/busybox`).
+    pub fn repository(&self) -> &str {
+        &self.reference.path
+    }
+
+    /// Whether `other` is served by the same registry as this client.
+    pub fn same_registry(&self, other: &Reference) -> bool {
+        other.domain == self.reference.domain
+    }
+
     /// Stores a manifest under `tag_or_digest`.
     pub fn put_manifest(
         &mut self,
