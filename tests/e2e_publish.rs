@@ -656,3 +656,55 @@ fn publish_app_copies_the_images_and_indexes_them_as_v5() {
     );
     assert_eq!(indexes[0]["manifests"][0]["digest"], digest.as_str());
 }
+
+#[test]
+fn a_stack_started_from_a_published_application_is_v5s_too() {
+    harness::require_engine();
+    let reg = LocalRegistry::start();
+    let d = Dir::new(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox:latest\n    command: [\"sleep\", \"300\"]\n",
+    )]);
+    let reference = reg.image("run/app:1");
+    ok(d.rc(&["publish", "-y", &reference]), "rcompose publish");
+    let project = harness::unique_name("ociup");
+    let oci = format!("oci://{reference}");
+    let rc = |args: &[&str]| {
+        let mut a = vec!["-p", project.as_str(), "-f", oci.as_str()];
+        a.extend_from_slice(args);
+        d.rc(&a)
+    };
+    let v5 = |args: &[&str]| {
+        let mut a = vec![
+            "--insecure-registry",
+            reg.host.as_str(),
+            "-p",
+            project.as_str(),
+            "-f",
+            oci.as_str(),
+        ];
+        a.extend_from_slice(args);
+        d.v5(&a)
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ok(rc(&["up", "-d"]), "rcompose up");
+        let id = |who: &str| {
+            let name = format!("{project}-web-1");
+            harness::docker_try(&["inspect", "-f", "{{.Id}}", &name])
+                .unwrap_or_else(|| panic!("{who}: no container {name}"))
+        };
+        let before = id("rcompose up");
+        // v5 sees the same configuration: nothing to recreate.
+        ok(v5(&["up", "-d"]), "v5 up");
+        assert_eq!(id("v5 up"), before, "v5 recreated the container");
+        ok(v5(&["down"]), "v5 down");
+        assert!(
+            harness::docker_try(&["inspect", &format!("{project}-web-1")]).is_none(),
+            "v5 down left the container"
+        );
+    }));
+    harness::purge(&project);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
