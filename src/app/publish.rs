@@ -24,7 +24,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::engine::auth;
-use crate::engine::registry::{sha256_digest, Reference, Registry, RegistryError};
+pub use crate::engine::registry::RegistryError;
+use crate::engine::registry::{sha256_digest, Reference, Registry};
 use crate::model::Project;
 
 /// The artifact type of a Compose application (OCI 1.1).

@@ -9,7 +9,9 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{exit, GlobalArgs};
-use rcompose::app::publish::{self, OciVersion, PublishError, PublishOptions, RegistryOptions};
+use rcompose::app::publish::{
+    self, OciVersion, PublishError, PublishOptions, RegistryError, RegistryOptions,
+};
 use rcompose::app::types::load::{ErrorKind, LoadError};
 
 #[derive(Debug, Args, Default)]
@@ -89,9 +91,31 @@ pub fn fetch(file: &str, insecure: &[String]) -> Result<PathBuf, LoadError> {
         let reference = file.strip_prefix("oci://").unwrap_or(file);
         LoadError::new(
             ErrorKind::Io,
-            format!("failed to pull OCI resource {reference:?}: {e}"),
+            format!(
+                "failed to pull OCI resource {reference:?}: {e}{}",
+                tls_hint(&e)
+            ),
         )
     })
+}
+
+/// What to do when a registry reached over HTTPS could not be: it may serve plain HTTP.
+fn tls_hint(e: &PublishError) -> String {
+    match e {
+        PublishError::Registry(RegistryError::Unreachable { url, .. })
+            if url.starts_with("https://") =>
+        {
+            let host = url
+                .trim_start_matches("https://")
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            format!(
+                "\n  hint: a registry that serves plain HTTP must be named: --insecure-registry {host}"
+            )
+        }
+        _ => String::new(),
+    }
 }
 
 /// Asks on the terminal; anything but `y`/`yes` (or the end of the input) is a no.
@@ -172,6 +196,10 @@ pub fn run(
             Ok(exit::OK)
         }
         Err(PublishError::Canceled) => Ok(exit::INTERRUPTED),
-        Err(e) => Err(anyhow::anyhow!("publish {}: {e}", args.repository)),
+        Err(e) => Err(anyhow::anyhow!(
+            "publish {}: {e}{}",
+            args.repository,
+            tls_hint(&e)
+        )),
     }
 }

@@ -844,6 +844,77 @@ mod tests {
         assert!(parse_response(b"garbage", false).is_err());
     }
 
+    /// A fake registry on a loopback port that wants a bearer token from its own `/token`
+    /// endpoint (which wants the docker config's credentials): the client answers the challenge.
+    #[test]
+    fn a_token_challenge_is_answered_with_the_credentials() {
+        use std::io::{BufRead, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let realm = format!("http://{host}/token");
+        let server = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for _ in 0..3 {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = Vec::new();
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                    head.push(line.trim().to_string());
+                }
+                let auth = head
+                    .iter()
+                    .find(|h| h.to_ascii_lowercase().starts_with("authorization:"))
+                    .cloned()
+                    .unwrap_or_default();
+                let reply = if head[0].starts_with("GET /token?") {
+                    (200, r#"{"token":"t0k"}"#.to_string(), String::new())
+                } else if auth.ends_with("Bearer t0k") {
+                    (200, "{}".to_string(), String::new())
+                } else {
+                    let challenge = format!(
+                        "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"fake\",scope=\"repository:a/b:pull\"\r\n"
+                    );
+                    (401, "{}".to_string(), challenge)
+                };
+                seen.push((head[0].clone(), auth));
+                let mut s = stream;
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {} X\r\nContent-Length: {}\r\n{}\r\n{}",
+                    reply.0,
+                    reply.1.len(),
+                    reply.2,
+                    reply.1
+                );
+            }
+            seen
+        });
+        let r = Reference::parse(&format!("{host}/a/b:1")).unwrap();
+        let creds = RegistryAuth {
+            username: Some("me".into()),
+            password: Some("pw".into()),
+            ..Default::default()
+        };
+        let m = Registry::new(&r, &[], Some(creds))
+            .get_manifest("1")
+            .unwrap();
+        assert_eq!(m.bytes, b"{}");
+        let seen = server.join().unwrap();
+        assert!(
+            seen[1].0.contains("scope=repository%3Aa%2Fb%3Apull"),
+            "{seen:?}"
+        );
+        assert!(seen[1].0.contains("service=fake"), "{seen:?}");
+        // `me:pw` in base64.
+        assert!(seen[1].1.ends_with("Basic bWU6cHc="), "{seen:?}");
+        assert!(seen[2].1.ends_with("Bearer t0k"), "{seen:?}");
+    }
+
     #[test]
     fn challenges_and_locations_are_parsed() {
         let p = challenge_params(
