@@ -471,3 +471,28 @@ services:
     let bare = s.stack.rc_without_file(&["images", "-q"]).ok().stdout();
     assert_eq!(bare, quiet);
 }
+
+/// `build -m` limits the memory of the build's containers, as docker compose v5 does with the
+/// classic builder: a `RUN` step sees the limit in its cgroup.
+#[test]
+fn build_memory_flag_limits_the_build_containers_as_v5() {
+    let s = Stack::new("buildmem", "services:\n  b:\n    build: .\n");
+    std::fs::write(
+        s.dir.path().join("Dockerfile"),
+        "FROM busybox:latest\nRUN echo limit=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)\n",
+    )
+    .expect("Dockerfile");
+    let rc = s.rc(&["build", "--no-cache", "-m", "64m"]).ok();
+    let v5 = s.v5(&["build", "--no-cache", "-m", "64m"]).ok();
+    for (who, out) in [("rcompose", &rc), ("v5", &v5)] {
+        let text = format!("{}{}", out.stdout(), out.stderr());
+        assert!(text.contains("limit=67108864"), "{who}:\n{text}");
+    }
+    let bad = s.rc(&["build", "-m", "lots"]).code_is(1);
+    assert!(
+        bad.stderr().contains("invalid size: 'lots'"),
+        "{}",
+        bad.stderr()
+    );
+    docker_try(&["rmi", "-f", &format!("{}-b", s.project)]);
+}

@@ -153,6 +153,7 @@ pub fn build_spec(project: &Project, service: &Service) -> Result<BuildSpec, Str
         })
         .collect();
     spec.shm_size = (build.shm_size.0 != 0).then_some(build.shm_size.0);
+    spec.memory = build.memory.filter(|m| *m > 0);
     spec.cache_from = build.cache_from.clone();
     spec.platform = service.platform.clone().filter(|p| !p.is_empty());
     Ok(spec)

@@ -35,6 +35,8 @@ pub struct BuildOptions {
     /// `--build-arg KEY=VAL` (`Some`) or `--build-arg KEY` (`None`: the value comes from the
     /// project's environment, and the argument is left alone when it is not set there).
     pub args: Vec<(String, Option<String>)>,
+    /// `-m/--memory`: the memory limit of the build containers, in bytes.
+    pub memory: Option<i64>,
     pub dry_run: bool,
     /// Engine calls in flight at once; 0 = the default (the CLI fills in
     /// `--parallel` / `COMPOSE_PARALLEL_LIMIT`).
@@ -108,6 +110,9 @@ pub fn with_build_flags(project: &Project, opts: &BuildOptions) -> Project {
         };
         build.no_cache |= opts.no_cache;
         build.pull |= opts.pull;
+        if opts.memory.is_some() {
+            build.memory = opts.memory;
+        }
         for (key, value) in &opts.args {
             let value = value.clone().or_else(|| env.get(key).cloned());
             if let Some(v) = value {
@@ -370,12 +375,14 @@ mod tests {
                 ("FROM_ENV".into(), None),
                 ("UNSET".into(), None),
             ],
+            memory: Some(64 << 20),
             ..Default::default()
         };
         let p = with_build_flags(&p, &opts);
         let web = p.services.get("web").cloned().unwrap_or_default();
         let spec = super::super::context::build_spec(&p, &web)?;
         assert!(spec.no_cache && spec.pull);
+        assert_eq!(spec.memory, Some(64 << 20));
         assert_eq!(spec.tags, vec!["p-web".to_string()]);
         let arg = |k: &str| spec.args.get(k).cloned().flatten();
         assert_eq!(arg("A").as_deref(), Some("cli"));

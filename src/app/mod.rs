@@ -31,6 +31,7 @@ pub mod oneoff;
 pub mod ops;
 pub mod pre_start;
 pub mod project;
+pub mod publish;
 pub mod query;
 pub mod reporter;
 pub mod snapshot;

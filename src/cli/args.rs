@@ -657,9 +657,9 @@ pub struct BuildArgs {
     /// Also build dependencies (transitively).
     #[arg(long)]
     pub with_dependencies: bool,
-    /// Memory limit for the build container: accepted for docker compose's scripts, ignored.
-    #[arg(short = 'm', long, hide = true, value_name = "BYTES")]
-    pub memory: Option<String>,
+    /// Set memory limit for the build container (`64m`, `1g`, bytes).
+    #[arg(short = 'm', long, value_name = "BYTES", value_parser = parse_memory)]
+    pub memory: Option<i64>,
     /// BuildKit (docker buildx) options: accepted as docker compose accepts them, and, as it
     /// does with the classic builder (which rcompose drives), ignored with a warning.
     #[command(flatten)]
@@ -719,6 +719,11 @@ impl BuildKitFlags {
         }
         out
     }
+}
+
+/// Parses `build -m`'s size (`64m`, `1g`, a number of bytes), as docker's `RAMInBytes`.
+pub fn parse_memory(s: &str) -> Result<i64, String> {
+    rcompose::model::units::parse_bytes(s).map_err(|_| format!("invalid size: '{s}'"))
 }
 
 /// Parses `KEY=VAL` (or a bare `KEY`) for `--build-arg`.

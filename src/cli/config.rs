@@ -77,9 +77,6 @@ pub struct ConfigArgs {
     /// Print an override file that pins every service's image to its digest.
     #[arg(long)]
     pub lock_image_digests: bool,
-    /// Include all resources, even those not used by services.
-    #[arg(long)]
-    pub all_resources: bool,
     /// An unset variable is an error instead of a warning.
     #[arg(long)]
     pub strict: bool,
@@ -99,7 +96,6 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<i32> {
     // The listings and facts read the project without the services' env files, as v5 does.
     opts.no_env_resolution = args.no_env_resolution || listing_only(&args);
     opts.no_path_resolution = args.no_path_resolution;
-    opts.all_resources = args.all_resources;
     opts.select_services = true;
     opts.strict = args.strict;
     // docker compose prints its model map, not the project, when it does not interpolate; its

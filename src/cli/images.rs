@@ -75,10 +75,6 @@ fn skipped_line(s: &Skipped) -> Line {
 pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) -> Result<i32> {
     let project = super::runtime::load(global, &args.services)?.project;
     let (mut s, cancel) = session(rt, args.quiet).await?;
-    if args.memory.is_some() && !args.quiet {
-        s.reporter
-            .note("WARN: --memory is ignored (accepted for docker compose compatibility)");
-    }
     let buildkit = args.buildkit.given();
     if !buildkit.is_empty() && !args.quiet {
         s.reporter.note(&format!(
@@ -95,6 +91,7 @@ pub async fn build(global: &GlobalArgs, rt: &RuntimeGlobals, args: BuildArgs) ->
         no_cache: args.no_cache,
         pull: args.pull,
         args: args.build_args.clone(),
+        memory: args.memory,
         dry_run: s.dry_run,
         parallel: s.parallel,
     };
@@ -196,6 +193,31 @@ pub async fn push(global: &GlobalArgs, rt: &RuntimeGlobals, args: PushArgs) -> R
     let r = ops::push(
         Arc::clone(&s.engine),
         &project,
+        &opts,
+        &mut s.reporter,
+        cancel.clone(),
+    )
+    .await;
+    finish_with(&mut s, r, true)
+}
+
+/// `publish`'s first step, as in docker compose v5: the images of the services that build one
+/// are pushed (a failure is reported, not fatal).
+pub async fn push_for_publish(
+    project: &rcompose::model::Project,
+    rt: &RuntimeGlobals,
+    dry_run: bool,
+) -> Result<i32> {
+    let (mut s, cancel) = session(rt, false).await?;
+    let opts = ops::PushOptions {
+        selection: PushSelection::default(),
+        ignore_failures: true,
+        dry_run: s.dry_run || dry_run,
+        parallel: s.parallel,
+    };
+    let r = ops::push(
+        Arc::clone(&s.engine),
+        project,
         &opts,
         &mut s.reporter,
         cancel.clone(),

@@ -18,6 +18,7 @@ mod logtime;
 pub mod oneoff;
 pub mod plugin;
 pub mod progress;
+mod publish;
 pub mod read;
 pub mod render;
 pub mod runtime;
@@ -82,6 +83,13 @@ pub struct GlobalArgs {
     /// Profiles to enable (repeatable).
     #[arg(long = "profile", global = true, value_name = "PROFILE")]
     pub profile: Vec<String>,
+    /// Include all resources, even those not used by services.
+    #[arg(long, global = true)]
+    pub all_resources: bool,
+    /// Use insecure registry to pull Compose OCI artifacts (`-f oci://...`). Doesn't apply to
+    /// images. Loopback registries are always reached over plain HTTP.
+    #[arg(long = "insecure-registry", value_name = "HOST", hide = true)]
+    pub insecure_registry: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +161,9 @@ pub enum Command {
     Pull(args::PullArgs),
     /// Push service images.
     Push(args::PushArgs),
+    /// Publish compose application (the compose files as an OCI artifact).
+    #[command(override_usage = "rcompose publish [OPTIONS] REPOSITORY[:TAG]")]
+    Publish(publish::PublishArgs),
     /// List images used by the created containers.
     Images(args::ImagesArgs),
     /// Bring the project up under a unique name, run a command with its endpoints in the
@@ -181,6 +192,7 @@ impl GlobalArgs {
     /// Loader options from the global flags; `services` are those named on the command line.
     pub fn load_options(&self, services: &[String]) -> Result<LoadOptions, LoadError> {
         let mut files = Vec::new();
+        let mut remote_files = Vec::new();
         for f in &self.file {
             if f.as_os_str() == "-" {
                 let mut text = String::new();
@@ -191,13 +203,29 @@ impl GlobalArgs {
                     )
                 })?;
                 files.push(ConfigSource::Stdin(text));
+            } else if let Some(remote) = f.to_str().filter(|t| publish::is_remote(t)) {
+                let local = publish::fetch(remote, &self.insecure_registry)?;
+                remote_files.push(local.clone());
+                files.push(ConfigSource::Path(local));
             } else {
                 files.push(ConfigSource::Path(f.clone()));
             }
         }
+        // A published application's project directory is the current one, as in docker compose.
+        let first_remote = self
+            .file
+            .first()
+            .and_then(|f| f.to_str())
+            .is_some_and(publish::is_remote);
+        let project_directory = match &self.project_directory {
+            None if first_remote => std::env::current_dir().ok(),
+            d => d.clone(),
+        };
         Ok(LoadOptions {
             files,
-            project_directory: self.project_directory.clone(),
+            project_directory,
+            all_resources: self.all_resources,
+            remote_files,
             project_name: self.project_name.clone(),
             env_files: self.env_file.clone(),
             profiles: self.profile.clone(),
@@ -264,7 +292,8 @@ fn command_word(args: &[std::ffi::OsString]) -> Option<&str> {
 }
 
 /// The global flags that take a value (`-f FILE`), as they can stand before the command.
-pub(crate) const GLOBAL_WITH_VALUE: [&str; 11] = [
+pub(crate) const GLOBAL_WITH_VALUE: [&str; 12] = [
+    "--insecure-registry",
     "-f",
     "--file",
     "-p",
@@ -398,6 +427,7 @@ pub fn run(mut cli: Cli) -> i32 {
     }
     let result = match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
+        Command::Publish(args) => publish::run(&cli.global, &cli.runtime, args),
         Command::Convert(args) => convert::run(&cli.global, args),
         Command::Stack(args) => stack::run(&cli.global, args),
         Command::Plugin(args) => plugin::run(args),

@@ -91,6 +91,7 @@ pub fn dispatch(global: &GlobalArgs, rt: &RuntimeGlobals, cmd: Command) -> Resul
             Command::Stats(a) => super::stats::stats(global, a).await,
             Command::Attach(a) => super::attach::attach(global, a).await,
             Command::Config(_)
+            | Command::Publish(_)
             | Command::Convert(_)
             | Command::Stack(_)
             | Command::Version(_)

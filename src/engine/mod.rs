@@ -19,6 +19,7 @@ pub mod docker;
 pub mod fake;
 pub mod images;
 pub mod networks;
+pub mod registry;
 pub mod sessions;
 pub mod swarm;
 #[cfg(any(test, feature = "fake"))]

@@ -954,6 +954,8 @@ pub struct BuildSpec {
     pub shm_size: Option<i64>,
     pub cache_from: Vec<String>,
     pub platform: Option<String>,
+    /// The memory limit of the build's containers, in bytes (`build -m`).
+    pub memory: Option<i64>,
 }
 
 impl BuildSpec {
@@ -973,6 +975,7 @@ impl BuildSpec {
             shm_size: None,
             cache_from: Vec::new(),
             platform: None,
+            memory: None,
         }
     }
 }

@@ -191,6 +191,106 @@ pub fn find_duplicate_key(text: &str) -> Option<DuplicateKey> {
     None
 }
 
+/// Every scalar value (not key) of the first document of `text`, with its path (keys, and
+/// sequence indexes written as numbers) and its byte range in `text` (quotes included). Aliases
+/// and complex keys are left out; a text that does not parse gives what was read before the error.
+pub fn scalar_spans(text: &str) -> Vec<(Vec<String>, std::ops::Range<usize>)> {
+    enum Frame {
+        Map { key: Option<String> },
+        Seq { next: usize },
+    }
+    // saphyr's marks count characters; the ranges are bytes.
+    let bytes_at: Vec<usize> = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let byte = |c: usize| bytes_at.get(c).copied().unwrap_or(text.len());
+    let mut out = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    let mut events = Events::new(text);
+    let mut skip = 0usize;
+    // Pushes the segment of the node about to start; false when it is a mapping key.
+    fn enter(stack: &mut [Frame], path: &mut Vec<String>) -> bool {
+        match stack.last_mut() {
+            Some(Frame::Map { key }) => match key.take() {
+                Some(k) => {
+                    path.push(k);
+                    true
+                }
+                None => false,
+            },
+            Some(Frame::Seq { next }) => {
+                path.push(next.to_string());
+                *next += 1;
+                true
+            }
+            None => true,
+        }
+    }
+    while let Some((ev, span)) = events.next() {
+        if skip > 0 {
+            match ev {
+                Event::MappingStart(..) | Event::SequenceStart(..) => skip += 1,
+                Event::MappingEnd | Event::SequenceEnd => skip -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        match ev {
+            Event::DocumentEnd | Event::StreamEnd => break,
+            Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => {}
+            Event::Scalar(value, ..) => {
+                let is_key = matches!(stack.last(), Some(Frame::Map { key: None }));
+                if is_key {
+                    if let Some(Frame::Map { key }) = stack.last_mut() {
+                        *key = Some(value.to_string());
+                    }
+                } else if enter(&mut stack, &mut path) {
+                    out.push((
+                        path.clone(),
+                        byte(span.start.index())..byte(span.end.index()),
+                    ));
+                    path.pop();
+                }
+            }
+            Event::Alias(_) => {
+                if enter(&mut stack, &mut path) {
+                    path.pop();
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let is_key =
+                    matches!(stack.last(), Some(Frame::Map { key: None })) && !stack.is_empty();
+                if is_key {
+                    // A complex key: skipped, and its value with it.
+                    skip = 1;
+                    if let Some(Frame::Map { key }) = stack.last_mut() {
+                        *key = Some(String::new());
+                    }
+                    continue;
+                }
+                if !stack.is_empty() {
+                    enter(&mut stack, &mut path);
+                }
+                stack.push(if matches!(ev, Event::MappingStart(..)) {
+                    Frame::Map { key: None }
+                } else {
+                    Frame::Seq { next: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                if !stack.is_empty() {
+                    path.pop();
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The event stream of `text`, stopping (returning `None`) at the end or at the first error.
 struct Events<'a> {
     parser: Parser<'a, StrInput<'a>>,
@@ -301,6 +401,24 @@ fn search<'a>(events: &mut Events<'a>, first: &Event<'a>, segs: &[Seg]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scalar_spans_give_each_value_its_path_and_bytes() {
+        let text = "services:\n  wéb:\n    env_file: [a.env, \"b.env\"]\n    x: {path: c.env}\n---\nz: 1\n";
+        let spans = scalar_spans(text);
+        let found: Vec<(String, &str)> = spans
+            .iter()
+            .map(|(p, r)| (p.join("."), &text[r.clone()]))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("services.wéb.env_file.0".to_string(), "a.env"),
+                ("services.wéb.env_file.1".to_string(), "\"b.env\""),
+                ("services.wéb.x.path".to_string(), "c.env"),
+            ]
+        );
+    }
 
     const DOC: &str = "services:\n  web:\n    image: nginx\n    ports:\n      - \"80:80\"\n      - target: 443\n        published: 8443\n  db:\n    image: postgres\n";
 

@@ -66,6 +66,10 @@ pub struct LoadOptions {
     pub environment: IndexMap<String, String>,
     /// The directory relative paths and discovery start from; `None` means the current directory.
     pub working_dir: Option<PathBuf>,
+    /// Those of `files` that were pulled from a registry (`-f oci://...`, into a cache directory):
+    /// the relative paths in them resolve against their own directory, where their env files
+    /// were written, not against the project directory (as compose-go's remote loaders do).
+    pub remote_files: Vec<PathBuf>,
 }
 
 impl LoadOptions {

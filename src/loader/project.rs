@@ -179,6 +179,7 @@ fn load_inner(opts: &LoadOptions, texts_seen: &mut Vec<SourceText>) -> Result<Lo
         include_stack: Vec::new(),
         cache: HashMap::new(),
         read: Vec::new(),
+        remote_files: &opts.remote_files,
     };
     let mut tree = ctx.merge_files(docs, &texts, &project_dir)?;
     let mut included_files = std::mem::take(&mut ctx.read);
@@ -757,6 +758,8 @@ struct Ctx<'a> {
     cache: HashMap<PathBuf, Value>,
     /// The files read besides the compose files (included, extended, include env files).
     read: Vec<PathBuf>,
+    /// Compose files pulled from a registry (`LoadOptions::remote_files`).
+    remote_files: &'a [PathBuf],
 }
 
 impl Ctx<'_> {
@@ -784,7 +787,12 @@ impl Ctx<'_> {
     ) -> Result<Value, LoadError> {
         let mut merged: Option<Value> = None;
         for (doc, t) in docs.into_iter().zip(texts) {
-            let mut doc = self.prepare(doc, &t.name, project_dir, true)?;
+            // A pulled file's relative paths (its env files) are beside it, in the cache.
+            let base = match t.name.parent() {
+                Some(dir) if self.remote_files.contains(&t.name) => dir,
+                _ => project_dir,
+            };
+            let mut doc = self.prepare(doc, &t.name, base, true)?;
             self.apply_extends(&mut doc, &t.name)?;
             let base = merged.take().unwrap_or(Value::Null);
             merged = Some(merge::merge(base, doc).map_err(|e| e.or_file(&t.name))?);
@@ -923,6 +931,7 @@ impl Ctx<'_> {
                     include_stack: self.include_stack.clone(),
                     cache: HashMap::new(),
                     read: env_files.clone(),
+                    remote_files: self.remote_files,
                 };
                 let mut merged = Value::Null;
                 for p in &paths {

@@ -376,6 +376,10 @@ impl FromName for DependsOn {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Build {
+    /// `build -m/--memory`: the memory limit of the build's containers, in bytes. A command-line
+    /// flag, not a compose key: never read from a file, printed or hashed.
+    #[serde(skip)]
+    pub memory: Option<i64>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]
     pub context: Option<String>,
     #[serde(deserialize_with = "de_opt_string", skip_serializing_if = "str_empty")]

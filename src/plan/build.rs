@@ -474,8 +474,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Networks and volumes used by the services in scope: created when missing (after the
-    /// images), a warning when they exist with another configuration.
+    /// Networks and volumes used by the services in scope, and those no service uses (the loader
+    /// keeps them only under `--all-resources`, and v5 then creates them too): created when
+    /// missing (after the images), a warning when they exist with another configuration.
     fn up_resources(
         &mut self,
         scope: &[String],
@@ -491,9 +492,22 @@ impl<'a> Builder<'a> {
             .filter_map(|s| self.d.services.get(s))
             .flat_map(|s| s.named_volumes.iter().cloned())
             .collect();
+        let nets_anywhere: BTreeSet<&String> = self
+            .d
+            .services
+            .values()
+            .flat_map(|s| s.networks.iter())
+            .collect();
+        let vols_anywhere: BTreeSet<&String> = self
+            .d
+            .services
+            .values()
+            .flat_map(|s| s.named_volumes.iter())
+            .collect();
         let mut net_steps: HashMap<String, StepId> = HashMap::new();
         for (key, net) in &self.d.networks {
-            if net.external || !used_nets.contains(key) {
+            let wanted = used_nets.contains(key) || !nets_anywhere.contains(key);
+            if net.external || !wanted {
                 continue;
             }
             match self.o.network(&net.name) {
@@ -519,7 +533,8 @@ impl<'a> Builder<'a> {
         }
         let mut vol_steps: HashMap<String, StepId> = HashMap::new();
         for (key, vol) in &self.d.volumes {
-            if vol.external || !used_vols.contains(key) {
+            let wanted = used_vols.contains(key) || !vols_anywhere.contains(key);
+            if vol.external || !wanted {
                 continue;
             }
             match self.o.volume(&vol.name) {

@@ -1757,6 +1757,8 @@ impl Images for DockerEngine {
                 .shm_size
                 .map(|s| s.clamp(0, i64::from(i32::MAX)) as i32),
             labels: Some(hashmap(&spec.labels)),
+            // The API takes an int64; bollard's parameter is an i32 (so at most ~2 GiB).
+            memory: spec.memory.map(|m| m.clamp(0, i64::from(i32::MAX)) as i32),
             networkmode: spec.network.clone(),
             platform: spec.platform.clone().unwrap_or_default(),
             target: spec.target.clone().unwrap_or_default(),
