@@ -253,16 +253,7 @@ pub fn docker_reference(image: &str) -> Result<String, String> {
         }
         _ => ("docker.io".to_string(), name.to_string()),
     };
-    let domain = if domain == "index.docker.io" {
-        "docker.io".to_string()
-    } else {
-        domain
-    };
-    let path = if domain == "docker.io" && !path.contains('/') {
-        format!("library/{path}")
-    } else {
-        path
-    };
+    let (domain, path) = crate::engine::registry::canonical_repository(domain, path);
     if path.chars().any(|c| c.is_ascii_uppercase()) {
         return Err(format!(
             "invalid reference format: repository name ({path}) must be lowercase"

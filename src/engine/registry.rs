@@ -74,6 +74,22 @@ pub struct Reference {
     pub digest: Option<String>,
 }
 
+/// The docker distribution library's spelling of a repository: `index.docker.io` is
+/// `docker.io`, and an official image's path on Docker Hub starts with `library/`.
+pub fn canonical_repository(domain: String, path: String) -> (String, String) {
+    let domain = if domain == "index.docker.io" {
+        "docker.io".to_string()
+    } else {
+        domain
+    };
+    let path = if domain == "docker.io" && !path.contains('/') {
+        format!("library/{path}")
+    } else {
+        path
+    };
+    (domain, path)
+}
+
 impl Reference {
     /// Reads `[HOST[:PORT]/]NAME[:TAG][@DIGEST]`; a reference with neither tag nor digest gets
     /// `latest`, a Docker Hub name with one component gets `library/`.
@@ -140,16 +156,7 @@ impl Reference {
                 return Err(invalid(&format!("invalid tag {t:?}")));
             }
         }
-        let domain = if domain == "index.docker.io" {
-            "docker.io".to_string()
-        } else {
-            domain
-        };
-        let path = if domain == "docker.io" && !path.contains('/') {
-            format!("library/{path}")
-        } else {
-            path
-        };
+        let (domain, path) = canonical_repository(domain, path);
         let tag = match (&tag, &digest) {
             (None, None) => Some("latest".to_string()),
             _ => tag,
