@@ -24,9 +24,11 @@ fn exit_codes_match_docker_compose_v5() {
     )
     .expect("write bad.yaml");
     std::fs::create_dir_all(s.dir.path().join("failing")).expect("mkdir");
+    // The failing step names the project, so that the intermediate container v5 leaves behind
+    // (its classic build ignores --force-rm; rcompose removes it) can be found and removed.
     std::fs::write(
         s.dir.path().join("failing/Dockerfile"),
-        "FROM busybox:stable\nRUN false\n",
+        format!("FROM busybox:stable\nRUN test {} = fails\n", s.project),
     )
     .expect("write Dockerfile");
     let failing_image = format!("{}-failing-build", s.project);
@@ -62,6 +64,9 @@ fn exit_codes_match_docker_compose_v5() {
     for (what, args) in &cases {
         let ours = s.rc(args);
         let theirs = s.v5(args);
+        if *what == "failed build" {
+            remove_containers_running(&s.project);
+        }
         if ours.code() != theirs.code() {
             differ.push(format!(
                 "{what} ({}): rcompose {} / v5 {}\n  rcompose: {}\n  v5: {}",
@@ -81,6 +86,27 @@ fn exit_codes_match_docker_compose_v5() {
     // The container's own code, not a generic failure.
     s.rc(&["run", "--rm", "-T", "web", "sh", "-c", "exit 3"])
         .code_is(3);
+}
+
+/// Removes every container whose command mentions `marker` (a failed build's step).
+fn remove_containers_running(marker: &str) {
+    let out = std::process::Command::new("docker")
+        .args(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"])
+        .output()
+        .expect("docker ps");
+    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(marker))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    if !ids.is_empty() {
+        let rm = std::process::Command::new("docker")
+            .args(["rm", "-f"])
+            .args(&ids)
+            .output()
+            .expect("docker rm");
+        assert!(rm.status.success(), "docker rm -f {ids:?} failed");
+    }
 }
 
 #[test]

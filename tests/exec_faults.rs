@@ -520,10 +520,44 @@ services:
 
 // ------------------------------------------------------------------ anonymous volumes
 
+/// Removes, when dropped, the volumes noted from containers' mounts.
+struct RemoveVolumes(std::cell::RefCell<Vec<String>>);
+
+impl RemoveVolumes {
+    fn note(&self, container: &str) {
+        let (ok, out) = docker(&[
+            "inspect",
+            "-f",
+            "{{range .Mounts}}{{.Name}} {{end}}",
+            container,
+        ]);
+        if ok {
+            self.0
+                .borrow_mut()
+                .extend(out.split_whitespace().map(str::to_string));
+        }
+    }
+}
+
+impl Drop for RemoveVolumes {
+    fn drop(&mut self) {
+        let names = self.0.borrow().clone();
+        if !names.is_empty() {
+            let mut args = vec!["volume", "rm", "-f"];
+            args.extend(names.iter().map(String::as_str));
+            let _ = docker(&args);
+        }
+    }
+}
+
 #[tokio::test]
 async fn anonymous_volumes_survive_a_recreate_unless_renewed() {
     let engine = engine().await;
     let name = unique("rcanon");
+    // Dropped after `_guard` has removed the containers: the anonymous volumes they had. A
+    // volume carried over by a recreate is mounted by name, so `docker rm -v` keeps it, and the
+    // one `renew_anon_volumes` replaces is left behind (as docker compose leaves it).
+    let volumes = RemoveVolumes(std::cell::RefCell::new(Vec::new()));
     let _guard = Cleanup(name.clone());
     let yaml = |mode: &str| {
         format!(
@@ -535,6 +569,7 @@ async fn anonymous_volumes_survive_a_recreate_unless_renewed() {
     let first = containers(&engine, &name).await;
     let (ok, out) = docker(&["exec", &cname, "sh", "-c", "echo kept > /anon/file"]);
     assert!(ok, "{out}");
+    volumes.note(&cname);
 
     up(&engine, &yaml("two"), UpOptions::default()).await;
     let second = containers(&engine, &name).await;
@@ -550,6 +585,7 @@ async fn anonymous_volumes_survive_a_recreate_unless_renewed() {
     renew.plan.renew_anon_volumes = true;
     up(&engine, &yaml("three"), renew).await;
     let third = containers(&engine, &name).await;
+    volumes.note(&cname);
     assert_ne!(second[0].1, third[0].1);
     let (ok, _) = docker(&["exec", &cname, "cat", "/anon/file"]);
     assert!(!ok, "with renew_anon_volumes the file is gone");
