@@ -173,6 +173,69 @@ pub async fn resolve_image_digests_in_map(
 
 /// Whether some service's image (in the model map with `model_map`) has no digest yet, so that
 /// pinning needs the engine.
+/// `--resolve-image-digests` / `--lock-image-digests`: pins every service's image to its registry
+/// digest (the model map's images with `model_map`, i.e. `--no-interpolate`).
+pub async fn pin_image_digests(
+    engine: Option<&dyn crate::engine::Engine>,
+    loaded: &mut Loaded,
+    model_map: bool,
+) -> Result<(), DigestError> {
+    if model_map {
+        resolve_image_digests_in_map(engine, &mut loaded.tree).await
+    } else {
+        resolve_image_digests(engine, &mut loaded.project).await
+    }
+}
+
+/// `config --images`: each service's image, then those of its `pre_start` jobs that run another.
+pub fn image_list(p: &Project) -> Vec<String> {
+    let mut all = Vec::new();
+    for s in p.services.values() {
+        let own = s.image_name(&p.name);
+        let jobs: Vec<String> = s
+            .pre_start
+            .iter()
+            .filter_map(|h| h.job.image.clone())
+            .filter(|i| !i.is_empty() && *i != own)
+            .collect();
+        all.push(own);
+        all.extend(jobs);
+    }
+    all
+}
+
+/// `--lock-image-digests`: an override file holding only each service's pinned image, as v5
+/// prints it (YAML without a name; JSON with `"name": ""` and Go's null command/entrypoint).
+pub fn lock_override(p: &Project, json: bool) -> String {
+    use serde_json::{Map, Value};
+    let mut names: Vec<&String> = p.services.keys().collect();
+    names.sort();
+    let mut services = Map::new();
+    for n in names {
+        let mut svc = Map::new();
+        if json {
+            svc.insert("command".into(), Value::Null);
+            svc.insert("entrypoint".into(), Value::Null);
+        }
+        if let Some(i) = p.services[n].image.as_ref().filter(|i| !i.is_empty()) {
+            svc.insert("image".into(), Value::String(i.clone()));
+        }
+        services.insert(n.clone(), Value::Object(svc));
+    }
+    let mut top = Map::new();
+    if json {
+        top.insert("name".into(), Value::String(String::new()));
+    }
+    top.insert("services".into(), Value::Object(services));
+    let top = Value::Object(top);
+    if json {
+        let text = serde_json::to_string_pretty(&top).unwrap_or_default();
+        crate::model::go_json::escape_html(&text)
+    } else {
+        crate::model::yaml_out::to_string(&top)
+    }
+}
+
 pub fn needs_digests(loaded: &Loaded, model_map: bool) -> bool {
     let images: Vec<String> = if model_map {
         loaded

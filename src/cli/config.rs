@@ -229,46 +229,9 @@ fn pin_images(loaded: &mut Loaded, model_map: bool) -> Result<()> {
         } else {
             None
         };
-        let engine = engine.as_deref();
-        if model_map {
-            config::resolve_image_digests_in_map(engine, &mut loaded.tree).await?;
-        } else {
-            config::resolve_image_digests(engine, &mut loaded.project).await?;
-        }
+        config::pin_image_digests(engine.as_deref(), loaded, model_map).await?;
         Ok(())
     })
-}
-
-/// `--lock-image-digests`: an override file holding only each service's pinned image, as v5
-/// prints it (YAML without a name; JSON with `"name": ""` and Go's null command/entrypoint).
-fn lock_text(p: &rcompose::model::Project, json: bool) -> String {
-    use serde_json::{Map, Value};
-    let mut names: Vec<&String> = p.services.keys().collect();
-    names.sort();
-    let mut services = Map::new();
-    for n in names {
-        let mut svc = Map::new();
-        if json {
-            svc.insert("command".into(), Value::Null);
-            svc.insert("entrypoint".into(), Value::Null);
-        }
-        if let Some(i) = p.services[n].image.as_ref().filter(|i| !i.is_empty()) {
-            svc.insert("image".into(), Value::String(i.clone()));
-        }
-        services.insert(n.clone(), Value::Object(svc));
-    }
-    let mut top = Map::new();
-    if json {
-        top.insert("name".into(), Value::String(String::new()));
-    }
-    top.insert("services".into(), Value::Object(services));
-    let top = Value::Object(top);
-    if json {
-        let text = serde_json::to_string_pretty(&top).unwrap_or_default();
-        rcompose::model::go_json::escape_html(&text)
-    } else {
-        rcompose::model::yaml_out::to_string(&top)
-    }
 }
 
 fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
@@ -283,20 +246,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(lines(p.networks.keys().cloned()));
     }
     if args.images {
-        // Each service's image, then those of its `pre_start` jobs that run another one.
-        let mut all = Vec::new();
-        for s in p.services.values() {
-            let own = s.image_name(&p.name);
-            let jobs: Vec<String> = s
-                .pre_start
-                .iter()
-                .filter_map(|h| h.job.image.clone())
-                .filter(|i| !i.is_empty() && *i != own)
-                .collect();
-            all.push(own);
-            all.extend(jobs);
-        }
-        return Ok(lines(all));
+        return Ok(lines(config::image_list(p)));
     }
     if args.models {
         let mut all: Vec<String> = p
@@ -342,7 +292,7 @@ fn render(loaded: &Loaded, args: &ConfigArgs) -> Result<String> {
         return Ok(config::explain(loaded, var));
     }
     if args.lock_image_digests {
-        let text = lock_text(p, args.format == Some(Format::Json));
+        let text = config::lock_override(p, args.format == Some(Format::Json));
         return Ok(if args.no_interpolate {
             text
         } else {
